@@ -1,0 +1,39 @@
+# mod_fcgiproc: `make` builds the module, `make test` runs every test,
+# `make demo` starts a private httpd on 127.0.0.1:8080, `make bench` runs the
+# benchmarks.  ./configure (optional) writes config.mk with the apxs to use.
+-include config.mk
+
+.PHONY: all deps test unit-test integration-test fuzz demo demo-stop bench \
+        check-rules clean
+
+all: .libs/mod_fcgiproc.so apps
+
+include Makefile.apxs
+include t/unit/unit.mk
+include t/fuzz/fuzz.mk
+include t/apps/apps.mk
+
+PYTHON ?= /usr/bin/python3
+PYTEST_ARGS ?=
+
+# Debian packages the build, the tests and the demo need (installed when
+# missing and running as root).
+deps:
+	@sh t/deps.sh
+
+test: deps all check-rules unit-test integration-test
+
+integration-test: .libs/mod_fcgiproc.so apps
+	$(PYTHON) -m pytest -q -p no:cacheprovider t/integration $(PYTEST_ARGS)
+
+check-rules: .libs/mod_fcgiproc.so
+	@sh t/check_rules.sh
+
+demo: deps all
+	@sh demo/demo.sh start
+
+demo-stop:
+	@sh demo/demo.sh stop
+
+clean:
+	rm -rf .libs build *.la *.lo *.slo *.o */*.lo */*.slo */*.o */.libs

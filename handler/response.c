@@ -1,0 +1,333 @@
+/* response.c: read the worker's records and stream the answer.
+ *
+ * STDOUT before the blank line collects in a brigade (bounded) and goes to
+ * httpd's own CGI header parser; after it, each piece goes to the client as
+ * it arrives, with a flush whenever the worker's socket has nothing more
+ * ready (so the app's flush reaches the client).  STDERR goes to the error
+ * log line by line, tagged with the worker's pid and command.  Handler
+ * only; memory is one receive buffer plus the header block. */
+#include <string.h>
+#include <apr_strings.h>
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_script.h"
+#include "fcgp_log.h"
+#include "handler/handler.h"
+
+APLOG_USE_MODULE(fcgiproc);
+
+#define RESP_BUF (64 * 1024)
+/* Response headers larger than this are not headers. */
+#define MAX_HEADER_BYTES (256 * 1024)
+#define STDERR_LINE_MAX 4096
+
+typedef struct {
+    fcgp_req_t *rq;
+    fcgp_decoder_t dec;
+    apr_bucket_brigade *hbb;    /* header block being collected */
+    apr_bucket_brigade *obb;    /* body on its way to the client */
+    apr_size_t hdr_bytes;
+    int hdr_state;              /* 0 text, 1 after LF, 2 after LF CR */
+    int headers_done;
+    int discard;                /* drop the body (redirect, 304) */
+    int final_status;           /* status to return after END_REQUEST */
+    int ended;
+    char errline[STDERR_LINE_MAX];
+    apr_size_t errlen;
+} resp_t;
+
+static void log_stderr_line(resp_t *rs)
+{
+    fcgp_req_t *rq = rs->rq;
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, rq->r, FCGP_LOGNO(02010)
+                  "app stderr (pid %u, %s): %.*s", rq->lease->grant.pid,
+                  rq->app, (int)rs->errlen, rs->errline);
+    rs->errlen = 0;
+}
+
+static void on_stderr(resp_t *rs, const char *data, apr_size_t len)
+{
+    apr_size_t i;
+    for (i = 0; i < len; i++) {
+        char c = data[i];
+        if (c == '\n') {
+            log_stderr_line(rs);
+        }
+        else if (c != '\r') {
+            if (rs->errlen == sizeof(rs->errline)) {
+                log_stderr_line(rs);   /* an overlong line, in pieces */
+            }
+            rs->errline[rs->errlen++] = c;
+        }
+    }
+}
+
+/* Where the header block ends in data (index just past the blank line), or
+ * -1 if not in this piece.  The state carries across pieces. */
+static apr_ssize_t header_end(resp_t *rs, const char *data, apr_size_t len)
+{
+    apr_size_t i;
+    for (i = 0; i < len; i++) {
+        char c = data[i];
+        if (c == '\n') {
+            if (rs->hdr_state) {
+                rs->hdr_state = 0;
+                return (apr_ssize_t)i + 1;
+            }
+            rs->hdr_state = 1;
+        }
+        else if (c == '\r' && rs->hdr_state == 1) {
+            rs->hdr_state = 2;
+        }
+        else if (c != '\r') {
+            rs->hdr_state = 0;
+        }
+    }
+    return -1;
+}
+
+static int parse_headers(resp_t *rs)
+{
+    fcgp_req_t *rq = rs->rq;
+    request_rec *r = rq->r;
+    const char *location;
+    int ret;
+
+    ret = ap_scan_script_header_err_brigade_ex(r, rs->hbb, NULL,
+                                               APLOG_MODULE_INDEX);
+    rs->headers_done = 1;
+    if (ret == HTTP_NOT_MODIFIED || ret == HTTP_PRECONDITION_FAILED) {
+        rs->discard = 1;
+        rs->final_status = ret;
+        return OK;
+    }
+    if (ret != OK) {
+        return fcgp_fail(rq, FCGP_FAIL_HEADERS);
+    }
+    location = apr_table_get(r->headers_out, "Location");
+    if (location && r->status == HTTP_OK) {
+        rs->discard = 1;
+        if (location[0] == '/') {
+            rq->redirect = apr_pstrdup(r->pool, location);
+        }
+        else {
+            /* CGI/1.1: an absolute URI without a Status is a redirect */
+            rs->final_status = HTTP_MOVED_TEMPORARILY;
+        }
+    }
+    return OK;
+}
+
+static int on_stdout(resp_t *rs, const char *data, apr_size_t len)
+{
+    fcgp_req_t *rq = rs->rq;
+    apr_bucket_alloc_t *ba = rq->r->connection->bucket_alloc;
+    apr_ssize_t end;
+
+    rq->resp_bytes += len;
+    if (!rs->headers_done) {
+        apr_size_t take;
+        end = header_end(rs, data, len);
+        take = end < 0 ? len : (apr_size_t)end;
+        rs->hdr_bytes += take;
+        if (rs->hdr_bytes > MAX_HEADER_BYTES) {
+            rq->detail = apr_psprintf(rq->r->pool, "more than %d bytes "
+                                      "without the blank line that ends "
+                                      "the headers", MAX_HEADER_BYTES);
+            return fcgp_fail(rq, FCGP_FAIL_HEADERS_SIZE);
+        }
+        APR_BRIGADE_INSERT_TAIL(rs->hbb,
+                                apr_bucket_heap_create(data, take, NULL, ba));
+        if (end < 0) {
+            return OK;
+        }
+        if (parse_headers(rs) != OK) {
+            return HTTP_BAD_GATEWAY;
+        }
+        data += take;
+        len -= take;
+    }
+    if (len && !rs->discard) {
+        APR_BRIGADE_INSERT_TAIL(rs->obb,
+                                apr_bucket_transient_create(data, len, ba));
+    }
+    return OK;
+}
+
+static int on_end(resp_t *rs, const fcgp_event_t *ev)
+{
+    fcgp_req_t *rq = rs->rq;
+    rs->ended = 1;
+    if (rs->errlen) {
+        log_stderr_line(rs);
+    }
+    if (ev->protocol_status != FCGP_REQUEST_COMPLETE) {
+        static const char *const why[] = {
+            "complete", "CANT_MPX_CONN", "OVERLOADED", "UNKNOWN_ROLE"
+        };
+        rq->detail = apr_psprintf(rq->r->pool, "END_REQUEST with "
+                                  "protocolStatus %s (%u), appStatus %u",
+                                  ev->protocol_status < 4
+                                  ? why[ev->protocol_status] : "unknown",
+                                  ev->protocol_status, ev->app_status);
+        return fcgp_fail(rq, ev->protocol_status == FCGP_OVERLOADED
+                             ? FCGP_FAIL_OVERLOADED : FCGP_FAIL_END_STATUS);
+    }
+    if (!rs->headers_done) {
+        rq->detail = rq->resp_bytes
+            ? "the output has no blank line after the headers"
+            : apr_psprintf(rq->r->pool, "the request ended without any "
+                           "output (appStatus %u)", ev->app_status);
+        return fcgp_fail(rq, rq->resp_bytes ? FCGP_FAIL_HEADERS
+                                            : FCGP_FAIL_CLOSED);
+    }
+    return OK;
+}
+
+/* Decode one received buffer; returns OK or a failure status. */
+static int process(resp_t *rs, const char *buf, apr_size_t n)
+{
+    apr_size_t off = 0;
+    while (off < n && !rs->ended) {
+        fcgp_event_t ev;
+        apr_size_t used = 0;
+        int st = OK;
+        fcgp_decode(&rs->dec, buf + off, n - off, &used, &ev);
+        off += used;
+        switch (ev.type) {
+        case FCGP_EV_STDOUT:
+            st = on_stdout(rs, ev.data, ev.len);
+            break;
+        case FCGP_EV_STDERR:
+            on_stderr(rs, ev.data, ev.len);
+            break;
+        case FCGP_EV_END_REQUEST:
+            st = on_end(rs, &ev);
+            break;
+        case FCGP_EV_ERROR:
+            rs->rq->detail = apr_psprintf(rs->rq->r->pool, "%s (record "
+                                          "type %u)", fcgp_strerror(ev.error),
+                                          ev.rec_type);
+            return fcgp_fail(rs->rq, FCGP_FAIL_PROTOCOL);
+        case FCGP_EV_NONE:
+        default:
+            if (used == 0) {
+                return OK;
+            }
+            break;
+        }
+        if (st != OK) {
+            return st;
+        }
+    }
+    return OK;
+}
+
+/* Pass what the client should get so far; flush when the worker has
+ * nothing more ready, so an app's flush reaches the client. */
+static apr_status_t pass_body(resp_t *rs, int flush)
+{
+    fcgp_req_t *rq = rs->rq;
+    apr_bucket_alloc_t *ba = rq->r->connection->bucket_alloc;
+    apr_status_t rv;
+
+    if (APR_BRIGADE_EMPTY(rs->obb) && (!flush || !rq->headers_sent)) {
+        return APR_SUCCESS;
+    }
+    if (flush) {
+        APR_BRIGADE_INSERT_TAIL(rs->obb, apr_bucket_flush_create(ba));
+    }
+    rq->headers_sent = 1;
+    rv = ap_pass_brigade(rq->r->output_filters, rs->obb);
+    apr_brigade_cleanup(rs->obb);
+    return rv;
+}
+
+/* A failure after the status line went out: the client must see a broken
+ * response, not a short one that looks complete. */
+static void abort_stream(resp_t *rs)
+{
+    request_rec *r = rs->rq->r;
+    apr_bucket_alloc_t *ba = r->connection->bucket_alloc;
+    apr_brigade_cleanup(rs->obb);
+    APR_BRIGADE_INSERT_TAIL(rs->obb, ap_bucket_error_create(
+                                HTTP_BAD_GATEWAY, NULL, r->pool, ba));
+    APR_BRIGADE_INSERT_TAIL(rs->obb, apr_bucket_eos_create(ba));
+    r->connection->keepalive = AP_CONN_CLOSE;
+    ap_pass_brigade(r->output_filters, rs->obb);
+}
+
+static int read_loop(resp_t *rs, char *buf, fcgp_outcome_e *outcome)
+{
+    fcgp_req_t *rq = rs->rq;
+
+    while (!rs->ended) {
+        fcgp_fail_e which;
+        apr_size_t n = RESP_BUF;
+        apr_status_t rv;
+        int st;
+
+        apr_socket_timeout_set(rq->sock, fcgp_req_timeout(rq, &which));
+        rv = apr_socket_recv(rq->sock, buf, &n);
+        if (n > 0) {
+            if ((st = process(rs, buf, n)) != OK) {
+                return st;
+            }
+            if (pass_body(rs, n < RESP_BUF) != APR_SUCCESS) {
+                /* The client went away; the worker's answer is moot. */
+                *outcome = FCGP_OUT_CLIENT_ABORT;
+                return OK;
+            }
+        }
+        if (rs->ended) {
+            break;
+        }
+        if (APR_STATUS_IS_TIMEUP(rv)) {
+            *outcome = FCGP_OUT_TIMEOUT;
+            rq->rv = rv;
+            return fcgp_fail(rq, which);
+        }
+        if (rv != APR_SUCCESS || n == 0) {
+            rq->rv = APR_STATUS_IS_EOF(rv) ? APR_SUCCESS : rv;
+            rq->detail = apr_psprintf(rq->r->pool, "after %" APR_OFF_T_FMT
+                                      " bytes of output", rq->resp_bytes);
+            return fcgp_fail(rq, FCGP_FAIL_CLOSED);
+        }
+    }
+    *outcome = FCGP_OUT_OK;
+    return OK;
+}
+
+int fcgp_response_run(fcgp_req_t *rq, fcgp_outcome_e *outcome)
+{
+    request_rec *r = rq->r;
+    resp_t *rs = apr_pcalloc(r->pool, sizeof(*rs));
+    char *buf = apr_palloc(r->pool, RESP_BUF);
+    int st;
+
+    rs->rq = rq;
+    fcgp_decoder_init(&rs->dec, 1);
+    rs->hbb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    rs->obb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    *outcome = FCGP_OUT_BROKEN;
+
+    st = read_loop(rs, buf, outcome);
+    if (st != OK) {
+        if (*outcome == FCGP_OUT_OK) {
+            *outcome = FCGP_OUT_BROKEN;
+        }
+        if (rq->headers_sent) {
+            abort_stream(rs);
+            return OK;
+        }
+        return st;
+    }
+    if (*outcome == FCGP_OUT_CLIENT_ABORT) {
+        return OK;
+    }
+    return rs->final_status ? rs->final_status : OK;
+}

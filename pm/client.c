@@ -1,0 +1,172 @@
+/* client.c: the handler's side of a lease (see pm.h).  Runs in httpd
+ * children, any thread; everything lives in the caller's pool. */
+#include <unistd.h>
+#include <apr_strings.h>
+#include "pm/pm.h"
+
+/* How long a connect or a small write to the PM may take.  The PM answers
+ * in microseconds; seconds here only matter when it is being restarted. */
+#define PM_IO_TIMEOUT apr_time_from_sec(5)
+
+static apr_status_t send_all(apr_socket_t *s, const char *buf, apr_size_t len)
+{
+    while (len) {
+        apr_size_t n = len;
+        apr_status_t rv = apr_socket_send(s, buf, &n);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+        buf += n;
+        len -= n;
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t recv_all(apr_socket_t *s, char *buf, apr_size_t len)
+{
+    while (len) {
+        apr_size_t n = len;
+        apr_status_t rv = apr_socket_recv(s, buf, &n);
+        if (rv != APR_SUCCESS && !(rv == APR_EOF && n)) {
+            return rv;
+        }
+        buf += n;
+        len -= n;
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t close_pm(void *data)
+{
+    fcgp_lease_t *lease = data;
+    if (lease->pm) {
+        apr_socket_close(lease->pm);
+        lease->pm = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t pm_connect(apr_pool_t *p, const char *path,
+                               apr_socket_t **out)
+{
+    apr_sockaddr_t *sa;
+    apr_socket_t *s;
+    apr_status_t rv;
+
+    rv = apr_sockaddr_info_get(&sa, path, APR_UNIX, 0, 0, p);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = apr_socket_create(&s, APR_UNIX, SOCK_STREAM, 0, p);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    apr_socket_timeout_set(s, PM_IO_TIMEOUT);
+    rv = apr_socket_connect(s, sa);
+    if (rv != APR_SUCCESS) {
+        apr_socket_close(s);
+        return rv;
+    }
+    *out = s;
+    return APR_SUCCESS;
+}
+
+static apr_status_t read_grant(fcgp_lease_t *lease, apr_pool_t *p,
+                               const char **errmsg)
+{
+    unsigned char hdr[FCGP_IPC_HDR_LEN];
+    fcgp_ipc_hdr_t h;
+    char *body;
+    apr_status_t rv;
+
+    rv = recv_all(lease->pm, (char *)hdr, sizeof(hdr));
+    if (rv != APR_SUCCESS) {
+        *errmsg = "no answer from the process manager";
+        return rv;
+    }
+    if (fcgp_ipc_hdr_unpack(hdr, &h) != APR_SUCCESS
+        || h.type != FCGP_MSG_GRANT) {
+        *errmsg = "the process manager sent a malformed answer";
+        return APR_EGENERAL;
+    }
+    body = apr_palloc(p, h.body_len + 1);
+    rv = recv_all(lease->pm, body, h.body_len);
+    if (rv != APR_SUCCESS) {
+        *errmsg = "the process manager's answer was cut short";
+        return rv;
+    }
+    if (fcgp_ipc_decode_grant(p, body, h.body_len, &lease->grant)
+        != APR_SUCCESS) {
+        *errmsg = "the process manager sent a malformed answer";
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
+                             const fcgp_app_spec_t *spec,
+                             const fcgp_app_limits_t *limits,
+                             fcgp_lease_t **out, const char **errmsg)
+{
+    fcgp_lease_t *lease = apr_pcalloc(p, sizeof(*lease));
+    fcgp_msg_acquire_t m;
+    char *msg;
+    apr_size_t len;
+    apr_status_t rv;
+
+    *out = NULL;
+    m.limits = *limits;
+    m.spec = *spec;
+    rv = fcgp_ipc_encode_acquire(p, (apr_uint32_t)getppid(), &m, &msg, &len);
+    if (rv != APR_SUCCESS) {
+        *errmsg = "the application's command line and environment are "
+                  "too large to send to the process manager";
+        return rv;
+    }
+    rv = pm_connect(p, pm_path, &lease->pm);
+    if (rv != APR_SUCCESS) {
+        *errmsg = apr_psprintf(p, "cannot connect to the process manager "
+                               "at %s", pm_path);
+        return rv;
+    }
+    apr_pool_cleanup_register(p, lease, close_pm, apr_pool_cleanup_null);
+    rv = send_all(lease->pm, msg, len);
+    if (rv != APR_SUCCESS) {
+        *errmsg = "cannot send to the process manager";
+        return rv;
+    }
+    /* The PM answers within the queue timeout; the margin covers a PM that
+     * is busy spawning. */
+    apr_socket_timeout_set(lease->pm, limits->queue_timeout
+                                      + apr_time_from_sec(5));
+    rv = read_grant(lease, p, errmsg);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    apr_socket_timeout_set(lease->pm, PM_IO_TIMEOUT);
+    *out = lease;
+    return APR_SUCCESS;
+}
+
+void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome)
+{
+    char buf[FCGP_IPC_HDR_LEN + 4];
+    unsigned char *b = (unsigned char *)buf + FCGP_IPC_HDR_LEN;
+
+    if (!lease || lease->released) {
+        return;
+    }
+    lease->released = 1;
+    if (!lease->pm) {
+        return;
+    }
+    /* Fixed-size message: built on the stack, no allocation. */
+    fcgp_ipc_hdr_pack((unsigned char *)buf, FCGP_MSG_RELEASE, 4,
+                      (apr_uint32_t)getppid());
+    b[0] = b[1] = b[2] = 0;
+    b[3] = (unsigned char)outcome;
+    /* A failed send is the same to the PM as a close without release. */
+    (void)send_all(lease->pm, buf, sizeof(buf));
+    apr_socket_close(lease->pm);
+    lease->pm = NULL;
+}

@@ -1,0 +1,310 @@
+/* ipc.c: encode and decode handler <-> PM messages (see ipc.h).
+ * Integers are big-endian; a string is a u32 length and its bytes. */
+#include <string.h>
+#include <apr_strings.h>
+#include "pm/ipc.h"
+
+#define MAX_ARGS 4096
+
+typedef struct {
+    char *buf;
+    apr_size_t len;
+    apr_size_t cap;
+    apr_pool_t *p;
+} wbuf_t;
+
+typedef struct {
+    const unsigned char *buf;
+    apr_size_t len;
+    apr_size_t pos;
+    int bad;
+} rbuf_t;
+
+static void w_reserve(wbuf_t *w, apr_size_t n)
+{
+    if (w->len + n > w->cap) {
+        apr_size_t cap = w->cap * 2 > w->len + n ? w->cap * 2 : w->len + n;
+        char *nb = apr_palloc(w->p, cap);
+        memcpy(nb, w->buf, w->len);
+        w->buf = nb;
+        w->cap = cap;
+    }
+}
+
+static void w_u32(wbuf_t *w, apr_uint32_t v)
+{
+    unsigned char *o;
+    w_reserve(w, 4);
+    o = (unsigned char *)w->buf + w->len;
+    o[0] = (unsigned char)(v >> 24);
+    o[1] = (unsigned char)(v >> 16);
+    o[2] = (unsigned char)(v >> 8);
+    o[3] = (unsigned char)v;
+    w->len += 4;
+}
+
+static void w_u64(wbuf_t *w, apr_uint64_t v)
+{
+    w_u32(w, (apr_uint32_t)(v >> 32));
+    w_u32(w, (apr_uint32_t)v);
+}
+
+static void w_str(wbuf_t *w, const char *s)
+{
+    apr_size_t n = s ? strlen(s) : 0;
+    w_u32(w, (apr_uint32_t)n);
+    w_reserve(w, n);
+    if (n) {
+        memcpy(w->buf + w->len, s, n);
+    }
+    w->len += n;
+}
+
+static apr_uint32_t r_u32(rbuf_t *r)
+{
+    const unsigned char *i;
+    if (r->bad || r->len - r->pos < 4) {
+        r->bad = 1;
+        return 0;
+    }
+    i = r->buf + r->pos;
+    r->pos += 4;
+    return ((apr_uint32_t)i[0] << 24) | ((apr_uint32_t)i[1] << 16)
+           | ((apr_uint32_t)i[2] << 8) | (apr_uint32_t)i[3];
+}
+
+static apr_uint64_t r_u64(rbuf_t *r)
+{
+    apr_uint64_t hi = r_u32(r);
+    return (hi << 32) | r_u32(r);
+}
+
+static const char *r_str(rbuf_t *r, apr_pool_t *p)
+{
+    apr_uint32_t n = r_u32(r);
+    const char *s;
+    if (r->bad || r->len - r->pos < n) {
+        r->bad = 1;
+        return NULL;
+    }
+    s = apr_pstrmemdup(p, (const char *)r->buf + r->pos, n);
+    r->pos += n;
+    return s;
+}
+
+static void w_begin(wbuf_t *w, apr_pool_t *p)
+{
+    w->p = p;
+    w->cap = 256;
+    w->buf = apr_palloc(p, w->cap);
+    w->len = FCGP_IPC_HDR_LEN;
+}
+
+static apr_status_t w_finish(wbuf_t *w, apr_uint16_t type,
+                             apr_uint32_t parent_pid, char **out,
+                             apr_size_t *len)
+{
+    if (w->len - FCGP_IPC_HDR_LEN > FCGP_IPC_MAX_BODY) {
+        return APR_ENOSPC;
+    }
+    fcgp_ipc_hdr_pack((unsigned char *)w->buf, type,
+                      (apr_uint32_t)(w->len - FCGP_IPC_HDR_LEN), parent_pid);
+    *out = w->buf;
+    *len = w->len;
+    return APR_SUCCESS;
+}
+
+static void r_begin(rbuf_t *r, const char *body, apr_size_t len)
+{
+    r->buf = (const unsigned char *)body;
+    r->len = len;
+    r->pos = 0;
+    r->bad = 0;
+}
+
+/* A decoded body must be used up exactly. */
+static apr_status_t r_finish(rbuf_t *r)
+{
+    return (r->bad || r->pos != r->len) ? APR_EINVAL : APR_SUCCESS;
+}
+
+void fcgp_ipc_hdr_pack(unsigned char *out, apr_uint16_t type,
+                       apr_uint32_t body_len, apr_uint32_t parent_pid)
+{
+    wbuf_t w;
+    w.p = NULL;
+    w.buf = (char *)out;
+    w.cap = FCGP_IPC_HDR_LEN;
+    w.len = 0;
+    w_u32(&w, FCGP_IPC_MAGIC);
+    w_u32(&w, ((apr_uint32_t)FCGP_IPC_VERSION << 16) | type);
+    w_u32(&w, body_len);
+    w_u32(&w, parent_pid);
+}
+
+apr_status_t fcgp_ipc_hdr_unpack(const unsigned char *in, fcgp_ipc_hdr_t *h)
+{
+    rbuf_t r;
+    apr_uint32_t vt;
+    r_begin(&r, (const char *)in, FCGP_IPC_HDR_LEN);
+    h->magic = r_u32(&r);
+    vt = r_u32(&r);
+    h->version = (apr_uint16_t)(vt >> 16);
+    h->type = (apr_uint16_t)vt;
+    h->body_len = r_u32(&r);
+    h->parent_pid = r_u32(&r);
+    if (h->magic != FCGP_IPC_MAGIC || h->version != FCGP_IPC_VERSION
+        || h->body_len > FCGP_IPC_MAX_BODY) {
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}
+
+static void w_strv(wbuf_t *w, int n, const char *const *v)
+{
+    int i;
+    w_u32(w, (apr_uint32_t)n);
+    for (i = 0; i < n; i++) {
+        w_str(w, v[i]);
+    }
+}
+
+static const char *const *r_strv(rbuf_t *r, apr_pool_t *p, int *n)
+{
+    apr_uint32_t cnt = r_u32(r), i;
+    const char **v;
+    /* Each string takes at least 4 bytes, which bounds the count. */
+    if (r->bad || cnt > MAX_ARGS || cnt > (r->len - r->pos) / 4) {
+        r->bad = 1;
+        *n = 0;
+        return NULL;
+    }
+    v = apr_pcalloc(p, sizeof(*v) * (cnt + 1));
+    for (i = 0; i < cnt; i++) {
+        v[i] = r_str(r, p);
+    }
+    *n = (int)cnt;
+    return v;
+}
+
+apr_status_t fcgp_ipc_encode_acquire(apr_pool_t *p, apr_uint32_t parent_pid,
+                                     const fcgp_msg_acquire_t *m,
+                                     char **out, apr_size_t *len)
+{
+    wbuf_t w;
+    const fcgp_app_limits_t *l = &m->limits;
+    w_begin(&w, p);
+    w_u32(&w, l->max_procs);
+    w_u32(&w, l->min_procs);
+    w_u32(&w, l->max_requests);
+    w_u32(&w, l->limit_source);
+    w_u64(&w, (apr_uint64_t)l->idle_timeout);
+    w_u64(&w, (apr_uint64_t)l->lifetime);
+    w_u64(&w, (apr_uint64_t)l->queue_timeout);
+    w_u64(&w, (apr_uint64_t)l->kill_timeout);
+    w_str(&w, m->spec.vhost);
+    w_strv(&w, m->spec.argc, m->spec.argv);
+    w_strv(&w, m->spec.envc, m->spec.env);
+    return w_finish(&w, FCGP_MSG_ACQUIRE, parent_pid, out, len);
+}
+
+apr_status_t fcgp_ipc_decode_acquire(apr_pool_t *p, const char *body,
+                                     apr_size_t len, fcgp_msg_acquire_t *m)
+{
+    rbuf_t r;
+    fcgp_app_limits_t *l = &m->limits;
+    r_begin(&r, body, len);
+    l->max_procs = r_u32(&r);
+    l->min_procs = r_u32(&r);
+    l->max_requests = r_u32(&r);
+    l->limit_source = r_u32(&r);
+    l->idle_timeout = (apr_interval_time_t)r_u64(&r);
+    l->lifetime = (apr_interval_time_t)r_u64(&r);
+    l->queue_timeout = (apr_interval_time_t)r_u64(&r);
+    l->kill_timeout = (apr_interval_time_t)r_u64(&r);
+    m->spec.vhost = r_str(&r, p);
+    m->spec.argv = r_strv(&r, p, &m->spec.argc);
+    m->spec.env = r_strv(&r, p, &m->spec.envc);
+    if (r_finish(&r) != APR_SUCCESS || m->spec.argc < 1
+        || l->max_procs < 1 || l->min_procs > l->max_procs
+        || l->limit_source > FCGP_LIMIT_LEARNED
+        || l->idle_timeout < 0 || l->lifetime < 0
+        || l->queue_timeout < 0 || l->kill_timeout < 0) {
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t fcgp_ipc_encode_grant(apr_pool_t *p, apr_uint32_t parent_pid,
+                                   const fcgp_msg_grant_t *m,
+                                   char **out, apr_size_t *len)
+{
+    wbuf_t w;
+    w_begin(&w, p);
+    w_u32(&w, m->status);
+    w_u32(&w, m->slot);
+    w_u32(&w, m->pid);
+    w_u32(&w, m->nth);
+    w_u32(&w, m->limit);
+    w_u32(&w, m->limit_source);
+    w_u32(&w, m->retry_after);
+    w_str(&w, m->path);
+    w_str(&w, m->message);
+    return w_finish(&w, FCGP_MSG_GRANT, parent_pid, out, len);
+}
+
+apr_status_t fcgp_ipc_decode_grant(apr_pool_t *p, const char *body,
+                                   apr_size_t len, fcgp_msg_grant_t *m)
+{
+    rbuf_t r;
+    r_begin(&r, body, len);
+    m->status = r_u32(&r);
+    m->slot = r_u32(&r);
+    m->pid = r_u32(&r);
+    m->nth = r_u32(&r);
+    m->limit = r_u32(&r);
+    m->limit_source = r_u32(&r);
+    m->retry_after = r_u32(&r);
+    m->path = r_str(&r, p);
+    m->message = r_str(&r, p);
+    if (r_finish(&r) != APR_SUCCESS || m->status > FCGP_GRANT_REFUSED
+        || (m->status == FCGP_GRANT_OK && (!m->path || !*m->path))) {
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t fcgp_ipc_encode_release(apr_pool_t *p, apr_uint32_t parent_pid,
+                                     const fcgp_msg_release_t *m,
+                                     char **out, apr_size_t *len)
+{
+    wbuf_t w;
+    w_begin(&w, p);
+    w_u32(&w, m->outcome);
+    return w_finish(&w, FCGP_MSG_RELEASE, parent_pid, out, len);
+}
+
+apr_status_t fcgp_ipc_decode_release(const char *body, apr_size_t len,
+                                     fcgp_msg_release_t *m)
+{
+    rbuf_t r;
+    r_begin(&r, body, len);
+    m->outcome = r_u32(&r);
+    if (r_finish(&r) != APR_SUCCESS || m->outcome > FCGP_OUT_TIMEOUT) {
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}
+
+const char *fcgp_ipc_class_key(apr_pool_t *p, const fcgp_app_spec_t *spec,
+                               apr_size_t *klen)
+{
+    wbuf_t w;
+    w_begin(&w, p);
+    w.len = 0;
+    w_str(&w, spec->vhost);
+    w_strv(&w, spec->argc, spec->argv);
+    w_strv(&w, spec->envc, spec->env);
+    *klen = w.len;
+    return w.buf;
+}

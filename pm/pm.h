@@ -1,0 +1,44 @@
+/* pm.h: the handler's only door into the process manager.
+ *
+ * Handler side (httpd children).  A lease is one worker handed to one
+ * request: fcgp_pm_acquire() asks the PM for a worker of the class the spec
+ * describes, waiting (without polling) while every worker is busy, and
+ * fcgp_pm_release() hands it back with the outcome.  The request is counted
+ * by the PM when the worker is handed out; a worker that got its last
+ * request is never handed out again. */
+#ifndef FCGP_PM_H
+#define FCGP_PM_H
+
+#include <apr.h>
+#include <apr_pools.h>
+#include <apr_network_io.h>
+#include "pm/pm_types.h"
+#include "pm/ipc.h"
+
+typedef struct fcgp_lease_t fcgp_lease_t;
+
+struct fcgp_lease_t {
+    apr_socket_t *pm;           /* the lease's connection to the PM */
+    fcgp_msg_grant_t grant;     /* what the PM said */
+    int released;
+};
+
+/* Ask for a worker.  Allocates from p (r->pool); a cleanup on p closes the
+ * PM connection, which the PM treats as a broken request if release was
+ * never called.  Returns APR_SUCCESS with *lease set; (*lease)->grant.status
+ * tells whether a worker was granted (FCGP_GRANT_OK) or why not.  Any other
+ * return means the PM could not be reached (*lease is NULL) and errmsg says
+ * what failed. */
+apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
+                             const fcgp_app_spec_t *spec,
+                             const fcgp_app_limits_t *limits,
+                             fcgp_lease_t **lease, const char **errmsg);
+
+/* Hand the worker back.  Idempotent. */
+void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome);
+
+/* Process-manager process (see pm_main.c): runs until told to stop. */
+int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
+                 const fcgp_pm_settings_t *settings, void *server);
+
+#endif

@@ -1,0 +1,218 @@
+/* pm_boot.c: start the process manager from the httpd parent and keep it
+ * running (the mod_cgid model: an "other child" of the parent, restarted
+ * when it dies, without restarting httpd).
+ *
+ * Parent only.  The PM's listening socket lives in the process pool, so it
+ * survives restarts: on a graceful restart the old PM stops accepting and
+ * drains while the new PM accepts on the very same socket, and a PM that
+ * dies leaves its queued connections for the replacement. */
+#include <errno.h>
+#include <string.h>
+#include <signal.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <apr_strings.h>
+#include <apr_thread_proc.h>
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "ap_mpm.h"
+#include "mpm_common.h"
+#include "unixd.h"
+#include "fcgp_log.h"
+#include "pm/pm.h"
+#include "pm/pm_boot.h"
+
+APLOG_USE_MODULE(fcgiproc);
+
+typedef struct {
+    apr_proc_t proc;
+    apr_pool_t *pool;           /* process pool */
+    server_rec *s;
+    fcgp_pm_settings_t settings;
+    apr_socket_t *listener;
+    apr_time_t started;
+} pm_handle_t;
+
+/* Parent only: the PM that serves the current generation, NULL between a
+ * generation's end and the next one's post_config.  Older PMs are draining
+ * and are left to finish on their own. */
+static pm_handle_t *live;
+
+static apr_status_t start_pm(const pm_handle_t *tmpl);
+
+static void pm_maint(int reason, void *data, apr_wait_t status)
+{
+    pm_handle_t *h = data;
+    int mpm_state;
+
+    switch (reason) {
+    case APR_OC_REASON_DEATH:
+    case APR_OC_REASON_LOST:
+        apr_proc_other_child_unregister(h);
+        if (h != live) {
+            break;
+        }
+        live = NULL;
+        if (ap_mpm_query(AP_MPMQ_MPM_STATE, &mpm_state) == APR_SUCCESS
+            && mpm_state == AP_MPMQ_STOPPING) {
+            break;
+        }
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, h->s, FCGP_LOGNO(04001)
+                     "process manager pid %d died (%s); its workers are "
+                     "stopped and a new process manager is started",
+                     (int)h->proc.pid,
+                     reason == APR_OC_REASON_LOST ? "lost"
+                     : apr_psprintf(h->pool, "wait status %d", status));
+        /* Its workers share its process group: stop them, the new PM
+         * starts fresh ones on demand. */
+        kill(-h->proc.pid, SIGTERM);
+        start_pm(h);
+        break;
+    case APR_OC_REASON_RESTART:
+    case APR_OC_REASON_UNWRITABLE:
+    case APR_OC_REASON_UNREGISTER:
+    default:
+        break;
+    }
+}
+
+/* pconf cleanup: this generation's PM hands over to the next one.  Never
+ * waits: the parent must not block on the PM. */
+static apr_status_t pm_generation_end(void *unused)
+{
+    pm_handle_t *h = live;
+    int mpm_state = AP_MPMQ_STOPPING;
+
+    if (!h || h->proc.pid <= 0) {
+        return APR_SUCCESS;
+    }
+    live = NULL;
+    ap_mpm_query(AP_MPMQ_MPM_STATE, &mpm_state);
+    /* Stopping: workers go now.  Restarting: finish what is in flight. */
+    kill(h->proc.pid, mpm_state == AP_MPMQ_STOPPING ? SIGTERM : SIGUSR1);
+    return APR_SUCCESS;
+}
+
+static apr_status_t start_pm(const pm_handle_t *h)
+{
+    pm_handle_t *nh = apr_pmemdup(h->pool, h, sizeof(*h));
+    apr_status_t rv;
+
+    nh->started = apr_time_now();
+    rv = apr_proc_fork(&nh->proc, nh->pool);
+    if (rv == APR_INCHILD) {
+        int code;
+        /* Our own session: httpd signals its process group on restart and
+         * stop, and those signals are not for the apps. */
+        setsid();
+        ap_close_listeners();
+        if (ap_run_drop_privileges(nh->pool, nh->s)) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, nh->s, FCGP_LOGNO(04002)
+                         "process manager cannot drop privileges; exiting");
+            _exit(1);
+        }
+        code = fcgp_pm_main(nh->pool, nh->listener, &nh->settings, nh->s);
+        _exit(code);
+    }
+    if (rv != APR_INPARENT) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, h->s, FCGP_LOGNO(04003)
+                     "cannot fork the process manager");
+        return rv;
+    }
+    apr_proc_other_child_register(&nh->proc, pm_maint, nh, NULL, nh->pool);
+    live = nh;
+    return APR_SUCCESS;
+}
+
+/* The PM's socket, made once per process and kept across restarts. */
+static apr_status_t pm_listener(apr_pool_t *proc_pool, server_rec *s,
+                                const char *path, apr_socket_t **out)
+{
+    const char *key = apr_pstrcat(proc_pool, "fcgiproc-pm-listener:", path,
+                                  NULL);
+    apr_sockaddr_t *sa;
+    apr_socket_t *sock;
+    apr_status_t rv;
+
+    apr_pool_userdata_get((void **)out, key, proc_pool);
+    if (*out) {
+        return APR_SUCCESS;
+    }
+    unlink(path);
+    if ((rv = apr_sockaddr_info_get(&sa, path, APR_UNIX, 0, 0, proc_pool))
+        != APR_SUCCESS
+        || (rv = apr_socket_create(&sock, APR_UNIX, SOCK_STREAM, 0,
+                                   proc_pool)) != APR_SUCCESS
+        || (rv = apr_socket_bind(sock, sa)) != APR_SUCCESS
+        || (rv = apr_socket_listen(sock, 4096)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, FCGP_LOGNO(04004)
+                     "cannot create the process manager socket %s; check "
+                     "FcgiProcIPCDir", path);
+        return rv;
+    }
+    if (geteuid() == 0 && chown(path, ap_unixd_config.user_id,
+                                ap_unixd_config.group_id) != 0) {
+        rv = errno;
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, FCGP_LOGNO(04005)
+                     "cannot give %s to the httpd User", path);
+        return rv;
+    }
+    apr_pool_userdata_set(sock, key, apr_pool_cleanup_null, proc_pool);
+    *out = sock;
+    return APR_SUCCESS;
+}
+
+apr_status_t fcgp_pm_ipc_dir_prepare(server_rec *s, const char *dir)
+{
+    struct stat st;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        apr_status_t rv = errno;
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, FCGP_LOGNO(04006)
+                     "cannot create FcgiProcIPCDir %s", dir);
+        return rv;
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, FCGP_LOGNO(04007)
+                     "FcgiProcIPCDir %s is not a directory", dir);
+        return APR_ENOTDIR;
+    }
+    /* Only the httpd User may reach the workers' sockets. */
+    if (geteuid() == 0
+        && (chown(dir, ap_unixd_config.user_id, ap_unixd_config.group_id)
+            != 0 || chmod(dir, 0700) != 0)) {
+        apr_status_t rv = errno;
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, FCGP_LOGNO(04008)
+                     "cannot make FcgiProcIPCDir %s private to the httpd "
+                     "User", dir);
+        return rv;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t fcgp_pm_boot(apr_pool_t *pconf, server_rec *s,
+                          const fcgp_pm_settings_t *settings,
+                          const char *pm_path)
+{
+    apr_pool_t *proc_pool = s->process->pool;
+    pm_handle_t h;
+    apr_status_t rv;
+
+    memset(&h, 0, sizeof(h));
+    if ((rv = fcgp_pm_ipc_dir_prepare(s, settings->ipc_dir)) != APR_SUCCESS
+        || (rv = pm_listener(proc_pool, s, pm_path, &h.listener))
+           != APR_SUCCESS) {
+        return rv;
+    }
+    h.pool = proc_pool;
+    h.s = s;
+    h.settings.ipc_dir = apr_pstrdup(proc_pool, settings->ipc_dir);
+    h.settings.max_procs = settings->max_procs;
+    if ((rv = start_pm(&h)) != APR_SUCCESS) {
+        return rv;
+    }
+    apr_pool_cleanup_register(pconf, NULL, pm_generation_end,
+                              apr_pool_cleanup_null);
+    return APR_SUCCESS;
+}

@@ -1,0 +1,1119 @@
+/* pm_main.c: the process-manager process.
+ *
+ * One process, one thread, one event loop.  It is the single owner of every
+ * worker's state: handlers never touch the table, they ask for a lease over
+ * the PM's unix socket (ipc.h) and the PM answers.  Because the PM is the
+ * only writer, "count the request when the worker is handed out" needs no
+ * lock, and a request that must wait for a worker simply has its answer
+ * held back until one frees up: no sleep-polling anywhere.
+ *
+ * Each worker slot owns a listening unix socket that the PM creates and
+ * keeps open for the slot's whole life; the worker gets it as fd 0 (the
+ * FastCGI convention).  A worker that exits on its own leaves the socket
+ * (and any connection queued on it) in place, and the replacement the PM
+ * starts on the same socket accepts it: nothing is reset.
+ *
+ * PM only.  Memory: one pool per class, per slot and per lease. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <apr_strings.h>
+#include <apr_hash.h>
+#include <apr_poll.h>
+#include <apr_portable.h>
+#include <apr_signal.h>
+#include <apr_thread_proc.h>
+
+#include "httpd.h"
+#include "http_log.h"
+#include "fcgp_log.h"
+#include "pm/pm.h"
+#include "pm/policy.h"
+
+APLOG_USE_MODULE(fcgiproc);
+
+typedef enum {
+    SLOT_FREE = 0,
+    SLOT_IDLE,      /* process up, waiting for a request */
+    SLOT_BUSY,      /* leased to a handler */
+    SLOT_STOPPING   /* retired: signalled, waiting to reap */
+} slot_state_e;
+
+typedef struct pm_class pm_class_t;
+typedef struct pm_lease pm_lease_t;
+typedef struct pm_slot pm_slot_t;
+
+struct pm_slot {
+    pm_class_t *cls;
+    apr_uint32_t id;
+    slot_state_e state;
+    int last_handed;            /* got its last request: never again */
+    apr_proc_t proc;
+    apr_socket_t *listen;       /* kept for the slot's whole life */
+    const char *path;
+    apr_uint32_t served;        /* requests handed to this process */
+    apr_time_t started;
+    apr_time_t last_used;
+    apr_time_t kill_at;         /* STOPPING: SIGKILL after this */
+    int kill_sent;
+    const char *retire_reason;
+    pm_lease_t *lease;
+    apr_pool_t *pool;
+};
+
+struct pm_class {
+    const char *key;
+    apr_size_t klen;
+    const char *name;           /* the command line, for logs */
+    fcgp_app_spec_t spec;
+    fcgp_app_limits_t limits;
+    apr_uint32_t learned_limit; /* the app exited by itself after this many */
+    apr_array_header_t *slots;  /* pm_slot_t * */
+    apr_uint32_t active;        /* live, not stopping, not last-handed */
+    pm_lease_t *wait_head;      /* FIFO of leases waiting for a worker */
+    pm_lease_t *wait_tail;
+    apr_uint32_t waiting;
+    apr_pool_t *pool;
+};
+
+typedef enum {
+    LEASE_READING = 0,          /* waiting for ACQUIRE */
+    LEASE_WAITING,              /* queued for a worker */
+    LEASE_GRANTED               /* holds a slot, waiting for RELEASE */
+} lease_state_e;
+
+struct pm_lease {
+    apr_socket_t *sock;
+    apr_pollfd_t pfd;
+    lease_state_e state;
+    unsigned char hdr[FCGP_IPC_HDR_LEN];
+    apr_size_t hdr_have;
+    char *body;
+    apr_uint32_t body_len;
+    apr_size_t body_have;
+    pm_class_t *cls;
+    pm_slot_t *slot;
+    apr_time_t deadline;        /* WAITING: answer BUSY after this */
+    pm_lease_t *next;           /* wait queue */
+    apr_pool_t *pool;
+};
+
+typedef struct {
+    apr_pool_t *pool;
+    server_rec *s;
+    fcgp_pm_settings_t settings;
+    apr_socket_t *listener;
+    apr_pollset_t *pollset;
+    apr_pollfd_t listen_pfd;
+    apr_pollfd_t sig_pfd;
+    apr_file_t *sig_in;
+    apr_hash_t *classes;
+    apr_array_header_t *slots;  /* every slot ever made, by id */
+    apr_uint32_t nprocs;        /* live processes, stopping included */
+    apr_uint32_t nleases;
+    apr_uint32_t parent_pid;
+    apr_uint32_t seq;           /* makes socket names unique */
+    int draining;               /* 1 graceful, 2 stop now */
+    apr_time_t next_tick;
+} pm_t;
+
+/* The signal handler's only link to the loop: the write end of a pipe
+ * (self-pipe trick).  The one file-level variable of the PM. */
+static int sig_fd = -1;
+static volatile sig_atomic_t sig_term, sig_graceful;
+
+static void on_signal(int signo)
+{
+    char c = (char)signo;
+    int saved = errno;
+    if (signo == SIGTERM) {
+        sig_term = 1;
+    }
+    else if (signo == SIGUSR1) {
+        sig_graceful = 1;
+    }
+    if (write(sig_fd, &c, 1) < 0) {
+        /* pipe full: a wake-up is already pending */
+    }
+    errno = saved;
+}
+
+static apr_uint32_t class_limit(const pm_class_t *c, apr_uint32_t *source)
+{
+    return fcgp_policy_effective_limit(c->limits.max_requests,
+                                       c->limits.limit_source,
+                                       c->learned_limit, source);
+}
+
+/* ---- spawning ---------------------------------------------------------- */
+
+static void spawn_errfn(apr_pool_t *p, apr_status_t err, const char *desc)
+{
+    char buf[256];
+    /* Runs in the child between fork and exec: its stderr is httpd's
+     * error log. */
+    fprintf(stderr, "[fcgiproc:error] [pid %d] " FCGP_LOGNO(03001)
+            "cannot start FastCGI application: %s: %s\n", (int)getpid(),
+            desc, apr_strerror(err, buf, sizeof(buf)));
+}
+
+static apr_status_t start_process(pm_t *pm, pm_slot_t *slot)
+{
+    pm_class_t *c = slot->cls;
+    apr_pool_t *tp;
+    apr_procattr_t *attr;
+    apr_os_sock_t fd;
+    apr_file_t *in;
+    const char **env;
+    char *dir;
+    apr_status_t rv;
+
+    apr_pool_create(&tp, slot->pool);
+    apr_os_sock_get(&fd, slot->listen);
+    env = apr_pcalloc(tp, sizeof(*env) * (c->spec.envc + 1));
+    memcpy(env, c->spec.env, sizeof(*env) * c->spec.envc);
+    dir = apr_pstrdup(tp, c->spec.argv[0]);
+    if (strrchr(dir, '/') && strrchr(dir, '/') != dir) {
+        *strrchr(dir, '/') = '\0';
+    }
+    else {
+        dir = "/";
+    }
+    if ((rv = apr_procattr_create(&attr, tp)) == APR_SUCCESS
+        && (rv = apr_procattr_cmdtype_set(attr, APR_PROGRAM)) == APR_SUCCESS
+        && (rv = apr_os_file_put(&in, &fd, APR_FOPEN_READ, tp))
+           == APR_SUCCESS
+        && (rv = apr_procattr_child_in_set(attr, in, NULL)) == APR_SUCCESS
+        && (rv = apr_procattr_dir_set(attr, dir)) == APR_SUCCESS
+        && (rv = apr_procattr_child_errfn_set(attr, spawn_errfn))
+           == APR_SUCCESS
+        && (rv = apr_procattr_error_check_set(attr, 1)) == APR_SUCCESS) {
+        rv = apr_proc_create(&slot->proc, c->spec.argv[0],
+                             (const char *const *)c->spec.argv, env, attr,
+                             slot->pool);
+    }
+    apr_pool_destroy(tp);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, pm->s, FCGP_LOGNO(03002)
+                     "cannot start FastCGI application %s", c->name);
+        slot->proc.pid = 0;
+        return rv;
+    }
+    slot->served = 0;
+    slot->last_handed = 0;
+    slot->started = slot->last_used = apr_time_now();
+    pm->nprocs++;
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, pm->s,
+                 "started worker pid %d for %s on %s", (int)slot->proc.pid,
+                 c->name, slot->path);
+    return APR_SUCCESS;
+}
+
+static apr_status_t make_listener(pm_t *pm, pm_slot_t *slot)
+{
+    apr_sockaddr_t *sa;
+    apr_status_t rv;
+
+    slot->path = apr_psprintf(slot->pool, "%s/w%d-%u.sock",
+                              pm->settings.ipc_dir, (int)getpid(),
+                              ++pm->seq);
+    unlink(slot->path);
+    if ((rv = apr_sockaddr_info_get(&sa, slot->path, APR_UNIX, 0, 0,
+                                    slot->pool)) != APR_SUCCESS
+        || (rv = apr_socket_create(&slot->listen, APR_UNIX, SOCK_STREAM, 0,
+                                   slot->pool)) != APR_SUCCESS) {
+        return rv;
+    }
+    if ((rv = apr_socket_bind(slot->listen, sa)) != APR_SUCCESS
+        || (rv = apr_socket_listen(slot->listen, 1024)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, pm->s, FCGP_LOGNO(03003)
+                     "cannot listen on %s; check that FcgiProcIPCDir %s is "
+                     "writable by the httpd User", slot->path,
+                     pm->settings.ipc_dir);
+        apr_socket_close(slot->listen);
+        slot->listen = NULL;
+        return rv;
+    }
+    return APR_SUCCESS;
+}
+
+static void free_slot(pm_t *pm, pm_slot_t *slot)
+{
+    if (slot->listen) {
+        apr_socket_close(slot->listen);
+        slot->listen = NULL;
+    }
+    if (slot->path) {
+        unlink(slot->path);
+        slot->path = NULL;
+    }
+    slot->state = SLOT_FREE;
+    slot->cls = NULL;
+    slot->lease = NULL;
+    apr_pool_clear(slot->pool);
+}
+
+/* A new worker in a fresh (or recycled) slot of class c. */
+static pm_slot_t *spawn_slot(pm_t *pm, pm_class_t *c)
+{
+    pm_slot_t *slot = NULL;
+    int i;
+
+    for (i = 0; i < pm->slots->nelts; i++) {
+        pm_slot_t *s = APR_ARRAY_IDX(pm->slots, i, pm_slot_t *);
+        if (s->state == SLOT_FREE) {
+            slot = s;
+            break;
+        }
+    }
+    if (!slot) {
+        apr_pool_t *sp;
+        apr_pool_create(&sp, pm->pool);
+        slot = apr_pcalloc(pm->pool, sizeof(*slot));
+        slot->pool = sp;
+        slot->id = (apr_uint32_t)pm->slots->nelts;
+        APR_ARRAY_PUSH(pm->slots, pm_slot_t *) = slot;
+    }
+    slot->cls = c;
+    memset(&slot->proc, 0, sizeof(slot->proc));
+    slot->kill_sent = 0;
+    slot->retire_reason = NULL;
+    if (make_listener(pm, slot) != APR_SUCCESS
+        || start_process(pm, slot) != APR_SUCCESS) {
+        free_slot(pm, slot);
+        return NULL;
+    }
+    slot->state = SLOT_IDLE;
+    APR_ARRAY_PUSH(c->slots, pm_slot_t *) = slot;
+    c->active++;
+    return slot;
+}
+
+static int class_may_spawn(pm_t *pm, pm_class_t *c)
+{
+    return !pm->draining
+           && c->active < c->limits.max_procs
+           && pm->nprocs < pm->settings.max_procs;
+}
+
+/* ---- retiring and reaping ---------------------------------------------- */
+
+static void detach_from_class(pm_slot_t *slot)
+{
+    pm_class_t *c = slot->cls;
+    int i;
+    for (i = 0; i < c->slots->nelts; i++) {
+        if (APR_ARRAY_IDX(c->slots, i, pm_slot_t *) == slot) {
+            APR_ARRAY_IDX(c->slots, i, pm_slot_t *) =
+                APR_ARRAY_IDX(c->slots, c->slots->nelts - 1, pm_slot_t *);
+            c->slots->nelts--;
+            break;
+        }
+    }
+}
+
+static void retire_slot(pm_t *pm, pm_slot_t *slot, const char *reason)
+{
+    if (slot->state == SLOT_STOPPING || slot->state == SLOT_FREE) {
+        return;
+    }
+    if (!slot->last_handed) {
+        slot->cls->active--;
+    }
+    slot->last_handed = 1;
+    slot->state = SLOT_STOPPING;
+    slot->retire_reason = reason;
+    slot->kill_at = apr_time_now() + slot->cls->limits.kill_timeout;
+    if (slot->proc.pid > 0) {
+        apr_proc_kill(&slot->proc, SIGTERM);
+    }
+    else {
+        detach_from_class(slot);
+        free_slot(pm, slot);
+    }
+}
+
+static const char *exit_text(apr_pool_t *p, int code, apr_exit_why_e why)
+{
+    if (APR_PROC_CHECK_SIGNALED(why)) {
+        return apr_psprintf(p, "killed by signal %d (%s)%s", code,
+                            apr_signal_description_get(code),
+                            APR_PROC_CHECK_CORE_DUMP(why)
+                                ? ", core dumped" : "");
+    }
+    return apr_psprintf(p, "exit status %d", code);
+}
+
+static void log_exit(pm_t *pm, pm_slot_t *slot, int code,
+                     apr_exit_why_e why, const char *reason, int level)
+{
+    apr_uint32_t src;
+    apr_uint32_t limit = class_limit(slot->cls, &src);
+    ap_log_error(APLOG_MARK, level, 0, pm->s, FCGP_LOGNO(03010)
+                 "worker pid %d of %s: %s after %u requests "
+                 "(limit %u, from %s), up %" APR_TIME_T_FMT " s; %s",
+                 (int)slot->proc.pid, slot->cls->name,
+                 exit_text(pm->pool, code, why), slot->served, limit,
+                 fcgp_limit_source_name(src),
+                 apr_time_sec(apr_time_now() - slot->started), reason);
+}
+
+/* The app exited by itself with status 0 after n requests we gave it:
+ * that is its own request limit.  Retire later workers before it. */
+static void learn_limit(pm_t *pm, pm_slot_t *slot, apr_uint32_t n)
+{
+    pm_class_t *c = slot->cls;
+    apr_uint32_t src, limit = class_limit(c, &src);
+    if (n == 0 || (limit && limit <= n)) {
+        return;
+    }
+    c->learned_limit = n;
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, pm->s, FCGP_LOGNO(03011)
+                 "worker pid %d of %s exited by itself after %u requests, "
+                 "before our limit (%u, from %s): the application has a "
+                 "request limit of its own (PHP_FCGI_MAX_REQUESTS or "
+                 "similar).  Workers of this class now retire after %u "
+                 "requests; set FcgiProcAppMaxRequests %u (or pass "
+                 "PHP_FCGI_MAX_REQUESTS with FcgiProcInitialEnv) to say so",
+                 (int)slot->proc.pid, c->name, n, limit,
+                 fcgp_limit_source_name(src), n, n);
+}
+
+static void grant_waiters(pm_t *pm, pm_class_t *c);
+
+/* A worker process ended.  Planned exits free the slot; an unplanned one
+ * gets a replacement on the same listening socket, so that a connection
+ * already queued to it is served instead of reset. */
+static void worker_exited(pm_t *pm, pm_slot_t *slot, int code,
+                          apr_exit_why_e why)
+{
+    pm_class_t *c = slot->cls;
+    apr_time_t up = apr_time_now() - slot->started;
+    int clean = APR_PROC_CHECK_EXIT(why) && code == 0;
+
+    pm->nprocs--;
+    if (slot->last_handed && slot->state == SLOT_BUSY) {
+        /* It served its last request and exited, as the app's own limit
+         * says; the handler's RELEASE is still on its way. */
+        log_exit(pm, slot, code, why, "retired (request limit)", APLOG_INFO);
+        slot->proc.pid = 0;
+        return;
+    }
+    if (slot->state == SLOT_STOPPING) {
+        log_exit(pm, slot, code, why,
+                 apr_pstrcat(pm->pool, "retired (", slot->retire_reason, ")",
+                             NULL), APLOG_INFO);
+        detach_from_class(slot);
+        free_slot(pm, slot);
+        grant_waiters(pm, c);
+        return;
+    }
+    /* Unplanned.  A busy slot's process had not accepted the queued
+     * request yet if the app retired itself, so it served one fewer. */
+    log_exit(pm, slot, code, why,
+             clean ? "exited by itself" : "unexpected exit", APLOG_NOTICE);
+    if (clean) {
+        learn_limit(pm, slot, slot->state == SLOT_BUSY && slot->served
+                              ? slot->served - 1 : slot->served);
+    }
+    if (pm->draining || (up < apr_time_from_sec(1) && slot->served == 0)) {
+        /* No hand-over for a process that died before doing anything:
+         * starting it again would only loop. */
+        if (slot->lease) {
+            slot->lease->slot = NULL;
+        }
+        if (!slot->last_handed) {
+            c->active--;
+        }
+        detach_from_class(slot);
+        free_slot(pm, slot);
+        return;
+    }
+    if (start_process(pm, slot) != APR_SUCCESS) {
+        if (slot->lease) {
+            slot->lease->slot = NULL;
+        }
+        if (!slot->last_handed) {
+            c->active--;
+        }
+        detach_from_class(slot);
+        free_slot(pm, slot);
+        return;
+    }
+    if (slot->state == SLOT_BUSY) {
+        /* The replacement serves the request already queued. */
+        slot->served = 1;
+    }
+}
+
+static pm_slot_t *slot_by_pid(pm_t *pm, pid_t pid)
+{
+    int i;
+    for (i = 0; i < pm->slots->nelts; i++) {
+        pm_slot_t *s = APR_ARRAY_IDX(pm->slots, i, pm_slot_t *);
+        if (s->state != SLOT_FREE && s->proc.pid == pid) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+static void reap(pm_t *pm)
+{
+    apr_proc_t proc;
+    int code;
+    apr_exit_why_e why;
+
+    while (apr_proc_wait_all_procs(&proc, &code, &why, APR_NOWAIT, pm->pool)
+           == APR_CHILD_DONE) {
+        pm_slot_t *slot = slot_by_pid(pm, proc.pid);
+        if (slot) {
+            worker_exited(pm, slot, code, why);
+        }
+    }
+}
+
+/* ---- leases -------------------------------------------------------------- */
+
+static void send_msg(pm_t *pm, pm_lease_t *l, const char *buf, apr_size_t len)
+{
+    apr_size_t off = 0;
+    while (off < len) {
+        apr_size_t n = len - off;
+        apr_status_t rv = apr_socket_send(l->sock, buf + off, &n);
+        if (rv != APR_SUCCESS && !APR_STATUS_IS_EAGAIN(rv)) {
+            return; /* the handler is gone; its EOF will tell us */
+        }
+        off += n;
+        if (APR_STATUS_IS_EAGAIN(rv)) {
+            /* Answers are tiny; a full socket buffer means the handler is
+             * stuck.  Wait briefly rather than lose the answer. */
+            apr_sleep(1000);
+        }
+    }
+}
+
+static void send_grant(pm_t *pm, pm_lease_t *l, const fcgp_msg_grant_t *g)
+{
+    char *buf;
+    apr_size_t len;
+    if (fcgp_ipc_encode_grant(l->pool, pm->parent_pid, g, &buf, &len)
+        == APR_SUCCESS) {
+        send_msg(pm, l, buf, len);
+    }
+}
+
+static void send_refusal(pm_t *pm, pm_lease_t *l, fcgp_grant_status_e st,
+                         apr_uint32_t retry_after, const char *msg)
+{
+    fcgp_msg_grant_t g;
+    memset(&g, 0, sizeof(g));
+    g.status = st;
+    g.retry_after = retry_after;
+    g.message = msg;
+    send_grant(pm, l, &g);
+}
+
+static void unqueue(pm_lease_t *l)
+{
+    pm_class_t *c = l->cls;
+    pm_lease_t **pp = &c->wait_head, *prev = NULL;
+    while (*pp) {
+        if (*pp == l) {
+            *pp = l->next;
+            if (c->wait_tail == l) {
+                c->wait_tail = prev;
+            }
+            c->waiting--;
+            l->next = NULL;
+            return;
+        }
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+}
+
+static void hand_out(pm_t *pm, pm_lease_t *l, pm_slot_t *slot)
+{
+    pm_class_t *c = slot->cls;
+    fcgp_msg_grant_t g;
+    apr_uint32_t src, limit = class_limit(c, &src);
+
+    slot->state = SLOT_BUSY;
+    slot->lease = l;
+    slot->served++;
+    slot->last_used = apr_time_now();
+    l->slot = slot;
+    l->state = LEASE_GRANTED;
+
+    memset(&g, 0, sizeof(g));
+    g.status = FCGP_GRANT_OK;
+    g.slot = slot->id;
+    g.pid = (apr_uint32_t)slot->proc.pid;
+    g.nth = slot->served;
+    g.limit = limit;
+    g.limit_source = src;
+    g.path = slot->path;
+    send_grant(pm, l, &g);
+
+    /* Counted under the PM's single ownership: at the limit the worker
+     * leaves the pool of candidates now, not after the request, so no
+     * later request can reach it.  Its replacement starts right away. */
+    if (limit && slot->served >= limit) {
+        slot->last_handed = 1;
+        c->active--;
+        if (class_may_spawn(pm, c)) {
+            spawn_slot(pm, c);
+        }
+    }
+}
+
+/* Most recently used idle worker: warm caches, and the others can idle
+ * out.  Safe because no worker is ever handed past its limit. */
+static pm_slot_t *pick_idle(pm_class_t *c)
+{
+    pm_slot_t *best = NULL;
+    int i;
+    for (i = 0; i < c->slots->nelts; i++) {
+        pm_slot_t *s = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
+        if (s->state == SLOT_IDLE && !s->last_handed
+            && (!best || s->last_used > best->last_used)) {
+            best = s;
+        }
+    }
+    return best;
+}
+
+static void grant_waiters(pm_t *pm, pm_class_t *c)
+{
+    while (c->wait_head) {
+        pm_slot_t *slot = pick_idle(c);
+        pm_lease_t *l;
+        if (!slot && class_may_spawn(pm, c)) {
+            slot = spawn_slot(pm, c);
+        }
+        if (!slot) {
+            return;
+        }
+        l = c->wait_head;
+        unqueue(l);
+        hand_out(pm, l, slot);
+    }
+}
+
+static const char *join_name(apr_pool_t *p, const fcgp_app_spec_t *spec)
+{
+    const char *name = spec->argv[0];
+    int i;
+    for (i = 1; i < spec->argc; i++) {
+        name = apr_pstrcat(p, name, " ", spec->argv[i], NULL);
+    }
+    return apr_pstrcat(p, name, " (", spec->vhost, ")", NULL);
+}
+
+static pm_class_t *find_class(pm_t *pm, const fcgp_msg_acquire_t *m,
+                              apr_pool_t *tmp)
+{
+    apr_size_t klen;
+    const char *key = fcgp_ipc_class_key(tmp, &m->spec, &klen);
+    pm_class_t *c = apr_hash_get(pm->classes, key, (apr_ssize_t)klen);
+    int i;
+
+    if (!c) {
+        apr_pool_t *cp;
+        const char **argv, **env;
+        apr_pool_create(&cp, pm->pool);
+        c = apr_pcalloc(cp, sizeof(*c));
+        c->pool = cp;
+        c->key = apr_pmemdup(cp, key, klen);
+        c->klen = klen;
+        argv = apr_pcalloc(cp, sizeof(char *) * (m->spec.argc + 1));
+        env = apr_pcalloc(cp, sizeof(char *) * (m->spec.envc + 1));
+        for (i = 0; i < m->spec.argc; i++) {
+            argv[i] = apr_pstrdup(cp, m->spec.argv[i]);
+        }
+        for (i = 0; i < m->spec.envc; i++) {
+            env[i] = apr_pstrdup(cp, m->spec.env[i]);
+        }
+        c->spec.argc = m->spec.argc;
+        c->spec.argv = argv;
+        c->spec.envc = m->spec.envc;
+        c->spec.env = env;
+        c->spec.vhost = apr_pstrdup(cp, m->spec.vhost);
+        c->name = join_name(cp, &c->spec);
+        c->slots = apr_array_make(cp, 8, sizeof(pm_slot_t *));
+        apr_hash_set(pm->classes, c->key, (apr_ssize_t)klen, c);
+    }
+    /* The latest configuration wins (a graceful restart may change it). */
+    c->limits = m->limits;
+    return c;
+}
+
+static void on_acquire(pm_t *pm, pm_lease_t *l)
+{
+    fcgp_msg_acquire_t m;
+    pm_class_t *c;
+    pm_slot_t *slot;
+
+    if (fcgp_ipc_decode_acquire(l->pool, l->body, l->body_len, &m)
+        != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s, FCGP_LOGNO(03020)
+                     "malformed request from a handler; ignored");
+        send_refusal(pm, l, FCGP_GRANT_REFUSED, 0,
+                     "malformed request to the process manager");
+        return;
+    }
+    c = find_class(pm, &m, l->pool);
+    l->cls = c;
+    slot = pick_idle(c);
+    if (!slot && class_may_spawn(pm, c)) {
+        slot = spawn_slot(pm, c);
+        if (!slot) {
+            send_refusal(pm, l, FCGP_GRANT_SPAWN_FAILED, 10,
+                         apr_psprintf(l->pool, "cannot start %s (see the "
+                                      "process manager's error above)",
+                                      c->name));
+            return;
+        }
+    }
+    if (slot) {
+        hand_out(pm, l, slot);
+        return;
+    }
+    /* Every worker busy and no room for another: wait in line. */
+    l->state = LEASE_WAITING;
+    l->deadline = apr_time_now() + c->limits.queue_timeout;
+    l->next = NULL;
+    if (c->wait_tail) {
+        c->wait_tail->next = l;
+    }
+    else {
+        c->wait_head = l;
+    }
+    c->wait_tail = l;
+    c->waiting++;
+}
+
+static void end_lease(pm_t *pm, pm_lease_t *l)
+{
+    apr_pollset_remove(pm->pollset, &l->pfd);
+    apr_socket_close(l->sock);
+    pm->nleases--;
+    apr_pool_destroy(l->pool);
+}
+
+static void release_slot(pm_t *pm, pm_lease_t *l, fcgp_outcome_e outcome)
+{
+    pm_slot_t *slot = l->slot;
+    pm_class_t *c;
+    apr_time_t now = apr_time_now();
+
+    l->slot = NULL;
+    if (!slot || slot->lease != l) {
+        return;
+    }
+    c = slot->cls;
+    slot->lease = NULL;
+    slot->last_used = now;
+    if (slot->state != SLOT_BUSY) {
+        return;
+    }
+    if (outcome != FCGP_OUT_OK) {
+        retire_slot(pm, slot, outcome == FCGP_OUT_TIMEOUT
+                              ? "missed a deadline" : "broken request");
+    }
+    else if (slot->last_handed) {
+        retire_slot(pm, slot, "request limit");
+    }
+    else if (c->limits.lifetime
+             && now - slot->started > c->limits.lifetime) {
+        retire_slot(pm, slot, "FcgiProcProcessLifeTime");
+        if (class_may_spawn(pm, c) && c->wait_head) {
+            spawn_slot(pm, c);
+        }
+    }
+    else if (pm->draining && !c->wait_head) {
+        retire_slot(pm, slot, "graceful restart");
+    }
+    else {
+        slot->state = SLOT_IDLE;
+    }
+    grant_waiters(pm, c);
+}
+
+static void on_lease_message(pm_t *pm, pm_lease_t *l, fcgp_ipc_hdr_t *h)
+{
+    fcgp_msg_release_t rel;
+
+    if (h->parent_pid != pm->parent_pid) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s, FCGP_LOGNO(03021)
+                     "request from another server instance (parent pid %u, "
+                     "ours %u): two servers share FcgiProcIPCDir %s",
+                     h->parent_pid, pm->parent_pid, pm->settings.ipc_dir);
+        send_refusal(pm, l, FCGP_GRANT_REFUSED, 0,
+                     "request from another server instance");
+        return;
+    }
+    if (l->state == LEASE_READING && h->type == FCGP_MSG_ACQUIRE) {
+        on_acquire(pm, l);
+    }
+    else if (l->state == LEASE_GRANTED && h->type == FCGP_MSG_RELEASE
+             && fcgp_ipc_decode_release(l->body, l->body_len, &rel)
+                == APR_SUCCESS) {
+        release_slot(pm, l, (fcgp_outcome_e)rel.outcome);
+        end_lease(pm, l);
+    }
+    else {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s, FCGP_LOGNO(03022)
+                     "unexpected message type %u from a handler", h->type);
+        if (l->state == LEASE_GRANTED) {
+            release_slot(pm, l, FCGP_OUT_BROKEN);
+        }
+        end_lease(pm, l);
+    }
+}
+
+/* The handler closed its connection (or it broke). */
+static void lease_gone(pm_t *pm, pm_lease_t *l)
+{
+    if (l->state == LEASE_WAITING) {
+        unqueue(l);
+    }
+    else if (l->state == LEASE_GRANTED) {
+        release_slot(pm, l, FCGP_OUT_BROKEN);
+    }
+    end_lease(pm, l);
+}
+
+static void on_lease_readable(pm_t *pm, pm_lease_t *l)
+{
+    for (;;) {
+        apr_size_t n;
+        apr_status_t rv;
+        char *dst;
+        fcgp_ipc_hdr_t h;
+
+        if (l->hdr_have < FCGP_IPC_HDR_LEN) {
+            dst = (char *)l->hdr + l->hdr_have;
+            n = FCGP_IPC_HDR_LEN - l->hdr_have;
+        }
+        else {
+            dst = l->body + l->body_have;
+            n = l->body_len - l->body_have;
+        }
+        if (n) {
+            rv = apr_socket_recv(l->sock, dst, &n);
+            if (APR_STATUS_IS_EAGAIN(rv) && n == 0) {
+                return;
+            }
+            if ((rv != APR_SUCCESS && n == 0) || n == 0) {
+                lease_gone(pm, l);
+                return;
+            }
+            if (l->hdr_have < FCGP_IPC_HDR_LEN) {
+                l->hdr_have += n;
+                if (l->hdr_have < FCGP_IPC_HDR_LEN) {
+                    continue;
+                }
+                if (fcgp_ipc_hdr_unpack(l->hdr, &h) != APR_SUCCESS) {
+                    ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s,
+                                 FCGP_LOGNO(03023) "a client of the process "
+                                 "manager socket sent a bad header; "
+                                 "connection closed");
+                    lease_gone(pm, l);
+                    return;
+                }
+                l->body_len = h.body_len;
+                l->body_have = 0;
+                l->body = apr_palloc(l->pool, h.body_len + 1);
+            }
+            else {
+                l->body_have += n;
+            }
+        }
+        if (l->hdr_have == FCGP_IPC_HDR_LEN && l->body_have == l->body_len) {
+            fcgp_ipc_hdr_unpack(l->hdr, &h);
+            l->hdr_have = 0;
+            on_lease_message(pm, l, &h);
+            return;   /* the lease may be gone; wait for the next event */
+        }
+    }
+}
+
+static void on_accept(pm_t *pm)
+{
+    for (;;) {
+        apr_pool_t *lp;
+        apr_socket_t *s;
+        pm_lease_t *l;
+        apr_status_t rv;
+
+        apr_pool_create(&lp, pm->pool);
+        rv = apr_socket_accept(&s, pm->listener, lp);
+        if (rv != APR_SUCCESS) {
+            apr_pool_destroy(lp);
+            return;
+        }
+        apr_socket_opt_set(s, APR_SO_NONBLOCK, 1);
+        apr_socket_timeout_set(s, 0);
+        l = apr_pcalloc(lp, sizeof(*l));
+        l->pool = lp;
+        l->sock = s;
+        l->pfd.p = lp;
+        l->pfd.desc_type = APR_POLL_SOCKET;
+        l->pfd.desc.s = s;
+        l->pfd.reqevents = APR_POLLIN;
+        l->pfd.client_data = l;
+        apr_pollset_add(pm->pollset, &l->pfd);
+        pm->nleases++;
+    }
+}
+
+/* ---- timers -------------------------------------------------------------- */
+
+static void expire_waiters(pm_t *pm, pm_class_t *c, apr_time_t now)
+{
+    while (c->wait_head && c->wait_head->deadline <= now) {
+        pm_lease_t *l = c->wait_head;
+        const char *why;
+        unqueue(l);
+        if (c->active >= c->limits.max_procs) {
+            why = apr_psprintf(l->pool, "all %u workers of %s are busy "
+                               "(FcgiProcMaxProcessesPerClass %u) and none "
+                               "freed up within %" APR_TIME_T_FMT " ms "
+                               "(FcgiProcQueueTimeout); %u more waiting",
+                               c->active, c->name, c->limits.max_procs,
+                               apr_time_as_msec(c->limits.queue_timeout),
+                               c->waiting);
+        }
+        else {
+            why = apr_psprintf(l->pool, "the server-wide process limit is "
+                               "reached (FcgiProcMaxProcesses %u, %u "
+                               "running) and no worker of %s freed up "
+                               "within %" APR_TIME_T_FMT " ms "
+                               "(FcgiProcQueueTimeout)",
+                               pm->settings.max_procs, pm->nprocs, c->name,
+                               apr_time_as_msec(c->limits.queue_timeout));
+        }
+        l->state = LEASE_READING;
+        send_refusal(pm, l, FCGP_GRANT_BUSY, 5, why);
+    }
+}
+
+static void tick(pm_t *pm, apr_time_t now)
+{
+    int i;
+    apr_hash_index_t *hi;
+
+    for (i = 0; i < pm->slots->nelts; i++) {
+        pm_slot_t *s = APR_ARRAY_IDX(pm->slots, i, pm_slot_t *);
+        if (s->state == SLOT_STOPPING && !s->kill_sent && now >= s->kill_at
+            && s->proc.pid > 0) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, pm->s,
+                         FCGP_LOGNO(03012) "worker pid %d of %s did not exit "
+                         "within FcgiProcKillTimeout (%" APR_TIME_T_FMT
+                         " ms) of SIGTERM; sending SIGKILL",
+                         (int)s->proc.pid, s->cls->name,
+                         apr_time_as_msec(s->cls->limits.kill_timeout));
+            apr_proc_kill(&s->proc, SIGKILL);
+            s->kill_sent = 1;
+        }
+        else if (s->state == SLOT_BUSY && pm->draining > 1) {
+            retire_slot(pm, s, "server stopping");
+        }
+        else if (s->state == SLOT_IDLE) {
+            const fcgp_app_limits_t *lim = &s->cls->limits;
+            if (pm->draining) {
+                retire_slot(pm, s, pm->draining > 1 ? "server stopping"
+                                                   : "graceful restart");
+            }
+            else if (lim->lifetime && now - s->started > lim->lifetime) {
+                retire_slot(pm, s, "FcgiProcProcessLifeTime");
+            }
+            else if (lim->idle_timeout
+                     && now - s->last_used > lim->idle_timeout
+                     && s->cls->active > lim->min_procs) {
+                retire_slot(pm, s, "FcgiProcIdleTimeout");
+            }
+        }
+    }
+    for (hi = apr_hash_first(NULL, pm->classes); hi; hi = apr_hash_next(hi)) {
+        pm_class_t *c = apr_hash_this_val(hi);
+        expire_waiters(pm, c, now);
+        while (!pm->draining && c->active < c->limits.min_procs
+               && class_may_spawn(pm, c) && spawn_slot(pm, c)) {
+        }
+    }
+}
+
+static apr_interval_time_t next_timeout(pm_t *pm, apr_time_t now)
+{
+    apr_time_t next = pm->next_tick;
+    apr_hash_index_t *hi;
+    int i;
+    for (hi = apr_hash_first(NULL, pm->classes); hi; hi = apr_hash_next(hi)) {
+        pm_class_t *c = apr_hash_this_val(hi);
+        if (c->wait_head && c->wait_head->deadline < next) {
+            next = c->wait_head->deadline;
+        }
+    }
+    for (i = 0; i < pm->slots->nelts; i++) {
+        pm_slot_t *s = APR_ARRAY_IDX(pm->slots, i, pm_slot_t *);
+        if (s->state == SLOT_STOPPING && !s->kill_sent && s->kill_at < next) {
+            next = s->kill_at;
+        }
+    }
+    return next > now ? next - now : 0;
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static void start_draining(pm_t *pm, int how)
+{
+    if (pm->draining >= how) {
+        return;
+    }
+    if (!pm->draining && pm->listener) {
+        apr_os_sock_t fd;
+        /* Stop taking new leases: the next PM (which shares the listening
+         * socket) takes them.  Leases in flight finish here.  Close only
+         * our descriptor: apr_socket_close() would unlink the socket's
+         * path, which the next PM is using. */
+        apr_pollset_remove(pm->pollset, &pm->listen_pfd);
+        apr_os_sock_get(&fd, pm->listener);
+        close(fd);
+        pm->listener = NULL;
+    }
+    pm->draining = how;
+    pm->next_tick = 0;
+}
+
+static apr_status_t setup(pm_t *pm)
+{
+    apr_file_t *sig_out;
+    apr_os_file_t ofd;
+    apr_status_t rv;
+
+    rv = apr_pollset_create(&pm->pollset, 1024, pm->pool, 0);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = apr_file_pipe_create_ex(&pm->sig_in, &sig_out, APR_FULL_NONBLOCK,
+                                 pm->pool);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    apr_os_file_get(&ofd, sig_out);
+    sig_fd = ofd;
+    apr_signal(SIGCHLD, on_signal);
+    apr_signal(SIGTERM, on_signal);
+    apr_signal(SIGUSR1, on_signal);
+    apr_signal(SIGHUP, SIG_IGN);
+    apr_signal(SIGPIPE, SIG_IGN);
+    apr_signal(SIGINT, SIG_IGN);
+    apr_signal(SIGWINCH, SIG_IGN);
+
+    pm->sig_pfd.p = pm->pool;
+    pm->sig_pfd.desc_type = APR_POLL_FILE;
+    pm->sig_pfd.desc.f = pm->sig_in;
+    pm->sig_pfd.reqevents = APR_POLLIN;
+    pm->sig_pfd.client_data = &pm->sig_pfd;
+    apr_pollset_add(pm->pollset, &pm->sig_pfd);
+
+    apr_socket_opt_set(pm->listener, APR_SO_NONBLOCK, 1);
+    apr_socket_timeout_set(pm->listener, 0);
+    pm->listen_pfd.p = pm->pool;
+    pm->listen_pfd.desc_type = APR_POLL_SOCKET;
+    pm->listen_pfd.desc.s = pm->listener;
+    pm->listen_pfd.reqevents = APR_POLLIN;
+    pm->listen_pfd.client_data = &pm->listen_pfd;
+    return apr_pollset_add(pm->pollset, &pm->listen_pfd);
+}
+
+int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
+                 const fcgp_pm_settings_t *settings, void *server)
+{
+    pm_t pmrec, *pm = &pmrec;
+    apr_status_t rv;
+
+    memset(pm, 0, sizeof(*pm));
+    pm->pool = p;
+    pm->s = server;
+    pm->settings = *settings;
+    pm->listener = listener;
+    pm->classes = apr_hash_make(p);
+    pm->slots = apr_array_make(p, 64, sizeof(pm_slot_t *));
+    pm->parent_pid = (apr_uint32_t)getppid();
+    if ((rv = setup(pm)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, pm->s, FCGP_LOGNO(03030)
+                     "process manager cannot set up its event loop");
+        return 1;
+    }
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, pm->s, FCGP_LOGNO(03031)
+                 "process manager pid %d ready (FcgiProcIPCDir %s, "
+                 "FcgiProcMaxProcesses %u)", (int)getpid(),
+                 pm->settings.ipc_dir, pm->settings.max_procs);
+
+    for (;;) {
+        apr_int32_t n = 0, i;
+        const apr_pollfd_t *ev;
+        apr_time_t now = apr_time_now();
+
+        rv = apr_pollset_poll(pm->pollset, next_timeout(pm, now), &n, &ev);
+        if (rv != APR_SUCCESS && !APR_STATUS_IS_EINTR(rv)
+            && !APR_STATUS_IS_TIMEUP(rv)) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, pm->s, FCGP_LOGNO(03032)
+                         "process manager poll failed");
+            return 1;
+        }
+        for (i = 0; i < n; i++) {
+            void *cd = ev[i].client_data;
+            if (cd == &pm->sig_pfd) {
+                char buf[64];
+                apr_size_t len = sizeof(buf);
+                while (apr_file_read(pm->sig_in, buf, &len) == APR_SUCCESS) {
+                    len = sizeof(buf);
+                }
+            }
+            else if (cd == &pm->listen_pfd) {
+                if (pm->listener) {
+                    on_accept(pm);
+                }
+            }
+            else {
+                on_lease_readable(pm, cd);
+            }
+        }
+        reap(pm);
+        if (sig_term) {
+            start_draining(pm, 2);
+        }
+        else if (sig_graceful) {
+            start_draining(pm, 1);
+        }
+        now = apr_time_now();
+        if (now >= pm->next_tick) {
+            if ((apr_uint32_t)getppid() != pm->parent_pid) {
+                start_draining(pm, 2);   /* httpd is gone */
+            }
+            tick(pm, now);
+            pm->next_tick = now + apr_time_from_sec(1);
+        }
+        else {
+            apr_hash_index_t *hi;
+            for (hi = apr_hash_first(NULL, pm->classes); hi;
+                 hi = apr_hash_next(hi)) {
+                expire_waiters(pm, apr_hash_this_val(hi), now);
+            }
+        }
+        if (pm->draining && pm->nprocs == 0
+            && (pm->nleases == 0 || pm->draining > 1)) {
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, pm->s, FCGP_LOGNO(03033)
+                         "process manager pid %d exiting: every worker is "
+                         "gone", (int)getpid());
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+/* pm_types.h: plain values that describe an application class and its
+ * limits.  conf/ fills them in; the handler sends them to the process
+ * manager inside an ACQUIRE message (pm/ipc.h).  No pointers into config
+ * memory survive the trip, so the PM never sees a config struct. */
+#ifndef FCGP_PM_TYPES_H
+#define FCGP_PM_TYPES_H
+
+#include <apr.h>
+#include <apr_time.h>
+
+/* Where the effective per-process request limit came from. */
+typedef enum {
+    FCGP_LIMIT_NONE = 0,       /* no limit at all */
+    FCGP_LIMIT_OURS,           /* FcgiProcMaxRequestsPerProcess */
+    FCGP_LIMIT_PHP_ENV,        /* PHP_FCGI_MAX_REQUESTS in FcgiProcInitialEnv */
+    FCGP_LIMIT_PHP_DEFAULT,    /* php-cgi's built-in 500 */
+    FCGP_LIMIT_APP_DECLARED,   /* FcgiProcAppMaxRequests */
+    FCGP_LIMIT_LEARNED         /* the PM saw the app exit by itself after N */
+} fcgp_limit_source_e;
+
+/* Per-class limits, all resolved (no "unset" values left). */
+typedef struct {
+    apr_uint32_t max_procs;        /* FcgiProcMaxProcessesPerClass */
+    apr_uint32_t min_procs;        /* FcgiProcMinProcessesPerClass */
+    apr_uint32_t max_requests;     /* effective limit, 0 = none */
+    apr_uint32_t limit_source;     /* fcgp_limit_source_e */
+    apr_interval_time_t idle_timeout;   /* FcgiProcIdleTimeout, 0 = never */
+    apr_interval_time_t lifetime;       /* FcgiProcProcessLifeTime, 0 = never */
+    apr_interval_time_t queue_timeout;  /* FcgiProcQueueTimeout */
+    apr_interval_time_t kill_timeout;   /* FcgiProcKillTimeout */
+} fcgp_app_limits_t;
+
+/* What makes a class: the command line, the environment it starts with,
+ * and the virtual host (so two vhosts never share an app process). */
+typedef struct {
+    const char *vhost;
+    int argc;
+    const char *const *argv;
+    int envc;
+    const char *const *env;        /* "NAME=value" */
+} fcgp_app_spec_t;
+
+/* Process-manager wide settings, resolved at post_config. */
+typedef struct {
+    const char *ipc_dir;           /* FcgiProcIPCDir (absolute) */
+    apr_uint32_t max_procs;        /* FcgiProcMaxProcesses */
+} fcgp_pm_settings_t;
+
+const char *fcgp_limit_source_name(fcgp_limit_source_e src);
+
+#endif

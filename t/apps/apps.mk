@@ -1,0 +1,19 @@
+# t/apps/apps.mk: test applications for the integration tests.
+# Included by the top-level Makefile; paths are relative to the repo root.
+APPS_CC      ?= gcc
+APPS_CFLAGS  ?= -O2 -g -std=gnu99 -Wall -Wextra -Werror
+APPS_LDLIBS  ?= -lfcgi
+APPS_BUILD   := build/apps
+
+APPS := $(APPS_BUILD)/fcgp-test-app
+
+.PHONY: apps clean-apps
+
+apps: $(APPS)
+
+$(APPS_BUILD)/fcgp-test-app: t/apps/fcgp-test-app.c t/apps/apps.mk
+	@mkdir -p $(APPS_BUILD)
+	$(APPS_CC) $(APPS_CFLAGS) -o $@ $< $(APPS_LDLIBS)
+
+clean-apps:
+	rm -f $(APPS)

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Install the Debian packages mod_fcgiproc's build, tests and demo need.
+# Does nothing when they are all present; needs root otherwise.
+set -e
+PKGS="apache2 apache2-dev libapr1-dev libaprutil1-dev check pkg-config \
+php-cgi libfcgi-dev libfcgi-bin apache2-utils python3-pytest clang \
+libclang-rt-14-dev"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
+        || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+    echo "missing Debian packages:$missing" >&2
+    echo "install them with: sudo apt-get install$missing" >&2
+    exit 1
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+apt-get install -y -q $missing >/dev/null

@@ -1,0 +1,68 @@
+# t/unit/unit.mk: Check unit tests.  Included by the top-level Makefile;
+# paths are relative to the source root.  Standalone:
+#
+#     make -f t/unit/unit.mk unit-test [SAN=1]
+#
+# Adding a test: append its source-relative name (without .c) to UNIT_TESTS
+# and list the objects it links besides its own, as source-relative .o
+# names, in <name>_OBJS; each is built from the matching .c:
+#
+#     UNIT_TESTS += t/unit/test_conf_parse
+#     t/unit/test_conf_parse_OBJS = conf/conf_parse.o
+#
+# Both may be set before or after this file is included (the prerequisites
+# use secondary expansion).  The test t/unit/test_x is built as
+# build/unit/test_x, objects under build/unit/obj/.
+
+UNIT_BUILD   ?= build/unit
+UNIT_CC      ?= $(CC)
+
+ifeq ($(SAN),1)
+UNIT_SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer
+endif
+
+UNIT_CFLAGS   = -std=gnu99 -Wall -Wextra -Werror -g \
+                $(shell apr-1-config --includes --cppflags) -I. \
+                $(shell pkg-config --cflags check) $(UNIT_SAN)
+UNIT_LDFLAGS  = $(UNIT_SAN)
+UNIT_LIBS     = $(shell pkg-config --libs check) \
+                $(shell apr-1-config --link-ld --libs)
+
+UNIT_TESTS += t/unit/test_fcgi_decode
+t/unit/test_fcgi_decode_OBJS = fcgi_proto/fcgi_decode.o
+
+# Flags are part of what an object is built from: rebuild on SAN= change.
+UNIT_STAMP = $(UNIT_BUILD)/.flags-$(if $(UNIT_SAN),san,plain)
+
+.SECONDEXPANSION:
+
+.PHONY: unit-test unit-build unit-clean
+
+unit-test: $$(addprefix $(UNIT_BUILD)/,$$(notdir $$(UNIT_TESTS)))
+	@rc=0; for t in $^; do \
+	    echo "== $$t"; \
+	    ./$$t || { echo "FAILED: $$t"; rc=1; }; \
+	done; exit $$rc
+
+unit-build: $$(addprefix $(UNIT_BUILD)/,$$(notdir $$(UNIT_TESTS)))
+
+$(UNIT_BUILD)/test_%: $(UNIT_BUILD)/obj/t/unit/test_%.o \
+                      $$(addprefix $(UNIT_BUILD)/obj/,$$(t/unit/test_$$*_OBJS))
+	$(UNIT_CC) $(UNIT_LDFLAGS) -o $@ $^ $(UNIT_LIBS)
+
+$(UNIT_BUILD)/obj/%.o: %.c $(UNIT_STAMP)
+	@mkdir -p $(@D)
+	$(UNIT_CC) $(UNIT_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(UNIT_STAMP):
+	@mkdir -p $(@D)
+	@rm -f $(UNIT_BUILD)/.flags-*
+	@touch $@
+
+# objects reached through the pattern rules are not intermediate files
+.PRECIOUS: $(UNIT_BUILD)/obj/%.o
+
+unit-clean:
+	rm -rf $(UNIT_BUILD)
+
+-include $(shell find $(UNIT_BUILD)/obj -name '*.d' 2>/dev/null)
