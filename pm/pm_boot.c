@@ -16,6 +16,7 @@
 
 #include "httpd.h"
 #include "http_config.h"
+#include "http_core.h"
 #include "http_log.h"
 #include "ap_mpm.h"
 #include "mpm_common.h"
@@ -27,6 +28,7 @@
 APLOG_USE_MODULE(fcgiproc);
 
 typedef struct {
+    const char *pm_path;
     apr_proc_t proc;
     apr_pool_t *pool;           /* process pool */
     server_rec *s;
@@ -79,19 +81,22 @@ static void pm_maint(int reason, void *data, apr_wait_t status)
 }
 
 /* pconf cleanup: this generation's PM hands over to the next one.  Never
- * waits: the parent must not block on the PM. */
+ * waits: the parent must not block on the PM.  On every kind of restart
+ * and stop the PM drains: idle workers go at once, busy ones when their
+ * request ends (on a hard stop httpd kills its children, which ends those
+ * requests), and the PM exits when no worker is left. */
 static apr_status_t pm_generation_end(void *unused)
 {
     pm_handle_t *h = live;
-    int mpm_state = AP_MPMQ_STOPPING;
 
     if (!h || h->proc.pid <= 0) {
         return APR_SUCCESS;
     }
     live = NULL;
-    ap_mpm_query(AP_MPMQ_MPM_STATE, &mpm_state);
-    /* Stopping: workers go now.  Restarting: finish what is in flight. */
-    kill(h->proc.pid, mpm_state == AP_MPMQ_STOPPING ? SIGTERM : SIGUSR1);
+    kill(h->proc.pid, SIGUSR1);
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_EXITING) {
+        unlink(h->pm_path);     /* httpd stops: leave nothing behind */
+    }
     return APR_SUCCESS;
 }
 
@@ -207,6 +212,7 @@ apr_status_t fcgp_pm_boot(apr_pool_t *pconf, server_rec *s,
     }
     h.pool = proc_pool;
     h.s = s;
+    h.pm_path = apr_pstrdup(proc_pool, pm_path);
     h.settings.ipc_dir = apr_pstrdup(proc_pool, settings->ipc_dir);
     h.settings.max_procs = settings->max_procs;
     if ((rv = start_pm(&h)) != APR_SUCCESS) {

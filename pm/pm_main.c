@@ -16,11 +16,13 @@
  * PM only.  Memory: one pool per class, per slot and per lease. */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <apr_strings.h>
 #include <apr_hash.h>
+#include <apr_file_info.h>
 #include <apr_poll.h>
 #include <apr_portable.h>
 #include <apr_signal.h>
@@ -990,6 +992,29 @@ static void start_draining(pm_t *pm, int how)
     pm->next_tick = 0;
 }
 
+/* Sockets left by a PM that was killed: "w<pid>-<n>.sock" whose pid is
+ * gone.  (A draining PM of an earlier generation is alive: keep its.) */
+static void remove_stale_sockets(pm_t *pm)
+{
+    apr_dir_t *dir;
+    apr_finfo_t fi;
+    apr_pool_t *tp;
+
+    apr_pool_create(&tp, pm->pool);
+    if (apr_dir_open(&dir, pm->settings.ipc_dir, tp) == APR_SUCCESS) {
+        while (apr_dir_read(&fi, APR_FINFO_NAME, dir) == APR_SUCCESS) {
+            int pid = 0, n = 0;
+            if (sscanf(fi.name, "w%d-%d.sock", &pid, &n) == 2 && pid > 0
+                && kill(pid, 0) != 0 && errno == ESRCH) {
+                unlink(apr_pstrcat(tp, pm->settings.ipc_dir, "/", fi.name,
+                                   NULL));
+            }
+        }
+        apr_dir_close(dir);
+    }
+    apr_pool_destroy(tp);
+}
+
 static apr_status_t setup(pm_t *pm)
 {
     apr_file_t *sig_out;
@@ -1046,6 +1071,7 @@ int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
     pm->classes = apr_hash_make(p);
     pm->slots = apr_array_make(p, 64, sizeof(pm_slot_t *));
     pm->parent_pid = (apr_uint32_t)getppid();
+    remove_stale_sockets(pm);
     if ((rv = setup(pm)) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, pm->s, FCGP_LOGNO(03030)
                      "process manager cannot set up its event loop");
