@@ -292,7 +292,9 @@ static int too_large(fcgp_req_t *rq, apr_off_t seen, apr_int64_t max)
     rq->detail = apr_psprintf(rq->r->pool, "body of %" APR_OFF_T_FMT
                               " bytes%s exceeds FcgiProcMaxRequestLen %"
                               APR_INT64_T_FMT, seen,
-                              rq->r->read_chunked ? " (so far)" : "", max);
+                              apr_table_get(rq->r->headers_in,
+                                            "Content-Length")
+                              ? "" : " (so far)", max);
     return fcgp_fail(rq, FCGP_FAIL_TOO_LARGE);
 }
 
@@ -514,7 +516,8 @@ static int serve(fcgp_req_t *rq, fcgp_outcome_e *outcome)
     int has_body = ap_request_has_body(r);
     int st;
 
-    if (has_body && r->read_chunked
+    /* No Content-Length but a body: chunked (HTTP_IN dechunks it). */
+    if (has_body && !apr_table_get(r->headers_in, "Content-Length")
         && (st = spool_chunked(rq, &spool)) != OK) {
         *outcome = FCGP_OUT_OK;  /* the worker was not touched yet */
         return st;

@@ -737,7 +737,7 @@ static void release_slot(pm_t *pm, pm_lease_t *l, fcgp_outcome_e outcome)
         }
     }
     else if (pm->draining && !c->wait_head) {
-        retire_slot(pm, slot, "graceful restart");
+        retire_slot(pm, slot, "httpd restart or stop");
     }
     else {
         slot->state = SLOT_IDLE;
@@ -923,13 +923,13 @@ static void tick(pm_t *pm, apr_time_t now)
             s->kill_sent = 1;
         }
         else if (s->state == SLOT_BUSY && pm->draining > 1) {
-            retire_slot(pm, s, "server stopping");
+            retire_slot(pm, s, "httpd is gone");
         }
         else if (s->state == SLOT_IDLE) {
             const fcgp_app_limits_t *lim = &s->cls->limits;
             if (pm->draining) {
-                retire_slot(pm, s, pm->draining > 1 ? "server stopping"
-                                                   : "graceful restart");
+                retire_slot(pm, s, pm->draining > 1 ? "httpd is gone"
+                                                   : "httpd restart or stop");
             }
             else if (lim->lifetime && now - s->started > lim->lifetime) {
                 retire_slot(pm, s, "FcgiProcProcessLifeTime");
