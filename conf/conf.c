@@ -6,6 +6,7 @@
  * the same row.  Errors name the directive; httpd adds the file and line. */
 #include <string.h>
 #include <apr_strings.h>
+#include <apr_lib.h>
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
@@ -85,7 +86,8 @@ static const char *set_numeric(cmd_parms *cmd, void *dummy, const char *arg)
     switch (d->kind) {
     case KIND_TIME: {
         apr_interval_time_t t;
-        if (ap_timeout_parameter_parse(arg, &t, "s") != APR_SUCCESS
+        if (!apr_isdigit(*arg)
+            || ap_timeout_parameter_parse(arg, &t, "s") != APR_SUCCESS
             || t < 0) {
             return apr_psprintf(cmd->pool, "%s: '%s' is not a time (seconds, "
                                 "or a number with ms, s, mi or h)",

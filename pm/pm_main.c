@@ -392,8 +392,11 @@ static void worker_exited(pm_t *pm, pm_slot_t *slot, int code,
                           apr_exit_why_e why)
 {
     pm_class_t *c = slot->cls;
-    apr_time_t up = apr_time_now() - slot->started;
     int clean = APR_PROC_CHECK_EXIT(why) && code == 0;
+    /* Requests this process finished: a busy slot's last one was still
+     * queued or in progress. */
+    apr_uint32_t done = slot->state == SLOT_BUSY && slot->served
+                        ? slot->served - 1 : slot->served;
 
     pm->nprocs--;
     if (slot->last_handed && slot->state == SLOT_BUSY) {
@@ -416,13 +419,16 @@ static void worker_exited(pm_t *pm, pm_slot_t *slot, int code,
      * request yet if the app retired itself, so it served one fewer. */
     log_exit(pm, slot, code, why,
              clean ? "exited by itself" : "unexpected exit", APLOG_NOTICE);
-    if (clean) {
-        learn_limit(pm, slot, slot->state == SLOT_BUSY && slot->served
-                              ? slot->served - 1 : slot->served);
+    /* A busy worker's exit may race its last RELEASE, so n is either the
+     * app's limit or one less; never lower a learned limit for that. */
+    if (clean && !(slot->state == SLOT_BUSY && c->learned_limit
+                   && done + 1 == c->learned_limit)) {
+        learn_limit(pm, slot, done);
     }
-    if (pm->draining || (up < apr_time_from_sec(1) && slot->served == 0)) {
-        /* No hand-over for a process that died before doing anything:
-         * starting it again would only loop. */
+    if (pm->draining || done == 0) {
+        /* No hand-over for a process that died before finishing a single
+         * request: starting it again would only loop.  Closing the socket
+         * resets a queued connection, and its handler answers 502. */
         if (slot->lease) {
             slot->lease->slot = NULL;
         }

@@ -1,0 +1,175 @@
+"""Limits and failures: each gives its own status and one log line that
+names the directive to change; misconfiguration stops httpd at startup
+with the directive and file:line."""
+import threading
+import time
+
+import pytest
+
+import fcgp
+import httpd as H
+
+
+def wait_for_log(h, tag, needle="", timeout=5):
+    deadline = time.time() + timeout
+    while True:
+        lines = [l for l in fcgp.tagged(h.error_log(), tag) if needle in l]
+        if lines or time.time() > deadline:
+            return lines
+        time.sleep(0.05)
+
+
+def test_413_from_content_length_before_reading(make_httpd):
+    h = fcgp.server(make_httpd, "FcgiProcMaxRequestLen 1K\n")
+    h.start()
+    r = h.post("/app.fcgi?echo=1", body=b"x" * 5000)
+    assert r.status == 413
+    lines = wait_for_log(h, "FCGP02001", "FcgiProcMaxRequestLen")
+    assert lines and "5000 bytes" in lines[0] and "/app.fcgi" in lines[0]
+    # Refused before a worker was asked for: no app process started.
+    assert h.app_processes("app.fcgi") == []
+    # Under the limit is fine.
+    assert h.post("/app.fcgi?echo=1", body=b"x" * 1000).status == 200
+
+
+def test_413_for_chunked_body_over_limit(make_httpd):
+    h = fcgp.server(make_httpd, "FcgiProcMaxRequestLen 64K\n")
+    h.start()
+    r = h.post("/app.fcgi?echo=1", body=iter([b"y" * 50000] * 4))
+    assert r.status == 413
+    assert wait_for_log(h, "FCGP02001", "(so far) exceeds FcgiProcMaxRequestLen")
+
+
+def test_503_after_queue_timeout_with_retry_after(make_httpd):
+    h = fcgp.server(make_httpd, "FcgiProcMaxProcessesPerClass 1\n"
+                                "FcgiProcQueueTimeout 500ms\n")
+    h.start()
+    slow = []
+    t = threading.Thread(target=lambda: slow.append(
+        h.get("/app.fcgi?sleep=3000", timeout=30)))
+    t.start()
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    r = h.get("/app.fcgi")
+    waited = time.monotonic() - t0
+    t.join()
+    assert slow[0].status == 200
+    assert r.status == 503
+    assert r.header("Retry-After")
+    assert 0.4 < waited < 2.5, waited
+    lines = wait_for_log(h, "FCGP02001", "FcgiProcQueueTimeout")
+    assert lines, h.error_log()
+    assert "FcgiProcMaxProcessesPerClass 1" in lines[0]
+
+
+def test_waiting_request_is_served_when_a_worker_frees(make_httpd):
+    # One worker, queue timeout long: the second request waits for the
+    # first (no 1 s polling: it is answered right after the first ends).
+    h = fcgp.server(make_httpd, "FcgiProcMaxProcessesPerClass 1\n")
+    h.start()
+    h.get("/app.fcgi")   # start the worker
+    out = {}
+
+    def slow():
+        out["slow"] = h.get("/app.fcgi?sleep=1000")
+        out["slow_end"] = time.monotonic()
+    t = threading.Thread(target=slow)
+    t.start()
+    time.sleep(0.3)
+    r = h.get("/app.fcgi")
+    end = time.monotonic()
+    t.join()
+    assert out["slow"].status == 200 and r.status == 200
+    assert end - out["slow_end"] < 0.3
+
+
+def test_504_on_io_timeout_and_worker_killed(make_httpd):
+    h = fcgp.server(make_httpd, "FcgiProcIOTimeout 1\n")
+    h.start()
+    t0 = time.monotonic()
+    r = h.get("/app.fcgi?sleep=5000", timeout=30)
+    assert r.status == 504
+    assert time.monotonic() - t0 < 4
+    assert wait_for_log(h, "FCGP02001", "FcgiProcIOTimeout")
+    # The stuck worker is not reused: the next request gets a new one.
+    r2 = h.get("/app.fcgi")
+    assert r2.status == 200
+
+
+def test_504_on_busy_timeout(make_httpd):
+    h = fcgp.server(make_httpd, "FcgiProcBusyTimeout 1\n")
+    h.start()
+    r = h.get("/app.fcgi?sleep=3000", timeout=30)
+    # nothing came before the deadline: a clean 504
+    assert r.status == 504, r.body
+    assert wait_for_log(h, "FCGP02001", "FcgiProcBusyTimeout")
+
+
+def test_app_crash_mid_request_is_502(make_httpd):
+    h = fcgp.server(make_httpd)
+    h.start()
+    # An "app" that exits at once, before answering anything.
+    h.htdocs_file("die.fcgi", "#!/bin/sh\nexit 3\n", 0o755)
+    t0 = time.monotonic()
+    r = h.get("/die.fcgi", timeout=30)
+    assert r.status == 502, r.status
+    assert time.monotonic() - t0 < 3
+    assert wait_for_log(h, "FCGP02001", "/die.fcgi")
+    assert wait_for_log(h, "FCGP03010", "exit status 3")
+    # The server keeps serving other apps.
+    assert h.get("/app.fcgi").status == 200
+
+
+@pytest.mark.parametrize("directive,value,needle", [
+    ("FcgiProcMaxProcessesPerClass", "0", "out of range"),
+    ("FcgiProcMaxProcessesPerClass", "lots", "not a whole number"),
+    ("FcgiProcIOTimeout", "soon", "not a time"),
+    ("FcgiProcMaxRequestLen", "12Q", "not a size"),
+    ("FcgiProcWrapper", "/no/such/php-cgi .php", "does not exist"),
+    ("FcgiProcWrapper", "php-cgi .php", "absolute path"),
+    ("FcgiProcWrapper", "/usr/bin/php-cgi php", "must start with a dot"),
+])
+def test_bad_directive_fails_startup_with_name_and_line(make_httpd, directive,
+                                                         value, needle):
+    h = make_httpd(extra_conf="# line marker\n%s %s\n" % (directive, value))
+    rc, out = h.config_test()
+    assert rc != 0
+    assert directive in out and needle in out, out
+    assert "line" in out and h.conf_file in out, out
+
+
+def test_global_directive_in_vhost_is_rejected(make_httpd):
+    h = make_httpd(extra_conf="<VirtualHost 127.0.0.1:@PORT@>\n"
+                              "FcgiProcMaxProcesses 10\n</VirtualHost>\n")
+    rc, out = h.config_test()
+    assert rc != 0 and "FcgiProcMaxProcesses" in out, out
+
+
+def test_min_above_max_fails_startup(make_httpd):
+    h = fcgp.server(make_httpd, "FcgiProcMinProcessesPerClass 5\n"
+                                "FcgiProcMaxProcessesPerClass 2\n")
+    with pytest.raises(H.HttpdStartError):
+        h.start(timeout=10)
+    assert "FcgiProcMinProcessesPerClass 5 is above" in h.error_log()
+
+
+def test_php_fcgi_children_warns(make_httpd):
+    h = fcgp.server(make_httpd, "FcgiProcInitialEnv PHP_FCGI_CHILDREN 4\n")
+    h.start()
+    lines = fcgp.tagged(h.error_log(), "FCGP01001")
+    assert lines and "only one child would ever be used" in lines[0]
+    assert h.get("/hello.php").status == 200
+
+
+def test_app_environment_is_initial_env_only(make_httpd):
+    h = fcgp.server(make_httpd, "FcgiProcInitialEnv FOO_SETTING bar\n")
+    h.write_php("penv.php", "<?php header('Content-Type: text/plain');"
+                            "echo getenv('FOO_SETTING'), '|', getenv('HOME') ?: '-',"
+                            " '|', getenv('PATH');")
+    h.start()
+    r = h.get("/penv.php")
+    assert r.status == 200
+    foo, home, path = r.text.split("|")
+    assert foo == "bar"
+    assert home == "-"
+    assert path.startswith("/usr/local/sbin:")
