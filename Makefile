@@ -24,7 +24,7 @@ deps:
 test: deps all check-rules unit-test integration-test
 
 integration-test: .libs/mod_fcgiproc.so apps
-	$(PYTHON) -m pytest -q -p no:cacheprovider t/integration $(PYTEST_ARGS)
+	FCGP_REQUIRE_MODULE=1 $(PYTHON) -m pytest -q -p no:cacheprovider t/integration $(PYTEST_ARGS)
 
 check-rules: .libs/mod_fcgiproc.so
 	@sh t/check_rules.sh

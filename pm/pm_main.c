@@ -385,6 +385,27 @@ static void learn_limit(pm_t *pm, pm_slot_t *slot, apr_uint32_t n)
 
 static void grant_waiters(pm_t *pm, pm_class_t *c);
 
+/* Is a connection waiting in the slot's listening socket's queue? */
+static int connection_queued(pm_slot_t *slot)
+{
+    apr_pollfd_t pfd;
+    apr_int32_t n = 0;
+    memset(&pfd, 0, sizeof(pfd));
+    pfd.p = slot->pool;
+    pfd.desc_type = APR_POLL_SOCKET;
+    pfd.desc.s = slot->listen;
+    pfd.reqevents = APR_POLLIN;
+    return slot->listen && apr_poll(&pfd, 1, &n, 0) == APR_SUCCESS && n > 0;
+}
+
+/* The worker has been handed as many requests as its class's limit
+ * allows (the limit may have dropped since: see learn_limit). */
+static int slot_exhausted(pm_slot_t *slot)
+{
+    apr_uint32_t src, limit = class_limit(slot->cls, &src);
+    return limit && slot->served >= limit;
+}
+
 /* A worker process ended.  Planned exits free the slot; an unplanned one
  * gets a replacement on the same listening socket, so that a connection
  * already queued to it is served instead of reset. */
@@ -392,6 +413,7 @@ static void worker_exited(pm_t *pm, pm_slot_t *slot, int code,
                           apr_exit_why_e why)
 {
     pm_class_t *c = slot->cls;
+    int was_last;
     int clean = APR_PROC_CHECK_EXIT(why) && code == 0;
     /* Requests this process finished: a busy slot's last one was still
      * queued or in progress. */
@@ -399,7 +421,8 @@ static void worker_exited(pm_t *pm, pm_slot_t *slot, int code,
                         ? slot->served - 1 : slot->served;
 
     pm->nprocs--;
-    if (slot->last_handed && slot->state == SLOT_BUSY) {
+    if (slot->last_handed && slot->state == SLOT_BUSY
+        && !connection_queued(slot)) {
         /* It served its last request and exited, as the app's own limit
          * says; the handler's RELEASE is still on its way. */
         log_exit(pm, slot, code, why, "retired (request limit)", APLOG_INFO);
@@ -439,6 +462,7 @@ static void worker_exited(pm_t *pm, pm_slot_t *slot, int code,
         free_slot(pm, slot);
         return;
     }
+    was_last = slot->last_handed;
     if (start_process(pm, slot) != APR_SUCCESS) {
         if (slot->lease) {
             slot->lease->slot = NULL;
@@ -451,8 +475,10 @@ static void worker_exited(pm_t *pm, pm_slot_t *slot, int code,
         return;
     }
     if (slot->state == SLOT_BUSY) {
-        /* The replacement serves the request already queued. */
+        /* The replacement serves the request already queued; if that was
+         * meant to be the last one, it still is. */
         slot->served = 1;
+        slot->last_handed = was_last;
     }
 }
 
@@ -586,7 +612,7 @@ static pm_slot_t *pick_idle(pm_class_t *c)
     int i;
     for (i = 0; i < c->slots->nelts; i++) {
         pm_slot_t *s = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
-        if (s->state == SLOT_IDLE && !s->last_handed
+        if (s->state == SLOT_IDLE && !s->last_handed && !slot_exhausted(s)
             && (!best || s->last_used > best->last_used)) {
             best = s;
         }
@@ -732,7 +758,7 @@ static void release_slot(pm_t *pm, pm_lease_t *l, fcgp_outcome_e outcome)
         retire_slot(pm, slot, outcome == FCGP_OUT_TIMEOUT
                               ? "missed a deadline" : "broken request");
     }
-    else if (slot->last_handed) {
+    else if (slot->last_handed || slot_exhausted(slot)) {
         retire_slot(pm, slot, "request limit");
     }
     else if (c->limits.lifetime
@@ -936,6 +962,9 @@ static void tick(pm_t *pm, apr_time_t now)
             if (pm->draining) {
                 retire_slot(pm, s, pm->draining > 1 ? "httpd is gone"
                                                    : "httpd restart or stop");
+            }
+            else if (slot_exhausted(s)) {
+                retire_slot(pm, s, "request limit");
             }
             else if (lim->lifetime && now - s->started > lim->lifetime) {
                 retire_slot(pm, s, "FcgiProcProcessLifeTime");

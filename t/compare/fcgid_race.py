@@ -71,7 +71,9 @@ PATTERNS = collections.OrderedDict([
     ("Broken pipe", r"Broken pipe"),
     ("read data error", r"error reading data|read data (timeout|from fastcgi server error)"),
     ("can't apply process slot", r"can't apply process slot"),
-    ("premature end of headers", r"[Pp]remature end of script headers"),
+    ("end of script output before headers", r"End of script output before headers"),
+    ("httpd child crashed", r"exit signal|seg(mentation)? ?fault"),
+    ("MaxRequestWorkers reached", r"AH00484|AH00485|AH00486"),
     ("spawned processes", r"mod_fcgid: server .* started"),
 ])
 
@@ -122,7 +124,9 @@ def run_scenario(name, args, deadline):
             (k, sum(1 for line in log.splitlines() if re.search(rx, line)))
             for k, rx in PATTERNS.items())
         h.stop()  # flushes the access log; finally: below is then a no-op
-        statuses = collections.Counter(e["status"] for e in h.access_log_entries()[1:])
+        entries = h.access_log_entries()[1:]  # [0] is the warm-up request
+        statuses = collections.Counter(e["status"] for e in entries)
+        unlogged = max(0, res.complete - len(entries))
         print("mod_fcgid: %d failed of %d   (%s: non2xx=%d connect=%d receive=%d "
               "exceptions=%d not-completed=%d; length=%d ignored)"
               % (res.errors, args.n, name, res.non2xx, res.connect_errors,
@@ -132,7 +136,12 @@ def run_scenario(name, args, deadline):
               % counts["Connection reset by peer"])
         print("   other error_log counts: %s" % ", ".join(
             "%s=%d" % (k, v) for k, v in counts.items() if k != "Connection reset by peer"))
-        print("   access_log statuses: %s" % dict(sorted(statuses.items())))
+        print("   access_log statuses: %s; completed by ab but not in access_log: %d"
+              % (dict(sorted(statuses.items())), unlogged))
+        if res.length_errors > res.non2xx:
+            print("   note: %d 2xx-looking responses had the wrong length (ab counts a "
+                  "connection closed without any response as such)"
+                  % (res.length_errors - res.non2xx))
         print("   %.1f req/s, %.1fs%s" % (res.rps, took, "  (ab ABORTED / timed out)"
                                            if res.aborted else ""), flush=True)
         if args.verbose:

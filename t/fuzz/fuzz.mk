@@ -43,3 +43,33 @@ fuzz: $(FUZZ_BUILD)/fuzz_fcgi_decode
 
 fuzz-clean:
 	rm -rf $(FUZZ_BUILD)
+
+# fuzz_pm_ipc: the handler <-> PM messages (pm/ipc.c).  `make fuzz` runs
+# it, then fuzz_fcgi_decode, each for FUZZ_SECONDS (override this one with
+# FUZZ_IPC_SECONDS).  Seeds (valid encoded messages) in t/fuzz/corpus_ipc;
+# new inputs go to build/fuzz/corpus_ipc; crashes are saved as
+# build/fuzz/artifacts/ipc-crash-* (replay: build/fuzz/fuzz_pm_ipc FILE).
+
+FUZZ_IPC_SECONDS ?= $(FUZZ_SECONDS)
+FUZZ_IPC_MAX_LEN ?= 16384
+FUZZ_IPC_SRCS     = t/fuzz/fuzz_pm_ipc.c pm/ipc.c
+
+.PHONY: fuzz-ipc
+
+fuzz-build: $(FUZZ_BUILD)/fuzz_pm_ipc
+
+$(FUZZ_BUILD)/fuzz_pm_ipc: $(FUZZ_IPC_SRCS) pm/ipc.h pm/pm_types.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_IPC_SRCS) $(FUZZ_LIBS)
+
+fuzz-ipc: $(FUZZ_BUILD)/fuzz_pm_ipc
+	@mkdir -p $(FUZZ_BUILD)/corpus_ipc $(FUZZ_BUILD)/artifacts
+	$(FUZZ_BUILD)/fuzz_pm_ipc -max_total_time=$(FUZZ_IPC_SECONDS) \
+	    -max_len=$(FUZZ_IPC_MAX_LEN) -timeout=$(FUZZ_TIMEOUT) \
+	    -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/ipc- \
+	    $(FUZZ_BUILD)/corpus_ipc t/fuzz/corpus_ipc
+
+# `make fuzz` runs both targets: this one first (a prerequisite), then
+# fuzz_fcgi_decode (the recipe above).
+fuzz: fuzz-ipc

@@ -506,9 +506,14 @@ ExtendedStatus On
         if pid is not None and pid_alive(pid):
             self._remember_children()
             try:
-                self._signal_cmd("stop", timeout=timeout)
+                rc, _ = self._signal_cmd("stop", timeout=timeout)
             except subprocess.TimeoutExpired:
-                pass
+                rc = -1
+            if rc != 0 and pid_alive(pid):  # e.g. PidFile gone: signal by pid
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
             if not wait_pid_gone(pid, timeout):
                 try:
                     os.kill(pid, signal.SIGTERM)

@@ -66,3 +66,12 @@ unit-clean:
 	rm -rf $(UNIT_BUILD)
 
 -include $(shell find $(UNIT_BUILD)/obj -name '*.d' 2>/dev/null)
+
+UNIT_TESTS += t/unit/test_conf_parse
+t/unit/test_conf_parse_OBJS = conf/conf_parse.o pm/policy.o
+
+UNIT_TESTS += t/unit/test_policy
+t/unit/test_policy_OBJS = pm/policy.o
+
+UNIT_TESTS += t/unit/test_pm_ipc
+t/unit/test_pm_ipc_OBJS = pm/ipc.o
