@@ -81,8 +81,12 @@ apr_uint32_t fcgp_effective_limit(apr_int64_t ours, apr_int64_t app_declared,
 
     if (php_env) {
         char *end;
-        apr_int64_t v = apr_strtoi64(php_env, &end, 10);
-        if (*php_env && !*end && v > 0) {
+        apr_int64_t v;
+        errno = 0;
+        v = apr_strtoi64(php_env, &end, 10);
+        /* php-cgi keeps it in an int: beyond that it is no usable limit */
+        if (*php_env && !*end && v > 0 && errno != ERANGE
+            && v <= 2147483647) {
             app = v;
             app_src = FCGP_LIMIT_PHP_ENV;
         }

@@ -51,7 +51,7 @@ fuzz-clean:
 # build/fuzz/artifacts/ipc-crash-* (replay: build/fuzz/fuzz_pm_ipc FILE).
 
 FUZZ_IPC_SECONDS ?= $(FUZZ_SECONDS)
-FUZZ_IPC_MAX_LEN ?= 16384
+FUZZ_IPC_MAX_LEN ?= 32768
 FUZZ_IPC_SRCS     = t/fuzz/fuzz_pm_ipc.c pm/ipc.c
 
 .PHONY: fuzz-ipc

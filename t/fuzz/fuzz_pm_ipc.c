@@ -11,10 +11,12 @@
  *    every decoder.  Whatever decodes must satisfy the decoder's checks,
  *    re-encode (with a valid header), and decode back to the same values.
  *    Strings cross the wire as length + bytes but come back as C strings,
- *    so a string with a NUL in it shortens: the re-encoded body is never
- *    longer than the input, is byte-identical when it has the same length,
- *    and encoding is a fixed point from then on.  Equal specs give equal
- *    class keys.
+ *    so a string with a NUL in it shortens: the re-encoded body is shorter
+ *    by exactly the bytes from each such NUL on, is byte-identical when no
+ *    string held a NUL, and encoding is a fixed point from then on.  Equal
+ *    specs give equal class keys;
+ *  - reference: a small independent walk of the wire format (below) must
+ *    agree with each decoder on accept/reject.
  *
  * A fresh APR pool per iteration, destroyed at the end.  Any violation
  * aborts, which libFuzzer reports as a crash.
@@ -72,6 +74,124 @@ static void check_hdr(const unsigned char *in)
     INVARIANT(memcmp(again, in, FCGP_IPC_HDR_LEN) == 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* Reference reading of the wire format (pm/ipc.h, pm/ipc.c): big-endian
+ * integers, a string is a u32 length and its bytes, a string vector a u32
+ * count (at most 4096) and its strings.  ok is cleared on any overrun;
+ * lost counts the bytes from the first NUL of each string on. */
+
+typedef struct {
+    const unsigned char *b;
+    apr_size_t len, pos, lost;
+    int ok;
+} ref_t;
+
+static apr_uint32_t ref_u32(ref_t *r)
+{
+    apr_uint32_t v;
+    if (!r->ok || r->len - r->pos < 4) {
+        r->ok = 0;
+        return 0;
+    }
+    v = be32(r->b + r->pos);
+    r->pos += 4;
+    return v;
+}
+
+static apr_int64_t ref_i64(ref_t *r)
+{
+    apr_uint64_t hi = ref_u32(r);
+    return (apr_int64_t)((hi << 32) | ref_u32(r));
+}
+
+/* Returns 1 when the string, read as a C string, is empty. */
+static int ref_str(ref_t *r)
+{
+    apr_uint32_t n = ref_u32(r);
+    const unsigned char *z;
+    if (!r->ok || r->len - r->pos < n) {
+        r->ok = 0;
+        return 1;
+    }
+    z = memchr(r->b + r->pos, 0, n);
+    if (z) {
+        r->lost += n - (apr_size_t)(z - (r->b + r->pos));
+    }
+    r->pos += n;
+    return n == 0 || r->b[r->pos - n] == 0;
+}
+
+static apr_uint32_t ref_strv(ref_t *r)
+{
+    apr_uint32_t n = ref_u32(r), k;
+    if (n > 4096) {
+        r->ok = 0;
+    }
+    for (k = 0; r->ok && k < n; k++) {
+        ref_str(r);
+    }
+    return n;
+}
+
+static void ref_begin(ref_t *r, const char *body, apr_size_t len)
+{
+    r->b = (const unsigned char *)body;
+    r->len = len;
+    r->pos = 0;
+    r->lost = 0;
+    r->ok = 1;
+}
+
+/* Would a correct decoder accept this ACQUIRE body? */
+static int ref_acquire(const char *body, apr_size_t len, apr_size_t *lost)
+{
+    ref_t r;
+    apr_uint32_t maxp, minp, src, argc;
+    apr_int64_t t[4];
+    int k, ok = 1;
+    ref_begin(&r, body, len);
+    maxp = ref_u32(&r);
+    minp = ref_u32(&r);
+    ref_u32(&r);                        /* max_requests: any */
+    src = ref_u32(&r);
+    for (k = 0; k < 4; k++) {
+        t[k] = ref_i64(&r);
+        ok = ok && t[k] >= 0;
+    }
+    ref_str(&r);                        /* vhost */
+    argc = ref_strv(&r);
+    ref_strv(&r);                       /* env */
+    *lost = r.lost;
+    return r.ok && r.pos == len && ok && argc >= 1 && maxp >= 1
+           && minp <= maxp && src <= FCGP_LIMIT_LEARNED;
+}
+
+/* Would a correct decoder accept this GRANT body? */
+static int ref_grant(const char *body, apr_size_t len, apr_size_t *lost)
+{
+    ref_t r;
+    apr_uint32_t status;
+    int k, path_empty;
+    ref_begin(&r, body, len);
+    status = ref_u32(&r);
+    for (k = 0; k < 6; k++) {
+        ref_u32(&r);                    /* slot .. retry_after: any */
+    }
+    path_empty = ref_str(&r);
+    ref_str(&r);                        /* message */
+    *lost = r.lost;
+    return r.ok && r.pos == len && status <= FCGP_GRANT_REFUSED
+           && !(status == FCGP_GRANT_OK && path_empty);
+}
+
+/* Would a correct decoder accept this RELEASE body? */
+static int ref_release(const char *body, apr_size_t len)
+{
+    return len == 4 && be32((const unsigned char *)body) <= FCGP_OUT_TIMEOUT;
+}
+
+/* ------------------------------------------------------------------ */
+
 /* An encoded message: check its header, return its body. */
 static const char *body_of(const char *msg, apr_size_t len,
                            apr_uint16_t type, apr_size_t *blen)
@@ -87,12 +207,14 @@ static const char *body_of(const char *msg, apr_size_t len,
     return msg + FCGP_IPC_HDR_LEN;
 }
 
-/* Re-encoding may only shorten strings that held a NUL. */
+/* Re-encoding may only shorten strings that held a NUL, by the bytes from
+ * that NUL on. */
 static void check_reencoded(const char *in, apr_size_t in_len,
-                            const char *out, apr_size_t out_len)
+                            const char *out, apr_size_t out_len,
+                            apr_size_t lost)
 {
-    INVARIANT(out_len <= in_len);
-    if (out_len == in_len) {
+    INVARIANT(out_len + lost == in_len);
+    if (!lost) {
         INVARIANT(memcmp(in, out, in_len) == 0);
     }
 }
@@ -112,14 +234,17 @@ static void fuzz_acquire(apr_pool_t *p, const char *body, apr_size_t len)
 {
     fcgp_msg_acquire_t m, m2;
     char *msg, *msg2;
-    apr_size_t mlen, mlen2, blen, blen2, k1, k2;
+    apr_size_t mlen, mlen2, blen, blen2, k1, k2, lost = 0;
     const char *b, *b2, *key1, *key2;
     apr_status_t rv = fcgp_ipc_decode_acquire(p, body, len, &m);
+    int want = ref_acquire(body, len, &lost);
 
     if (rv != APR_SUCCESS) {
         INVARIANT(rv == APR_EINVAL);
+        INVARIANT(!want);
         return;
     }
+    INVARIANT(want);
     INVARIANT(m.spec.vhost != NULL);
     INVARIANT(m.spec.argc >= 1 && m.spec.argc <= 4096);
     INVARIANT(m.spec.envc >= 0 && m.spec.envc <= 4096);
@@ -132,7 +257,7 @@ static void fuzz_acquire(apr_pool_t *p, const char *body, apr_size_t len)
     INVARIANT(fcgp_ipc_encode_acquire(p, PID, &m, &msg, &mlen)
               == APR_SUCCESS);
     b = body_of(msg, mlen, FCGP_MSG_ACQUIRE, &blen);
-    check_reencoded(body, len, b, blen);
+    check_reencoded(body, len, b, blen, lost);
     INVARIANT(fcgp_ipc_decode_acquire(p, b, blen, &m2) == APR_SUCCESS);
 
     INVARIANT(m2.limits.max_procs == m.limits.max_procs);
@@ -165,21 +290,24 @@ static void fuzz_grant(apr_pool_t *p, const char *body, apr_size_t len)
 {
     fcgp_msg_grant_t m, m2;
     char *msg, *msg2;
-    apr_size_t mlen, mlen2, blen, blen2;
+    apr_size_t mlen, mlen2, blen, blen2, lost = 0;
     const char *b, *b2;
     apr_status_t rv = fcgp_ipc_decode_grant(p, body, len, &m);
+    int want = ref_grant(body, len, &lost);
 
     if (rv != APR_SUCCESS) {
         INVARIANT(rv == APR_EINVAL);
+        INVARIANT(!want);
         return;
     }
+    INVARIANT(want);
     INVARIANT(m.status <= FCGP_GRANT_REFUSED);
     INVARIANT(m.path != NULL && m.message != NULL);
     INVARIANT(m.status != FCGP_GRANT_OK || *m.path);
 
     INVARIANT(fcgp_ipc_encode_grant(p, PID, &m, &msg, &mlen) == APR_SUCCESS);
     b = body_of(msg, mlen, FCGP_MSG_GRANT, &blen);
-    check_reencoded(body, len, b, blen);
+    check_reencoded(body, len, b, blen, lost);
     INVARIANT(fcgp_ipc_decode_grant(p, b, blen, &m2) == APR_SUCCESS);
     INVARIANT(m2.status == m.status);
     INVARIANT(m2.slot == m.slot);
@@ -207,9 +335,10 @@ static void fuzz_release(apr_pool_t *p, const char *body, apr_size_t len)
 
     if (rv != APR_SUCCESS) {
         INVARIANT(rv == APR_EINVAL);
+        INVARIANT(!ref_release(body, len));
         return;
     }
-    INVARIANT(len == 4);
+    INVARIANT(ref_release(body, len));
     INVARIANT(m.outcome <= FCGP_OUT_TIMEOUT);
     INVARIANT(fcgp_ipc_encode_release(p, PID, &m, &msg, &mlen)
               == APR_SUCCESS);
