@@ -42,6 +42,7 @@ static void fcgp_register_hooks(apr_pool_t *p)
 {
     ap_hook_post_config(fcgp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(fcgp_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(fcgp_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 AP_DECLARE_MODULE(fcgiproc) = {

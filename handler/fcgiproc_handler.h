@@ -5,8 +5,12 @@
 #include "httpd.h"
 
 #define FCGP_HANDLER_NAME "fcgiproc-script"
+#define FCGP_STATUS_HANDLER_NAME "fcgiproc-status"
 
 /* The content handler (hook: handler, APR_HOOK_MIDDLE). */
 int fcgp_handler(request_rec *r);
+
+/* The status page handler (SetHandler fcgiproc-status). */
+int fcgp_status_handler(request_rec *r);
 
 #endif

@@ -71,32 +71,44 @@ static apr_status_t pm_connect(apr_pool_t *p, const char *path,
     return APR_SUCCESS;
 }
 
-static apr_status_t read_grant(fcgp_lease_t *lease, apr_pool_t *p,
-                               const char **errmsg)
+/* One whole message of the expected type; the body is allocated from p. */
+static apr_status_t read_msg(apr_socket_t *s, apr_pool_t *p,
+                             apr_uint16_t type, char **body,
+                             apr_size_t *len, const char **errmsg)
 {
     unsigned char hdr[FCGP_IPC_HDR_LEN];
     fcgp_ipc_hdr_t h;
-    char *body;
     apr_status_t rv;
 
-    rv = recv_all(lease->pm, (char *)hdr, sizeof(hdr));
+    rv = recv_all(s, (char *)hdr, sizeof(hdr));
     if (rv != APR_SUCCESS) {
         *errmsg = "no answer from the process manager";
         return rv;
     }
-    if (fcgp_ipc_hdr_unpack(hdr, &h) != APR_SUCCESS
-        || h.type != FCGP_MSG_GRANT) {
+    if (fcgp_ipc_hdr_unpack(hdr, &h) != APR_SUCCESS || h.type != type) {
         *errmsg = "the process manager sent a malformed answer";
         return APR_EGENERAL;
     }
-    body = apr_palloc(p, h.body_len + 1);
-    rv = recv_all(lease->pm, body, h.body_len);
+    *body = apr_palloc(p, h.body_len + 1);
+    *len = h.body_len;
+    rv = recv_all(s, *body, h.body_len);
     if (rv != APR_SUCCESS) {
         *errmsg = "the process manager's answer was cut short";
+    }
+    return rv;
+}
+
+static apr_status_t read_grant(fcgp_lease_t *lease, apr_pool_t *p,
+                               const char **errmsg)
+{
+    char *body;
+    apr_size_t len;
+    apr_status_t rv = read_msg(lease->pm, p, FCGP_MSG_GRANT, &body, &len,
+                               errmsg);
+    if (rv != APR_SUCCESS) {
         return rv;
     }
-    if (fcgp_ipc_decode_grant(p, body, h.body_len, &lease->grant)
-        != APR_SUCCESS) {
+    if (fcgp_ipc_decode_grant(p, body, len, &lease->grant) != APR_SUCCESS) {
         *errmsg = "the process manager sent a malformed answer";
         return APR_EGENERAL;
     }
@@ -169,4 +181,36 @@ void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome)
     (void)send_all(lease->pm, buf, sizeof(buf));
     apr_socket_close(lease->pm);
     lease->pm = NULL;
+}
+
+apr_status_t fcgp_pm_status(apr_pool_t *p, const char *pm_path,
+                            fcgp_status_format_e format, const char **doc,
+                            const char **errmsg)
+{
+    apr_socket_t *s;
+    char *msg, *body;
+    apr_size_t len;
+    apr_status_t rv;
+
+    rv = fcgp_ipc_encode_status(p, (apr_uint32_t)getppid(), format, &msg,
+                                &len);
+    if (rv != APR_SUCCESS) {
+        *errmsg = "cannot encode the status request";
+        return rv;
+    }
+    rv = pm_connect(p, pm_path, &s);
+    if (rv != APR_SUCCESS) {
+        *errmsg = apr_psprintf(p, "cannot connect to the process manager "
+                               "at %s", pm_path);
+        return rv;
+    }
+    if ((rv = send_all(s, msg, len)) == APR_SUCCESS
+        && (rv = read_msg(s, p, FCGP_MSG_STATUS_REPLY, &body, &len, errmsg))
+           == APR_SUCCESS
+        && fcgp_ipc_decode_status_reply(p, body, len, doc) != APR_SUCCESS) {
+        *errmsg = "the process manager sent a malformed status";
+        rv = APR_EGENERAL;
+    }
+    apr_socket_close(s);
+    return rv;
 }

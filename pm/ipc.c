@@ -296,6 +296,48 @@ apr_status_t fcgp_ipc_decode_release(const char *body, apr_size_t len,
     return APR_SUCCESS;
 }
 
+apr_status_t fcgp_ipc_encode_status(apr_pool_t *p, apr_uint32_t parent_pid,
+                                    apr_uint32_t format, char **out,
+                                    apr_size_t *len)
+{
+    wbuf_t w;
+    w_begin(&w, p);
+    w_u32(&w, format);
+    return w_finish(&w, FCGP_MSG_STATUS, parent_pid, out, len);
+}
+
+apr_status_t fcgp_ipc_decode_status(const char *body, apr_size_t len,
+                                    apr_uint32_t *format)
+{
+    rbuf_t r;
+    r_begin(&r, body, len);
+    *format = r_u32(&r);
+    if (r_finish(&r) != APR_SUCCESS || *format > FCGP_STATUS_JSON) {
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t fcgp_ipc_encode_status_reply(apr_pool_t *p,
+                                          apr_uint32_t parent_pid,
+                                          const char *doc, char **out,
+                                          apr_size_t *len)
+{
+    wbuf_t w;
+    w_begin(&w, p);
+    w_str(&w, doc);
+    return w_finish(&w, FCGP_MSG_STATUS_REPLY, parent_pid, out, len);
+}
+
+apr_status_t fcgp_ipc_decode_status_reply(apr_pool_t *p, const char *body,
+                                          apr_size_t len, const char **doc)
+{
+    rbuf_t r;
+    r_begin(&r, body, len);
+    *doc = r_str(&r, p);
+    return r_finish(&r);
+}
+
 const char *fcgp_ipc_class_key(apr_pool_t *p, const fcgp_app_spec_t *spec,
                                apr_size_t *klen)
 {

@@ -24,8 +24,15 @@
 typedef enum {
     FCGP_MSG_ACQUIRE = 1,
     FCGP_MSG_GRANT = 2,
-    FCGP_MSG_RELEASE = 3
+    FCGP_MSG_RELEASE = 3,
+    FCGP_MSG_STATUS = 4,        /* handler -> PM: u32 format */
+    FCGP_MSG_STATUS_REPLY = 5   /* PM -> handler: the document */
 } fcgp_msg_type_e;
+
+typedef enum {
+    FCGP_STATUS_HTML = 0,
+    FCGP_STATUS_JSON = 1
+} fcgp_status_format_e;
 
 /* GRANT status */
 typedef enum {
@@ -98,6 +105,19 @@ apr_status_t fcgp_ipc_encode_release(apr_pool_t *p, apr_uint32_t parent_pid,
                                      char **out, apr_size_t *len);
 apr_status_t fcgp_ipc_decode_release(const char *body, apr_size_t len,
                                      fcgp_msg_release_t *m);
+
+/* STATUS request (format) and its reply (one string, the document). */
+apr_status_t fcgp_ipc_encode_status(apr_pool_t *p, apr_uint32_t parent_pid,
+                                    apr_uint32_t format, char **out,
+                                    apr_size_t *len);
+apr_status_t fcgp_ipc_decode_status(const char *body, apr_size_t len,
+                                    apr_uint32_t *format);
+apr_status_t fcgp_ipc_encode_status_reply(apr_pool_t *p,
+                                          apr_uint32_t parent_pid,
+                                          const char *doc, char **out,
+                                          apr_size_t *len);
+apr_status_t fcgp_ipc_decode_status_reply(apr_pool_t *p, const char *body,
+                                          apr_size_t len, const char **doc);
 
 /* A stable binary key for the class a spec describes (vhost, argv, env,
  * each length-prefixed), allocated from p; *klen is its length. */

@@ -37,6 +37,12 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
 /* Hand the worker back.  Idempotent. */
 void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome);
 
+/* Ask the PM for its status page (every worker, every class, the last
+ * exits) as HTML or JSON; *doc is allocated from p. */
+apr_status_t fcgp_pm_status(apr_pool_t *p, const char *pm_path,
+                            fcgp_status_format_e format, const char **doc,
+                            const char **errmsg);
+
 /* Process-manager process (see pm_main.c): runs until told to stop. */
 int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
                  const fcgp_pm_settings_t *settings, void *server);

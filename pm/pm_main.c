@@ -33,93 +33,9 @@
 #include "fcgp_log.h"
 #include "pm/pm.h"
 #include "pm/policy.h"
+#include "pm/pm_internal.h"
 
 APLOG_USE_MODULE(fcgiproc);
-
-typedef enum {
-    SLOT_FREE = 0,
-    SLOT_IDLE,      /* process up, waiting for a request */
-    SLOT_BUSY,      /* leased to a handler */
-    SLOT_STOPPING   /* retired: signalled, waiting to reap */
-} slot_state_e;
-
-typedef struct pm_class pm_class_t;
-typedef struct pm_lease pm_lease_t;
-typedef struct pm_slot pm_slot_t;
-
-struct pm_slot {
-    pm_class_t *cls;
-    apr_uint32_t id;
-    slot_state_e state;
-    int last_handed;            /* got its last request: never again */
-    apr_proc_t proc;
-    apr_socket_t *listen;       /* kept for the slot's whole life */
-    const char *path;
-    apr_uint32_t served;        /* requests handed to this process */
-    apr_time_t started;
-    apr_time_t last_used;
-    apr_time_t kill_at;         /* STOPPING: SIGKILL after this */
-    int kill_sent;
-    const char *retire_reason;
-    pm_lease_t *lease;
-    apr_pool_t *pool;
-};
-
-struct pm_class {
-    const char *key;
-    apr_size_t klen;
-    const char *name;           /* the command line, for logs */
-    fcgp_app_spec_t spec;
-    fcgp_app_limits_t limits;
-    apr_uint32_t learned_limit; /* the app exited by itself after this many */
-    apr_array_header_t *slots;  /* pm_slot_t * */
-    apr_uint32_t active;        /* live, not stopping, not last-handed */
-    pm_lease_t *wait_head;      /* FIFO of leases waiting for a worker */
-    pm_lease_t *wait_tail;
-    apr_uint32_t waiting;
-    apr_pool_t *pool;
-};
-
-typedef enum {
-    LEASE_READING = 0,          /* waiting for ACQUIRE */
-    LEASE_WAITING,              /* queued for a worker */
-    LEASE_GRANTED               /* holds a slot, waiting for RELEASE */
-} lease_state_e;
-
-struct pm_lease {
-    apr_socket_t *sock;
-    apr_pollfd_t pfd;
-    lease_state_e state;
-    unsigned char hdr[FCGP_IPC_HDR_LEN];
-    apr_size_t hdr_have;
-    char *body;
-    apr_uint32_t body_len;
-    apr_size_t body_have;
-    pm_class_t *cls;
-    pm_slot_t *slot;
-    apr_time_t deadline;        /* WAITING: answer BUSY after this */
-    pm_lease_t *next;           /* wait queue */
-    apr_pool_t *pool;
-};
-
-typedef struct {
-    apr_pool_t *pool;
-    server_rec *s;
-    fcgp_pm_settings_t settings;
-    apr_socket_t *listener;
-    apr_pollset_t *pollset;
-    apr_pollfd_t listen_pfd;
-    apr_pollfd_t sig_pfd;
-    apr_file_t *sig_in;
-    apr_hash_t *classes;
-    apr_array_header_t *slots;  /* every slot ever made, by id */
-    apr_uint32_t nprocs;        /* live processes, stopping included */
-    apr_uint32_t nleases;
-    apr_uint32_t parent_pid;
-    apr_uint32_t seq;           /* makes socket names unique */
-    int draining;               /* 1 graceful, 2 stop now */
-    apr_time_t next_tick;
-} pm_t;
 
 /* The signal handler's only link to the loop: the write end of a pipe
  * (self-pipe trick).  The one file-level variable of the PM. */
@@ -142,7 +58,7 @@ static void on_signal(int signo)
     errno = saved;
 }
 
-static apr_uint32_t class_limit(const pm_class_t *c, apr_uint32_t *source)
+apr_uint32_t fcgp_pm_class_limit(const pm_class_t *c, apr_uint32_t *source)
 {
     return fcgp_policy_effective_limit(c->limits.max_requests,
                                        c->limits.limit_source,
@@ -337,6 +253,12 @@ static void retire_slot(pm_t *pm, pm_slot_t *slot, const char *reason)
     }
 }
 
+const char *fcgp_pm_slot_state_name(int state)
+{
+    static const char *const names[] = {"free", "idle", "busy", "stopping"};
+    return state >= 0 && state <= SLOT_STOPPING ? names[state] : "?";
+}
+
 static const char *exit_text(apr_pool_t *p, int code, apr_exit_why_e why)
 {
     if (APR_PROC_CHECK_SIGNALED(why)) {
@@ -352,7 +274,16 @@ static void log_exit(pm_t *pm, pm_slot_t *slot, int code,
                      apr_exit_why_e why, const char *reason, int level)
 {
     apr_uint32_t src;
-    apr_uint32_t limit = class_limit(slot->cls, &src);
+    apr_uint32_t limit = fcgp_pm_class_limit(slot->cls, &src);
+    pm_exit_t *e = &pm->exits[pm->nexits++ % PM_EXITS_KEPT];
+
+    e->when = apr_time_now();
+    e->pid = (int)slot->proc.pid;
+    e->served = slot->served;
+    e->uptime = e->when - slot->started;
+    apr_cpystrn(e->cls, slot->cls->name, sizeof(e->cls));
+    apr_cpystrn(e->how, exit_text(pm->pool, code, why), sizeof(e->how));
+    apr_cpystrn(e->reason, reason, sizeof(e->reason));
     ap_log_error(APLOG_MARK, level, 0, pm->s, FCGP_LOGNO(03010)
                  "worker pid %d of %s: %s after %u requests "
                  "(limit %u, from %s), up %" APR_TIME_T_FMT " s; %s",
@@ -367,7 +298,7 @@ static void log_exit(pm_t *pm, pm_slot_t *slot, int code,
 static void learn_limit(pm_t *pm, pm_slot_t *slot, apr_uint32_t n)
 {
     pm_class_t *c = slot->cls;
-    apr_uint32_t src, limit = class_limit(c, &src);
+    apr_uint32_t src, limit = fcgp_pm_class_limit(c, &src);
     if (n == 0 || (limit && limit <= n)) {
         return;
     }
@@ -402,7 +333,7 @@ static int connection_queued(pm_slot_t *slot)
  * allows (the limit may have dropped since: see learn_limit). */
 static int slot_exhausted(pm_slot_t *slot)
 {
-    apr_uint32_t src, limit = class_limit(slot->cls, &src);
+    apr_uint32_t src, limit = fcgp_pm_class_limit(slot->cls, &src);
     return limit && slot->served >= limit;
 }
 
@@ -573,7 +504,7 @@ static void hand_out(pm_t *pm, pm_lease_t *l, pm_slot_t *slot)
 {
     pm_class_t *c = slot->cls;
     fcgp_msg_grant_t g;
-    apr_uint32_t src, limit = class_limit(c, &src);
+    apr_uint32_t src, limit = fcgp_pm_class_limit(c, &src);
 
     slot->state = SLOT_BUSY;
     slot->lease = l;
@@ -792,6 +723,20 @@ static void on_lease_message(pm_t *pm, pm_lease_t *l, fcgp_ipc_hdr_t *h)
     }
     if (l->state == LEASE_READING && h->type == FCGP_MSG_ACQUIRE) {
         on_acquire(pm, l);
+    }
+    else if (l->state == LEASE_READING && h->type == FCGP_MSG_STATUS) {
+        apr_uint32_t format;
+        char *buf;
+        apr_size_t len;
+        if (fcgp_ipc_decode_status(l->body, l->body_len, &format)
+            == APR_SUCCESS
+            && fcgp_ipc_encode_status_reply(
+                   l->pool, pm->parent_pid,
+                   fcgp_pm_status_doc(pm, l->pool, (int)format), &buf, &len)
+               == APR_SUCCESS) {
+            send_msg(pm, l, buf, len);
+        }
+        end_lease(pm, l);
     }
     else if (l->state == LEASE_GRANTED && h->type == FCGP_MSG_RELEASE
              && fcgp_ipc_decode_release(l->body, l->body_len, &rel)

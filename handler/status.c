@@ -1,0 +1,51 @@
+/* status.c: "SetHandler fcgiproc-status": the process manager's view of
+ * every worker and the last exits, as HTML, or as JSON with ?json. */
+#include <string.h>
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "fcgp_log.h"
+#include "conf/conf.h"
+#include "pm/pm.h"
+#include "handler/fcgiproc_handler.h"
+
+APLOG_USE_MODULE(fcgiproc);
+
+extern module AP_MODULE_DECLARE_DATA fcgiproc_module;
+
+int fcgp_status_handler(request_rec *r)
+{
+    const fcgp_srv_conf_t *sc;
+    const char *doc = NULL, *err = NULL;
+    int json;
+    apr_status_t rv;
+
+    if (!r->handler || strcmp(r->handler, FCGP_STATUS_HANDLER_NAME) != 0) {
+        return DECLINED;
+    }
+    if (r->method_number != M_GET) {
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    sc = ap_get_module_config(r->server->module_config, &fcgiproc_module);
+    json = r->args && strncmp(r->args, "json", 4) == 0;
+    rv = fcgp_pm_status(r->pool, sc->pm_path,
+                        json ? FCGP_STATUS_JSON : FCGP_STATUS_HTML, &doc,
+                        &err);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, FCGP_LOGNO(02020)
+                      "status page: %s", err);
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    if (json) {
+        ap_set_content_type(r, "application/json");
+        ap_rputs(doc, r);
+        return OK;
+    }
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    ap_rputs("<!DOCTYPE html>\n<html><head><title>mod_fcgiproc status"
+             "</title></head><body>\n<h1>mod_fcgiproc status</h1>\n", r);
+    ap_rputs(doc, r);
+    ap_rputs("<p><a href=\"?json\">JSON</a></p>\n</body></html>\n", r);
+    return OK;
+}

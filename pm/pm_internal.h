@@ -1,0 +1,119 @@
+/* pm_internal.h: the process manager's private state, shared by
+ * pm_main.c (the loop) and pm_status.c (the status page).  PM only. */
+#ifndef FCGP_PM_INTERNAL_H
+#define FCGP_PM_INTERNAL_H
+
+#include <apr_hash.h>
+#include <apr_poll.h>
+#include <apr_thread_proc.h>
+#include "httpd.h"
+#include "pm/pm.h"
+
+#define PM_EXITS_KEPT 20
+
+/* One worker exit, kept for the status page. */
+typedef struct {
+    apr_time_t when;
+    int pid;
+    char cls[200];
+    char how[80];               /* exit status or signal */
+    char reason[80];
+    apr_uint32_t served;
+    apr_time_t uptime;
+} pm_exit_t;
+
+typedef enum {
+    SLOT_FREE = 0,
+    SLOT_IDLE,      /* process up, waiting for a request */
+    SLOT_BUSY,      /* leased to a handler */
+    SLOT_STOPPING   /* retired: signalled, waiting to reap */
+} slot_state_e;
+
+typedef struct pm_class pm_class_t;
+typedef struct pm_lease pm_lease_t;
+typedef struct pm_slot pm_slot_t;
+
+struct pm_slot {
+    pm_class_t *cls;
+    apr_uint32_t id;
+    slot_state_e state;
+    int last_handed;            /* got its last request: never again */
+    apr_proc_t proc;
+    apr_socket_t *listen;       /* kept for the slot's whole life */
+    const char *path;
+    apr_uint32_t served;        /* requests handed to this process */
+    apr_time_t started;
+    apr_time_t last_used;
+    apr_time_t kill_at;         /* STOPPING: SIGKILL after this */
+    int kill_sent;
+    const char *retire_reason;
+    pm_lease_t *lease;
+    apr_pool_t *pool;
+};
+
+struct pm_class {
+    const char *key;
+    apr_size_t klen;
+    const char *name;           /* the command line, for logs */
+    fcgp_app_spec_t spec;
+    fcgp_app_limits_t limits;
+    apr_uint32_t learned_limit; /* the app exited by itself after this many */
+    apr_array_header_t *slots;  /* pm_slot_t * */
+    apr_uint32_t active;        /* live, not stopping, not last-handed */
+    pm_lease_t *wait_head;      /* FIFO of leases waiting for a worker */
+    pm_lease_t *wait_tail;
+    apr_uint32_t waiting;
+    apr_pool_t *pool;
+};
+
+typedef enum {
+    LEASE_READING = 0,          /* waiting for ACQUIRE */
+    LEASE_WAITING,              /* queued for a worker */
+    LEASE_GRANTED               /* holds a slot, waiting for RELEASE */
+} lease_state_e;
+
+struct pm_lease {
+    apr_socket_t *sock;
+    apr_pollfd_t pfd;
+    lease_state_e state;
+    unsigned char hdr[FCGP_IPC_HDR_LEN];
+    apr_size_t hdr_have;
+    char *body;
+    apr_uint32_t body_len;
+    apr_size_t body_have;
+    pm_class_t *cls;
+    pm_slot_t *slot;
+    apr_time_t deadline;        /* WAITING: answer BUSY after this */
+    pm_lease_t *next;           /* wait queue */
+    apr_pool_t *pool;
+};
+
+typedef struct {
+    apr_pool_t *pool;
+    server_rec *s;
+    fcgp_pm_settings_t settings;
+    apr_socket_t *listener;
+    apr_pollset_t *pollset;
+    apr_pollfd_t listen_pfd;
+    apr_pollfd_t sig_pfd;
+    apr_file_t *sig_in;
+    apr_hash_t *classes;
+    apr_array_header_t *slots;  /* every slot ever made, by id */
+    apr_uint32_t nprocs;        /* live processes, stopping included */
+    apr_uint32_t nleases;
+    apr_uint32_t parent_pid;
+    apr_uint32_t seq;           /* makes socket names unique */
+    int draining;               /* 1 graceful, 2 stop now */
+    apr_time_t next_tick;
+    pm_exit_t exits[PM_EXITS_KEPT];     /* ring of the last exits */
+    apr_uint32_t nexits;                /* exits ever; next = nexits % N */
+} pm_t;
+
+/* The status document (pm_status.c), allocated from p. */
+const char *fcgp_pm_status_doc(pm_t *pm, apr_pool_t *p, int format);
+
+const char *fcgp_pm_slot_state_name(int state);
+
+apr_uint32_t fcgp_pm_class_limit(const pm_class_t *c, apr_uint32_t *source);
+
+#endif
