@@ -84,6 +84,19 @@ int fcgp_fail(fcgp_req_t *rq, fcgp_fail_e cause)
     const char *change = "";
     int status = f->status;
 
+    if (rq->may_retry && !rq->headers_sent && rq->resp_bytes == 0
+        && (cause == FCGP_FAIL_CONNECT || cause == FCGP_FAIL_SEND
+            || cause == FCGP_FAIL_CLOSED)) {
+        /* Nothing of the answer was seen: one more try elsewhere. */
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, rq->rv, r, FCGP_LOGNO(02004)
+                      "%s %s: worker pid %u of %s failed before answering "
+                      "(%s%s%s); retrying once on another worker", r->method,
+                      r->uri, rq->lease ? rq->lease->grant.pid : 0, rq->app,
+                      f->what, rq->detail ? ": " : "",
+                      rq->detail ? rq->detail : "");
+        rq->retry = 1;
+        return status;
+    }
     if (f->directive) {
         change = apr_psprintf(r->pool, "; see %s", f->directive);
     }
@@ -579,14 +592,30 @@ int fcgp_handler(request_rec *r)
     ap_add_common_vars(r);
     ap_add_cgi_vars(r);
 
-    if ((st = acquire(rq, &spec)) != OK) {
-        ap_discard_request_body(r);
-        return st;
-    }
-    st = serve(rq, &outcome);
-    fcgp_pm_release(rq->lease, outcome);
-    if (rq->sock) {
-        apr_socket_close(rq->sock);
+    /* Safe to replay on another worker if this one dies before answering:
+     * idempotent, and no body we would have to send twice. */
+    rq->may_retry = (r->method_number == M_GET || r->header_only
+                     || r->method_number == M_OPTIONS)
+                    && !ap_request_has_body(r);
+    for (;;) {
+        if ((st = acquire(rq, &spec)) != OK) {
+            ap_discard_request_body(r);
+            return st;
+        }
+        st = serve(rq, &outcome);
+        fcgp_pm_release(rq->lease, outcome);
+        if (rq->sock) {
+            apr_socket_close(rq->sock);
+            rq->sock = NULL;
+        }
+        if (!rq->retry) {
+            break;
+        }
+        rq->retry = 0;
+        rq->may_retry = 0;
+        rq->detail = NULL;
+        rq->rv = APR_SUCCESS;
+        outcome = FCGP_OUT_BROKEN;
     }
     if (st == OK && rq->redirect) {
         /* CGI/1.1 local redirect, after the worker is back in the pool. */

@@ -44,6 +44,8 @@ typedef struct {
     apr_off_t body_sent;        /* STDIN bytes sent */
     apr_off_t resp_bytes;       /* STDOUT bytes received */
     int headers_sent;           /* response headers went to the client */
+    int may_retry;              /* idempotent, no body: one retry allowed */
+    int retry;                  /* the attempt failed and may be retried */
     const char *redirect;       /* local Location: to follow */
     const char *detail;         /* extra words for the failure log line */
     apr_status_t rv;            /* the APR error behind a failure */
