@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <fcgiapp.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,8 @@
 #define CHUNK 8192
 
 struct opts {
+    int crash;
+    const char *crash_once;
     int status;
     long sleep_ms;
     const char *stderr_text;
@@ -145,6 +148,10 @@ static void parse_query(char *qs, struct opts *o)
             o->location = val;
         else if (!strcmp(tok, "exit"))
             o->exit_after_this = atoi(val);
+        else if (!strcmp(tok, "crash"))
+            o->crash = atoi(val);
+        else if (!strcmp(tok, "crash_once"))
+            o->crash_once = val;
     }
 }
 
@@ -203,6 +210,18 @@ static void handle(FCGX_Request *req, unsigned long served)
     FCGX_Stream *out = req->out;
 
     parse_query(qs, &o);
+
+    /* Die before answering anything: every time (crash=1), or only the
+     * first time the marker file does not exist yet (crash_once=PATH). */
+    if (o.crash)
+        _exit(3);
+    if (o.crash_once && *o.crash_once) {
+        int fd = open(o.crash_once, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd >= 0) {
+            close(fd);
+            _exit(3);
+        }
+    }
 
     if (o.sleep_ms > 0)
         sleep_ms(o.sleep_ms);
