@@ -125,6 +125,7 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
     char *msg;
     apr_size_t len;
     apr_status_t rv;
+    int tries;
 
     *out = NULL;
     m.limits = *limits;
@@ -135,25 +136,33 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
                   "too large to send to the process manager";
         return rv;
     }
-    rv = pm_connect(p, pm_path, &lease->pm);
-    if (rv != APR_SUCCESS) {
-        *errmsg = apr_psprintf(p, "cannot connect to the process manager "
-                               "at %s", pm_path);
-        return rv;
-    }
     apr_pool_cleanup_register(p, lease, close_pm, apr_pool_cleanup_null);
-    rv = send_all(lease->pm, msg, len);
-    if (rv != APR_SUCCESS) {
-        *errmsg = "cannot send to the process manager";
-        return rv;
-    }
-    /* The PM answers within the queue timeout; the margin covers a PM that
-     * is busy spawning. */
-    apr_socket_timeout_set(lease->pm, limits->queue_timeout
-                                      + apr_time_from_sec(5));
-    rv = read_grant(lease, p, errmsg);
-    if (rv != APR_SUCCESS) {
-        return rv;
+    for (tries = 0;; tries++) {
+        rv = pm_connect(p, pm_path, &lease->pm);
+        if (rv != APR_SUCCESS) {
+            *errmsg = apr_psprintf(p, "cannot connect to the process "
+                                   "manager at %s", pm_path);
+            return rv;
+        }
+        rv = send_all(lease->pm, msg, len);
+        if (rv != APR_SUCCESS) {
+            *errmsg = "cannot send to the process manager";
+            return rv;
+        }
+        /* The PM answers within the queue timeout; the margin covers a PM
+         * that is busy spawning. */
+        apr_socket_timeout_set(lease->pm, limits->queue_timeout
+                                          + apr_time_from_sec(5));
+        rv = read_grant(lease, p, errmsg);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+        /* A PM that drains after a restart sends us to its successor,
+         * which accepts on the same socket. */
+        if (lease->grant.status != FCGP_GRANT_RETRY || tries >= 10) {
+            break;
+        }
+        close_pm(lease);
     }
     apr_socket_timeout_set(lease->pm, PM_IO_TIMEOUT);
     *out = lease;

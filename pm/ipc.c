@@ -267,7 +267,7 @@ apr_status_t fcgp_ipc_decode_grant(apr_pool_t *p, const char *body,
     m->retry_after = r_u32(&r);
     m->path = r_str(&r, p);
     m->message = r_str(&r, p);
-    if (r_finish(&r) != APR_SUCCESS || m->status > FCGP_GRANT_REFUSED
+    if (r_finish(&r) != APR_SUCCESS || m->status > FCGP_GRANT_RETRY
         || (m->status == FCGP_GRANT_OK && (!m->path || !*m->path))) {
         return APR_EINVAL;
     }

@@ -40,7 +40,9 @@ typedef enum {
     FCGP_GRANT_BUSY,          /* queue timeout: every worker busy at the max */
     FCGP_GRANT_SPAWN_FAILED,  /* could not start the app */
     FCGP_GRANT_BACKOFF,       /* the class keeps crashing; fast 503 */
-    FCGP_GRANT_REFUSED        /* bad message, draining PM, ... */
+    FCGP_GRANT_REFUSED,       /* bad message, ... */
+    FCGP_GRANT_RETRY          /* this PM is draining: ask again (the
+                               * next PM listens on the same socket) */
 } fcgp_grant_status_e;
 
 /* RELEASE outcome: how the request went, so the PM knows whether the

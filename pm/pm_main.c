@@ -630,6 +630,10 @@ static void on_acquire(pm_t *pm, pm_lease_t *l)
                      "malformed request to the process manager");
         return;
     }
+    if (pm->draining) {
+        send_refusal(pm, l, FCGP_GRANT_RETRY, 0, "process manager draining");
+        return;
+    }
     c = find_class(pm, &m, l->pool);
     l->cls = c;
     slot = pick_idle(c);
@@ -967,6 +971,21 @@ static void start_draining(pm_t *pm, int how)
         apr_os_sock_get(&fd, pm->listener);
         close(fd);
         pm->listener = NULL;
+    }
+    if (!pm->draining) {
+        /* Requests waiting here go to the next PM instead. */
+        apr_hash_index_t *hi;
+        for (hi = apr_hash_first(NULL, pm->classes); hi;
+             hi = apr_hash_next(hi)) {
+            pm_class_t *c = apr_hash_this_val(hi);
+            while (c->wait_head) {
+                pm_lease_t *l = c->wait_head;
+                unqueue(l);
+                l->state = LEASE_READING;
+                send_refusal(pm, l, FCGP_GRANT_RETRY, 0,
+                             "process manager draining");
+            }
+        }
     }
     pm->draining = how;
     pm->next_tick = 0;

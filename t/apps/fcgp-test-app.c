@@ -34,6 +34,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcgiapp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -297,6 +298,10 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--exit-after") && i + 1 < argc)
             exit_after = strtoul(argv[++i], NULL, 10);
     }
+
+    /* An app that ignores SIGTERM, for the kill-timeout tests. */
+    if (getenv("FCGP_IGNORE_TERM"))
+        signal(SIGTERM, SIG_IGN);
 
     if (FCGX_Init() != 0)
         return 1;

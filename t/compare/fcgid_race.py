@@ -74,6 +74,7 @@ PATTERNS = collections.OrderedDict([
     ("end of script output before headers", r"End of script output before headers"),
     ("httpd child crashed", r"exit signal|seg(mentation)? ?fault"),
     ("MaxRequestWorkers reached", r"AH00484|AH00485|AH00486"),
+    ("fcgid emerg (httpd child exits)", r"fcgid:emerg"),
     ("spawned processes", r"mod_fcgid: server .* started"),
 ])
 
@@ -128,24 +129,25 @@ def run_scenario(name, args, deadline):
         statuses = collections.Counter(e["status"] for e in entries)
         unlogged = max(0, res.complete - len(entries))
         print("mod_fcgid: %d failed of %d   (%s: non2xx=%d connect=%d receive=%d "
-              "exceptions=%d not-completed=%d; length=%d ignored)"
-              % (res.errors, args.n, name, res.non2xx, res.connect_errors,
+              "exceptions=%d not-completed=%d closed-without-response=%d)"
+              % (res.errors_fixed_length, args.n, name, res.non2xx, res.connect_errors,
                  res.receive_errors, res.exception_errors,
-                 max(0, args.n - res.complete), res.length_errors))
+                 max(0, args.n - res.complete), res.unanswered))
         print("   error_log 'Connection reset by peer' lines: %d"
               % counts["Connection reset by peer"])
         print("   other error_log counts: %s" % ", ".join(
             "%s=%d" % (k, v) for k, v in counts.items() if k != "Connection reset by peer"))
         print("   access_log statuses: %s; completed by ab but not in access_log: %d"
               % (dict(sorted(statuses.items())), unlogged))
-        if res.length_errors > res.non2xx:
-            print("   note: %d 2xx-looking responses had the wrong length (ab counts a "
-                  "connection closed without any response as such)"
-                  % (res.length_errors - res.non2xx))
+        lat = sorted(e["usec"] for e in entries)
+        if lat:
+            print("   latency (access_log %%D): p50=%.3fs p99=%.3fs max=%.3fs"
+                  % (lat[len(lat) // 2] / 1e6, lat[int(len(lat) * 0.99)] / 1e6, lat[-1] / 1e6))
         print("   %.1f req/s, %.1fs%s" % (res.rps, took, "  (ab ABORTED / timed out)"
                                            if res.aborted else ""), flush=True)
-        if args.verbose:
-            print(res.output)
+        if args.verbose or res.aborted:
+            print("   ab output:\n" + "\n".join("     " + l for l in res.output.splitlines()
+                                                  if l.strip())[-3000:])
         return res
     finally:
         h.stop()
@@ -165,7 +167,8 @@ def main():
     ap.add_argument("--only", choices=("php", "app"))
     ap.add_argument("--timeout", type=float, default=900,
                     help="overall time budget in seconds")
-    ap.add_argument("--socket-timeout", type=int, default=20, help="ab -s")
+    ap.add_argument("--socket-timeout", type=int, default=120,
+                    help="ab -s (ab gives up entirely when one request exceeds it)")
     ap.add_argument("--stock", dest="fast", action="store_false",
                     help="keep mod_fcgid's stock scan/spawn-throttle settings (slow)")
     ap.add_argument("--keep", action="store_true", help="keep server roots")

@@ -180,7 +180,7 @@ static int ref_grant(const char *body, apr_size_t len, apr_size_t *lost)
     path_empty = ref_str(&r);
     ref_str(&r);                        /* message */
     *lost = r.lost;
-    return r.ok && r.pos == len && status <= FCGP_GRANT_REFUSED
+    return r.ok && r.pos == len && status <= FCGP_GRANT_RETRY
            && !(status == FCGP_GRANT_OK && path_empty);
 }
 
@@ -301,7 +301,7 @@ static void fuzz_grant(apr_pool_t *p, const char *body, apr_size_t len)
         return;
     }
     INVARIANT(want);
-    INVARIANT(m.status <= FCGP_GRANT_REFUSED);
+    INVARIANT(m.status <= FCGP_GRANT_RETRY);
     INVARIANT(m.path != NULL && m.message != NULL);
     INVARIANT(m.status != FCGP_GRANT_OK || *m.path);
 

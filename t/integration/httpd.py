@@ -807,7 +807,9 @@ class LoadResult:
     receive_errors, length_errors, exception_errors, non2xx, rps,
     time_taken, aborted (ab stopped early / timed out), rc, output,
     requested.  errors = non2xx + connect + receive + exceptions + requests
-    that never completed (length errors are NOT counted: bodies may vary)."""
+    that never completed (length errors are NOT counted: bodies may vary).
+    With a fixed-length body use errors_fixed_length, which also counts
+    connections closed without a response (see unanswered)."""
 
     def __init__(self, requested):
         self.requested = requested
@@ -825,6 +827,19 @@ class LoadResult:
         self.output = ""
 
     @property
+    def unanswered(self):
+        """Length errors beyond the non-2xx count.  With a fixed-length 2xx
+        body (and non-2xx bodies of another length) these are connections
+        closed with no/partial response: ab counts an empty reply as a
+        'good' request with a length error."""
+        return max(0, self.length_errors - self.non2xx)
+
+    @property
+    def errors_fixed_length(self):
+        """errors + unanswered: use when every 2xx body has the same length."""
+        return self.errors + self.unanswered
+
+    @property
     def errors(self):
         missing = max(0, self.requested - self.complete)
         return (self.non2xx + self.connect_errors + self.receive_errors +
@@ -832,10 +847,11 @@ class LoadResult:
 
     def __repr__(self):
         return ("<LoadResult %d/%d complete, errors=%d (non2xx=%d connect=%d "
-                "receive=%d exceptions=%d length=%d) %.1f req/s%s>"
+                "receive=%d exceptions=%d length=%d unanswered=%d) %.1f req/s%s>"
                 % (self.complete, self.requested, self.errors, self.non2xx,
                    self.connect_errors, self.receive_errors, self.exception_errors,
-                   self.length_errors, self.rps, " ABORTED" if self.aborted else ""))
+                   self.length_errors, self.unanswered, self.rps,
+                   " ABORTED" if self.aborted else ""))
 
 
 def parse_ab(output, requested):
@@ -847,6 +863,8 @@ def parse_ab(output, requested):
         return conv(m.group(1)) if m else default
 
     r.complete = num(r"^Complete requests:\s+(\d+)")
+    if "Complete requests" not in output:  # ab gave up: "Total of N requests completed"
+        r.complete = num(r"Total of (\d+) requests completed")
     r.failed = num(r"^Failed requests:\s+(\d+)")
     m = re.search(r"\(Connect: (\d+), Receive: (\d+), Length: (\d+), Exceptions: (\d+)\)",
                   output)

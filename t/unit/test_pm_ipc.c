@@ -789,7 +789,7 @@ static const struct {
     apr_uint32_t status;
     const char *path;
 } bad_grant_cases[] = {
-    { "status 5", 5, "/p" },
+    { "status past the last one", FCGP_GRANT_RETRY + 1, "/p" },
     { "status ~0", 0xFFFFFFFFu, "/p" },
     { "OK without a path", FCGP_GRANT_OK, "" },
     { "OK with a NULL path", FCGP_GRANT_OK, NULL },

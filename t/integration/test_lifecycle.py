@@ -1,0 +1,128 @@
+"""Graceful restarts, stop and a killed process manager lose nothing and
+leave nothing behind."""
+import json
+import os
+import signal
+import threading
+import time
+
+import fcgp
+import httpd as H
+
+
+def status(h):
+    return json.loads(h.get("/fcgiproc-status?json").body)
+
+
+STATUS = """\
+<Location /fcgiproc-status>
+    SetHandler fcgiproc-status
+</Location>
+"""
+
+
+def test_20_graceful_restarts_under_load_lose_nothing(make_httpd):
+    h = fcgp.server(make_httpd, STATUS + "FcgiProcInitialEnv FCGP_EXIT_AFTER 20\n"
+                    "FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS 20\n"
+                    "FcgiProcMaxProcessesPerClass 6\n")
+    h.write_php("t.php", "<?php echo 'ok';")
+    h.start()
+    results = {}
+
+    def run(name, path, n):
+        results[name] = H.load(h.url(path), n, 12, timeout=300)
+    loads = [threading.Thread(target=run, args=("c", "/app.fcgi", 12000)),
+             threading.Thread(target=run, args=("php", "/t.php", 3000))]
+    for t in loads:
+        t.start()
+    time.sleep(0.5)
+    for i in range(20):
+        h.graceful()
+        time.sleep(0.1)
+    for t in loads:
+        t.join()
+    for name, res in results.items():
+        assert not res.aborted and res.complete == res.requested, (name, res)
+        assert res.errors == 0, (name, res)
+    counts = fcgp.status_counts(h)
+    assert set(counts) == {200}, counts
+    assert fcgp.tagged(h.error_log(), "FCGP02001") == []
+
+
+def test_directive_change_visible_after_graceful(make_httpd):
+    h = fcgp.server(make_httpd, "FcgiProcInitialEnv FOO_SETTING one\n")
+    h.write_php("foo.php", "<?php echo getenv('FOO_SETTING');")
+    h.start()
+    assert h.get("/foo.php").body == b"one"
+    h.write_conf(extra_conf=fcgp.BASE_CONF + "FcgiProcInitialEnv FOO_SETTING two\n")
+    h.graceful()
+    assert h.get("/foo.php").body == b"two"
+
+
+def test_request_during_graceful_is_not_delayed(make_httpd):
+    h = fcgp.server(make_httpd)
+    h.start()
+    h.get("/app.fcgi")
+    busy = threading.Thread(target=lambda: h.get("/app.fcgi?sleep=3000"))
+    busy.start()
+    time.sleep(0.3)
+    h.graceful()
+    # 1 s into the restart (httpd itself may take up to a second to start
+    # the new generation's children, with or without us), while the old
+    # generation still has a busy worker: no wait for the old PM.
+    time.sleep(1.0)
+    t0 = time.monotonic()
+    r = h.get("/app.fcgi")
+    assert r.status == 200
+    assert time.monotonic() - t0 < 0.5
+    busy.join()
+
+
+def test_stop_leaves_no_process_even_when_sigterm_is_ignored(make_httpd):
+    h = fcgp.server(make_httpd, STATUS + "FcgiProcInitialEnv FCGP_IGNORE_TERM 1\n"
+                                "FcgiProcKillTimeout 1\n")
+    h.start()
+    for _ in range(3):
+        threading.Thread(target=lambda: h.get("/app.fcgi?sleep=300")).start()
+    time.sleep(0.1)
+    assert h.get("/app.fcgi").status == 200
+    workers = [w["pid"] for w in status(h)["workers"]]
+    assert len(workers) >= 2
+    t0 = time.monotonic()
+    left = h.stop(kill_leftovers=False)
+    # every worker gone within FcgiProcKillTimeout + 1 s of the stop
+    deadline = t0 + 1 + 1 + 1
+    while time.monotonic() < deadline and any(H.pid_alive(p) for p in workers):
+        time.sleep(0.05)
+    alive = [p for p in workers if H.pid_alive(p)]
+    assert alive == [], alive
+    assert [p for p in left if p["state"] not in ("Z", "X")] == [], left
+    assert [f for f in fcgp.ipc_files(h) if f.startswith("w")] == []
+
+
+def test_killed_process_manager_is_replaced(make_httpd):
+    h = fcgp.server(make_httpd, STATUS)
+    h.start()
+    assert h.get("/app.fcgi").status == 200
+    before = status(h)
+    old_pm = before["pm_pid"]
+    old_workers = [w["pid"] for w in before["workers"]]
+    httpd_pid = h.pid()
+    os.kill(old_pm, signal.SIGKILL)
+    t0 = time.monotonic()
+    while True:
+        r = h.get("/app.fcgi")
+        if r.status == 200:
+            break
+        assert time.monotonic() - t0 < 2, r.status
+        time.sleep(0.05)
+    assert h.pid() == httpd_pid
+    after = status(h)
+    assert after["pm_pid"] != old_pm
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and any(H.pid_alive(p) for p in old_workers):
+        time.sleep(0.05)
+    assert [p for p in old_workers if H.pid_alive(p)] == []
+    assert fcgp.tagged(h.error_log(), "FCGP04001")
+    stale = [f for f in fcgp.ipc_files(h) if f.startswith("w%d-" % old_pm)]
+    assert stale == []
