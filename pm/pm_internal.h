@@ -11,6 +11,16 @@
 
 #define PM_EXITS_KEPT 20
 
+/* Rapid-failure protection: FCGP_FAIL_COUNT workers that die within
+ * FCGP_EARLY_DEATH of starting, without finishing a request, inside
+ * FCGP_FAIL_WINDOW, pause the class for FCGP_BACKOFF_FIRST, doubling up to
+ * FCGP_BACKOFF_MAX while it keeps happening. */
+#define FCGP_FAIL_COUNT     5
+#define FCGP_EARLY_DEATH    apr_time_from_sec(10)
+#define FCGP_FAIL_WINDOW    apr_time_from_sec(30)
+#define FCGP_BACKOFF_FIRST  apr_time_from_sec(2)
+#define FCGP_BACKOFF_MAX    apr_time_from_sec(60)
+
 /* One worker exit, kept for the status page. */
 typedef struct {
     apr_time_t when;
@@ -58,6 +68,10 @@ struct pm_class {
     fcgp_app_spec_t spec;
     fcgp_app_limits_t limits;
     apr_uint32_t learned_limit; /* the app exited by itself after this many */
+    apr_uint32_t fails;         /* early deaths in the current window */
+    apr_time_t fail_window_start;
+    apr_interval_time_t backoff;/* current pause, doubles, 0 = none */
+    apr_time_t backoff_until;
     apr_array_header_t *slots;  /* pm_slot_t * */
     apr_uint32_t active;        /* live, not stopping, not last-handed */
     pm_lease_t *wait_head;      /* FIFO of leases waiting for a worker */
@@ -90,6 +104,7 @@ struct pm_lease {
 
 typedef struct {
     apr_pool_t *pool;
+    apr_pool_t *tmp;            /* scratch, cleared every loop */
     server_rec *s;
     fcgp_pm_settings_t settings;
     apr_socket_t *listener;

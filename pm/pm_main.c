@@ -209,11 +209,68 @@ static pm_slot_t *spawn_slot(pm_t *pm, pm_class_t *c)
     return slot;
 }
 
+static void unqueue(pm_lease_t *l);
+static void send_refusal(pm_t *pm, pm_lease_t *l, fcgp_grant_status_e st,
+                         apr_uint32_t retry_after, const char *msg);
+
+static int class_backing_off(const pm_class_t *c)
+{
+    return c->backoff_until && apr_time_now() < c->backoff_until;
+}
+
 static int class_may_spawn(pm_t *pm, pm_class_t *c)
 {
     return !pm->draining
+           && !class_backing_off(c)
            && c->active < c->limits.max_procs
            && pm->nprocs < pm->settings.max_procs;
+}
+
+/* Rapid-failure protection: a worker died soon after it started.  Enough
+ * of those in a short time pause the class's spawning, for a period that
+ * doubles each time it happens again (capped), so a broken app costs a
+ * fast 503 instead of a spawn loop; one good request ends it. */
+static void note_early_death(pm_t *pm, pm_class_t *c)
+{
+    apr_time_t now = apr_time_now();
+    if (now - c->fail_window_start > FCGP_FAIL_WINDOW) {
+        c->fail_window_start = now;
+        c->fails = 0;
+    }
+    if (++c->fails < FCGP_FAIL_COUNT) {
+        return;
+    }
+    c->backoff = c->backoff ? c->backoff * 2 : FCGP_BACKOFF_FIRST;
+    if (c->backoff > FCGP_BACKOFF_MAX) {
+        c->backoff = FCGP_BACKOFF_MAX;
+    }
+    c->backoff_until = now + c->backoff;
+    c->fails = 0;
+    c->fail_window_start = now;
+    /* With no worker left to free up, waiting is pointless. */
+    while (c->slots->nelts == 0 && c->wait_head) {
+        pm_lease_t *l = c->wait_head;
+        unqueue(l);
+        l->state = LEASE_READING;
+        send_refusal(pm, l, FCGP_GRANT_BACKOFF,
+                     (apr_uint32_t)apr_time_sec(c->backoff) + 1,
+                     "the application keeps dying right after it starts");
+    }
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s, FCGP_LOGNO(03013)
+                 "%d workers of %s died within %d s of starting: not "
+                 "starting it again for %" APR_TIME_T_FMT " s; its requests "
+                 "get 503 meanwhile.  Check the application (its errors "
+                 "are in this log) and its FcgiProcWrapper / "
+                 "FcgiProcInitialEnv", FCGP_FAIL_COUNT, c->name,
+                 (int)apr_time_sec(FCGP_FAIL_WINDOW),
+                 apr_time_sec(c->backoff));
+}
+
+static void note_success(pm_class_t *c)
+{
+    c->fails = 0;
+    c->backoff = 0;
+    c->backoff_until = 0;
 }
 
 /* ---- retiring and reaping ---------------------------------------------- */
@@ -282,13 +339,13 @@ static void log_exit(pm_t *pm, pm_slot_t *slot, int code,
     e->served = slot->served;
     e->uptime = e->when - slot->started;
     apr_cpystrn(e->cls, slot->cls->name, sizeof(e->cls));
-    apr_cpystrn(e->how, exit_text(pm->pool, code, why), sizeof(e->how));
+    apr_cpystrn(e->how, exit_text(pm->tmp, code, why), sizeof(e->how));
     apr_cpystrn(e->reason, reason, sizeof(e->reason));
     ap_log_error(APLOG_MARK, level, 0, pm->s, FCGP_LOGNO(03010)
                  "worker pid %d of %s: %s after %u requests "
                  "(limit %u, from %s), up %" APR_TIME_T_FMT " s; %s",
                  (int)slot->proc.pid, slot->cls->name,
-                 exit_text(pm->pool, code, why), slot->served, limit,
+                 exit_text(pm->tmp, code, why), slot->served, limit,
                  fcgp_limit_source_name(src),
                  apr_time_sec(apr_time_now() - slot->started), reason);
 }
@@ -362,7 +419,7 @@ static void worker_exited(pm_t *pm, pm_slot_t *slot, int code,
     }
     if (slot->state == SLOT_STOPPING) {
         log_exit(pm, slot, code, why,
-                 apr_pstrcat(pm->pool, "retired (", slot->retire_reason, ")",
+                 apr_pstrcat(pm->tmp, "retired (", slot->retire_reason, ")",
                              NULL), APLOG_INFO);
         detach_from_class(slot);
         free_slot(pm, slot);
@@ -371,6 +428,9 @@ static void worker_exited(pm_t *pm, pm_slot_t *slot, int code,
     }
     /* Unplanned.  A busy slot's process had not accepted the queued
      * request yet if the app retired itself, so it served one fewer. */
+    if (done == 0 && apr_time_now() - slot->started < FCGP_EARLY_DEATH) {
+        note_early_death(pm, c);
+    }
     log_exit(pm, slot, code, why,
              clean ? "exited by itself" : "unexpected exit", APLOG_NOTICE);
     /* A busy worker's exit may race its last RELEASE, so n is either the
@@ -431,7 +491,7 @@ static void reap(pm_t *pm)
     int code;
     apr_exit_why_e why;
 
-    while (apr_proc_wait_all_procs(&proc, &code, &why, APR_NOWAIT, pm->pool)
+    while (apr_proc_wait_all_procs(&proc, &code, &why, APR_NOWAIT, pm->tmp)
            == APR_CHILD_DONE) {
         pm_slot_t *slot = slot_by_pid(pm, proc.pid);
         if (slot) {
@@ -637,9 +697,20 @@ static void on_acquire(pm_t *pm, pm_lease_t *l)
     c = find_class(pm, &m, l->pool);
     l->cls = c;
     slot = pick_idle(c);
+    if (!slot && class_backing_off(c)) {
+        apr_interval_time_t left = c->backoff_until - apr_time_now();
+        send_refusal(pm, l, FCGP_GRANT_BACKOFF,
+                     (apr_uint32_t)apr_time_sec(left) + 1,
+                     apr_psprintf(l->pool, "%s keeps dying right after it "
+                                  "starts; not starting it for another %"
+                                  APR_TIME_T_FMT " s (see FCGP03013)",
+                                  c->name, apr_time_sec(left) + 1));
+        return;
+    }
     if (!slot && class_may_spawn(pm, c)) {
         slot = spawn_slot(pm, c);
         if (!slot) {
+            note_early_death(pm, c);
             send_refusal(pm, l, FCGP_GRANT_SPAWN_FAILED, 10,
                          apr_psprintf(l->pool, "cannot start %s (see the "
                                       "process manager's error above)",
@@ -689,7 +760,10 @@ static void release_slot(pm_t *pm, pm_lease_t *l, fcgp_outcome_e outcome)
     if (slot->state != SLOT_BUSY) {
         return;
     }
-    if (outcome != FCGP_OUT_OK) {
+    if (outcome == FCGP_OUT_OK) {
+        note_success(c);
+    }
+    if (outcome != FCGP_OUT_OK && outcome != FCGP_OUT_CLIENT_ABORT) {
         retire_slot(pm, slot, outcome == FCGP_OUT_TIMEOUT
                               ? "missed a deadline" : "broken request");
     }
@@ -1064,6 +1138,7 @@ int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
 
     memset(pm, 0, sizeof(*pm));
     pm->pool = p;
+    apr_pool_create(&pm->tmp, p);
     pm->s = server;
     pm->settings = *settings;
     pm->listener = listener;
@@ -1086,6 +1161,7 @@ int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
         const apr_pollfd_t *ev;
         apr_time_t now = apr_time_now();
 
+        apr_pool_clear(pm->tmp);
         rv = apr_pollset_poll(pm->pollset, next_timeout(pm, now), &n, &ev);
         if (rv != APR_SUCCESS && !APR_STATUS_IS_EINTR(rv)
             && !APR_STATUS_IS_TIMEUP(rv)) {
