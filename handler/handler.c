@@ -5,6 +5,7 @@
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_file_io.h>
+#include <apr_poll.h>
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"
@@ -157,6 +158,56 @@ static apr_status_t send_iov(apr_socket_t *s, struct iovec *vec, int n)
     return APR_SUCCESS;
 }
 
+/* Send while watching for the answer: an app may answer (and stop
+ * reading) before it has read all its stdin; waiting only for room to
+ * write would deadlock with it.  Once the answer is complete, the rest of
+ * the body is moot and is not sent. */
+static apr_status_t send_vec(fcgp_req_t *rq, struct iovec *vec, int n)
+{
+    apr_socket_timeout_set(rq->sock, 0);
+    while (n > 0 && !fcgp_response_ended(rq->rs)) {
+        apr_size_t len = 0;
+        apr_pollfd_t pfd;
+        apr_int32_t nready = 0;
+        fcgp_fail_e which;
+        apr_status_t rv = apr_socket_sendv(rq->sock, vec, n, &len);
+
+        while (n > 0 && len >= vec->iov_len) {
+            len -= vec->iov_len;
+            vec++;
+            n--;
+        }
+        if (n > 0 && len) {
+            vec->iov_base = (char *)vec->iov_base + len;
+            vec->iov_len -= len;
+        }
+        if (rv == APR_SUCCESS || n == 0) {
+            continue;
+        }
+        if (!APR_STATUS_IS_EAGAIN(rv)) {
+            /* The app may have answered and closed: let the reader say. */
+            if (fcgp_response_drain(rq->rs) != OK
+                || fcgp_response_ended(rq->rs)) {
+                return APR_SUCCESS;
+            }
+            return rv;
+        }
+        memset(&pfd, 0, sizeof(pfd));
+        pfd.p = rq->r->pool;
+        pfd.desc_type = APR_POLL_SOCKET;
+        pfd.desc.s = rq->sock;
+        pfd.reqevents = APR_POLLIN | APR_POLLOUT;
+        rv = apr_poll(&pfd, 1, &nready, fcgp_req_timeout(rq, &which));
+        if (APR_STATUS_IS_TIMEUP(rv) || (rv == APR_SUCCESS && !nready)) {
+            return APR_TIMEUP;
+        }
+        if (rv == APR_SUCCESS && (pfd.rtnevents & ~APR_POLLOUT)) {
+            fcgp_response_drain(rq->rs);   /* failures are kept in rs */
+        }
+    }
+    return APR_SUCCESS;
+}
+
 static unsigned char *rec_header(apr_pool_t *p, unsigned char type,
                                  apr_size_t len)
 {
@@ -243,7 +294,7 @@ static apr_status_t send_stdin(fcgp_req_t *rq, const char *data,
         vec[0].iov_len = sizeof(hdr);
         vec[1].iov_base = (void *)data;
         vec[1].iov_len = n;
-        rv = send_iov(rq->sock, vec, 2);
+        rv = send_vec(rq, vec, 2);
         if (rv != APR_SUCCESS) {
             return rv;
         }
@@ -325,6 +376,9 @@ static int pump_body(fcgp_req_t *rq, apr_file_t *sink)
 
     while (!seen_eos) {
         apr_off_t len = 0;
+        if (!sink && fcgp_response_ended(rq->rs)) {
+            return OK;  /* answered already; httpd discards the rest */
+        }
         rq->rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
                                 APR_BLOCK_READ, BODY_CHUNK);
         if (rq->rv != APR_SUCCESS) {
@@ -543,8 +597,13 @@ static int serve(fcgp_req_t *rq, fcgp_outcome_e *outcome)
     if ((st = send_begin_and_params(rq, has_body)) != OK) {
         return st;
     }
+    rq->rs = fcgp_response_start(rq);
     if (has_body) {
         st = spool ? send_spool(rq, spool) : pump_body(rq, NULL);
+        if (st != OK && fcgp_response_ended(rq->rs)) {
+            /* The reader saw what went wrong first. */
+            return fcgp_response_run(rq->rs, outcome);
+        }
         if (st != OK) {
             if (st == HTTP_GATEWAY_TIME_OUT) {
                 *outcome = FCGP_OUT_TIMEOUT;
@@ -555,13 +614,13 @@ static int serve(fcgp_req_t *rq, fcgp_outcome_e *outcome)
             struct iovec v;
             v.iov_base = rec_header(r->pool, AP_FCGI_STDIN, 0);
             v.iov_len = AP_FCGI_HEADER_LEN;
-            rq->rv = send_iov(rq->sock, &v, 1);
+            rq->rv = send_vec(rq, &v, 1);
         }
         if (rq->rv != APR_SUCCESS) {
             return fcgp_fail(rq, FCGP_FAIL_SEND);
         }
     }
-    return fcgp_response_run(rq, outcome);
+    return fcgp_response_run(rq->rs, outcome);
 }
 
 int fcgp_handler(request_rec *r)
@@ -608,6 +667,7 @@ int fcgp_handler(request_rec *r)
             apr_socket_close(rq->sock);
             rq->sock = NULL;
         }
+        rq->rs = NULL;
         if (!rq->retry) {
             break;
         }

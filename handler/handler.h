@@ -32,8 +32,11 @@ typedef enum {
     FCGP_FAIL_BUSY_TIMEOUT      /* 504: FcgiProcBusyTimeout */
 } fcgp_fail_e;
 
+typedef struct fcgp_resp_t fcgp_resp_t;
+
 typedef struct {
     request_rec *r;
+    fcgp_resp_t *rs;            /* the answer, read while the body goes */
     const fcgp_srv_conf_t *sc;
     const char *app;            /* command line, for logs */
     fcgp_lease_t *lease;
@@ -59,9 +62,15 @@ int fcgp_fail(fcgp_req_t *rq, fcgp_fail_e cause);
  * expires. */
 apr_interval_time_t fcgp_req_timeout(fcgp_req_t *rq, fcgp_fail_e *which);
 
-/* Read the worker's answer and stream it to the client.  Returns OK (also
- * after an internal redirect) or an HTTP status via fcgp_fail(); sets
- * *outcome for the PM. */
-int fcgp_response_run(fcgp_req_t *rq, fcgp_outcome_e *outcome);
+/* The answer's reader (response.c).  Start it before sending the body:
+ * fcgp_response_drain() reads whatever the worker has sent so far without
+ * waiting (an app may answer before it has read its stdin), and
+ * fcgp_response_run() reads the rest and streams it to the client.
+ * run returns OK (also after an internal redirect) or an HTTP status via
+ * fcgp_fail(), and sets *outcome for the PM. */
+fcgp_resp_t *fcgp_response_start(fcgp_req_t *rq);
+int fcgp_response_drain(fcgp_resp_t *rs);
+int fcgp_response_ended(const fcgp_resp_t *rs);
+int fcgp_response_run(fcgp_resp_t *rs, fcgp_outcome_e *outcome);
 
 #endif

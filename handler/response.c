@@ -25,8 +25,11 @@ APLOG_USE_MODULE(fcgiproc);
 #define MAX_HEADER_BYTES (256 * 1024)
 #define STDERR_LINE_MAX 4096
 
-typedef struct {
+struct fcgp_resp_t {
     fcgp_req_t *rq;
+    char *buf;                  /* one receive buffer */
+    int st;                     /* a failure seen while the body was sent */
+    fcgp_outcome_e outcome;
     fcgp_decoder_t dec;
     apr_bucket_brigade *hbb;    /* header block being collected */
     apr_bucket_brigade *obb;    /* body on its way to the client */
@@ -38,7 +41,8 @@ typedef struct {
     int ended;
     char errline[STDERR_LINE_MAX];
     apr_size_t errlen;
-} resp_t;
+};
+typedef fcgp_resp_t resp_t;
 
 static void log_stderr_line(resp_t *rs)
 {
@@ -261,10 +265,75 @@ static void abort_stream(resp_t *rs)
     ap_pass_brigade(r->output_filters, rs->obb);
 }
 
-static int read_loop(resp_t *rs, char *buf, fcgp_outcome_e *outcome)
+/* Handle what one recv() gave: n bytes and its status. */
+static int received(resp_t *rs, apr_size_t n, apr_status_t rv,
+                    int would_block_ok, fcgp_fail_e which)
+{
+    fcgp_req_t *rq = rs->rq;
+    int st;
+
+    if (n > 0) {
+        if ((st = process(rs, rs->buf, n)) != OK) {
+            return st;
+        }
+        if (pass_body(rs, n < RESP_BUF) != APR_SUCCESS) {
+            /* The client went away; the worker's answer is moot. */
+            rs->outcome = FCGP_OUT_CLIENT_ABORT;
+            rs->ended = 1;
+            return OK;
+        }
+    }
+    if (rs->ended || (n > 0 && rv == APR_SUCCESS)) {
+        return OK;
+    }
+    if (APR_STATUS_IS_EAGAIN(rv) && would_block_ok) {
+        return OK;
+    }
+    if (APR_STATUS_IS_TIMEUP(rv)) {
+        rs->outcome = FCGP_OUT_TIMEOUT;
+        rq->rv = rv;
+        return fcgp_fail(rq, which);
+    }
+    rq->rv = APR_STATUS_IS_EOF(rv) ? APR_SUCCESS : rv;
+    rq->detail = apr_psprintf(rq->r->pool, "after %" APR_OFF_T_FMT
+                              " bytes of output", rq->resp_bytes);
+    return fcgp_fail(rq, FCGP_FAIL_CLOSED);
+}
+
+int fcgp_response_drain(fcgp_resp_t *rs)
+{
+    fcgp_req_t *rq = rs->rq;
+    if (rs->st) {
+        return rs->st;
+    }
+    apr_socket_timeout_set(rq->sock, 0);
+    while (!rs->ended) {
+        apr_size_t n = RESP_BUF;
+        apr_status_t rv = apr_socket_recv(rq->sock, rs->buf, &n);
+        int st = received(rs, n, rv, 1, FCGP_FAIL_IO_TIMEOUT);
+        if (st != OK) {
+            rs->st = st;
+            return st;
+        }
+        if (n == 0 || APR_STATUS_IS_EAGAIN(rv)) {
+            break;
+        }
+    }
+    return OK;
+}
+
+int fcgp_response_ended(const fcgp_resp_t *rs)
+{
+    return rs->ended || rs->st;
+}
+
+static int read_loop(resp_t *rs)
 {
     fcgp_req_t *rq = rs->rq;
 
+    if (rs->st) {
+        return rs->st;
+    }
     while (!rs->ended) {
         fcgp_fail_e which;
         apr_size_t n = RESP_BUF;
@@ -272,52 +341,36 @@ static int read_loop(resp_t *rs, char *buf, fcgp_outcome_e *outcome)
         int st;
 
         apr_socket_timeout_set(rq->sock, fcgp_req_timeout(rq, &which));
-        rv = apr_socket_recv(rq->sock, buf, &n);
-        if (n > 0) {
-            if ((st = process(rs, buf, n)) != OK) {
-                return st;
-            }
-            if (pass_body(rs, n < RESP_BUF) != APR_SUCCESS) {
-                /* The client went away; the worker's answer is moot. */
-                *outcome = FCGP_OUT_CLIENT_ABORT;
-                return OK;
-            }
-        }
-        if (rs->ended) {
-            break;
-        }
-        if (APR_STATUS_IS_TIMEUP(rv)) {
-            *outcome = FCGP_OUT_TIMEOUT;
-            rq->rv = rv;
-            return fcgp_fail(rq, which);
-        }
-        if (rv != APR_SUCCESS || n == 0) {
-            rq->rv = APR_STATUS_IS_EOF(rv) ? APR_SUCCESS : rv;
-            rq->detail = apr_psprintf(rq->r->pool, "after %" APR_OFF_T_FMT
-                                      " bytes of output", rq->resp_bytes);
-            return fcgp_fail(rq, FCGP_FAIL_CLOSED);
+        rv = apr_socket_recv(rq->sock, rs->buf, &n);
+        if ((st = received(rs, n, rv, 0, which)) != OK) {
+            return st;
         }
     }
-    *outcome = FCGP_OUT_OK;
     return OK;
 }
 
-int fcgp_response_run(fcgp_req_t *rq, fcgp_outcome_e *outcome)
+fcgp_resp_t *fcgp_response_start(fcgp_req_t *rq)
 {
     request_rec *r = rq->r;
     resp_t *rs = apr_pcalloc(r->pool, sizeof(*rs));
-    char *buf = apr_palloc(r->pool, RESP_BUF);
-    int st;
 
     rs->rq = rq;
+    rs->buf = apr_palloc(r->pool, RESP_BUF);
+    rs->outcome = FCGP_OUT_BROKEN;
     fcgp_decoder_init(&rs->dec, 1);
     rs->hbb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     rs->obb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    *outcome = FCGP_OUT_BROKEN;
+    return rs;
+}
 
-    st = read_loop(rs, buf, outcome);
+int fcgp_response_run(fcgp_resp_t *rs, fcgp_outcome_e *outcome)
+{
+    fcgp_req_t *rq = rs->rq;
+    int st = read_loop(rs);
+
+    *outcome = rs->outcome;
     if (st != OK) {
-        if (*outcome == FCGP_OUT_OK) {
+        if (*outcome == FCGP_OUT_OK || *outcome == FCGP_OUT_CLIENT_ABORT) {
             *outcome = FCGP_OUT_BROKEN;
         }
         if (rq->headers_sent) {
@@ -329,5 +382,6 @@ int fcgp_response_run(fcgp_req_t *rq, fcgp_outcome_e *outcome)
     if (*outcome == FCGP_OUT_CLIENT_ABORT) {
         return OK;
     }
+    *outcome = FCGP_OUT_OK;
     return rs->final_status ? rs->final_status : OK;
 }

@@ -190,3 +190,19 @@ AddHandler fcgiproc-script .fcgi
     h.start()
     assert h.get("/app.fcgi").status == 403
     assert "Options ExecCGI is off" in h.error_log()
+
+
+def test_app_answering_before_reading_its_stdin(srv):
+    # The app writes 1 MB (more than a unix socket holds) without reading
+    # any of the 8 MB body: reading the answer while sending avoids the
+    # deadlock both sides would be in.  (1 MB, because this test client
+    # itself reads nothing until it has sent its whole body.)
+    body = b"z" * (8 * 1024 * 1024)
+    t0 = time.monotonic()
+    r = srv.post("/app.fcgi?size=1048576", body=body, timeout=60)
+    assert r.status == 200
+    assert len(r.body) == 1048576
+    assert time.monotonic() - t0 < 10
+    assert fcgp.tagged(srv.error_log(), "FCGP02001") == []
+    # and the worker is still good for the next request
+    assert srv.get("/app.fcgi").status == 200
