@@ -3,8 +3,8 @@
 # benchmarks.  ./configure (optional) writes config.mk with the apxs to use.
 -include config.mk
 
-.PHONY: all deps test unit-test integration-test fuzz demo demo-stop bench \
-        check-rules clean
+.PHONY: all deps test unit-test integration-test asan-test fuzz demo \
+        demo-stop bench check-rules clean
 
 all: .libs/mod_fcgiproc.so apps
 
@@ -25,6 +25,20 @@ test: deps all check-rules unit-test integration-test
 
 integration-test: .libs/mod_fcgiproc.so apps
 	FCGP_REQUIRE_MODULE=1 $(PYTHON) -m pytest -q -p no:cacheprovider t/integration $(PYTEST_ARGS)
+
+# The whole integration suite against the module built with ASan+UBSan;
+# any sanitizer report fails it.
+ASAN_LOGS ?= /tmp/fcgiproc-asan-logs
+asan-test: deps $(ASAN_SO) apps
+	rm -rf $(ASAN_LOGS) && mkdir -p $(ASAN_LOGS) && chmod 1777 $(ASAN_LOGS)
+	FCGP_REQUIRE_MODULE=1 FCGP_MODULE=$(CURDIR)/$(ASAN_SO) \
+	FCGP_LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
+	ASAN_OPTIONS=detect_leaks=0:log_path=$(ASAN_LOGS)/asan \
+	UBSAN_OPTIONS=print_stacktrace=1:log_path=$(ASAN_LOGS)/ubsan \
+	$(PYTHON) -m pytest -q -p no:cacheprovider t/integration $(PYTEST_ARGS)
+	@if [ -n "$$(ls -A $(ASAN_LOGS))" ]; then cat $(ASAN_LOGS)/*; \
+	    echo "asan-test: sanitizer reports above"; exit 1; fi
+	@echo "asan-test: no sanitizer reports"
 
 check-rules: .libs/mod_fcgiproc.so
 	@sh t/check_rules.sh

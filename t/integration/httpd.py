@@ -371,6 +371,13 @@ ExtendedStatus On
     def _env(self):
         env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                "LANG": "C"}
+        # Sanitizer runs (make asan-test): the module is built with ASan,
+        # so httpd must load the runtime first.
+        if os.environ.get("FCGP_LD_PRELOAD"):
+            env["LD_PRELOAD"] = os.environ["FCGP_LD_PRELOAD"]
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
+            if os.environ.get(k):
+                env[k] = os.environ[k]
         return env
 
     def config_test(self, timeout=30):
