@@ -11,6 +11,7 @@
 #include <apr_file_io.h>
 
 #include <check.h>
+#include "t/unit/unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,20 +20,7 @@
 
 #include "conf/conf_parse.h"
 
-#define N_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-static apr_pool_t *pool;
-
-static void pool_setup(void)
-{
-    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
-}
-
-static void pool_teardown(void)
-{
-    apr_pool_destroy(pool);
-    pool = NULL;
-}
 
 /* An error message must name the directive and the bad value. */
 static void assert_names(const char *err, const char *directive,
@@ -534,15 +522,11 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("conf_parse");
-    SRunner *sr;
     TCase *tc;
-    int failed;
 
-    if (apr_initialize() != APR_SUCCESS) {
-        fprintf(stderr, "apr_initialize failed\n");
+    if (unit_init() != 0) {
         return EXIT_FAILURE;
     }
-    atexit(apr_terminate);
 
     tc = tcase_create("numbers");
     tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
@@ -572,10 +556,5 @@ int main(void)
     tcase_add_loop_test(tc, test_parse_command_files, 0, N_OF(file_cases));
     suite_add_tcase(s, tc);
 
-    sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return unit_run(s);
 }

@@ -16,6 +16,7 @@
 #include <apr_errno.h>
 
 #include <check.h>
+#include "t/unit/unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1003,14 +1004,11 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 
-#define N_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 int main(void)
 {
     Suite *s = suite_create("fcgi_decode");
-    SRunner *sr;
     TCase *tc;
-    int failed;
 
     tc = tcase_create("streams");
     tcase_set_timeout(tc, 600);
@@ -1035,10 +1033,5 @@ int main(void)
     tcase_add_test(tc, test_nv_too_long);
     suite_add_tcase(s, tc);
 
-    sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return unit_run(s);
 }

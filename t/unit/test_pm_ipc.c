@@ -16,13 +16,13 @@
 #include <apr_strings.h>
 
 #include <check.h>
+#include "t/unit/unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pm/ipc.h"
 
-#define N_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 #define MAX_ARGS    4096        /* pm/ipc.c's cap on argv/env entries */
 #define BIG         (64 * 1024)
@@ -38,18 +38,6 @@ static char ctx[256];   /* what is being tested, for failure messages */
         }                                                               \
     } while (0)
 
-static apr_pool_t *pool;
-
-static void pool_setup(void)
-{
-    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
-}
-
-static void pool_teardown(void)
-{
-    apr_pool_destroy(pool);
-    pool = NULL;
-}
 
 static apr_uint32_t be32(const unsigned char *b)
 {
@@ -1023,15 +1011,11 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("pm_ipc");
-    SRunner *sr;
     TCase *tc;
-    int failed;
 
-    if (apr_initialize() != APR_SUCCESS) {
-        fprintf(stderr, "apr_initialize failed\n");
+    if (unit_init() != 0) {
         return EXIT_FAILURE;
     }
-    atexit(apr_terminate);
 
     tc = tcase_create("header");
     tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
@@ -1075,10 +1059,5 @@ int main(void)
     tcase_add_test(tc, test_class_key_distinct);
     suite_add_tcase(s, tc);
 
-    sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return unit_run(s);
 }

@@ -4,26 +4,14 @@
 #include <apr_pools.h>
 
 #include <check.h>
+#include "t/unit/unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pm/policy.h"
 
-#define N_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-static apr_pool_t *pool;
-
-static void pool_setup(void)
-{
-    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
-}
-
-static void pool_teardown(void)
-{
-    apr_pool_destroy(pool);
-    pool = NULL;
-}
 
 static const struct {
     apr_uint32_t configured, configured_source, learned;
@@ -129,15 +117,11 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("policy");
-    SRunner *sr;
     TCase *tc;
-    int failed;
 
-    if (apr_initialize() != APR_SUCCESS) {
-        fprintf(stderr, "apr_initialize failed\n");
+    if (unit_init() != 0) {
         return EXIT_FAILURE;
     }
-    atexit(apr_terminate);
 
     tc = tcase_create("limits");
     tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
@@ -147,10 +131,5 @@ int main(void)
     tcase_add_loop_test(tc, test_source_name, 0, N_OF(name_cases));
     suite_add_tcase(s, tc);
 
-    sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return unit_run(s);
 }
