@@ -59,7 +59,7 @@ static const fail_info_t fail_table[] = {
         "being sent (it exited or crashed)", NULL},
     [FCGP_FAIL_CLOSED] = {HTTP_BAD_GATEWAY, APLOG_ERR,
         "the application closed the connection before finishing its "
-        "response (it exited or crashed)", NULL},
+        "response", NULL},
     [FCGP_FAIL_PROTOCOL] = {HTTP_BAD_GATEWAY, APLOG_ERR,
         "the application sent broken FastCGI records", NULL},
     [FCGP_FAIL_HEADERS] = {HTTP_BAD_GATEWAY, APLOG_ERR,
@@ -85,7 +85,7 @@ int fcgp_fail(fcgp_req_t *rq, fcgp_fail_e cause)
     const char *change = "";
     int status = f->status;
 
-    if (rq->may_retry && !rq->headers_sent && rq->resp_bytes == 0
+    if (rq->may_retry && !rq->headers_sent && rq->recv_bytes == 0
         && (cause == FCGP_FAIL_CONNECT || cause == FCGP_FAIL_SEND
             || cause == FCGP_FAIL_CLOSED)) {
         /* Nothing of the answer was seen: one more try elsewhere. */
@@ -673,6 +673,7 @@ int fcgp_handler(request_rec *r)
         }
         rq->retry = 0;
         rq->may_retry = 0;
+        rq->recv_bytes = rq->resp_bytes = 0;
         rq->detail = NULL;
         rq->rv = APR_SUCCESS;
         outcome = FCGP_OUT_BROKEN;

@@ -46,6 +46,7 @@ typedef struct {
     apr_interval_time_t io_timeout;
     apr_off_t body_sent;        /* STDIN bytes sent */
     apr_off_t resp_bytes;       /* STDOUT bytes received */
+    apr_off_t recv_bytes;       /* every byte received from the worker */
     int headers_sent;           /* response headers went to the client */
     int may_retry;              /* idempotent, no body: one retry allowed */
     int retry;                  /* the attempt failed and may be retried */

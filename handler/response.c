@@ -213,9 +213,10 @@ static int process(resp_t *rs, const char *buf, apr_size_t n)
             st = on_end(rs, &ev);
             break;
         case FCGP_EV_ERROR:
-            rs->rq->detail = apr_psprintf(rs->rq->r->pool, "%s (record "
-                                          "type %u)", fcgp_strerror(ev.error),
-                                          ev.rec_type);
+            rs->rq->detail = ev.rec_type
+                ? apr_psprintf(rs->rq->r->pool, "%s (record type %u)",
+                               fcgp_strerror(ev.error), ev.rec_type)
+                : fcgp_strerror(ev.error);
             return fcgp_fail(rs->rq, FCGP_FAIL_PROTOCOL);
         case FCGP_EV_NONE:
         default:
@@ -272,6 +273,7 @@ static int received(resp_t *rs, apr_size_t n, apr_status_t rv,
     fcgp_req_t *rq = rs->rq;
     int st;
 
+    rq->recv_bytes += n;
     if (n > 0) {
         if ((st = process(rs, rs->buf, n)) != OK) {
             return st;
@@ -296,7 +298,8 @@ static int received(resp_t *rs, apr_size_t n, apr_status_t rv,
     }
     rq->rv = APR_STATUS_IS_EOF(rv) ? APR_SUCCESS : rv;
     rq->detail = apr_psprintf(rq->r->pool, "after %" APR_OFF_T_FMT
-                              " bytes of output", rq->resp_bytes);
+                              " bytes from it (%" APR_OFF_T_FMT " of them "
+                              "output)", rq->recv_bytes, rq->resp_bytes);
     return fcgp_fail(rq, FCGP_FAIL_CLOSED);
 }
 

@@ -5,7 +5,7 @@ APPS_CFLAGS  ?= -O2 -g -std=gnu99 -Wall -Wextra -Werror
 APPS_LDLIBS  ?= -lfcgi
 APPS_BUILD   := build/apps
 
-APPS := $(APPS_BUILD)/fcgp-test-app
+APPS := $(APPS_BUILD)/fcgp-test-app $(APPS_BUILD)/fcgp-evil-app
 
 .PHONY: apps clean-apps
 
@@ -14,6 +14,11 @@ apps: $(APPS)
 $(APPS_BUILD)/fcgp-test-app: t/apps/fcgp-test-app.c t/apps/apps.mk
 	@mkdir -p $(APPS_BUILD)
 	$(APPS_CC) $(APPS_CFLAGS) -o $@ $< $(APPS_LDLIBS)
+
+# A raw FastCGI responder that breaks the protocol on purpose (no libfcgi).
+$(APPS_BUILD)/fcgp-evil-app: t/apps/fcgp-evil-app.c t/apps/apps.mk
+	@mkdir -p $(APPS_BUILD)
+	$(APPS_CC) $(APPS_CFLAGS) -o $@ $<
 
 clean-apps:
 	rm -f $(APPS)
