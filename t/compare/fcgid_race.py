@@ -11,7 +11,14 @@ against them:
   app   build/apps/fcgp-test-app as .fcgi with FcgidInitialEnv
         FCGP_EXIT_AFTER 20, fixed-length body (?size=64)
 
-Both: FcgidMaxProcessesPerClass 8, FcgidMaxRequestsPerProcess 0.
+Both: FcgidMaxProcessesPerClass 8, FcgidMaxRequestsPerProcess 0, and (unless
+--stock) faster zombie/error scans and no spawn throttle, see FCGID_FAST.
+
+"failed" = non-2xx + ab connect/receive/exception errors + requests ab never
+completed + connections closed without a response (ab reports those as
+length errors; the 2xx bodies are fixed-length, so length errors beyond the
+non-2xx count are exactly those).  Runtime: ~4-7 min per scenario with the
+defaults; every ab run is bounded by the --timeout budget and ab -s.
 
 Usage: /usr/bin/python3 t/compare/fcgid_race.py [-n 20000] [-c 32]
            [--mpm event] [--exit-after 20] [--only php|app] [--timeout 900]

@@ -32,6 +32,7 @@ def test_php_cgi_own_limit(make_httpd):
     h.start()
     res, counts = run_load(h, "/t.php")
     assert_no_loss(h, res, counts)
+    assert res.errors_fixed_length == 0, res    # no connection dropped
     exits = fcgp.tagged(h.error_log(), "FCGP03010")
     # Workers really were recycled at PHP's limit, by us.
     assert len(exits) >= N // 20 - 8 - 1, len(exits)
