@@ -21,7 +21,9 @@ def assert_no_loss(h, res, counts):
     assert not res.aborted, res.output[-2000:]
     assert res.complete == N, res
     assert res.errors == 0, res             # non-2xx, resets, exceptions
-    assert counts == {200: N}, counts       # what httpd itself logged
+    # What httpd itself logged: nothing but 200s.  (ab now and then sends
+    # one request more than -n at the end of a run, hence >=.)
+    assert set(counts) == {200} and counts[200] >= N, counts
     assert fcgp.tagged(h.error_log(), "FCGP02001") == []
 
 
