@@ -10,6 +10,7 @@
 #include "fcgp_log.h"
 #include "conf/conf.h"
 #include "pm/pm_boot.h"
+#include "pm/pm.h"
 #include "handler/fcgiproc_handler.h"
 
 /* Built with -fvisibility=hidden: the module record is our one export. */
@@ -38,8 +39,25 @@ static int fcgp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+static void fcgp_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    fcgp_srv_conf_t *sc = ap_get_module_config(s->module_config,
+                                               &fcgiproc_module);
+    int threads = 1;
+    apr_status_t rv;
+
+    ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
+    rv = fcgp_pm_child_init(pchild, sc->pm_path, threads > 0 ? threads : 1);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, FCGP_LOGNO(04009)
+                     "cannot keep connections to the process manager; "
+                     "connecting for each request instead");
+    }
+}
+
 static void fcgp_register_hooks(apr_pool_t *p)
 {
+    ap_hook_child_init(fcgp_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(fcgp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(fcgp_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(fcgp_status_handler, NULL, NULL, APR_HOOK_MIDDLE);

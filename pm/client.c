@@ -2,6 +2,7 @@
  * children, any thread; everything lives in the caller's pool. */
 #include <unistd.h>
 #include <apr_strings.h>
+#include <apr_reslist.h>
 #include "pm/pm.h"
 
 /* How long a connect or a small write to the PM may take.  The PM answers
@@ -36,11 +37,99 @@ static apr_status_t recv_all(apr_socket_t *s, char *buf, apr_size_t len)
     return APR_SUCCESS;
 }
 
+/* One connection to the PM, owned by the lease that uses it or idle in
+ * this process's list.  Its own pool, so reconnecting does not grow the
+ * child's. */
+struct fcgp_pm_conn_t {
+    apr_socket_t *sock;
+    apr_pool_t *pool;
+};
+
+/* Per httpd child: idle connections to the PM, shared by its threads
+ * (apr_reslist locks).  Set once in child_init; NULL means connect for
+ * each request. */
+static apr_reslist_t *pm_conns;
+static const char *pm_conns_path;
+
+static apr_status_t pm_connect(apr_pool_t *p, const char *path,
+                               apr_socket_t **out);
+
+static apr_status_t conn_make(void **res, void *params, apr_pool_t *pool)
+{
+    fcgp_pm_conn_t *c;
+    apr_pool_t *cp;
+    apr_status_t rv;
+
+    apr_pool_create(&cp, pool);
+    c = apr_pcalloc(cp, sizeof(*c));
+    c->pool = cp;
+    rv = pm_connect(cp, pm_conns_path, &c->sock);
+    if (rv != APR_SUCCESS) {
+        apr_pool_destroy(cp);
+        return rv;
+    }
+    *res = c;
+    return APR_SUCCESS;
+}
+
+static apr_status_t conn_free(void *res, void *params, apr_pool_t *pool)
+{
+    fcgp_pm_conn_t *c = res;
+    apr_pool_destroy(c->pool);      /* closes the socket */
+    return APR_SUCCESS;
+}
+
+apr_status_t fcgp_pm_child_init(apr_pool_t *pchild, const char *pm_path,
+                                int threads)
+{
+    apr_status_t rv;
+    pm_conns_path = apr_pstrdup(pchild, pm_path);
+    rv = apr_reslist_create(&pm_conns, 0, threads, threads, 0, conn_make,
+                            conn_free, NULL, pchild);
+    if (rv != APR_SUCCESS) {
+        pm_conns = NULL;
+        return rv;
+    }
+    apr_reslist_timeout_set(pm_conns, PM_IO_TIMEOUT);
+    return APR_SUCCESS;
+}
+
+/* Get a connection: an idle one of this process, or a new one. */
+static apr_status_t conn_get(apr_pool_t *p, const char *pm_path,
+                             int fresh, fcgp_pm_conn_t **out)
+{
+    if (pm_conns && !fresh) {
+        return apr_reslist_acquire(pm_conns, (void **)out);
+    }
+    *out = apr_pcalloc(p, sizeof(**out));
+    (*out)->pool = NULL;
+    return pm_connect(p, pm_path, &(*out)->sock);
+}
+
+/* Done with a connection: keep it (good) or drop it (state unknown). */
+static void conn_put(fcgp_pm_conn_t *c, int good)
+{
+    if (pm_conns && c->pool) {
+        if (good) {
+            apr_reslist_release(pm_conns, c);
+        }
+        else {
+            apr_reslist_invalidate(pm_conns, c);
+        }
+    }
+    else {
+        apr_socket_close(c->sock);
+    }
+}
+
+/* Request pool cleanup: a lease never released gives its connection up,
+ * which the PM takes as a broken request. */
 static apr_status_t close_pm(void *data)
 {
     fcgp_lease_t *lease = data;
-    if (lease->pm) {
-        apr_socket_close(lease->pm);
+    if (lease->conn) {
+        conn_put(lease->conn, 0);
+        lease->conn = NULL;
         lease->pm = NULL;
     }
     return APR_SUCCESS;
@@ -138,33 +227,58 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
     }
     apr_pool_cleanup_register(p, lease, close_pm, apr_pool_cleanup_null);
     for (tries = 0;; tries++) {
-        rv = pm_connect(p, pm_path, &lease->pm);
+        /* After a kept connection failed, the others kept may be stale
+         * too (the PM they lead to is gone): use a new one. */
+        rv = conn_get(p, pm_path, tries > 0, &lease->conn);
         if (rv != APR_SUCCESS) {
+            lease->conn = NULL;
             *errmsg = apr_psprintf(p, "cannot connect to the process "
                                    "manager at %s", pm_path);
             return rv;
         }
+        lease->pm = lease->conn->sock;
+        apr_socket_timeout_set(lease->pm, PM_IO_TIMEOUT);
         rv = send_all(lease->pm, msg, len);
-        if (rv != APR_SUCCESS) {
+        if (rv == APR_SUCCESS) {
+            /* The PM answers within the queue timeout; the margin covers
+             * a PM that is busy spawning. */
+            apr_socket_timeout_set(lease->pm, limits->queue_timeout
+                                              + apr_time_from_sec(5));
+            rv = read_grant(lease, p, errmsg);
+        }
+        else {
             *errmsg = "cannot send to the process manager";
-            return rv;
         }
-        /* The PM answers within the queue timeout; the margin covers a PM
-         * that is busy spawning. */
-        apr_socket_timeout_set(lease->pm, limits->queue_timeout
-                                          + apr_time_from_sec(5));
-        rv = read_grant(lease, p, errmsg);
+        /* A kept connection may be to a PM that has since closed it
+         * (drained after a restart, or died): try a fresh one.  A
+         * draining PM also says RETRY: its successor listens on the same
+         * socket. */
+        if ((rv != APR_SUCCESS && !APR_STATUS_IS_TIMEUP(rv))
+            || (rv == APR_SUCCESS
+                && lease->grant.status == FCGP_GRANT_RETRY)) {
+            close_pm(lease);
+            if (tries < 10) {
+                continue;
+            }
+            if (rv == APR_SUCCESS) {
+                break;
+            }
+        }
         if (rv != APR_SUCCESS) {
             return rv;
         }
-        /* A PM that drains after a restart sends us to its successor,
-         * which accepts on the same socket. */
-        if (lease->grant.status != FCGP_GRANT_RETRY || tries >= 10) {
-            break;
-        }
-        close_pm(lease);
+        break;
     }
-    apr_socket_timeout_set(lease->pm, PM_IO_TIMEOUT);
+    if (lease->grant.status != FCGP_GRANT_OK && lease->conn) {
+        /* No worker: the connection is clean and can serve again. */
+        conn_put(lease->conn, 1);
+        lease->conn = NULL;
+        lease->pm = NULL;
+        lease->released = 1;
+    }
+    if (lease->pm) {
+        apr_socket_timeout_set(lease->pm, PM_IO_TIMEOUT);
+    }
     *out = lease;
     return APR_SUCCESS;
 }
@@ -187,8 +301,9 @@ void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome)
     b[0] = b[1] = b[2] = 0;
     b[3] = (unsigned char)outcome;
     /* A failed send is the same to the PM as a close without release. */
-    (void)send_all(lease->pm, buf, sizeof(buf));
-    apr_socket_close(lease->pm);
+    conn_put(lease->conn, send_all(lease->pm, buf, sizeof(buf))
+                          == APR_SUCCESS);
+    lease->conn = NULL;
     lease->pm = NULL;
 }
 

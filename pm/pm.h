@@ -16,12 +16,19 @@
 #include "pm/ipc.h"
 
 typedef struct fcgp_lease_t fcgp_lease_t;
+typedef struct fcgp_pm_conn_t fcgp_pm_conn_t;
 
 struct fcgp_lease_t {
-    apr_socket_t *pm;           /* the lease's connection to the PM */
+    fcgp_pm_conn_t *conn;       /* the lease's connection to the PM */
+    apr_socket_t *pm;           /* its socket */
     fcgp_msg_grant_t grant;     /* what the PM said */
     int released;
 };
+
+/* child_init: keep up to `threads` connections to the PM open in this
+ * httpd child, for its threads to share (saves a connect per request). */
+apr_status_t fcgp_pm_child_init(apr_pool_t *pchild, const char *pm_path,
+                                int threads);
 
 /* Ask for a worker.  Allocates from p (r->pool); a cleanup on p closes the
  * PM connection, which the PM treats as a broken request if release was

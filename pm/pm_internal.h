@@ -99,7 +99,10 @@ struct pm_lease {
     pm_slot_t *slot;
     apr_time_t deadline;        /* WAITING: answer BUSY after this */
     pm_lease_t *next;           /* wait queue */
-    apr_pool_t *pool;
+    pm_lease_t *all_next;       /* every connection, for draining */
+    pm_lease_t *all_prev;
+    apr_pool_t *pool;           /* the connection's */
+    apr_pool_t *mpool;          /* the current message's, cleared for each */
 };
 
 typedef struct {
@@ -116,6 +119,7 @@ typedef struct {
     apr_array_header_t *slots;  /* every slot ever made, by id */
     apr_uint32_t nprocs;        /* live processes, stopping included */
     apr_uint32_t nleases;
+    pm_lease_t *all_leases;
     apr_uint32_t parent_pid;
     apr_uint32_t seq;           /* makes socket names unique */
     int draining;               /* 1 graceful, 2 stop now */

@@ -524,7 +524,7 @@ static void send_grant(pm_t *pm, pm_lease_t *l, const fcgp_msg_grant_t *g)
 {
     char *buf;
     apr_size_t len;
-    if (fcgp_ipc_encode_grant(l->pool, pm->parent_pid, g, &buf, &len)
+    if (fcgp_ipc_encode_grant(l->mpool, pm->parent_pid, g, &buf, &len)
         == APR_SUCCESS) {
         send_msg(pm, l, buf, len);
     }
@@ -682,7 +682,7 @@ static void on_acquire(pm_t *pm, pm_lease_t *l)
     pm_class_t *c;
     pm_slot_t *slot;
 
-    if (fcgp_ipc_decode_acquire(l->pool, l->body, l->body_len, &m)
+    if (fcgp_ipc_decode_acquire(l->mpool, l->body, l->body_len, &m)
         != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s, FCGP_LOGNO(03020)
                      "malformed request from a handler; ignored");
@@ -694,14 +694,14 @@ static void on_acquire(pm_t *pm, pm_lease_t *l)
         send_refusal(pm, l, FCGP_GRANT_RETRY, 0, "process manager draining");
         return;
     }
-    c = find_class(pm, &m, l->pool);
+    c = find_class(pm, &m, l->mpool);
     l->cls = c;
     slot = pick_idle(c);
     if (!slot && class_backing_off(c)) {
         apr_interval_time_t left = c->backoff_until - apr_time_now();
         send_refusal(pm, l, FCGP_GRANT_BACKOFF,
                      (apr_uint32_t)apr_time_sec(left) + 1,
-                     apr_psprintf(l->pool, "%s keeps dying right after it "
+                     apr_psprintf(l->mpool, "%s keeps dying right after it "
                                   "starts; not starting it for another %"
                                   APR_TIME_T_FMT " s (see FCGP03013)",
                                   c->name, apr_time_sec(left) + 1));
@@ -712,7 +712,7 @@ static void on_acquire(pm_t *pm, pm_lease_t *l)
         if (!slot) {
             note_early_death(pm, c);
             send_refusal(pm, l, FCGP_GRANT_SPAWN_FAILED, 10,
-                         apr_psprintf(l->pool, "cannot start %s (see the "
+                         apr_psprintf(l->mpool, "cannot start %s (see the "
                                       "process manager's error above)",
                                       c->name));
             return;
@@ -738,6 +738,15 @@ static void on_acquire(pm_t *pm, pm_lease_t *l)
 
 static void end_lease(pm_t *pm, pm_lease_t *l)
 {
+    if (l->all_prev) {
+        l->all_prev->all_next = l->all_next;
+    }
+    else {
+        pm->all_leases = l->all_next;
+    }
+    if (l->all_next) {
+        l->all_next->all_prev = l->all_prev;
+    }
     apr_pollset_remove(pm->pollset, &l->pfd);
     apr_socket_close(l->sock);
     pm->nleases--;
@@ -809,8 +818,8 @@ static void on_lease_message(pm_t *pm, pm_lease_t *l, fcgp_ipc_hdr_t *h)
         if (fcgp_ipc_decode_status(l->body, l->body_len, &format)
             == APR_SUCCESS
             && fcgp_ipc_encode_status_reply(
-                   l->pool, pm->parent_pid,
-                   fcgp_pm_status_doc(pm, l->pool, (int)format), &buf, &len)
+                   l->mpool, pm->parent_pid,
+                   fcgp_pm_status_doc(pm, l->mpool, (int)format), &buf, &len)
                == APR_SUCCESS) {
             send_msg(pm, l, buf, len);
         }
@@ -820,7 +829,15 @@ static void on_lease_message(pm_t *pm, pm_lease_t *l, fcgp_ipc_hdr_t *h)
              && fcgp_ipc_decode_release(l->body, l->body_len, &rel)
                 == APR_SUCCESS) {
         release_slot(pm, l, (fcgp_outcome_e)rel.outcome);
-        end_lease(pm, l);
+        /* The connection stays for the handler's next request (httpd
+         * children keep a few open), unless this PM is on its way out. */
+        if (pm->draining) {
+            end_lease(pm, l);
+        }
+        else {
+            l->state = LEASE_READING;
+            l->cls = NULL;
+        }
     }
     else {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s, FCGP_LOGNO(03022)
@@ -884,7 +901,8 @@ static void on_lease_readable(pm_t *pm, pm_lease_t *l)
                 }
                 l->body_len = h.body_len;
                 l->body_have = 0;
-                l->body = apr_palloc(l->pool, h.body_len + 1);
+                apr_pool_clear(l->mpool);   /* the previous message's */
+                l->body = apr_palloc(l->mpool, h.body_len + 1);
             }
             else {
                 l->body_have += n;
@@ -917,6 +935,7 @@ static void on_accept(pm_t *pm)
         apr_socket_timeout_set(s, 0);
         l = apr_pcalloc(lp, sizeof(*l));
         l->pool = lp;
+        apr_pool_create(&l->mpool, lp);
         l->sock = s;
         l->pfd.p = lp;
         l->pfd.desc_type = APR_POLL_SOCKET;
@@ -924,6 +943,11 @@ static void on_accept(pm_t *pm)
         l->pfd.reqevents = APR_POLLIN;
         l->pfd.client_data = l;
         apr_pollset_add(pm->pollset, &l->pfd);
+        l->all_next = pm->all_leases;
+        if (pm->all_leases) {
+            pm->all_leases->all_prev = l;
+        }
+        pm->all_leases = l;
         pm->nleases++;
     }
 }
@@ -937,7 +961,7 @@ static void expire_waiters(pm_t *pm, pm_class_t *c, apr_time_t now)
         const char *why;
         unqueue(l);
         if (c->active >= c->limits.max_procs) {
-            why = apr_psprintf(l->pool, "all %u workers of %s are busy "
+            why = apr_psprintf(l->mpool, "all %u workers of %s are busy "
                                "(FcgiProcMaxProcessesPerClass %u) and none "
                                "freed up within %" APR_TIME_T_FMT " ms "
                                "(FcgiProcQueueTimeout); %u more waiting",
@@ -946,7 +970,7 @@ static void expire_waiters(pm_t *pm, pm_class_t *c, apr_time_t now)
                                c->waiting);
         }
         else {
-            why = apr_psprintf(l->pool, "the server-wide process limit is "
+            why = apr_psprintf(l->mpool, "the server-wide process limit is "
                                "reached (FcgiProcMaxProcesses %u, %u "
                                "running) and no worker of %s freed up "
                                "within %" APR_TIME_T_FMT " ms "
@@ -1030,6 +1054,19 @@ static apr_interval_time_t next_timeout(pm_t *pm, apr_time_t now)
 
 /* ---- the loop ------------------------------------------------------------ */
 
+/* Connections that hold no lease and have no request in flight: closing
+ * them sends their handlers to the next PM. */
+static void close_idle_leases(pm_t *pm)
+{
+    pm_lease_t *l = pm->all_leases, *next;
+    for (; l; l = next) {
+        next = l->all_next;
+        if (l->state == LEASE_READING && l->hdr_have == 0) {
+            end_lease(pm, l);
+        }
+    }
+}
+
 static void start_draining(pm_t *pm, int how)
 {
     if (pm->draining >= how) {
@@ -1063,6 +1100,7 @@ static void start_draining(pm_t *pm, int how)
     }
     pm->draining = how;
     pm->next_tick = 0;
+    close_idle_leases(pm);
 }
 
 /* Sockets left by a PM that was killed: "w<pid>-<n>.sock" whose pid is
