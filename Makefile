@@ -12,6 +12,7 @@ include Makefile.apxs
 include t/unit/unit.mk
 include t/fuzz/fuzz.mk
 include t/apps/apps.mk
+include bench/bench.mk
 
 PYTHON ?= /usr/bin/python3
 PYTEST_ARGS ?=

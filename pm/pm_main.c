@@ -121,7 +121,11 @@ static apr_status_t start_process(pm_t *pm, pm_slot_t *slot)
     }
     slot->served = 0;
     slot->last_handed = 0;
-    slot->started = slot->last_used = apr_time_now();
+    /* A new process has never served: it is the least recently used, so
+     * warm workers go first and it starts (php-cgi takes ~10 ms) in the
+     * background, before it is needed. */
+    slot->started = apr_time_now();
+    slot->last_used = 0;
     pm->nprocs++;
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, pm->s,
                  "started worker pid %d for %s on %s", (int)slot->proc.pid,
@@ -327,8 +331,9 @@ static const char *exit_text(apr_pool_t *p, int code, apr_exit_why_e why)
     return apr_psprintf(p, "exit status %d", code);
 }
 
-static void log_exit(pm_t *pm, pm_slot_t *slot, int code,
-                     apr_exit_why_e why, const char *reason, int level)
+static void log_exit(pm_t *pm, pm_slot_t *slot, apr_uint32_t served,
+                     int code, apr_exit_why_e why, const char *reason,
+                     int level)
 {
     apr_uint32_t src;
     apr_uint32_t limit = fcgp_pm_class_limit(slot->cls, &src);
@@ -336,7 +341,7 @@ static void log_exit(pm_t *pm, pm_slot_t *slot, int code,
 
     e->when = apr_time_now();
     e->pid = (int)slot->proc.pid;
-    e->served = slot->served;
+    e->served = served;
     e->uptime = e->when - slot->started;
     apr_cpystrn(e->cls, slot->cls->name, sizeof(e->cls));
     apr_cpystrn(e->how, exit_text(pm->tmp, code, why), sizeof(e->how));
@@ -345,7 +350,7 @@ static void log_exit(pm_t *pm, pm_slot_t *slot, int code,
                  "worker pid %d of %s: %s after %u requests "
                  "(limit %u, from %s), up %" APR_TIME_T_FMT " s; %s",
                  (int)slot->proc.pid, slot->cls->name,
-                 exit_text(pm->tmp, code, why), slot->served, limit,
+                 exit_text(pm->tmp, code, why), served, limit,
                  fcgp_limit_source_name(src),
                  apr_time_sec(apr_time_now() - slot->started), reason);
 }
@@ -413,12 +418,13 @@ static void worker_exited(pm_t *pm, pm_slot_t *slot, int code,
         && !connection_queued(slot)) {
         /* It served its last request and exited, as the app's own limit
          * says; the handler's RELEASE is still on its way. */
-        log_exit(pm, slot, code, why, "retired (request limit)", APLOG_INFO);
+        log_exit(pm, slot, slot->served, code, why, "retired (request limit)",
+                 APLOG_INFO);
         slot->proc.pid = 0;
         return;
     }
     if (slot->state == SLOT_STOPPING) {
-        log_exit(pm, slot, code, why,
+        log_exit(pm, slot, slot->served, code, why,
                  apr_pstrcat(pm->tmp, "retired (", slot->retire_reason, ")",
                              NULL), APLOG_INFO);
         detach_from_class(slot);
@@ -431,7 +437,7 @@ static void worker_exited(pm_t *pm, pm_slot_t *slot, int code,
     if (done == 0 && apr_time_now() - slot->started < FCGP_EARLY_DEATH) {
         note_early_death(pm, c);
     }
-    log_exit(pm, slot, code, why,
+    log_exit(pm, slot, done, code, why,
              clean ? "exited by itself" : "unexpected exit", APLOG_NOTICE);
     /* A busy worker's exit may race its last RELEASE, so n is either the
      * app's limit or one less; never lower a learned limit for that. */
@@ -560,6 +566,26 @@ static void unqueue(pm_lease_t *l)
     }
 }
 
+/* How many requests before a worker's limit its replacement starts. */
+static apr_uint32_t spawn_ahead(apr_uint32_t limit)
+{
+    apr_uint32_t n = limit / 5;
+    return n < 1 ? 0 : n > 10 ? 10 : n;
+}
+
+/* An idle worker that has not served yet: a replacement already waiting. */
+static int class_has_fresh_idle(const pm_class_t *c)
+{
+    int i;
+    for (i = 0; i < c->slots->nelts; i++) {
+        const pm_slot_t *s = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
+        if (s->state == SLOT_IDLE && s->last_used == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void hand_out(pm_t *pm, pm_lease_t *l, pm_slot_t *slot)
 {
     pm_class_t *c = slot->cls;
@@ -585,13 +611,16 @@ static void hand_out(pm_t *pm, pm_lease_t *l, pm_slot_t *slot)
 
     /* Counted under the PM's single ownership: at the limit the worker
      * leaves the pool of candidates now, not after the request, so no
-     * later request can reach it.  Its replacement starts right away. */
+     * later request can reach it. */
     if (limit && slot->served >= limit) {
         slot->last_handed = 1;
         c->active--;
-        if (class_may_spawn(pm, c)) {
-            spawn_slot(pm, c);
-        }
+    }
+    /* Its replacement starts a few requests ahead, so that it has finished
+     * starting (php-cgi needs ~10 ms) when it is needed. */
+    if (limit && slot->served + spawn_ahead(limit) >= limit
+        && !class_has_fresh_idle(c) && class_may_spawn(pm, c)) {
+        spawn_slot(pm, c);
     }
 }
 
@@ -1017,7 +1046,8 @@ static void tick(pm_t *pm, apr_time_t now)
                 retire_slot(pm, s, "FcgiProcProcessLifeTime");
             }
             else if (lim->idle_timeout
-                     && now - s->last_used > lim->idle_timeout
+                     && now - (s->last_used ? s->last_used : s->started)
+                        > lim->idle_timeout
                      && s->cls->active > lim->min_procs) {
                 retire_slot(pm, s, "FcgiProcIdleTimeout");
             }

@@ -136,7 +136,9 @@ static void workers(doc_t *d, pm_t *pm, apr_time_t now)
                                       apr_time_sec(now - s->started));
         kv[16] = "idle_s";  kv[17] = NUM(d->p, "%" APR_TIME_T_FMT,
                                       s->state == SLOT_IDLE
-                                      ? apr_time_sec(now - s->last_used)
+                                      ? apr_time_sec(now - (s->last_used
+                                                            ? s->last_used
+                                                            : s->started))
                                       : 0);
         row(d, 9, kv);
     }

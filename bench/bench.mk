@@ -1,0 +1,13 @@
+# bench/bench.mk: `make bench` runs the benchmarks (bench/bench.py) against
+# the module and test app that `make all` builds.  Never part of `make test`.
+# Included by the top-level Makefile.  Options (environment):
+#   BENCH_SECONDS=5  seconds per wrk run
+#   BENCH_ROUNDS=3   rounds (systems alternate within a round)
+#   BENCH_QUICK=1    smoke run: one workload, 1 round, 2 s (writes bench/quick/)
+#   BENCH_PROCS=8    N: most app processes per class, php-fpm children, ...
+BENCH_PYTHON ?= /usr/bin/python3
+
+.PHONY: bench
+
+bench: all
+	$(BENCH_PYTHON) bench/bench.py

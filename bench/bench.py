@@ -1,0 +1,1172 @@
+#!/usr/bin/python3
+"""bench/bench.py: `make bench`.
+
+mod_fcgiproc against Debian's mod_fcgid, mod_proxy_fcgi (php-fpm for PHP,
+the C test app under spawn-fcgi) and a static file (upper bound), each in
+its own private httpd (event MPM, identical MPM settings) on 127.0.0.1,
+loaded with wrk.  Writes BENCHMARKS.md, bench/req_by_concurrency.png and
+bench/out/ (raw results, configs, error logs).
+
+It builds nothing: it needs .libs/mod_fcgiproc.so and build/apps/fcgp-test-app
+(`make all`).  Missing Debian tools are installed when running as root.
+
+Environment:
+    BENCH_SECONDS  seconds per wrk run (default 5; 2 with BENCH_QUICK)
+    BENCH_ROUNDS   rounds (default 3; 1 with BENCH_QUICK)
+    BENCH_QUICK=1  smoke run: one workload (PHP hello), 1 round, 2 s; writes
+                   bench/quick/ and leaves BENCHMARKS.md alone
+    BENCH_PROCS    N, the process count for every system (default 8)
+    BENCH_KEEP=1   keep the temporary server roots
+
+    bench.py --report RESULTS.json   rewrite the report from saved results
+    bench.py --check                 start everything, run the sanity checks,
+                                     stop (no load)
+
+Every server it starts (httpd, php-fpm, spawn-fcgi) has its own root under a
+temp dir, listens on 127.0.0.1 or a unix socket in that dir, and is stopped
+by its pid (pid file) in a finally block; every load run is bounded.
+"""
+
+import datetime
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import http.client
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(BENCH_DIR)
+sys.path.insert(0, os.path.join(REPO, "t", "integration"))
+
+import httpd as H  # noqa: E402  (the integration tests' harness)
+
+# ------------------------------------------------------------------ settings
+
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+SECONDS = float(os.environ.get("BENCH_SECONDS") or (2 if QUICK else 5))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS") or (1 if QUICK else 3))
+N = int(os.environ.get("BENCH_PROCS") or 8)
+KEEP = os.environ.get("BENCH_KEEP") == "1"
+WARM_SECONDS = 1.0
+CONCS = [1, 32, 256]
+WRK_TIMEOUT = "10s"          # wrk --timeout: a slower answer counts as an error
+GAP = 0.3                    # pause between two runs
+SAMPLE_EVERY = 1.0           # RSS sampling period during a run
+POST_SIZE = 1 << 20
+
+OUT_DIR = os.path.join(BENCH_DIR, "quick" if QUICK else "out")
+REPORT = os.path.join(OUT_DIR, "BENCHMARKS.md") if QUICK else os.path.join(REPO, "BENCHMARKS.md")
+CHART = os.path.join(OUT_DIR if QUICK else BENCH_DIR, "req_by_concurrency.png")
+POST_LUA = os.path.join(BENCH_DIR, "post_1m.lua")
+
+PHP_CGI = "/usr/bin/php-cgi"
+APACHE = H.APACHE_BIN
+WWW = "www-data"
+
+SYSTEMS = [
+    ("fcgiproc", "mod_fcgiproc"),
+    ("fcgid", "mod_fcgid"),
+    ("proxy", "proxy_fcgi"),
+    ("static", "static file"),
+]
+SYS_TITLE = dict(SYSTEMS)
+
+HELLO = b"Hello world\n"                      # 12 bytes, what hello.php prints
+C_HELLO_STATIC = b"pid=123456 n=1234\n"       # same size as the C app's answer
+
+# Workloads.  kind: php / c (which app); churn: the app retires itself every
+# n requests (None: no limit of ours); static: the static system's URL.
+WORKLOADS = [
+    dict(key="php_hello", title="PHP hello (12 B)", kind="php", path="/hello.php",
+         static="/hello.txt", concs=CONCS, churn=None),
+    dict(key="c_hello", title="C hello", kind="c", path="/app.fcgi",
+         static="/c_hello.txt", concs=CONCS, churn=None),
+    dict(key="c_64k", title="C 64 KiB response", kind="c", path="/app.fcgi?size=65536",
+         static="/64k.bin", concs=CONCS, churn=None),
+    dict(key="c_post1m", title="C 1 MiB POST (echo)", kind="c", path="/app.fcgi?echo=1",
+         static="/echo.txt", concs=CONCS, churn=None, post=True),
+    dict(key="php_churn100", title="PHP hello, retire every 100", kind="php",
+         path="/hello.php", static=None, concs=[32], churn=100),
+    dict(key="php_churn20", title="PHP hello, retire every 20", kind="php",
+         path="/hello.php", static=None, concs=[32], churn=20),
+    dict(key="c_churn100", title="C hello, retire every 100", kind="c",
+         path="/app.fcgi", static=None, concs=[32], churn=100),
+    dict(key="c_churn20", title="C hello, retire every 20", kind="c",
+         path="/app.fcgi", static=None, concs=[32], churn=20),
+]
+WL = {w["key"]: w for w in WORKLOADS}
+CHURN_KEYS = [w["key"] for w in WORKLOADS if w["churn"]]
+if QUICK:
+    ACTIVE = [WL["php_hello"]]
+else:
+    ACTIVE = WORKLOADS
+
+# Same MPM settings for every httpd: enough threads for c=256 from the
+# start, and no reaping of idle processes between runs.  Each child has
+# more threads than the highest concurrency: event closes the keep-alive
+# connections of a child whose threads are all busy, and with 32 or 64
+# threads per child wrk counted read errors even for a static file at c=256.
+MPM_CONF = """\
+StartServers 2
+ServerLimit 2
+ThreadLimit 320
+ThreadsPerChild 320
+MaxRequestWorkers 640
+MinSpareThreads 32
+MaxSpareThreads 640
+MaxConnectionsPerChild 0
+"""
+
+# For every httpd.  The harness sets "Mutex file:... default" (fcntl locks):
+# mod_fcgid's process-table and pipe mutexes then fail under the threaded MPM
+# with EDEADLK ("can't lock process table ... Resource deadlock avoided"),
+# as the kernel's deadlock detection sees whole processes, not threads.
+# Debian's own apache2.conf leaves the mechanism at APR's default.
+COMMON_CONF = """\
+Mutex default default
+"""
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+T0 = time.monotonic()
+
+
+def log(msg):
+    el = int(time.monotonic() - T0)
+    print("[%2d:%02d] %s" % (el // 60, el % 60, msg), flush=True)
+
+
+def fnv1a64(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h ^= b
+        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return "%016x" % h
+
+
+# ------------------------------------------------------------------ tools
+
+def _have(path_glob):
+    import glob
+    return bool(glob.glob(path_glob))
+
+
+TOOLS = [  # (what must exist, Debian package)
+    ("/usr/bin/wrk", "wrk"),
+    ("/usr/sbin/php-fpm*", "php-fpm"),
+    ("/usr/bin/php-cgi", "php-cgi"),
+    ("/usr/lib/apache2/modules/mod_fcgid.so", "libapache2-mod-fcgid"),
+    ("/usr/lib/apache2/modules/mod_proxy_fcgi.so", "apache2"),
+    ("/usr/bin/gnuplot", "gnuplot-nox"),
+    ("/usr/bin/spawn-fcgi", "spawn-fcgi"),
+    ("/usr/bin/ab", "apache2-utils"),
+]
+
+
+def ensure_tools():
+    missing = [pkg for path, pkg in TOOLS if not _have(path)]
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        sys.exit("bench: missing Debian packages: %s (apt-get install -y %s)"
+                 % (" ".join(missing), " ".join(missing)))
+    log("installing: " + " ".join(missing))
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    # Installing php-fpm would start the system php-fpm service: a
+    # policy-rc.d that says "no" keeps every service as it is (only when
+    # there is none already; removed again right after).
+    policy = "/usr/sbin/policy-rc.d"
+    made_policy = False
+    if not os.path.exists(policy):
+        with open(policy, "w") as f:
+            f.write("#!/bin/sh\n# bench/bench.py: start no service while installing\nexit 101\n")
+        os.chmod(policy, 0o755)
+        made_policy = True
+    try:
+        subprocess.run(["apt-get", "update", "-q"], env=env, timeout=600,
+                       stdout=subprocess.DEVNULL, check=False)
+        subprocess.run(["apt-get", "install", "-y", "-q"] + missing, env=env,
+                       timeout=1200, stdout=subprocess.DEVNULL, check=True)
+    finally:
+        if made_policy:
+            os.unlink(policy)
+
+
+def php_fpm_bin():
+    import glob
+    c = sorted(glob.glob("/usr/sbin/php-fpm[0-9]*"))
+    if not c:
+        sys.exit("bench: no /usr/sbin/php-fpm*")
+    return c[-1]
+
+
+# ------------------------------------------------------------------ /proc
+
+def proc_table():
+    """pid -> dict(ppid, state, ticks (utime+stime+cutime+cstime), start)."""
+    t = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                data = f.read()
+        except OSError:
+            continue
+        rest = data[data.rfind(")") + 2:].split()
+        try:
+            t[int(d)] = {"ppid": int(rest[1]), "state": rest[0],
+                         "ticks": sum(int(x) for x in rest[11:15]),
+                         "start": int(rest[19])}
+        except (IndexError, ValueError):
+            continue
+    return t
+
+
+def tree(table, root):
+    """root and all its descendants (zombies included) in table."""
+    kids = {}
+    for pid, p in table.items():
+        kids.setdefault(p["ppid"], []).append(pid)
+    out, todo = [], [root] if root in table else []
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(kids.get(pid, []))
+    return out
+
+
+def tree_ticks(table, roots):
+    """CPU ticks of every process in the trees: a live process's own
+    utime+stime plus cutime+cstime (children it has reaped)."""
+    seen = set()
+    total = 0
+    for r in roots:
+        for pid in tree(table, r):
+            if pid not in seen:
+                seen.add(pid)
+                total += table[pid]["ticks"]
+    return total
+
+
+def exe_of(pid):
+    try:
+        return os.readlink("/proc/%d/exe" % pid)
+    except OSError:
+        return ""
+
+
+def cmdline_of(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def rss_kib(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+_env_cache = {}
+
+
+def environ_of(pid, start):
+    key = (pid, start)
+    if key not in _env_cache:
+        env = {}
+        try:
+            with open("/proc/%d/environ" % pid, "rb") as f:
+                for item in f.read().split(b"\0"):
+                    k, _, v = item.partition(b"=")
+                    if k:
+                        env[k.decode(errors="replace")] = v.decode(errors="replace")
+        except OSError:
+            pass
+        _env_cache[key] = env
+    return _env_cache[key]
+
+
+def classify_app(pid, start):
+    """(kind, churn) of an application process, or None.  kind: php / c;
+    churn: its own request limit (None: none set by us)."""
+    exe = os.path.basename(exe_of(pid))
+    if exe.startswith("php-cgi"):
+        v = environ_of(pid, start).get("PHP_FCGI_MAX_REQUESTS")
+        return ("php", int(v) if v and v.isdigit() and int(v) > 0 else None)
+    if exe.startswith("php-fpm"):
+        m = re.match(r"php-fpm: pool (\S+)", cmdline_of(pid))
+        if not m:
+            return None  # the master
+        pool = m.group(1)
+        return ("php", int(pool[5:]) if pool.startswith("churn") else None)
+    if exe in ("app.fcgi", "fcgp-test-app"):
+        v = environ_of(pid, start).get("FCGP_EXIT_AFTER")
+        return ("c", int(v) if v and v.isdigit() and int(v) > 0 else None)
+    return None
+
+
+class Sampler(threading.Thread):
+    """Samples VmRSS of httpd children and of the workload's app processes
+    every SAMPLE_EVERY seconds while a run goes on."""
+
+    def __init__(self, system, wl):
+        super().__init__(daemon=True)
+        self.system, self.wl = system, wl
+        self.stop_ev = threading.Event()
+        self.httpd_sum = self.httpd_max = self.app_sum = self.app_max = 0
+        self.app_n = 0
+
+    def sample(self):
+        table = proc_table()
+        hroot = self.system.httpd_root()
+        hs, hm = 0, 0
+        for pid in tree(table, hroot):
+            if pid == hroot or table[pid]["state"] in ("Z", "X"):
+                continue
+            if os.path.basename(exe_of(pid)).startswith(("apache2", "httpd")):
+                r = rss_kib(pid)
+                hs += r
+                hm = max(hm, r)
+        as_, am, an = 0, 0, 0
+        want = (self.wl["kind"], self.wl["churn"])
+        for root in self.system.app_roots():
+            for pid in tree(table, root):
+                if table[pid]["state"] in ("Z", "X"):
+                    continue
+                if classify_app(pid, table[pid]["start"]) == want:
+                    r = rss_kib(pid)
+                    as_ += r
+                    am = max(am, r)
+                    an += 1
+        self.httpd_sum = max(self.httpd_sum, hs)
+        self.httpd_max = max(self.httpd_max, hm)
+        self.app_sum = max(self.app_sum, as_)
+        self.app_max = max(self.app_max, am)
+        self.app_n = max(self.app_n, an)
+
+    def run(self):
+        while True:
+            try:
+                self.sample()
+            except Exception as e:  # never let sampling kill the run
+                print("sampler: %r" % e, file=sys.stderr)
+            if self.stop_ev.wait(SAMPLE_EVERY):
+                break
+
+    def finish(self):
+        self.stop_ev.set()
+        self.join(10)
+        try:
+            self.sample()
+        except Exception:
+            pass
+        return {"httpd_rss_sum_mib": self.httpd_sum / 1024.0,
+                "httpd_rss_max_mib": self.httpd_max / 1024.0,
+                "app_rss_sum_mib": self.app_sum / 1024.0,
+                "app_rss_max_mib": self.app_max / 1024.0,
+                "app_procs": self.app_n}
+
+
+# ------------------------------------------------------------------ app side
+
+def _kill_group(pgid, sig):
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+class PhpFpm:
+    """A private php-fpm: its own php-fpm.conf, pid file, error log and
+    unix sockets under dir; pools run as www-data."""
+
+    def __init__(self, dir, pools):
+        self.dir = dir
+        self.pools = pools  # name -> max_requests
+        os.makedirs(dir, exist_ok=True)
+        os.chmod(dir, 0o755)
+        self.conf = os.path.join(dir, "php-fpm.conf")
+        self.pid_file = os.path.join(dir, "php-fpm.pid")
+        self.log = os.path.join(dir, "php-fpm.log")
+        self.bin = php_fpm_bin()
+        ver = re.search(r"(\d+\.\d+)$", self.bin).group(1)
+        # the same php.ini and extensions as php-cgi gets
+        self.ini = "/etc/php/%s/cgi/php.ini" % ver
+        self.scan_dir = "/etc/php/%s/cgi/conf.d" % ver
+        self.proc = None
+
+    def sock(self, pool):
+        return os.path.join(self.dir, pool + ".sock")
+
+    def conf_text(self):
+        s = """\
+; generated by bench/bench.py
+[global]
+pid = {pid}
+error_log = {log}
+log_level = notice
+daemonize = no
+""".format(pid=self.pid_file, log=self.log)
+        for name, maxreq in self.pools.items():
+            s += """
+[{name}]
+user = {u}
+group = {u}
+listen = {sock}
+listen.owner = {u}
+listen.group = {u}
+listen.mode = 0660
+pm = static
+pm.max_children = {n}
+pm.max_requests = {maxreq}
+env[BENCH_MAXREQ] = {maxreq}
+""".format(name=name, u=WWW, sock=self.sock(name), n=N, maxreq=maxreq)
+        return s
+
+    def command(self):
+        cmd = [self.bin, "--nodaemonize", "--fpm-config", self.conf]
+        if os.path.exists(self.ini):
+            cmd += ["-c", self.ini]
+        return cmd
+
+    def start(self, timeout=20):
+        with open(self.conf, "w") as f:
+            f.write(self.conf_text())
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
+        if os.path.isdir(self.scan_dir):
+            env["PHP_INI_SCAN_DIR"] = self.scan_dir
+        self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
+                                     stdout=open(os.path.join(self.dir, "stdout"), "ab"),
+                                     stderr=subprocess.STDOUT, env=env,
+                                     start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            if self.pid() and all(os.path.exists(self.sock(p)) for p in self.pools):
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("php-fpm did not start:\n" + _tail(self.log))
+
+    def pid(self):
+        try:
+            with open(self.pid_file) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+
+    def root_pid(self):
+        return self.pid() or (self.proc.pid if self.proc else None)
+
+    def stop(self):
+        pid = self.pid()
+        if pid is None and self.proc is not None and self.proc.poll() is None:
+            pid = self.proc.pid
+        if pid is not None and H.pid_alive(pid):
+            os.kill(pid, signal.SIGQUIT)          # graceful
+            if not H.wait_pid_gone(pid, 10):
+                os.kill(pid, signal.SIGTERM)
+                if not H.wait_pid_gone(pid, 5):
+                    os.kill(pid, signal.SIGKILL)
+        if self.proc is not None:
+            _kill_group(self.proc.pid, signal.SIGKILL)  # any leftover child
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+
+
+class SpawnedApp:
+    """The C test app for mod_proxy_fcgi: `spawn-fcgi -n` on a unix socket
+    execs a small sh supervisor that keeps N copies of the app accepting on
+    that socket, restarting each one when it exits (FCGP_EXIT_AFTER)."""
+
+    def __init__(self, dir, name, app, exit_after=None):
+        self.dir, self.name, self.app, self.exit_after = dir, name, app, exit_after
+        os.makedirs(dir, exist_ok=True)
+        self.sock = os.path.join(dir, name + ".sock")
+        self.pid_file = os.path.join(dir, name + ".pid")
+        self.proc = None
+
+    def script(self):
+        return ('exec 3<&0 0</dev/null; i=0; while [ $i -lt %d ]; do '
+                '( exec 0<&3 3<&-; while :; do "%s" || sleep 0.2; done ) & '
+                'i=$((i+1)); done; wait' % (N, self.app))
+
+    def command(self):
+        return ["spawn-fcgi", "-s", self.sock, "-M", "0660", "-u", WWW, "-g", WWW,
+                "-U", WWW, "-G", WWW, "-n", "--", "/bin/sh", "-c", self.script()]
+
+    def start(self, timeout=10):
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
+        if self.exit_after:
+            env["FCGP_EXIT_AFTER"] = str(self.exit_after)
+        self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
+                                     stdout=open(os.path.join(self.dir, self.name + ".out"), "ab"),
+                                     stderr=subprocess.STDOUT, env=env,
+                                     start_new_session=True)
+        with open(self.pid_file, "w") as f:
+            f.write("%d\n" % self.proc.pid)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            if os.path.exists(self.sock):
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("spawn-fcgi %s did not start" % self.name)
+
+    def root_pid(self):
+        return self.proc.pid if self.proc else None
+
+    def stop(self):
+        if self.proc is None:
+            return
+        pgid = self.proc.pid   # its own session/process group (start_new_session)
+        _kill_group(pgid, signal.SIGTERM)
+        try:
+            self.proc.wait(3)
+        except subprocess.TimeoutExpired:
+            pass
+        time.sleep(0.2)
+        _kill_group(pgid, signal.SIGKILL)
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def _tail(path, n=30):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-n:])
+    except OSError:
+        return ""
+
+
+# ------------------------------------------------------------------ systems
+
+def vhost_blocks(ports, body_for):
+    """Listen + <VirtualHost> for each churn workload on its own port."""
+    out = []
+    for key in CHURN_KEYS:
+        out.append("Listen 127.0.0.1:%d\n<VirtualHost 127.0.0.1:%d>\n    ServerName %s\n%s</VirtualHost>\n"
+                   % (ports[key], ports[key], key.replace("_", "-"), body_for(WL[key])))
+    return "\n".join(out)
+
+
+class System:
+    def __init__(self, key, base, module, app):
+        self.key = key
+        self.base = base
+        self.module = module
+        self.app = app
+        self.root = os.path.join(base, key)
+        self.ports = {k: H.free_port() for k in CHURN_KEYS}
+        self.fpm = None
+        self.spawned = []
+        self.h = None
+
+    def port_for(self, wl):
+        return self.ports[wl["key"]] if wl["churn"] else self.h.port
+
+    def url_for(self, wl):
+        path = wl["static"] if self.key == "static" else wl["path"]
+        return "http://127.0.0.1:%d%s" % (self.port_for(wl), path)
+
+    def runs(self, wl):
+        return self.key != "static" or wl["static"] is not None
+
+    def extra_conf(self):
+        return COMMON_CONF + self._extra_conf()
+
+    def _extra_conf(self):
+        k = self.key
+        if k == "fcgiproc":
+            def body(wl):
+                var = "PHP_FCGI_MAX_REQUESTS" if wl["kind"] == "php" else "FCGP_EXIT_AFTER"
+                return "    FcgiProcInitialEnv %s %d\n" % (var, wl["churn"])
+            return """\
+AddHandler fcgiproc-script .php .fcgi
+FcgiProcWrapper %s .php
+FcgiProcMaxProcessesPerClass %d
+<Directory "@HTDOCS@">
+    Options +ExecCGI
+</Directory>
+<Location /fcgiproc-status>
+    SetHandler fcgiproc-status
+    Require ip 127.0.0.1
+</Location>
+""" % (PHP_CGI, N) + vhost_blocks(self.ports, body)
+        if k == "fcgid":
+            def body(wl):
+                var = "PHP_FCGI_MAX_REQUESTS" if wl["kind"] == "php" else "FCGP_EXIT_AFTER"
+                return "    FcgidInitialEnv %s %d\n" % (var, wl["churn"])
+            classes = 2 + len(CHURN_KEYS)
+            return """\
+AddHandler fcgid-script .php .fcgi
+FcgidWrapper %s .php
+FcgidMaxProcessesPerClass %d
+FcgidMaxProcesses %d
+FcgidIPCDir "@ROOT@/fcgid-ipc"
+FcgidProcessTableFile "@ROOT@/fcgid-ipc/shm"
+# mod_fcgid's default (131072) would refuse the 1 MiB POST with 500
+FcgidMaxRequestLen 2097152
+<Directory "@HTDOCS@">
+    Options +ExecCGI
+</Directory>
+""" % (PHP_CGI, N, N * classes) + vhost_blocks(self.ports, body)
+        if k == "proxy":
+            def handler(sock):
+                return '"proxy:unix:%s|fcgi://localhost"' % sock
+
+            def body(wl):
+                if wl["kind"] == "php":
+                    return ('    <FilesMatch "\\.php$">\n        SetHandler %s\n    </FilesMatch>\n'
+                            % handler(self.fpm.sock(wl["key"].split("_")[1])))
+                return ('    <Files "app.fcgi">\n        SetHandler %s\n    </Files>\n'
+                        % handler(self.spawn_sock(wl["key"])))
+            return """\
+<FilesMatch "\\.php$">
+    SetHandler %s
+</FilesMatch>
+<Files "app.fcgi">
+    SetHandler %s
+</Files>
+""" % (handler(self.fpm.sock("www")), handler(self.spawn_sock("c"))) + vhost_blocks(self.ports, body)
+        return "# static files only\n" + vhost_blocks(self.ports, lambda wl: "")
+
+    def spawn_sock(self, name):
+        return os.path.join(self.base, "spawn", name + ".sock")
+
+    def modules(self):
+        return {"fcgid": ["fcgid"], "proxy": ["proxy", "proxy_fcgi"]}.get(self.key, [])
+
+    def start(self):
+        if self.key == "proxy":
+            pools = {"www": 0}
+            for key in CHURN_KEYS:
+                if WL[key]["kind"] == "php":
+                    pools[key.split("_")[1]] = WL[key]["churn"]
+            self.fpm = PhpFpm(os.path.join(self.base, "fpm"), pools)
+            self.fpm.start()
+            sdir = os.path.join(self.base, "spawn")
+            os.makedirs(sdir, exist_ok=True)
+            os.chmod(sdir, 0o755)
+            self.spawned.append(SpawnedApp(sdir, "c", self.app))
+            for key in CHURN_KEYS:
+                if WL[key]["kind"] == "c":
+                    self.spawned.append(SpawnedApp(sdir, key, self.app, WL[key]["churn"]))
+            for s in self.spawned:
+                s.start()
+        self.h = H.Httpd(root=self.root, mpm="event", mpm_conf=MPM_CONF,
+                         extra_conf="", modules=self.modules(),
+                         fcgiproc=(self.key == "fcgiproc"), module_path=self.module,
+                         log_level=os.environ.get("BENCH_LOGLEVEL", "notice"))
+        self.h.extra_conf = self.extra_conf()
+        if self.key == "fcgid":
+            self.h.make_dir("fcgid-ipc", owner=WWW)
+        populate_htdocs(self.h, self.app)
+        self.h.start()
+
+    def httpd_root(self):
+        return self.h.pid() or self.h.last_pid
+
+    def app_roots(self):
+        roots = [self.httpd_root()]
+        if self.fpm:
+            roots.append(self.fpm.root_pid())
+        roots += [s.root_pid() for s in self.spawned]
+        return [r for r in roots if r]
+
+    def stop(self):
+        errs = []
+        if self.h is not None:
+            try:
+                left = self.h.stop()
+                if left:
+                    errs.append("%s: leftover processes after stop: %s"
+                                % (self.key, [(p["pid"], p["cmdline"]) for p in left]))
+            except Exception as e:
+                errs.append("%s: stop: %r" % (self.key, e))
+        for s in self.spawned:
+            try:
+                s.stop()
+            except Exception as e:
+                errs.append("%s: spawn-fcgi stop: %r" % (self.key, e))
+        if self.fpm is not None:
+            try:
+                self.fpm.stop()
+            except Exception as e:
+                errs.append("%s: php-fpm stop: %r" % (self.key, e))
+        return errs
+
+    def ensure_running(self, anomalies):
+        if self.h.is_running():
+            return True
+        anomalies.append("%s: httpd was not running; restarted\n%s"
+                         % (self.key, self.h.error_log_tail(20)))
+        try:
+            self.h.start()
+            return True
+        except Exception as e:
+            anomalies.append("%s: restart failed: %r" % (self.key, e))
+            return False
+
+
+def populate_htdocs(h, app):
+    h.htdocs_file("hello.txt", HELLO)
+    h.htdocs_file("c_hello.txt", C_HELLO_STATIC)
+    h.htdocs_file("64k.bin", app_pattern(65536))
+    h.htdocs_file("echo.txt", ECHO_BODY)
+    h.write_php("hello.php", "<?php echo \"Hello world\\n\";")
+    h.write_php("which.php", "<?php echo getenv('PHP_FCGI_MAX_REQUESTS') ?: getenv('BENCH_MAXREQ') ?: '-', "
+                " ' ', getmypid(), \"\\n\";")
+    h.install_app("app.fcgi", src=app)
+
+
+def app_pattern(n):
+    pat = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\n"
+    chunk = (pat * (8192 // len(pat) + 1))[:8192]
+    return (chunk * (n // 8192 + 1))[:n]
+
+
+POST_BODY = b"x" * POST_SIZE
+ECHO_BODY = None  # set in main() (the FNV of POST_BODY takes a moment)
+
+
+# ------------------------------------------------------------------ HTTP
+
+def http_req(port, method, path, body=None, timeout=15):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        hdrs = {"Content-Type": "application/octet-stream"} if body is not None else {}
+        c.request(method, path, body=body, headers=hdrs)
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+
+def sanity(sys_, wl):
+    """One functional check of a workload on a system; returns an error
+    string or None."""
+    port = sys_.port_for(wl)
+    static = sys_.key == "static"
+    path = wl["static"] if static else wl["path"]
+    try:
+        if wl.get("post"):
+            st, body = http_req(port, "POST", path, POST_BODY)
+            want = ECHO_BODY
+        else:
+            st, body = http_req(port, "GET", path)
+            want = None
+        if st != 200:
+            return "status %d: %r" % (st, body[:200])
+        if wl["key"].startswith("php_hello") and body != HELLO:
+            return "body %r" % body[:200]
+        if wl["key"] == "c_64k" and body != app_pattern(65536):
+            return "64k body differs (len %d)" % len(body)
+        if want is not None and body != want:
+            return "echo body %r, want %r" % (body[:100], want)
+        if wl["churn"] and not static:
+            # the right class/pool, and nobody serves more than its limit
+            if wl["kind"] == "php":
+                st, b = http_req(port, "GET", "/which.php")
+                got = b.split()[0].decode() if b.split() else ""
+                if st != 200 or got != str(wl["churn"]):
+                    return "which.php on churn port: %d %r" % (st, b)
+            else:
+                # sequential requests across a few retirements: a failed one
+                # is the exit race the workload is about (noted, not fatal)
+                failed, total = [], wl["churn"] * 2 + 5
+                for _ in range(total):
+                    st, b = http_req(port, "GET", "/app.fcgi")
+                    m = re.search(rb"pid=(\d+) n=(\d+)", b)
+                    if st != 200 or not m:
+                        failed.append(st)
+                        continue
+                    if int(m.group(2)) > wl["churn"]:
+                        return "app served %s > %d requests" % (m.group(2).decode(), wl["churn"])
+                if failed:
+                    return ("note: %d of %d sequential requests failed (status %s) when the app "
+                            "retired itself" % (len(failed), total, sorted(set(failed))))
+    except Exception as e:
+        return "request failed: %r" % e
+    return None
+
+
+# ------------------------------------------------------------------ wrk
+
+def wrk_cmd(url, conc, seconds, post):
+    threads = min(2, conc)   # wrk needs connections >= threads
+    cmd = ["wrk", "-t%d" % threads, "-c%d" % conc, "-d%gs" % seconds, "--latency",
+           "--timeout", WRK_TIMEOUT]
+    if post:
+        cmd += ["-s", POST_LUA]
+    return cmd + [url]
+
+
+_UNIT = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+def parse_wrk(out):
+    r = {"requests": 0, "rps": 0.0, "p50_ms": None, "p99_ms": None,
+         "non2xx": 0, "connect": 0, "read": 0, "write": 0, "timeout": 0}
+    m = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
+    if m:
+        r["requests"] = int(m.group(1))
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if m:
+        r["rps"] = float(m.group(1))
+    for pct, val, unit in re.findall(r"^\s+(\d+)%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M):
+        if pct in ("50", "99"):
+            r["p%s_ms" % pct] = float(val) * _UNIT[unit]
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if m:
+        r["connect"], r["read"], r["write"], r["timeout"] = map(int, m.groups())
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if m:
+        r["non2xx"] = int(m.group(1))
+    r["errors"] = r["non2xx"] + r["connect"] + r["read"] + r["write"] + r["timeout"]
+    return r
+
+
+def run_wrk(cmd, seconds):
+    """wrk, bounded: SIGINT then SIGKILL when it overruns."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         start_new_session=True)
+    try:
+        out, _ = p.communicate(timeout=seconds + 30)
+        hung = False
+    except subprocess.TimeoutExpired:
+        hung = True
+        p.send_signal(signal.SIGINT)
+        try:
+            out, _ = p.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, _ = p.communicate()
+    return out or "", hung, p.returncode
+
+
+def measure(sys_, wl, conc, seconds, rnd):
+    url = sys_.url_for(wl)
+    cmd = wrk_cmd(url, conc, seconds, wl.get("post"))
+    roots = sys_.app_roots()
+    before = tree_ticks(proc_table(), roots)
+    sampler = Sampler(sys_, wl)
+    sampler.start()
+    load1 = float(open("/proc/loadavg").read().split()[0])
+    t = time.monotonic()
+    out, hung, rc = run_wrk(cmd, seconds)
+    wall = time.monotonic() - t
+    mem = sampler.finish()
+    after = tree_ticks(proc_table(), roots)
+    r = parse_wrk(out)
+    r.update(mem)
+    cpu = (after - before) / float(CLK_TCK)
+    # no answer at all within the run: wrk reports zero latencies, which
+    # are not latencies
+    r["stalled"] = r["requests"] == 0
+    if r["stalled"]:
+        r["p50_ms"] = r["p99_ms"] = None
+    r.update({"system": sys_.key, "workload": wl["key"], "conc": conc, "round": rnd,
+              "cpu_s": cpu,
+              "cpu_per_1k": (cpu / (r["requests"] / 1000.0)) if r["requests"] else None,
+              "wall_s": wall, "hung": hung, "rc": rc, "load1": load1,
+              "cmd": " ".join(cmd)})
+    if hung or rc != 0 or not r["requests"]:
+        r["wrk_output"] = out[-2000:]
+    return r
+
+
+# ------------------------------------------------------------------ run
+
+def plan(active):
+    """(workload, conc) pairs in order, and the systems for each."""
+    out = []
+    for wl in active:
+        for c in wl["concs"]:
+            out.append((wl, c))
+    return out
+
+
+def fcgiproc_status(sys_):
+    try:
+        st, b = http_req(sys_.h.port, "GET", "/fcgiproc-status?json")
+        if st == 200:
+            return json.loads(b.decode(errors="replace"))
+        return {"status": st, "body": b[:500].decode(errors="replace")}
+    except Exception as e:
+        return {"error": repr(e)}
+
+
+def scan_error_log(text):
+    """Counts by level and by FCGP tag; a few sample lines per tag/level."""
+    levels, tags, samples = {}, {}, {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        m = (re.search(r"\] \[(?:[\w_]+:)?(\w+)\] ", line)           # httpd
+             or re.search(r"\] (NOTICE|WARNING|ERROR|ALERT|DEBUG): ", line))  # php-fpm
+        lvl = m.group(1).lower() if m else "?"
+        levels[lvl] = levels.get(lvl, 0) + 1
+        t = re.search(r"(FCGP\d{5}|AH\d{5})", line)
+        if t:
+            key = t.group(1)
+        else:  # the message without timestamp, pids, client, numbers
+            msg = re.sub(r"^(\[[^\]]*\]\s*)+", "", line)
+            msg = re.sub(r"^(NOTICE|WARNING|ERROR|ALERT|DEBUG):\s*", "", msg)
+            msg = re.sub(r"\(\d+\)(?=\w)", "", msg)
+            msg = re.sub(r"\[client [^\]]*\]\s*", "", msg)
+            key = "%s: %s" % (lvl, re.sub(r"\d+", "N", msg)[:90])
+        tags[key] = tags.get(key, 0) + 1
+        if len(samples.setdefault(key, [])) < 4:
+            samples[key].append(line[:600])
+    return {"levels": levels, "tags": tags, "samples": samples}
+
+
+def machine_info():
+    info = {"nproc": os.cpu_count(), "kernel": platform.release()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            m = re.search(r"^model name\s*:\s*(.*)$", f.read(), re.M)
+            info["cpu"] = m.group(1) if m else "?"
+    except OSError:
+        info["cpu"] = "?"
+    try:
+        with open("/proc/meminfo") as f:
+            m = re.search(r"MemTotal:\s+(\d+)", f.read())
+            info["mem_gib"] = round(int(m.group(1)) / 1048576.0, 1)
+    except OSError:
+        pass
+    try:
+        with open("/etc/debian_version") as f:
+            info["debian"] = f.read().strip()
+    except OSError:
+        pass
+    info["loadavg_start"] = open("/proc/loadavg").read().split()[:3]
+    pk = {}
+    for p in ("apache2", "libapache2-mod-fcgid", "php8.2-cgi", "php8.2-fpm", "spawn-fcgi",
+              "wrk", "libfcgi0ldbl", "gnuplot-nox", "gnuplot-qt", "gnuplot-x11"):
+        v = subprocess.run(["dpkg-query", "-W", "-f=${Status} ${Version}", p],
+                           capture_output=True, text=True).stdout
+        if "ok installed" in v:
+            pk[p] = v.split()[-1]
+    info["packages"] = pk
+    try:
+        rev = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.split("\n")
+        info["git"] = rev
+        info["git_dirty"] = [l[3:] for l in dirty if l.strip()]
+    except Exception:
+        pass
+    return info
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def main_run(check_only=False):
+    global ECHO_BODY
+    module_src = H.MODULE_PATH
+    app_src = H.TEST_APP
+    for p in (module_src, app_src):
+        if not os.path.exists(p):
+            sys.exit("bench: %s missing: run `make all` first" % p)
+    ensure_tools()
+    ECHO_BODY = ("len=%d fnv=%s\n" % (POST_SIZE, fnv1a64(POST_BODY))).encode()
+    os.makedirs(OUT_DIR, exist_ok=True)
+
+    meta = {"started": datetime.datetime.now().isoformat(timespec="seconds"),
+            "seconds": SECONDS, "rounds": ROUNDS, "quick": QUICK, "n": N,
+            "concs": CONCS, "wrk_timeout": WRK_TIMEOUT, "mpm_conf": MPM_CONF,
+            "machine": machine_info()}
+    base = tempfile.mkdtemp(prefix="fcgp-bench-", dir=os.environ.get("FCGP_TMPDIR", "/tmp"))
+    os.chmod(base, 0o755)
+    # Private copies: others may rebuild the module while we run.
+    module = os.path.join(base, "mod_fcgiproc.so")
+    app = os.path.join(base, "fcgp-test-app")
+    shutil.copy2(module_src, module)
+    shutil.copy2(app_src, app)
+    os.chmod(app, 0o755)
+    meta["module_sha256"] = sha256(module)
+    meta["module_mtime"] = datetime.datetime.fromtimestamp(
+        os.path.getmtime(module_src)).isoformat(timespec="seconds")
+
+    systems = [System(k, base, module, app) for k, _ in SYSTEMS]
+    results, anomalies = [], []
+    interrupted = None
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt("signal %d" % signum)
+    old_term = signal.signal(signal.SIGTERM, on_term)
+    try:
+        for s in systems:
+            log("starting %s" % SYS_TITLE[s.key])
+            s.start()
+        meta["configs"] = {s.key: s.h.extra_conf for s in systems}
+        meta["commands"] = {
+            "httpd": " ".join(systems[0].h._cmd("-k", "start")).replace(base, "$TMP"),
+        }
+        px = systems[2]
+        meta["commands"]["php-fpm"] = " ".join(px.fpm.command()).replace(base, "$TMP")
+        meta["commands"]["php-fpm.conf"] = px.fpm.conf_text().replace(base, "$TMP")
+        meta["commands"]["spawn-fcgi"] = [
+            ("FCGP_EXIT_AFTER=%d " % sp.exit_after if sp.exit_after else "")
+            + " ".join(sp.command()).replace(base, "$TMP") for sp in px.spawned]
+        # copy the generated httpd.conf files for reference
+        cdir = os.path.join(OUT_DIR, "conf")
+        os.makedirs(cdir, exist_ok=True)
+        for s in systems:
+            shutil.copy(s.h.conf_file, os.path.join(cdir, "%s-httpd.conf" % s.key))
+        shutil.copy(px.fpm.conf, os.path.join(cdir, "php-fpm.conf"))
+
+        log("sanity checks")
+        sanity_fail = []
+        for wl in ACTIVE:
+            for s in systems:
+                if s.runs(wl):
+                    err = sanity(s, wl)
+                    if err:
+                        sanity_fail.append("%s / %s: %s" % (s.key, wl["key"], err))
+                        log("  SANITY FAIL %s / %s: %s" % (s.key, wl["key"], err))
+        meta["sanity_failures"] = sanity_fail
+        if check_only:
+            log("check only: %d sanity failures" % len(sanity_fail))
+            return 1 if sanity_fail else 0
+
+        pairs = plan(ACTIVE)
+        nruns = sum(1 for wl, c in pairs for s in systems if s.runs(wl)) * ROUNDS
+        nwarm = sum(1 for wl in ACTIVE for s in systems if s.runs(wl))
+        est = nruns * (SECONDS + 0.9) + nwarm * (WARM_SECONDS + 0.7)
+        log("plan: %d runs of %gs in %d rounds + %d warm-up runs; about %d min"
+            % (nruns, SECONDS, ROUNDS, nwarm, est / 60 + 0.5))
+
+        log("warm-up (%gs each, c=32)" % WARM_SECONDS)
+        for wl in ACTIVE:
+            for s in systems:
+                if s.runs(wl) and s.ensure_running(anomalies):
+                    r = measure(s, wl, 32, WARM_SECONDS, 0)
+                    if r["errors"] or r["hung"]:
+                        anomalies.append("warm-up %s %s c=32: %d errors%s"
+                                         % (s.key, wl["key"], r["errors"],
+                                            " (wrk hung)" if r["hung"] else ""))
+                    time.sleep(GAP)
+
+        done = 0
+        for rnd in range(1, ROUNDS + 1):
+            log("round %d/%d" % (rnd, ROUNDS))
+            for wl, c in pairs:
+                line = []
+                for s in systems:
+                    if not s.runs(wl):
+                        continue
+                    if not s.ensure_running(anomalies):
+                        continue
+                    r = measure(s, wl, c, SECONDS, rnd)
+                    results.append(r)
+                    done += 1
+                    line.append("%s %.0f/s p99 %s%s%s" % (
+                        s.key, r["rps"],
+                        "%.1fms" % r["p99_ms"] if r["p99_ms"] is not None else "-",
+                        (" ERR %d" % r["errors"]) if r["errors"] else "",
+                        " STALLED" if r["stalled"] else ""))
+                    if r["hung"]:
+                        anomalies.append("round %d %s %s c=%d: wrk overran its time bound"
+                                         % (rnd, s.key, wl["key"], c))
+                    time.sleep(GAP)
+                el = time.monotonic() - T0
+                log("  %-13s c=%-3d %s  [%d/%d]" % (wl["key"], c, " | ".join(line), done, nruns))
+            # keep intermediate results in case of an interruption later
+            with open(os.path.join(OUT_DIR, "results.json"), "w") as f:
+                json.dump({"meta": meta, "results": results, "anomalies": anomalies}, f, indent=1)
+    except KeyboardInterrupt as e:
+        interrupted = "interrupted (%s)" % (e or "Ctrl-C")
+        log(interrupted)
+    finally:
+        signal.signal(signal.SIGTERM, old_term)
+        # error logs and status before stopping
+        logs = {}
+        ldir = os.path.join(OUT_DIR, "logs")
+        os.makedirs(ldir, exist_ok=True)
+        for s in systems:
+            if s.h is None:
+                continue
+            if s.key == "fcgiproc" and s.h.is_running():
+                meta["fcgiproc_status"] = fcgiproc_status(s)
+            text = s.h.error_log()
+            logs[s.key] = scan_error_log(text)
+            with open(os.path.join(ldir, "%s-error_log" % s.key), "w") as f:
+                f.write(text)
+            if s.fpm:
+                shutil.copy(s.fpm.log, os.path.join(ldir, "php-fpm.log")) \
+                    if os.path.exists(s.fpm.log) else None
+                logs["php-fpm"] = scan_error_log(_tail(s.fpm.log, 100000))
+        meta["error_logs"] = logs
+        for s in systems:
+            log("stopping %s" % SYS_TITLE[s.key])
+            anomalies.extend(s.stop())
+        if not KEEP:
+            shutil.rmtree(base, ignore_errors=True)
+        else:
+            log("kept %s" % base)
+    meta["finished"] = datetime.datetime.now().isoformat(timespec="seconds")
+    meta["duration_s"] = round(time.monotonic() - T0)
+    meta["machine"]["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
+    if interrupted:
+        meta["interrupted"] = interrupted
+    data = {"meta": meta, "results": results, "anomalies": anomalies}
+    path = os.path.join(OUT_DIR, "results.json")
+    with open(path, "w") as f:
+        json.dump(data, f, indent=1)
+    log("raw results: %s" % os.path.relpath(path, REPO))
+    if results:
+        import report
+        report.write(data, REPORT, CHART, OUT_DIR)
+        log("wrote %s and %s" % (os.path.relpath(REPORT, REPO), os.path.relpath(CHART, REPO)))
+    return 1 if interrupted else 0
+
+
+def main():
+    if len(sys.argv) >= 3 and sys.argv[1] == "--report":
+        with open(sys.argv[2]) as f:
+            data = json.load(f)
+        import report
+        report.write(data, REPORT if not data["meta"].get("quick") else
+                     os.path.join(BENCH_DIR, "quick", "BENCHMARKS.md"),
+                     CHART if not data["meta"].get("quick") else
+                     os.path.join(BENCH_DIR, "quick", "req_by_concurrency.png"),
+                     os.path.dirname(os.path.abspath(sys.argv[2])))
+        return 0
+    return main_run(check_only="--check" in sys.argv)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, BENCH_DIR)
+    sys.exit(main())

@@ -1,0 +1,550 @@
+"""bench/report.py: BENCHMARKS.md and the gnuplot chart from bench.py's
+results (bench/out/results.json).  `bench/bench.py --report FILE` reruns it."""
+
+import os
+import statistics
+import subprocess
+
+from bench import SYSTEMS, SYS_TITLE, WORKLOADS, WL, CONCS, REPO
+
+SYS_KEYS = [k for k, _ in SYSTEMS]
+# httpd's own start/stop notices; php-fpm's start notices
+ROUTINE = {"AH00489", "AH00094", "AH00491", "AH00492", "AH00493", "AH00494", "AH00163",
+           "AH00558", "notice: fpm is running, pid N", "notice: ready to handle connections",
+           "notice: systemd monitor interval set to Nms", "notice: Terminating ...",
+           "notice: exiting, bye-bye!", "notice: Finishing ..."}
+APP_SYS = ["fcgiproc", "fcgid", "proxy"]
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def aggregate(results):
+    agg = {}
+    for r in results:
+        if r.get("round", 0) < 1:
+            continue
+        agg.setdefault((r["workload"], r["conc"], r["system"]), []).append(r)
+    out = {}
+    for k, rs in agg.items():
+        rps = [r["rps"] for r in rs]
+        out[k] = {
+            "rounds": len(rs),
+            "rps": med(rps), "rps_min": min(rps), "rps_max": max(rps),
+            "p50": med([r["p50_ms"] for r in rs]),
+            "p99": med([r["p99_ms"] for r in rs]),
+            "cpu": med([r["cpu_per_1k"] for r in rs]),
+            "httpd_max": max(r["httpd_rss_max_mib"] for r in rs),
+            "httpd_sum": max(r["httpd_rss_sum_mib"] for r in rs),
+            "app_max": max(r["app_rss_max_mib"] for r in rs),
+            "app_sum": max(r["app_rss_sum_mib"] for r in rs),
+            "app_procs": max(r["app_procs"] for r in rs),
+            "errors": sum(r["errors"] for r in rs),
+            "requests": sum(r["requests"] for r in rs),
+            "err_detail": {f: sum(r[f] for r in rs)
+                           for f in ("non2xx", "connect", "read", "write", "timeout")},
+            "hung": sum(1 for r in rs if r.get("hung")),
+            "stalled": sum(1 for r in rs if r.get("stalled")),
+        }
+    return out
+
+
+def f0(x):
+    return "-" if x is None else "%.0f" % x
+
+
+def f1(x):
+    return "-" if x is None else ("%.1f" % x if x < 100 else "%.0f" % x)
+
+
+def f2(x):
+    return "-" if x is None else ("%.2f" % x if x < 10 else "%.1f" % x)
+
+
+def fms(x):
+    if x is None:
+        return "-"
+    if x < 1:
+        return "%.2f" % x
+    if x < 100:
+        return "%.1f" % x
+    return "%.0f" % x
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def fx(x):
+    return "-" if x is None else "%.2f×" % x
+
+
+def spread(a):
+    if not a or not a["rps"]:
+        return "-"
+    return "±%.0f%%" % (50.0 * (a["rps_max"] - a["rps_min"]) / a["rps"])
+
+
+def errs(a):
+    if a is None:
+        return "-"
+    st = (", %d run%s without any answer" % (a["stalled"], "" if a["stalled"] == 1 else "s")
+          if a.get("stalled") else "")
+    if not a["errors"]:
+        return "0" + (" **(%s)**" % st[2:] if st else "")
+    d = a["err_detail"]
+    parts = ["%s %d" % (k, v) for k, v in d.items() if v]
+    return "**%d** (%s%s)" % (a["errors"], ", ".join(parts), st)
+
+
+def errs_short(a):
+    if a is None:
+        return "-"
+    return str(a["errors"]) + ("+%dS" % a["stalled"] if a.get("stalled") else "")
+
+
+def pairs(active_keys):
+    out = []
+    for w in WORKLOADS:
+        if w["key"] in active_keys:
+            for c in w["concs"]:
+                out.append((w, c))
+    return out
+
+
+# ------------------------------------------------------------------ targets
+
+def targets(A):
+    """List of (title, met: bool or None, text)."""
+    out = []
+
+    def g(wl, c, s):
+        return A.get((wl, c, s))
+
+    # 1. hello at c=32 vs mod_fcgid and proxy_fcgi
+    for wl, name in (("php_hello", "PHP hello"), ("c_hello", "C hello")):
+        fp, fg, px = g(wl, 32, "fcgiproc"), g(wl, 32, "fcgid"), g(wl, 32, "proxy")
+        if not (fp and fg and px):
+            out.append(("%s at c=32: ≥1.3× mod_fcgid, ≥1.0× proxy_fcgi, p99 no worse" % name,
+                        None, "not measured"))
+            continue
+        r_fg, r_px = ratio(fp["rps"], fg["rps"]), ratio(fp["rps"], px["rps"])
+        ok = [r_fg is not None and r_fg >= 1.3, r_px is not None and r_px >= 1.0,
+              fp["p99"] is not None and fg["p99"] is not None and fp["p99"] <= fg["p99"],
+              fp["p99"] is not None and px["p99"] is not None and fp["p99"] <= px["p99"]]
+        txt = ("%s req/s = %s mod_fcgid (%s req/s; need ≥1.30×) and %s proxy_fcgi (%s req/s; "
+               "need ≥1.00×); p99 %s ms vs %s ms (mod_fcgid) and %s ms (proxy_fcgi)"
+               % (f0(fp["rps"]), fx(r_fg), f0(fg["rps"]), fx(r_px), f0(px["rps"]),
+                  fms(fp["p99"]), fms(fg["p99"]), fms(px["p99"])))
+        misses = [m for m, k in zip(["req/s vs mod_fcgid", "req/s vs proxy_fcgi",
+                                     "p99 vs mod_fcgid", "p99 vs proxy_fcgi"], ok) if not k]
+        if misses:
+            txt += "; missed: " + ", ".join(misses)
+        out.append(("%s at c=32: ≥1.3× mod_fcgid and ≥1.0× proxy_fcgi, p99 no worse" % name,
+                    all(ok), txt))
+
+    # 2. churn(100) >= 90% of our own no-churn rate
+    for wl, base, name in (("php_churn100", "php_hello", "PHP"), ("c_churn100", "c_hello", "C")):
+        ch, nc = g(wl, 32, "fcgiproc"), g(base, 32, "fcgiproc")
+        if not (ch and nc):
+            out.append(("%s churn(100) ≥ 90%% of no-churn (c=32)" % name, None, "not measured"))
+            continue
+        r = ratio(ch["rps"], nc["rps"])
+        ok = r is not None and r >= 0.9
+        txt = "%s req/s vs %s req/s without churn = %.0f%% (need ≥90%%); errors %d" % (
+            f0(ch["rps"]), f0(nc["rps"]), 100 * (r or 0), ch["errors"])
+        c20 = g(wl.replace("100", "20"), 32, "fcgiproc")
+        if c20:
+            txt += "; for information, churn(20): %s req/s = %.0f%%, errors %d" % (
+                f0(c20["rps"]), 100 * (ratio(c20["rps"], nc["rps"]) or 0), c20["errors"])
+        out.append(("%s churn(100) ≥ 90%% of no-churn (c=32)" % name, ok, txt))
+
+    # 3. c=256: no errors, p99 within 3x of c=32
+    for w in WORKLOADS:
+        if w["churn"]:
+            continue
+        hi, lo = g(w["key"], 256, "fcgiproc"), g(w["key"], 32, "fcgiproc")
+        if not (hi and lo):
+            continue
+        r = ratio(hi["p99"], lo["p99"])
+        ok = hi["errors"] == 0 and r is not None and r <= 3.0
+        txt = "errors %d in %d requests; p99 %s ms at c=256 vs %s ms at c=32 = %s (need ≤3×)" % (
+            hi["errors"], hi["requests"], fms(hi["p99"]), fms(lo["p99"]), fx(r))
+        ctx = []
+        for other in ("proxy", "static"):
+            oh, ol = g(w["key"], 256, other), g(w["key"], 32, other)
+            if oh and ol:
+                ctx.append("%s %s" % (SYS_TITLE[other], fx(ratio(oh["p99"], ol["p99"]))))
+        if ctx:
+            txt += "; the same ratio for " + ", ".join(ctx)
+        out.append(("%s at c=256: no errors, p99 ≤ 3× c=32" % w["title"], ok, txt))
+
+    # 4. 1 MiB POST and 64 KiB within 10% of proxy_fcgi
+    for wl in ("c_post1m", "c_64k"):
+        parts, oks = [], []
+        for c in CONCS:
+            fp, px = g(wl, c, "fcgiproc"), g(wl, c, "proxy")
+            if not (fp and px):
+                continue
+            r = ratio(fp["rps"], px["rps"])
+            oks.append(r is not None and r >= 0.9)
+            parts.append("c=%d: %s vs %s req/s = %s%s" % (c, f0(fp["rps"]), f0(px["rps"]), fx(r),
+                                                        "" if oks[-1] else " (missed)"))
+        if parts:
+            out.append(("%s within 10%% of proxy_fcgi (req/s ≥ 0.90×, every concurrency)"
+                        % WL[wl]["title"], all(oks), "; ".join(parts)))
+    return out
+
+
+# ------------------------------------------------------------------ chart
+
+def chart(A, active_keys, png, out_dir):
+    panels = [w for w in WORKLOADS if not w["churn"] and w["key"] in active_keys]
+    churn_groups = [("php", "PHP hello: retire every n requests (c=32)"),
+                    ("c", "C hello: retire every n requests (c=32)")]
+    churn_panels = [(kind, t) for kind, t in churn_groups
+                    if any(w["kind"] == kind and w["churn"] and w["key"] in active_keys
+                           for w in WORKLOADS)]
+    os.makedirs(out_dir, exist_ok=True)
+    files = []
+    for w in panels:
+        path = os.path.join(out_dir, "chart-%s.dat" % w["key"])
+        with open(path, "w") as f:
+            f.write("# conc " + " ".join(SYS_KEYS) + "\n")
+            for c in w["concs"]:
+                row = [A.get((w["key"], c, s), {}).get("rps") for s in SYS_KEYS]
+                f.write("%d %s\n" % (c, " ".join("NaN" if v is None else "%.1f" % v for v in row)))
+        files.append((w["title"] + ": req/s by concurrency", path, "concurrency (wrk -c)"))
+    for kind, title in churn_panels:
+        path = os.path.join(out_dir, "chart-churn-%s.dat" % kind)
+        base = "php_hello" if kind == "php" else "c_hello"
+        with open(path, "w") as f:
+            f.write("# n " + " ".join(SYS_KEYS) + "\n")
+            for label, key in (("none", base), ("100", "%s_churn100" % kind),
+                               ("20", "%s_churn20" % kind)):
+                row = [None if (s == "static" and key != base) else
+                       A.get((key, 32, s), {}).get("rps") for s in SYS_KEYS]
+                f.write("%s %s\n" % (label, " ".join("NaN" if v is None else "%.1f" % v for v in row)))
+        files.append((title, path, "the app retires itself every n requests"))
+    if not files:
+        return False
+    cols = 2 if len(files) > 1 else 1
+    rows = (len(files) + cols - 1) // cols
+    gp = ["set terminal pngcairo size %d,%d font 'DejaVu Sans,10'" % (640 * cols, 380 * rows),
+          "set output '%s'" % png,
+          "set multiplot layout %d,%d title 'mod\\_fcgiproc vs mod\\_fcgid vs proxy\\_fcgi vs static "
+          "(median req/s, higher is better)'" % (rows, cols),
+          "set key top left font ',9' box opaque",
+          "set grid ytics",
+          "set logscale y",
+          "set ylabel 'req/s (log scale)'",
+          "set style data linespoints"]
+    colors = {"fcgiproc": "#d62728", "fcgid": "#1f77b4", "proxy": "#2ca02c", "static": "#7f7f7f"}
+    for title, path, xlabel in files:
+        gp.append("set title '%s'" % title.replace("_", "\\_"))
+        gp.append("set xlabel '%s'" % xlabel)
+        plots = []
+        for i, s in enumerate(SYS_KEYS):
+            plots.append("'%s' using 0:%d:xtic(1) title '%s' lw 2 pt 7 lc rgb '%s'%s"
+                         % (path, i + 2, SYS_TITLE[s].replace("_", "\\_"), colors[s],
+                            " dt 2" if s == "static" else ""))
+        gp.append("plot " + ", ".join(plots))
+    gp.append("unset multiplot")
+    script = os.path.join(out_dir, "chart.gp")
+    with open(script, "w") as f:
+        f.write("\n".join(gp) + "\n")
+    p = subprocess.run(["gnuplot", script], capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        print("gnuplot failed:\n" + p.stderr)
+        return False
+    return True
+
+
+# ------------------------------------------------------------------ report
+
+def write(data, report_path, png, out_dir):
+    meta, results, anomalies = data["meta"], data["results"], data.get("anomalies", [])
+    A = aggregate(results)
+    active_keys = sorted({r["workload"] for r in results})
+    chart_ok = chart(A, active_keys, png, out_dir)
+    m = meta["machine"]
+    L = []
+    add = L.append
+    rel_png = os.path.relpath(png, os.path.dirname(os.path.abspath(report_path)))
+    add("# Benchmarks")
+    add("")
+    add("mod_fcgiproc against Debian's mod_fcgid, mod_proxy_fcgi (to php-fpm for PHP, to the "
+        "C test app under spawn-fcgi) and a static file of the same body (the upper bound).  "
+        "Written by `make bench` (bench/bench.py, bench/report.py) on %s%s; %d round%s of %g s "
+        "per run, N = %d.  Raw numbers: `bench/out/results.json`; the report can be rewritten "
+        "from it with `bench/bench.py --report bench/out/results.json`."
+        % (meta["started"].replace("T", " "),
+           " (BENCH_QUICK smoke run)" if meta.get("quick") else "",
+           meta["rounds"], "" if meta["rounds"] == 1 else "s", meta["seconds"], meta["n"]))
+    add("")
+    if meta.get("interrupted"):
+        add("**The run was %s: the numbers below are incomplete.**" % meta["interrupted"])
+        add("")
+    add("![req/s by concurrency](%s)" % rel_png if chart_ok else "(the chart could not be drawn)")
+    add("")
+    if chart_ok:
+        add("Log scale; a median of 0 req/s (no answer within the run) has no point.")
+        add("")
+    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
+    if os.path.exists(notes) and not meta.get("quick"):
+        add("## Notes")
+        add("")
+        add("(hand-written in `bench/notes.md` after reading the run of 2026-11-23 10:41; the "
+            "numbers quoted there are from that run and a later run's tables may differ)")
+        add("")
+        with open(notes) as f:
+            add(f.read().strip())
+        add("")
+
+    # -- summary
+    add("## Summary (medians)")
+    add("")
+    add("req/s and p99 latency per system; errors are all non-2xx answers and socket errors "
+        "(wrk) over all rounds; +kS: k runs in which not a single request was answered (wrk "
+        "then reports no latency).  The churn rows (retire every 100 / 20 requests) run at c=32 only; "
+        "a static file has no churn.")
+    add("")
+    add("| workload | c | req/s mod_fcgiproc | mod_fcgid | proxy_fcgi | static | p99 ms mod_fcgiproc "
+        "| mod_fcgid | proxy_fcgi | static | errors fcgiproc / fcgid / proxy |")
+    add("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
+    for w, c in pairs(active_keys):
+        a = {s: A.get((w["key"], c, s)) for s in SYS_KEYS}
+        add("| %s | %d | **%s** | %s | %s | %s | **%s** | %s | %s | %s | %s |" % (
+            w["title"], c,
+            *[f0(a[s]["rps"]) if a[s] else "-" for s in SYS_KEYS],
+            *[fms(a[s]["p99"]) if a[s] else "-" for s in SYS_KEYS],
+            " / ".join(errs_short(a[s]) for s in APP_SYS)))
+    add("")
+
+    # -- ratios
+    add("## Ratios (mod_fcgiproc ÷ the other)")
+    add("")
+    add("req/s: above 1 is better for mod_fcgiproc; p99 and CPU per request: below 1 is better.")
+    add("")
+    add("| workload | c | req/s ÷ mod_fcgid | req/s ÷ proxy_fcgi | p99 ÷ mod_fcgid | p99 ÷ proxy_fcgi "
+        "| CPU/req ÷ mod_fcgid | CPU/req ÷ proxy_fcgi | req/s ÷ static |")
+    add("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+    for w, c in pairs(active_keys):
+        fp, fg, px, st = (A.get((w["key"], c, s)) for s in SYS_KEYS)
+        if not fp:
+            continue
+
+        def rr(field, other):
+            return fx(ratio(fp[field], other[field])) if other else "-"
+        add("| %s | %d | %s | %s | %s | %s | %s | %s | %s |" % (
+            w["title"], c, rr("rps", fg), rr("rps", px), rr("p99", fg), rr("p99", px),
+            rr("cpu", fg), rr("cpu", px), rr("rps", st)))
+    add("")
+
+    # -- targets
+    add("## Targets")
+    add("")
+    T = targets(A)
+    nmet = sum(1 for t in T if t[1])
+    add("%d of %d met." % (nmet, len(T)))
+    add("")
+    add("| target | result | numbers |")
+    add("|---|---|---|")
+    for title, ok, txt in T:
+        add("| %s | %s | %s |" % (title, {True: "met", False: "**missed**", None: "n/a"}[ok], txt))
+    add("")
+
+    # -- full table
+    add("## All results (medians over rounds)")
+    add("")
+    add("CPU: seconds of CPU (user+system) of httpd and every application process per 1,000 "
+        "requests.  RSS: the highest sampled VmRSS during the runs, MiB: of one httpd child / "
+        "all httpd children together (the parent excluded; mod_fcgiproc's and mod_fcgid's "
+        "process managers are httpd children), and of one application worker / all of this "
+        "workload's workers (their number).  spread: (max−min)/2 of the rounds' req/s, relative "
+        "to the median.")
+    add("")
+    add("| workload | c | system | req/s | spread | p50 ms | p99 ms | CPU s/1k req | httpd RSS one / all "
+        "| app RSS one / all (procs) | errors / requests |")
+    add("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|---|")
+    for w, c in pairs(active_keys):
+        for s in SYS_KEYS:
+            a = A.get((w["key"], c, s))
+            if not a:
+                continue
+            app = "-" if s == "static" else "%s / %s (%d)" % (f1(a["app_max"]), f1(a["app_sum"]),
+                                                               a["app_procs"])
+            add("| %s | %d | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s / %d |" % (
+                w["title"], c, SYS_TITLE[s], f0(a["rps"]), spread(a), fms(a["p50"]),
+                fms(a["p99"]), f2(a["cpu"]), f1(a["httpd_max"]), f1(a["httpd_sum"]), app,
+                errs(a), a["requests"]))
+    add("")
+
+    # -- anomalies / logs
+    add("## Errors and log lines seen")
+    add("")
+    san = meta.get("sanity_failures") or []
+    if san:
+        add("Functional checks before the load (one request of each workload, and for the "
+            "churn workloads %s sequential requests across retirements):" % "2n+5")
+        add("")
+        for x in san:
+            add("- %s" % x)
+        add("")
+    if anomalies:
+        add("During the run:")
+        add("")
+        for x in anomalies:
+            add("- " + x.replace("\n", " / ")[:600])
+        add("")
+    elogs = meta.get("error_logs", {})
+    if elogs:
+        add("Error-log lines by level (LogLevel notice; startup/shutdown notices included) and the "
+            "most frequent tags; full logs in `bench/out/logs/`:")
+        add("")
+        add("| server | lines by level | top tags |")
+        add("|---|---|---|")
+        for k, v in elogs.items():
+            tags = sorted(v["tags"].items(), key=lambda kv: -kv[1])[:6]
+            add("| %s | %s | %s |" % (k, ", ".join("%s %d" % kv for kv in sorted(v["levels"].items())),
+                                      ", ".join("%s %d" % kv for kv in tags)))
+        add("")
+        for k, v in elogs.items():
+            if k in ("fcgiproc", "static"):
+                continue
+            top = [t for t, _ in sorted(v["tags"].items(), key=lambda kv: -kv[1])
+                   if t not in ROUTINE][:4]
+            if top:
+                add("<details><summary>%s: sample lines of its most frequent messages</summary>" % k)
+                add("")
+                add("```")
+                for t in top:
+                    for l in v["samples"].get(t, [])[:2]:
+                        add(l[:400])
+                add("```")
+                add("</details>")
+                add("")
+        fp = elogs.get("fcgiproc")
+        if fp:
+            shown = [(t, ls) for t, ls in fp["samples"].items() if t not in ROUTINE]
+            if shown:
+                add("mod_fcgiproc error-log samples (up to 4 per tag):")
+                add("")
+                add("```")
+                for t, ls in shown:
+                    for l in ls:
+                        add(l)
+                add("```")
+                add("")
+    st = meta.get("fcgiproc_status")
+    if isinstance(st, dict) and "classes" in st:
+        add("mod_fcgiproc's status page at the end (`/fcgiproc-status?json`): %s exits in all."
+            % st.get("exits_total"))
+        add("")
+        add("| class | processes | max | min | request limit | limit from |")
+        add("|---|--:|--:|--:|--:|---|")
+        for c in st["classes"]:
+            add("| %s | %s | %s | %s | %s | %s |" % (c.get("class"), c.get("processes"), c.get("max"),
+                                                     c.get("min"), c.get("limit"), c.get("limit_source")))
+        add("")
+
+    # -- setup
+    add("## Machine")
+    add("")
+    add("- %s CPUs (`nproc`), %s, %s GiB RAM, kernel %s, Debian %s" % (
+        m.get("nproc"), m.get("cpu"), m.get("mem_gib"), m.get("kernel"), m.get("debian")))
+    add("- load average before / after: %s / %s (the machine is shared: other work may have "
+        "run at the same time, which the alternation spreads over all systems)"
+        % (" ".join(m.get("loadavg_start", [])), " ".join(m.get("loadavg_end", []))))
+    loads = sorted(r.get("load1", 0) for r in results if r.get("round", 0) >= 1)
+    if loads:
+        add("- 1-minute load average at the start of the runs: median %.1f, range %.1f–%.1f "
+            "(this 2-CPU machine was shared with other work during the run)"
+            % (statistics.median(loads), loads[0], loads[-1]))
+    add("- packages: " + ", ".join("%s %s" % kv for kv in sorted(m.get("packages", {}).items())))
+    add("- mod_fcgiproc: git %s%s, .so built %s, sha256 %s…" % (
+        m.get("git", "?"), " (uncommitted changes in: %s)" % ", ".join(m["git_dirty"])
+        if m.get("git_dirty") else "", meta.get("module_mtime"), meta.get("module_sha256", "")[:16]))
+    add("- wall time of the run: %d min %d s" % (meta.get("duration_s", 0) // 60,
+                                                meta.get("duration_s", 0) % 60))
+    add("")
+    add("## Method and exact commands")
+    add("")
+    add("    make all && make bench          # BENCH_SECONDS=%g BENCH_ROUNDS=%d BENCH_PROCS=%d%s"
+        % (meta["seconds"], meta["rounds"], meta["n"], " BENCH_QUICK=1" if meta.get("quick") else ""))
+    add("")
+    add("- Four private httpd instances run side by side for the whole benchmark (one per system, "
+        "each with its own ServerRoot in a temp dir, listening on 127.0.0.1 only, %s, "
+        "`LogLevel notice`, access log on, KeepAlive defaults).  Identical event MPM settings:"
+        % "Debian's `/usr/sbin/apache2`")
+    add("")
+    for l in meta["mpm_conf"].strip().splitlines():
+        add("      " + l)
+    add("")
+    add("- httpd: `%s`" % meta.get("commands", {}).get("httpd", "?"))
+    add("- Load: `wrk -t2 -cC -dSs --latency --timeout %s URL` (`-t1` at c=1: wrk needs a "
+        "connection per thread); the POST adds `-s bench/post_1m.lua` (a 1 MiB body of `x`).  "
+        "An answer slower than %s counts as a wrk timeout error."
+        % (meta["wrk_timeout"], meta["wrk_timeout"]))
+    add("- Order: a warm-up run of 1 s at c=32 for every workload and system, then %d rounds; in "
+        "each round every (workload, concurrency) runs on mod_fcgiproc, mod_fcgid, proxy_fcgi, "
+        "static in turn (A B C D A B C D …), %.1f s apart.  Medians over the rounds are reported."
+        % (meta["rounds"], 0.3))
+    add("- CPU: before and after each run, the sum of utime+stime+cutime+cstime "
+        "(`/proc/<pid>/stat`) over the httpd parent and all its descendants, plus for proxy_fcgi "
+        "the php-fpm master and the spawn-fcgi trees and their descendants.  Processes that "
+        "exited meanwhile are counted through their parent's cutime/cstime.  wrk is not counted.")
+    add("- RSS: VmRSS sampled every second during each run; app workers are the processes of the "
+        "workload's class (PHP: php-cgi / the php-fpm pool; C: the test app) with the workload's "
+        "request limit (told apart by their environment or pool name).")
+    add("- Workloads: PHP hello = `hello.php` printing `Hello world\\n` (12 bytes); C hello = the "
+        "test app's default answer (`pid=… n=…`, about 18 bytes); 64 KiB = `app.fcgi?size=65536`; "
+        "1 MiB POST = `app.fcgi?echo=1` reading the body and answering its length and FNV hash.  "
+        "The static system serves files of the same bodies (for the POST: the echo answer; httpd "
+        "reads and discards the body).  Before the load every workload is checked once on every "
+        "system (status, body).")
+    add("- Churn: the app retires itself after n requests.  PHP: `PHP_FCGI_MAX_REQUESTS=n` through "
+        "`FcgiProcInitialEnv` / `FcgidInitialEnv` (mod_fcgiproc reads it, so this is the *declared* "
+        "case), php-fpm `pm.max_requests = n`.  C: `FCGP_EXIT_AFTER=n` in the app's environment "
+        "(`FcgiProcInitialEnv` / `FcgidInitialEnv` / spawn-fcgi's environment); "
+        "`FcgiProcAppMaxRequests` is **not** set, so this is the *undeclared* case in which "
+        "mod_fcgiproc's process manager learns the limit from the first exit (FCGP03011).  Each "
+        "churn workload has its own `<VirtualHost>` on its own port (its own class / pool).")
+    add("- Without churn, php-cgi still applies its built-in `PHP_FCGI_MAX_REQUESTS` default of "
+        "500 under mod_fcgiproc and mod_fcgid (both left at their defaults); php-fpm's pool has "
+        "`pm.max_requests = 0`.")
+    add("")
+    add("Per-system configuration (appended to the common httpd.conf; `@HTDOCS@`/`@ROOT@` are the "
+        "temp ServerRoot's; the full files are copied to `bench/out/conf/`):")
+    add("")
+    for k, conf in meta.get("configs", {}).items():
+        add("<details><summary>%s</summary>" % SYS_TITLE.get(k, k))
+        add("")
+        add("```apache")
+        add(conf.rstrip())
+        add("```")
+        add("</details>")
+        add("")
+    cmds = meta.get("commands", {})
+    if cmds:
+        add("php-fpm (master as root, pools as www-data; php-cgi's php.ini and conf.d so both PHP "
+            "setups load the same settings and extensions, opcache included):")
+        add("")
+        add("    PHP_INI_SCAN_DIR=/etc/php/8.2/cgi/conf.d %s" % cmds.get("php-fpm", "?"))
+        add("")
+        add("```ini")
+        add(cmds.get("php-fpm.conf", "").rstrip())
+        add("```")
+        add("")
+        add("spawn-fcgi for the C app (`-n` execs a sh that keeps N copies of the app accepting "
+            "on the socket and restarts each one that exits):")
+        add("")
+        for c in cmds.get("spawn-fcgi", []):
+            add("    " + c)
+        add("")
+    with open(report_path, "w") as f:
+        f.write("\n".join(L) + "\n")
