@@ -417,6 +417,8 @@ int fcgp_conf_finalize(apr_pool_t *p, server_rec *main_s,
     }
     settings->ipc_dir = msc->ipc_dir;
     settings->max_procs = (apr_uint32_t)fcgp_conf_val(msc, FCGP_C_MAX_PROCS);
+    settings->kill_timeout = fcgp_conf_val(msc, FCGP_C_KILL_TIMEOUT);
+    settings->orphan_pgid = 0;
     for (s = main_s; s; s = s->next) {
         fcgp_srv_conf_t *sc = ap_get_module_config(s->module_config,
                                                    &fcgiproc_module);

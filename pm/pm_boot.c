@@ -70,7 +70,12 @@ static void pm_maint(int reason, void *data, apr_wait_t status)
         /* Its workers share its process group: stop them, the new PM
          * starts fresh ones on demand. */
         kill(-h->proc.pid, SIGTERM);
-        start_pm(h);
+        {
+            /* The new PM finishes the job with SIGKILL if need be. */
+            pm_handle_t next = *h;
+            next.settings.orphan_pgid = (int)h->proc.pid;
+            start_pm(&next);
+        }
         break;
     case APR_OC_REASON_RESTART:
     case APR_OC_REASON_UNWRITABLE:
@@ -215,6 +220,8 @@ apr_status_t fcgp_pm_boot(apr_pool_t *pconf, server_rec *s,
     h.pm_path = apr_pstrdup(proc_pool, pm_path);
     h.settings.ipc_dir = apr_pstrdup(proc_pool, settings->ipc_dir);
     h.settings.max_procs = settings->max_procs;
+    h.settings.kill_timeout = settings->kill_timeout;
+    h.settings.orphan_pgid = 0;
     if ((rv = start_pm(&h)) != APR_SUCCESS) {
         return rv;
     }

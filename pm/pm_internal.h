@@ -124,6 +124,7 @@ typedef struct {
     apr_uint32_t seq;           /* makes socket names unique */
     int draining;               /* 1 graceful, 2 stop now */
     apr_time_t next_tick;
+    apr_time_t orphans_kill_at;
     pm_exit_t exits[PM_EXITS_KEPT];     /* ring of the last exits */
     apr_uint32_t nexits;                /* exits ever; next = nexits % N */
 } pm_t;

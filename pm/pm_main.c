@@ -1065,6 +1065,9 @@ static void tick(pm_t *pm, apr_time_t now)
 static apr_interval_time_t next_timeout(pm_t *pm, apr_time_t now)
 {
     apr_time_t next = pm->next_tick;
+    if (pm->settings.orphan_pgid && pm->orphans_kill_at < next) {
+        next = pm->orphans_kill_at;
+    }
     apr_hash_index_t *hi;
     int i;
     for (hi = apr_hash_first(NULL, pm->classes); hi; hi = apr_hash_next(hi)) {
@@ -1213,6 +1216,7 @@ int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
     pm->classes = apr_hash_make(p);
     pm->slots = apr_array_make(p, 64, sizeof(pm_slot_t *));
     pm->parent_pid = (apr_uint32_t)getppid();
+    pm->orphans_kill_at = apr_time_now() + pm->settings.kill_timeout;
     remove_stale_sockets(pm);
     if ((rv = setup(pm)) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, pm->s, FCGP_LOGNO(03030)
@@ -1263,6 +1267,11 @@ int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
             start_draining(pm, 1);
         }
         now = apr_time_now();
+        if (pm->settings.orphan_pgid && now >= pm->orphans_kill_at) {
+            /* Workers of the PM we replace that ignored its SIGTERM. */
+            kill(-pm->settings.orphan_pgid, SIGKILL);
+            pm->settings.orphan_pgid = 0;
+        }
         if (now >= pm->next_tick) {
             if ((apr_uint32_t)getppid() != pm->parent_pid) {
                 start_draining(pm, 2);   /* httpd is gone */

@@ -44,6 +44,10 @@ typedef struct {
 typedef struct {
     const char *ipc_dir;           /* FcgiProcIPCDir (absolute) */
     apr_uint32_t max_procs;        /* FcgiProcMaxProcesses */
+    apr_interval_time_t kill_timeout;   /* FcgiProcKillTimeout (main) */
+    int orphan_pgid;               /* a dead PM's process group, whose
+                                    * workers got SIGTERM: SIGKILL what is
+                                    * left after kill_timeout; 0 = none */
 } fcgp_pm_settings_t;
 
 const char *fcgp_limit_source_name(fcgp_limit_source_e src);

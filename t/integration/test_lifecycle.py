@@ -106,7 +106,9 @@ def test_stop_leaves_no_process_even_when_sigterm_is_ignored(make_httpd):
 
 
 def test_killed_process_manager_is_replaced(make_httpd):
-    h = fcgp.server(make_httpd, STATUS)
+    # Workers ignore SIGTERM: the new PM has to finish them with SIGKILL.
+    h = fcgp.server(make_httpd, STATUS + "FcgiProcInitialEnv FCGP_IGNORE_TERM 1\n"
+                                "FcgiProcKillTimeout 1\n")
     h.start()
     assert h.get("/app.fcgi").status == 200
     before = status(h)
@@ -124,10 +126,34 @@ def test_killed_process_manager_is_replaced(make_httpd):
     assert h.pid() == httpd_pid
     after = status(h)
     assert after["pm_pid"] != old_pm
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 1 + 2     # FcgiProcKillTimeout + 2 s
     while time.monotonic() < deadline and any(H.pid_alive(p) for p in old_workers):
         time.sleep(0.05)
     assert [p for p in old_workers if H.pid_alive(p)] == []
     assert fcgp.tagged(h.error_log(), "FCGP04001")
     stale = [f for f in fcgp.ipc_files(h) if f.startswith("w%d-" % old_pm)]
     assert stale == []
+
+
+def test_graceful_stop_finishes_requests_in_flight(make_httpd):
+    h = fcgp.server(make_httpd, STATUS)
+    h.start()
+    assert h.get("/app.fcgi").status == 200
+    workers = [w["pid"] for w in status(h)["workers"]]
+    out = {}
+
+    def slow():
+        out["r"] = h.get("/app.fcgi?sleep=1500")
+    t = threading.Thread(target=slow)
+    t.start()
+    time.sleep(0.3)
+    rc, _ = h._signal_cmd("graceful-stop")
+    t.join()
+    assert out["r"].status == 200 and out["r"].body.startswith(b"pid=")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and (
+            h.is_running() or any(H.pid_alive(p) for p in workers)):
+        time.sleep(0.1)
+    assert not h.is_running()
+    assert [p for p in workers if H.pid_alive(p)] == []
+    assert [f for f in fcgp.ipc_files(h) if f.startswith("w")] == []

@@ -173,3 +173,21 @@ def test_app_environment_is_initial_env_only(make_httpd):
     assert foo == "bar"
     assert home == "-"
     assert path.startswith("/usr/local/sbin:")
+
+
+def test_htaccess_wrapper_that_does_not_exist(make_httpd):
+    h = make_httpd(extra_conf="""\
+AddHandler fcgiproc-script .php
+<Directory "@HTDOCS@/sub">
+    Options +ExecCGI
+    AllowOverride FileInfo
+</Directory>
+""")
+    h.htdocs_file("sub/.htaccess", "FcgiProcWrapper /no/such/php-cgi .php\n")
+    h.write_php("sub/x.php", "<?php echo 1;")
+    h.start()
+    r = h.get("/sub/x.php")
+    assert r.status == 500
+    log = h.error_log()
+    assert ".htaccess" in log and "FcgiProcWrapper" in log
+    assert "/no/such/php-cgi does not exist" in log

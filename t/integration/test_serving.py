@@ -206,3 +206,16 @@ def test_app_answering_before_reading_its_stdin(srv):
     assert fcgp.tagged(srv.error_log(), "FCGP02001") == []
     # and the worker is still good for the next request
     assert srv.get("/app.fcgi").status == 200
+
+
+def test_slow_upload(srv):
+    data = os.urandom(64 * 1024)
+
+    def slowly():
+        for i in range(8):
+            time.sleep(0.2)
+            yield data[i * 8192:(i + 1) * 8192]
+    r = srv.post("/app.fcgi?echo=1", body=slowly(), timeout=30,
+                 headers={"Content-Length": str(len(data))})
+    assert r.status == 200
+    assert r.body.strip() == ("len=%d fnv=%s" % (len(data), fcgp.fnv1a64(data))).encode()
