@@ -39,6 +39,7 @@ struct fcgp_resp_t {
     int discard;                /* drop the body (redirect, 304) */
     int final_status;           /* status to return after END_REQUEST */
     int ended;
+    apr_size_t after_end;       /* bytes the app sent after END_REQUEST */
     char errline[STDERR_LINE_MAX];
     apr_size_t errlen;
 };
@@ -229,7 +230,35 @@ static int process(resp_t *rs, const char *buf, apr_size_t n)
             return st;
         }
     }
+    if (rs->ended && off < n) {
+        rs->after_end += n - off;
+    }
     return OK;
+}
+
+/* The app may not say more after END_REQUEST; one that does is confused
+ * about its connections, and is not given another request. */
+static void check_after_end(resp_t *rs)
+{
+    fcgp_req_t *rq = rs->rq;
+    char b[256];
+    apr_size_t n = sizeof(b);
+
+    if (!rs->after_end) {
+        apr_socket_timeout_set(rq->sock, 0);
+        if (apr_socket_recv(rq->sock, b, &n) == APR_SUCCESS && n > 0) {
+            rs->after_end = n;
+        }
+    }
+    if (rs->after_end) {
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, rq->r, FCGP_LOGNO(02005)
+                      "%s %s: worker pid %u of %s sent %" APR_SIZE_T_FMT
+                      "%s bytes after END_REQUEST; the answer was complete, "
+                      "the worker is retired", rq->r->method, rq->r->uri,
+                      rq->lease->grant.pid, rq->app, rs->after_end,
+                      rs->after_end >= sizeof(b) ? "+" : "");
+        rs->outcome = FCGP_OUT_BROKEN;
+    }
 }
 
 /* Pass what the client should get so far; flush when the worker has
@@ -385,6 +414,8 @@ int fcgp_response_run(fcgp_resp_t *rs, fcgp_outcome_e *outcome)
     if (*outcome == FCGP_OUT_CLIENT_ABORT) {
         return OK;
     }
-    *outcome = FCGP_OUT_OK;
+    rs->outcome = FCGP_OUT_OK;
+    check_after_end(rs);
+    *outcome = rs->outcome;
     return rs->final_status ? rs->final_status : OK;
 }

@@ -61,9 +61,9 @@ BROKEN_STREAMS = {
     "midbody": ["Bad Gateway"],
     "midbody_cl": ["Bad Gateway"],
 }
-# A complete, valid answer (odd, or with junk after END_REQUEST that the
-# module never reads): the client gets it, nothing is logged, and the
-# worker stays in service.
+# A complete, valid answer (odd, or with junk after END_REQUEST): the
+# client gets it and no failure is logged.  The worker stays in service,
+# except the one that wrote after END_REQUEST (FCGP02005, retired).
 ANSWERED = ("ok", "after_end", "manyheaders")
 
 ALL_MODES = list(FAILURES) + list(BROKEN_STREAMS) + list(ANSWERED)
@@ -255,7 +255,12 @@ def test_hostile_app(make_httpd, evil_app, mode):
     # The misbehaving worker is retired, by the process manager (not by a
     # crash), and the next request gets a new one; a well-behaved one stays.
     after = evil_pid(h.get(EVIL_URI + "?mode=ok"))
-    if words is None:
+    if mode == "after_end":
+        noted = fcgp.tagged(h.error_log(mark), "FCGP02005")
+        assert len(noted) == 1 and "after END_REQUEST" in noted[0], noted
+        assert after != worker, (after, worker)
+        assert H.wait_pid_gone(worker, 5), worker
+    elif words is None:
         assert after == worker, (after, worker)
         assert H.pid_alive(worker)
     else:
