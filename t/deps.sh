@@ -18,5 +18,16 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >/dev/null
-apt-get install -y -q $missing >/dev/null
+# Installing apache2 would start the system's httpd on port 80; the tests
+# never use it, so tell Debian's maintainer scripts not to start services.
+guard=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    guard=1
+fi
+rc=0
+apt-get update -q >/dev/null && apt-get install -y -q $missing >/dev/null \
+    || rc=$?
+[ -n "$guard" ] && rm -f /usr/sbin/policy-rc.d
+exit $rc
