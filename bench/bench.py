@@ -146,12 +146,7 @@ def log(msg):
     print("[%2d:%02d] %s" % (el // 60, el % 60, msg), flush=True)
 
 
-def fnv1a64(data):
-    h = 0xcbf29ce484222325
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return "%016x" % h
+fnv1a64 = H.fnv1a64
 
 
 # ------------------------------------------------------------------ tools
@@ -259,30 +254,13 @@ def tree_ticks(table, roots):
     return total
 
 
-def exe_of(pid):
-    try:
-        return os.readlink("/proc/%d/exe" % pid)
-    except OSError:
-        return ""
+exe_of = H.exe_of
 
 
-def cmdline_of(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return f.read().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
-        return ""
+cmdline_of = H.cmdline_of
 
 
-def rss_kib(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
+rss_kib = H.rss_kib
 
 
 _env_cache = {}

@@ -3,6 +3,8 @@ import hashlib
 import os
 import re
 
+import httpd as H
+
 BASE_CONF = """\
 AddHandler fcgiproc-script .php .fcgi
 FcgiProcWrapper /usr/bin/php-cgi .php
@@ -22,12 +24,7 @@ def server(make_httpd, extra="", mpm=None, app=True, **kw):
     return h
 
 
-def fnv1a64(data):
-    h = 0xcbf29ce484222325
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return "%016x" % h
+fnv1a64 = H.fnv1a64
 
 
 def tagged(log, tag):

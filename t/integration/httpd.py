@@ -154,6 +154,31 @@ def _exe(pid):
         return ""
 
 
+def rss_kib(pid):
+    """VmRSS of a process in KiB (0 when it is gone)."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def fnv1a64(data):
+    """The test app's echo checksum (FNV-1a, 64 bits, hex)."""
+    h = 0xcbf29ce484222325
+    for b in data:
+        h ^= b
+        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return "%016x" % h
+
+
+exe_of = _exe
+cmdline_of = _cmdline
+
+
 def _all_pids():
     return [int(d) for d in os.listdir("/proc") if d.isdigit()]
 

@@ -5,20 +5,10 @@ import threading
 import time
 
 import fcgp
+import httpd as H
 
 GB = 1000 * 1000 * 1000
 MB = 1024 * 1024
-
-
-def rss_kb(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 class RssWatch:
@@ -38,11 +28,11 @@ class RssWatch:
     def run(self):
         while not self.stop:
             for pid in self.children():
-                self.peak = max(self.peak, rss_kb(pid))
+                self.peak = max(self.peak, H.rss_kib(pid))
             time.sleep(0.05)
 
     def __enter__(self):
-        self.base = max(rss_kb(p) for p in self.children())
+        self.base = max(H.rss_kib(p) for p in self.children())
         self.t.start()
         return self
 
