@@ -92,8 +92,27 @@ static int read_full(int fd, void *buf, size_t len)
     return 0;
 }
 
+/* While collecting (after_end), writes go to this buffer and reach the
+ * socket in one write(), so that the extra bytes arrive together with the
+ * END_REQUEST they follow. */
+static char collect_buf[8192];
+static size_t collect_len;
+static int collecting;
+
+static int write_raw(int fd, const void *buf, size_t len);
+
 /* Write all of buf; 0 on success, -1 when the peer is gone. */
 static int write_full(int fd, const void *buf, size_t len)
+{
+    if (collecting && collect_len + len <= sizeof(collect_buf)) {
+        memcpy(collect_buf + collect_len, buf, len);
+        collect_len += len;
+        return 0;
+    }
+    return write_raw(fd, buf, len);
+}
+
+static int write_raw(int fd, const void *buf, size_t len)
 {
     const char *p = buf;
     while (len > 0) {
@@ -359,8 +378,12 @@ static void answer(int fd, const struct request *rq)
     }
     else if (!strcmp(mode, "after_end")) {
         static const char extra[] = "extra output after END_REQUEST\n";
+        collecting = 1;
+        collect_len = 0;
         if (answer_ok(fd, id) == 0)
             send_stream(fd, FCGI_STDOUT, id, extra, sizeof(extra) - 1);
+        collecting = 0;
+        write_raw(fd, collect_buf, collect_len);
     }
     else if (!strcmp(mode, "cant_mpx")) {
         send_end(fd, id, FCGI_CANT_MPX_CONN);
