@@ -90,11 +90,11 @@ struct pm_lease {
     apr_socket_t *sock;
     apr_pollfd_t pfd;
     lease_state_e state;
-    unsigned char hdr[FCGP_IPC_HDR_LEN];
-    apr_size_t hdr_have;
-    char *body;
+    char *in;                   /* bytes received, not yet handled */
+    apr_size_t in_len;
+    apr_size_t in_cap;
+    const char *body;           /* the message being handled (in `in`) */
     apr_uint32_t body_len;
-    apr_size_t body_have;
     pm_class_t *cls;
     pm_slot_t *slot;
     apr_time_t deadline;        /* WAITING: answer BUSY after this */

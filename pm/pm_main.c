@@ -40,13 +40,16 @@ APLOG_USE_MODULE(fcgiproc);
 /* The signal handler's only link to the loop: the write end of a pipe
  * (self-pipe trick).  The one file-level variable of the PM. */
 static int sig_fd = -1;
-static volatile sig_atomic_t sig_term, sig_graceful;
+static volatile sig_atomic_t sig_term, sig_graceful, sig_chld;
 
 static void on_signal(int signo)
 {
     char c = (char)signo;
     int saved = errno;
-    if (signo == SIGTERM) {
+    if (signo == SIGCHLD) {
+        sig_chld = 1;
+    }
+    else if (signo == SIGTERM) {
         sig_term = 1;
     }
     else if (signo == SIGUSR1) {
@@ -824,7 +827,8 @@ static void release_slot(pm_t *pm, pm_lease_t *l, fcgp_outcome_e outcome)
     grant_waiters(pm, c);
 }
 
-static void on_lease_message(pm_t *pm, pm_lease_t *l, fcgp_ipc_hdr_t *h)
+/* Handle one message; returns 0 when the lease ended meanwhile. */
+static int on_lease_message(pm_t *pm, pm_lease_t *l, fcgp_ipc_hdr_t *h)
 {
     fcgp_msg_release_t rel;
 
@@ -835,7 +839,7 @@ static void on_lease_message(pm_t *pm, pm_lease_t *l, fcgp_ipc_hdr_t *h)
                      h->parent_pid, pm->parent_pid, pm->settings.ipc_dir);
         send_refusal(pm, l, FCGP_GRANT_REFUSED, 0,
                      "request from another server instance");
-        return;
+        return 1;
     }
     if (l->state == LEASE_READING && h->type == FCGP_MSG_ACQUIRE) {
         on_acquire(pm, l);
@@ -853,6 +857,7 @@ static void on_lease_message(pm_t *pm, pm_lease_t *l, fcgp_ipc_hdr_t *h)
             send_msg(pm, l, buf, len);
         }
         end_lease(pm, l);
+        return 0;
     }
     else if (l->state == LEASE_GRANTED && h->type == FCGP_MSG_RELEASE
              && fcgp_ipc_decode_release(l->body, l->body_len, &rel)
@@ -862,11 +867,10 @@ static void on_lease_message(pm_t *pm, pm_lease_t *l, fcgp_ipc_hdr_t *h)
          * children keep a few open), unless this PM is on its way out. */
         if (pm->draining) {
             end_lease(pm, l);
+            return 0;
         }
-        else {
-            l->state = LEASE_READING;
-            l->cls = NULL;
-        }
+        l->state = LEASE_READING;
+        l->cls = NULL;
     }
     else {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s, FCGP_LOGNO(03022)
@@ -875,7 +879,9 @@ static void on_lease_message(pm_t *pm, pm_lease_t *l, fcgp_ipc_hdr_t *h)
             release_slot(pm, l, FCGP_OUT_BROKEN);
         }
         end_lease(pm, l);
+        return 0;
     }
+    return 1;
 }
 
 /* The handler closed its connection (or it broke). */
@@ -893,55 +899,53 @@ static void lease_gone(pm_t *pm, pm_lease_t *l)
 static void on_lease_readable(pm_t *pm, pm_lease_t *l)
 {
     for (;;) {
-        apr_size_t n;
-        apr_status_t rv;
-        char *dst;
+        apr_size_t space = l->in_cap - l->in_len, n = space;
+        apr_status_t rv = apr_socket_recv(l->sock, l->in + l->in_len, &n);
         fcgp_ipc_hdr_t h;
 
-        if (l->hdr_have < FCGP_IPC_HDR_LEN) {
-            dst = (char *)l->hdr + l->hdr_have;
-            n = FCGP_IPC_HDR_LEN - l->hdr_have;
-        }
-        else {
-            dst = l->body + l->body_have;
-            n = l->body_len - l->body_have;
-        }
-        if (n) {
-            rv = apr_socket_recv(l->sock, dst, &n);
-            if (APR_STATUS_IS_EAGAIN(rv) && n == 0) {
-                return;
+        if (n == 0) {
+            if (!APR_STATUS_IS_EAGAIN(rv)) {
+                lease_gone(pm, l);      /* EOF or error */
             }
-            if ((rv != APR_SUCCESS && n == 0) || n == 0) {
+            return;
+        }
+        l->in_len += n;
+        /* Every complete message in the buffer (a handler may send its
+         * next ACQUIRE right behind a RELEASE). */
+        while (l->in_len >= FCGP_IPC_HDR_LEN) {
+            apr_size_t need;
+            if (fcgp_ipc_hdr_unpack((unsigned char *)l->in, &h)
+                != APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s,
+                             FCGP_LOGNO(03023) "a client of the process "
+                             "manager socket sent a bad header; "
+                             "connection closed");
                 lease_gone(pm, l);
                 return;
             }
-            if (l->hdr_have < FCGP_IPC_HDR_LEN) {
-                l->hdr_have += n;
-                if (l->hdr_have < FCGP_IPC_HDR_LEN) {
-                    continue;
-                }
-                if (fcgp_ipc_hdr_unpack(l->hdr, &h) != APR_SUCCESS) {
-                    ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s,
-                                 FCGP_LOGNO(03023) "a client of the process "
-                                 "manager socket sent a bad header; "
-                                 "connection closed");
-                    lease_gone(pm, l);
-                    return;
-                }
-                l->body_len = h.body_len;
-                l->body_have = 0;
-                apr_pool_clear(l->mpool);   /* the previous message's */
-                l->body = apr_palloc(l->mpool, h.body_len + 1);
+            need = FCGP_IPC_HDR_LEN + h.body_len;
+            if (need > l->in_cap) {
+                char *bigger = apr_palloc(l->pool, need);
+                memcpy(bigger, l->in, l->in_len);
+                l->in = bigger;
+                l->in_cap = need;
+                break;                  /* read the rest */
             }
-            else {
-                l->body_have += n;
+            if (l->in_len < need) {
+                break;
             }
+            apr_pool_clear(l->mpool);   /* the previous message's */
+            l->body = l->in + FCGP_IPC_HDR_LEN;
+            l->body_len = h.body_len;
+            if (!on_lease_message(pm, l, &h)) {
+                return;                 /* the lease is gone */
+            }
+            memmove(l->in, l->in + need, l->in_len - need);
+            l->in_len -= need;
         }
-        if (l->hdr_have == FCGP_IPC_HDR_LEN && l->body_have == l->body_len) {
-            fcgp_ipc_hdr_unpack(l->hdr, &h);
-            l->hdr_have = 0;
-            on_lease_message(pm, l, &h);
-            return;   /* the lease may be gone; wait for the next event */
+        if (n < space) {
+            /* Drained the socket (a short read); epoll says when more. */
+            return;
         }
     }
 }
@@ -965,6 +969,8 @@ static void on_accept(pm_t *pm)
         l = apr_pcalloc(lp, sizeof(*l));
         l->pool = lp;
         apr_pool_create(&l->mpool, lp);
+        l->in_cap = 2048;
+        l->in = apr_palloc(lp, l->in_cap);
         l->sock = s;
         l->pfd.p = lp;
         l->pfd.desc_type = APR_POLL_SOCKET;
@@ -1094,7 +1100,7 @@ static void close_idle_leases(pm_t *pm)
     pm_lease_t *l = pm->all_leases, *next;
     for (; l; l = next) {
         next = l->all_next;
-        if (l->state == LEASE_READING && l->hdr_have == 0) {
+        if (l->state == LEASE_READING && l->in_len == 0) {
             end_lease(pm, l);
         }
     }
@@ -1259,7 +1265,10 @@ int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
                 on_lease_readable(pm, cd);
             }
         }
-        reap(pm);
+        if (sig_chld) {
+            sig_chld = 0;       /* before reaping: a later exit sets it again */
+            reap(pm);
+        }
         if (sig_term) {
             start_draining(pm, 2);
         }
