@@ -191,3 +191,14 @@ AddHandler fcgiproc-script .php
     log = h.error_log()
     assert ".htaccess" in log and "FcgiProcWrapper" in log
     assert "/no/such/php-cgi does not exist" in log
+
+
+def test_unusable_ipc_dir_fails_startup_with_its_name(make_httpd):
+    h = make_httpd(extra_conf=fcgp.BASE_CONF
+                   + "FcgiProcIPCDir @ROOT@/htdocs/file/sub\n")
+    h.htdocs_file("file", "not a directory\n")
+    with pytest.raises(H.HttpdStartError):
+        h.start(timeout=10)
+    lines = fcgp.tagged(h.error_log(), "FCGP04006")
+    assert lines and "FcgiProcIPCDir" in lines[0] and "file/sub" in lines[0], \
+        h.error_log()[-2000:]
