@@ -247,10 +247,8 @@ static void note_early_death(pm_t *pm, pm_class_t *c)
     if (++c->fails < FCGP_FAIL_COUNT) {
         return;
     }
-    c->backoff = c->backoff ? c->backoff * 2 : FCGP_BACKOFF_FIRST;
-    if (c->backoff > FCGP_BACKOFF_MAX) {
-        c->backoff = FCGP_BACKOFF_MAX;
-    }
+    c->backoff = fcgp_policy_next_backoff(c->backoff, FCGP_BACKOFF_FIRST,
+                                          FCGP_BACKOFF_MAX);
     c->backoff_until = now + c->backoff;
     c->fails = 0;
     c->fail_window_start = now;
@@ -569,13 +567,6 @@ static void unqueue(pm_lease_t *l)
     }
 }
 
-/* How many requests before a worker's limit its replacement starts. */
-static apr_uint32_t spawn_ahead(apr_uint32_t limit)
-{
-    apr_uint32_t n = limit / 5;
-    return n < 1 ? 0 : n > 10 ? 10 : n;
-}
-
 /* An idle worker that has not served yet: a replacement already waiting. */
 static int class_has_fresh_idle(const pm_class_t *c)
 {
@@ -621,7 +612,7 @@ static void hand_out(pm_t *pm, pm_lease_t *l, pm_slot_t *slot)
     }
     /* Its replacement starts a few requests ahead, so that it has finished
      * starting (php-cgi needs ~10 ms) when it is needed. */
-    if (limit && slot->served + spawn_ahead(limit) >= limit
+    if (limit && slot->served + fcgp_policy_spawn_ahead(limit) >= limit
         && !class_has_fresh_idle(c) && class_may_spawn(pm, c)) {
         spawn_slot(pm, c);
     }

@@ -32,3 +32,17 @@ const char *fcgp_limit_source_name(fcgp_limit_source_e src)
         return "no limit";
     }
 }
+
+apr_uint32_t fcgp_policy_spawn_ahead(apr_uint32_t limit)
+{
+    apr_uint32_t n = limit / 5;
+    return n > 10 ? 10 : n;
+}
+
+apr_interval_time_t fcgp_policy_next_backoff(apr_interval_time_t current,
+                                             apr_interval_time_t first,
+                                             apr_interval_time_t max)
+{
+    apr_interval_time_t next = current > 0 ? current * 2 : first;
+    return next > max ? max : next;
+}

@@ -14,4 +14,15 @@ apr_uint32_t fcgp_policy_effective_limit(apr_uint32_t configured,
                                          apr_uint32_t learned,
                                          apr_uint32_t *source);
 
+/* How many requests before a worker's limit its replacement is started,
+ * so that it has finished starting when it is needed: a fifth of the
+ * limit, at most 10; 0 (start it with the last request) below 5. */
+apr_uint32_t fcgp_policy_spawn_ahead(apr_uint32_t limit);
+
+/* Rapid-failure back-off: the next pause after `current` (0 = none yet):
+ * `first`, then doubling, never above `max`. */
+apr_interval_time_t fcgp_policy_next_backoff(apr_interval_time_t current,
+                                             apr_interval_time_t first,
+                                             apr_interval_time_t max);
+
 #endif

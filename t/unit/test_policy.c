@@ -114,6 +114,37 @@ START_TEST(test_source_name)
 }
 END_TEST
 
+static const struct {
+    apr_uint32_t limit, ahead;
+} ahead_cases[] = {
+    { 0, 0 }, { 1, 0 }, { 3, 0 }, { 4, 0 }, { 5, 1 }, { 20, 4 },
+    { 49, 9 }, { 50, 10 }, { 500, 10 }, { 4000000000u, 10 },
+};
+
+START_TEST(test_spawn_ahead)
+{
+    ck_assert_uint_eq(fcgp_policy_spawn_ahead(ahead_cases[_i].limit),
+                      ahead_cases[_i].ahead);
+    /* never at or past the limit itself */
+    ck_assert(ahead_cases[_i].ahead < ahead_cases[_i].limit
+              || ahead_cases[_i].limit == 0);
+}
+END_TEST
+
+START_TEST(test_backoff_doubles_to_the_cap)
+{
+    apr_interval_time_t first = apr_time_from_sec(2);
+    apr_interval_time_t max = apr_time_from_sec(60);
+    apr_interval_time_t b = 0;
+    static const int want[] = { 2, 4, 8, 16, 32, 60, 60 };
+    int i;
+    for (i = 0; i < N_OF(want); i++) {
+        b = fcgp_policy_next_backoff(b, first, max);
+        ck_assert_int_eq(apr_time_sec(b), want[i]);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("policy");
@@ -129,6 +160,11 @@ int main(void)
                         N_OF(limit_cases));
     tcase_add_test(tc, test_policy_grid);
     tcase_add_loop_test(tc, test_source_name, 0, N_OF(name_cases));
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("spawning");
+    tcase_add_loop_test(tc, test_spawn_ahead, 0, N_OF(ahead_cases));
+    tcase_add_test(tc, test_backoff_doubles_to_the_cap);
     suite_add_tcase(s, tc);
 
     return unit_run(s);
