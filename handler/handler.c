@@ -106,16 +106,15 @@ int fcgp_fail(fcgp_req_t *rq, fcgp_fail_e cause)
                  "FcgiProcMaxProcesses) if the machine has room, or "
                  "FcgiProcQueueTimeout to wait longer";
     }
+    /* One line: status, request, cause (and its details), who, how long,
+     * and what to change. */
     ap_log_rerror(APLOG_MARK, f->level, rq->rv, r, FCGP_LOGNO(02001)
-                  "%s: %s %s%s%s (app %s, worker pid %u, %" APR_TIME_T_FMT
-                  " ms)%s", ap_get_status_line(status) + 4, r->method, r->uri,
-                  rq->detail ? ": " : "", rq->detail ? rq->detail : "",
-                  rq->app ? rq->app : "?",
+                  "%s: %s %s: %s%s%s (app %s, worker pid %u, %"
+                  APR_TIME_T_FMT " ms)%s", ap_get_status_line(status) + 4,
+                  r->method, r->uri, f->what, rq->detail ? ": " : "",
+                  rq->detail ? rq->detail : "", rq->app ? rq->app : "?",
                   rq->lease ? rq->lease->grant.pid : 0,
                   apr_time_as_msec(apr_time_now() - rq->start), change);
-    if (cause != FCGP_FAIL_NONE) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "cause: %s", f->what);
-    }
     if (status == HTTP_SERVICE_UNAVAILABLE) {
         apr_uint32_t ra = rq->lease ? rq->lease->grant.retry_after : 0;
         apr_table_setn(r->err_headers_out, "Retry-After",

@@ -210,6 +210,7 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
                              fcgp_lease_t **out, const char **errmsg)
 {
     fcgp_lease_t *lease = apr_pcalloc(p, sizeof(*lease));
+    lease->pool = p;
     fcgp_msg_acquire_t m;
     char *msg;
     apr_size_t len;
@@ -285,8 +286,9 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
 
 void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome)
 {
-    char buf[FCGP_IPC_HDR_LEN + 4];
-    unsigned char *b = (unsigned char *)buf + FCGP_IPC_HDR_LEN;
+    fcgp_msg_release_t m;
+    char *buf;
+    apr_size_t len;
 
     if (!lease || lease->released) {
         return;
@@ -295,14 +297,12 @@ void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome)
     if (!lease->pm) {
         return;
     }
-    /* Fixed-size message: built on the stack, no allocation. */
-    fcgp_ipc_hdr_pack((unsigned char *)buf, FCGP_MSG_RELEASE, 4,
-                      (apr_uint32_t)getppid());
-    b[0] = b[1] = b[2] = 0;
-    b[3] = (unsigned char)outcome;
+    m.outcome = outcome;
     /* A failed send is the same to the PM as a close without release. */
-    conn_put(lease->conn, send_all(lease->pm, buf, sizeof(buf))
-                          == APR_SUCCESS);
+    conn_put(lease->conn,
+             fcgp_ipc_encode_release(lease->pool, (apr_uint32_t)getppid(),
+                                     &m, &buf, &len) == APR_SUCCESS
+             && send_all(lease->pm, buf, len) == APR_SUCCESS);
     lease->conn = NULL;
     lease->pm = NULL;
 }

@@ -19,6 +19,7 @@ typedef struct fcgp_lease_t fcgp_lease_t;
 typedef struct fcgp_pm_conn_t fcgp_pm_conn_t;
 
 struct fcgp_lease_t {
+    apr_pool_t *pool;           /* the request's */
     fcgp_pm_conn_t *conn;       /* the lease's connection to the PM */
     apr_socket_t *pm;           /* its socket */
     fcgp_msg_grant_t grant;     /* what the PM said */

@@ -400,6 +400,20 @@ static int slot_exhausted(pm_slot_t *slot)
     return limit && slot->served >= limit;
 }
 
+/* Give up a slot whose process is gone and is not replaced: a handler
+ * holding it gets a reset from the closed socket and answers 502. */
+static void drop_slot(pm_t *pm, pm_slot_t *slot)
+{
+    if (slot->lease) {
+        slot->lease->slot = NULL;
+    }
+    if (!slot->last_handed) {
+        slot->cls->active--;
+    }
+    detach_from_class(slot);
+    free_slot(pm, slot);
+}
+
 /* A worker process ended.  Planned exits free the slot; an unplanned one
  * gets a replacement on the same listening socket, so that a connection
  * already queued to it is served instead of reset. */
@@ -450,26 +464,12 @@ static void worker_exited(pm_t *pm, pm_slot_t *slot, int code,
         /* No hand-over for a process that died before finishing a single
          * request: starting it again would only loop.  Closing the socket
          * resets a queued connection, and its handler answers 502. */
-        if (slot->lease) {
-            slot->lease->slot = NULL;
-        }
-        if (!slot->last_handed) {
-            c->active--;
-        }
-        detach_from_class(slot);
-        free_slot(pm, slot);
+        drop_slot(pm, slot);
         return;
     }
     was_last = slot->last_handed;
     if (start_process(pm, slot) != APR_SUCCESS) {
-        if (slot->lease) {
-            slot->lease->slot = NULL;
-        }
-        if (!slot->last_handed) {
-            c->active--;
-        }
-        detach_from_class(slot);
-        free_slot(pm, slot);
+        drop_slot(pm, slot);
         return;
     }
     if (slot->state == SLOT_BUSY) {
