@@ -17,6 +17,8 @@ Environment:
                    bench/quick/ and leaves BENCHMARKS.md alone
     BENCH_PROCS    N, the process count for every system (default 8)
     BENCH_KEEP=1   keep the temporary server roots
+    BENCH_ONLY     focused run, e.g. "c_hello:32,php_hello:32" (workload keys,
+                   optionally :concurrency); writes bench/quick/ like QUICK
 
     bench.py --report RESULTS.json   rewrite the report from saved results
     bench.py --check                 start everything, run the sanity checks,
@@ -52,9 +54,10 @@ import httpd as H  # noqa: E402  (the integration tests' harness)
 
 # ------------------------------------------------------------------ settings
 
-QUICK = os.environ.get("BENCH_QUICK") == "1"
-SECONDS = float(os.environ.get("BENCH_SECONDS") or (2 if QUICK else 5))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS") or (1 if QUICK else 3))
+ONLY = [x.strip() for x in os.environ.get("BENCH_ONLY", "").split(",") if x.strip()]
+QUICK = os.environ.get("BENCH_QUICK") == "1" or bool(ONLY)
+SECONDS = float(os.environ.get("BENCH_SECONDS") or (2 if QUICK and not ONLY else 5))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS") or (1 if QUICK and not ONLY else 3))
 N = int(os.environ.get("BENCH_PROCS") or 8)
 KEEP = os.environ.get("BENCH_KEEP") == "1"
 WARM_SECONDS = 1.0
@@ -106,7 +109,12 @@ WORKLOADS = [
 ]
 WL = {w["key"]: w for w in WORKLOADS}
 CHURN_KEYS = [w["key"] for w in WORKLOADS if w["churn"]]
-if QUICK:
+if ONLY:
+    ACTIVE = []
+    for item in ONLY:
+        k, _, c = item.partition(":")
+        ACTIVE.append(dict(WL[k], concs=[int(c)] if c else WL[k]["concs"]))
+elif QUICK:
     ACTIVE = [WL["php_hello"]]
 else:
     ACTIVE = WORKLOADS

@@ -2,6 +2,7 @@
  * children, any thread; everything lives in the caller's pool. */
 #include <unistd.h>
 #include <apr_strings.h>
+#include <apr_atomic.h>
 #include <apr_reslist.h>
 #include "pm/pm.h"
 
@@ -51,6 +52,15 @@ struct fcgp_pm_conn_t {
 static apr_reslist_t *pm_conns;
 static const char *pm_conns_path;
 
+/* This generation's worker table (inherited from the parent). */
+static fcgp_table_t *table;
+static apr_uint32_t my_pid;     /* this httpd child's, the holder's id */
+
+void fcgp_pm_use_table(fcgp_table_t *t)
+{
+    table = t;
+}
+
 static apr_status_t pm_connect(apr_pool_t *p, const char *path,
                                apr_socket_t **out);
 
@@ -83,6 +93,7 @@ apr_status_t fcgp_pm_child_init(apr_pool_t *pchild, const char *pm_path,
                                 int threads)
 {
     apr_status_t rv;
+    my_pid = (apr_uint32_t)getpid();
     pm_conns_path = apr_pstrdup(pchild, pm_path);
     rv = apr_reslist_create(&pm_conns, 0, threads, threads, 0, conn_make,
                             conn_free, NULL, pchild);
@@ -204,29 +215,106 @@ static apr_status_t read_grant(fcgp_lease_t *lease, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
-apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
-                             const fcgp_app_spec_t *spec,
-                             const fcgp_app_limits_t *limits,
-                             fcgp_lease_t **out, const char **errmsg)
+/* Tell the PM to look at the table (no answer).  Best effort: the PM
+ * also looks on its own every second. */
+static void kick(apr_pool_t *p, const char *pm_path)
 {
-    fcgp_lease_t *lease = apr_pcalloc(p, sizeof(*lease));
-    lease->pool = p;
-    fcgp_msg_acquire_t m;
+    fcgp_pm_conn_t *c;
     char *msg;
     apr_size_t len;
+
+    if (fcgp_ipc_encode_kick(p, (apr_uint32_t)getppid(),
+                             fcgp_table_nonce(table), &msg, &len)
+        != APR_SUCCESS || conn_get(p, pm_path, 0, &c) != APR_SUCCESS) {
+        return;
+    }
+    apr_socket_timeout_set(c->sock, PM_IO_TIMEOUT);
+    conn_put(c, send_all(c->sock, msg, len) == APR_SUCCESS);
+}
+
+/* Request pool cleanup of a fast lease never released: the worker's
+ * state is unknown, so the PM retires it. */
+static apr_status_t abandon_fast(void *data)
+{
+    fcgp_lease_t *lease = data;
+    if (!lease->released) {
+        lease->released = 1;
+        fcgp_table_release(table, &lease->claim, 0, FCGP_OUT_BROKEN);
+    }
+    return APR_SUCCESS;
+}
+
+/* The fast path: an idle worker straight from the table, or, when the
+ * class is full (the PM says so), the next one that comes free.
+ * Returns 0 when the PM must be asked; 1 when the lease is decided (a
+ * worker, or BUSY after the queue timeout). */
+static int acquire_fast(apr_pool_t *p, const char *pm_path,
+                        const fcgp_app_spec_t *spec,
+                        const fcgp_app_limits_t *limits, fcgp_lease_t *lease)
+{
+    apr_time_t deadline = apr_time_now() + limits->queue_timeout;
+    apr_size_t klen;
+    const char *key = fcgp_ipc_class_key(p, spec, &klen);
+    apr_uint32_t cls = fcgp_table_find_class(table, key, klen);
+    apr_uint32_t me = my_pid ? my_pid : (apr_uint32_t)getpid();
+    fcgp_tbl_claim_t *c = &lease->claim;
+    int got;
+
+    if (cls == FCGP_TBL_NO_CLASS) {
+        return 0;       /* the PM has not seen this class yet */
+    }
+    got = fcgp_table_claim(table, cls, me, c);
+    if (c->kick) {
+        kick(p, pm_path);
+    }
+    if (!got && fcgp_table_class_full(table, cls)) {
+        fcgp_tbl_class_t *k = fcgp_table_class(table, cls);
+        fcgp_tbl_wait_e res;
+        if (!apr_atomic_read32(&k->sleepers)) {
+            kick(p, pm_path);   /* the first to wait: may the class grow? */
+        }
+        res = fcgp_table_wait_claim(table, cls, me, c, deadline);
+        if (c->kick) {
+            kick(p, pm_path);
+        }
+        if (res == FCGP_TBL_TIMEOUT) {
+            lease->grant.status = FCGP_GRANT_BUSY;
+            lease->grant.retry_after = 5;
+            lease->grant.message = apr_psprintf(
+                p, "all workers of %s are busy (FcgiProcMaxProcessesPerClass "
+                "%u, FcgiProcMaxProcesses) and none freed up within %"
+                APR_TIME_T_FMT " ms (FcgiProcQueueTimeout)", spec->argv[0],
+                limits->max_procs, apr_time_as_msec(limits->queue_timeout));
+            lease->released = 1;
+            return 1;
+        }
+        got = res == FCGP_TBL_CLAIMED;
+    }
+    if (!got) {
+        return 0;
+    }
+    lease->fast = 1;
+    lease->grant.status = FCGP_GRANT_OK;
+    lease->grant.slot = c->slot;
+    lease->grant.pid = c->pid;
+    lease->grant.nth = c->nth;
+    lease->grant.limit = c->limit;
+    lease->grant.limit_source = c->limit_source;
+    lease->grant.path = apr_pstrndup(p, c->path, sizeof(c->path));
+    apr_pool_cleanup_register(p, lease, abandon_fast, apr_pool_cleanup_null);
+    return 1;
+}
+
+/* One ACQUIRE and its GRANT, retried on a fresh connection when a kept
+ * one turns out stale. */
+static apr_status_t ask_pm(apr_pool_t *p, const char *pm_path,
+                           const char *msg, apr_size_t len,
+                           const fcgp_app_limits_t *limits,
+                           fcgp_lease_t *lease, const char **errmsg)
+{
     apr_status_t rv;
     int tries;
 
-    *out = NULL;
-    m.limits = *limits;
-    m.spec = *spec;
-    rv = fcgp_ipc_encode_acquire(p, (apr_uint32_t)getppid(), &m, &msg, &len);
-    if (rv != APR_SUCCESS) {
-        *errmsg = "the application's command line and environment are "
-                  "too large to send to the process manager";
-        return rv;
-    }
-    apr_pool_cleanup_register(p, lease, close_pm, apr_pool_cleanup_null);
     for (tries = 0;; tries++) {
         /* After a kept connection failed, the others kept may be stale
          * too (the PM they lead to is gone): use a new one. */
@@ -261,24 +349,57 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
             if (tries < 10) {
                 continue;
             }
-            if (rv == APR_SUCCESS) {
-                break;
-            }
-        }
-        if (rv != APR_SUCCESS) {
-            return rv;
         }
         break;
+    }
+    if (rv != APR_SUCCESS) {
+        return rv;
     }
     if (lease->grant.status != FCGP_GRANT_OK && lease->conn) {
         /* No worker: the connection is clean and can serve again. */
         conn_put(lease->conn, 1);
         lease->conn = NULL;
         lease->pm = NULL;
-        lease->released = 1;
     }
     if (lease->pm) {
         apr_socket_timeout_set(lease->pm, PM_IO_TIMEOUT);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
+                             const fcgp_app_spec_t *spec,
+                             const fcgp_app_limits_t *limits,
+                             fcgp_lease_t **out, const char **errmsg)
+{
+    fcgp_lease_t *lease = apr_pcalloc(p, sizeof(*lease));
+    fcgp_msg_acquire_t m;
+    char *msg;
+    apr_size_t len;
+    apr_status_t rv;
+
+    *out = NULL;
+    lease->pool = p;
+    lease->pm_path = pm_path;
+    if (table && acquire_fast(p, pm_path, spec, limits, lease)) {
+        *out = lease;
+        return APR_SUCCESS;
+    }
+    m.limits = *limits;
+    m.spec = *spec;
+    rv = fcgp_ipc_encode_acquire(p, (apr_uint32_t)getppid(), &m, &msg, &len);
+    if (rv != APR_SUCCESS) {
+        *errmsg = "the application's command line and environment are "
+                  "too large to send to the process manager";
+        return rv;
+    }
+    apr_pool_cleanup_register(p, lease, close_pm, apr_pool_cleanup_null);
+    rv = ask_pm(p, pm_path, msg, len, limits, lease, errmsg);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (lease->grant.status != FCGP_GRANT_OK) {
+        lease->released = 1;
     }
     *out = lease;
     return APR_SUCCESS;
@@ -294,6 +415,13 @@ void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome)
         return;
     }
     lease->released = 1;
+    if (lease->fast) {
+        if (fcgp_table_release(table, &lease->claim, outcome == FCGP_OUT_OK,
+                               outcome)) {
+            kick(lease->pool, lease->pm_path);
+        }
+        return;
+    }
     if (!lease->pm) {
         return;
     }

@@ -338,6 +338,25 @@ apr_status_t fcgp_ipc_decode_status_reply(apr_pool_t *p, const char *body,
     return r_finish(&r);
 }
 
+apr_status_t fcgp_ipc_encode_kick(apr_pool_t *p, apr_uint32_t parent_pid,
+                                  apr_uint64_t nonce, char **out,
+                                  apr_size_t *len)
+{
+    wbuf_t w;
+    w_begin(&w, p);
+    w_u64(&w, nonce);
+    return w_finish(&w, FCGP_MSG_KICK, parent_pid, out, len);
+}
+
+apr_status_t fcgp_ipc_decode_kick(const char *body, apr_size_t len,
+                                  apr_uint64_t *nonce)
+{
+    rbuf_t r;
+    r_begin(&r, body, len);
+    *nonce = r_u64(&r);
+    return r_finish(&r);
+}
+
 const char *fcgp_ipc_class_key(apr_pool_t *p, const fcgp_app_spec_t *spec,
                                apr_size_t *klen)
 {

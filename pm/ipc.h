@@ -26,7 +26,10 @@ typedef enum {
     FCGP_MSG_GRANT = 2,
     FCGP_MSG_RELEASE = 3,
     FCGP_MSG_STATUS = 4,        /* handler -> PM: u32 format */
-    FCGP_MSG_STATUS_REPLY = 5   /* PM -> handler: the document */
+    FCGP_MSG_STATUS_REPLY = 5,  /* PM -> handler: the document */
+    FCGP_MSG_KICK = 6           /* handler -> PM, no answer: look at the
+                                 * worker table (pm/table.h) whose nonce
+                                 * this is */
 } fcgp_msg_type_e;
 
 typedef enum {
@@ -120,6 +123,13 @@ apr_status_t fcgp_ipc_encode_status_reply(apr_pool_t *p,
                                           apr_size_t *len);
 apr_status_t fcgp_ipc_decode_status_reply(apr_pool_t *p, const char *body,
                                           apr_size_t len, const char **doc);
+
+/* KICK: the table's nonce (u64). */
+apr_status_t fcgp_ipc_encode_kick(apr_pool_t *p, apr_uint32_t parent_pid,
+                                  apr_uint64_t nonce, char **out,
+                                  apr_size_t *len);
+apr_status_t fcgp_ipc_decode_kick(const char *body, apr_size_t len,
+                                  apr_uint64_t *nonce);
 
 /* A stable binary key for the class a spec describes (vhost, argv, env,
  * each length-prefixed), allocated from p; *klen is its length. */

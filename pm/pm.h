@@ -14,17 +14,25 @@
 #include <apr_network_io.h>
 #include "pm/pm_types.h"
 #include "pm/ipc.h"
+#include "pm/table.h"
 
 typedef struct fcgp_lease_t fcgp_lease_t;
 typedef struct fcgp_pm_conn_t fcgp_pm_conn_t;
 
 struct fcgp_lease_t {
     apr_pool_t *pool;           /* the request's */
+    const char *pm_path;
     fcgp_pm_conn_t *conn;       /* the lease's connection to the PM */
     apr_socket_t *pm;           /* its socket */
     fcgp_msg_grant_t grant;     /* what the PM said */
     int released;
+    int fast;                   /* taken from the worker table itself */
+    fcgp_tbl_claim_t claim;     /* (fast) what it holds there */
 };
+
+/* post_config (parent): this generation's worker table, which the PM
+ * and the children inherit.  NULL: every lease goes through the PM. */
+void fcgp_pm_use_table(fcgp_table_t *t);
 
 /* child_init: keep up to `threads` connections to the PM open in this
  * httpd child, for its threads to share (saves a connect per request). */
@@ -53,6 +61,7 @@ apr_status_t fcgp_pm_status(apr_pool_t *p, const char *pm_path,
 
 /* Process-manager process (see pm_main.c): runs until told to stop. */
 int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
-                 const fcgp_pm_settings_t *settings, void *server);
+                 const fcgp_pm_settings_t *settings, fcgp_table_t *table,
+                 void *server);
 
 #endif

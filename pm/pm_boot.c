@@ -34,6 +34,7 @@ typedef struct {
     server_rec *s;
     fcgp_pm_settings_t settings;
     apr_socket_t *listener;
+    fcgp_table_t *table;        /* this generation's worker table */
     apr_time_t started;
 } pm_handle_t;
 
@@ -123,7 +124,8 @@ static apr_status_t start_pm(const pm_handle_t *h)
                          "process manager cannot drop privileges; exiting");
             _exit(1);
         }
-        code = fcgp_pm_main(nh->pool, nh->listener, &nh->settings, nh->s);
+        code = fcgp_pm_main(nh->pool, nh->listener, &nh->settings,
+                            nh->table, nh->s);
         _exit(code);
     }
     if (rv != APR_INPARENT) {
@@ -222,6 +224,17 @@ apr_status_t fcgp_pm_boot(apr_pool_t *pconf, server_rec *s,
     h.settings.max_procs = settings->max_procs;
     h.settings.kill_timeout = settings->kill_timeout;
     h.settings.orphan_pgid = 0;
+    /* The fast path's table, per generation: the PM and this generation's
+     * children inherit it; an older generation keeps its own.  Room for
+     * a few slots more than processes (slots wait for their hand-back). */
+    rv = fcgp_table_create(pconf, settings->max_procs + 64, &h.table);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, FCGP_LOGNO(04010)
+                     "cannot make the shared worker table; every request "
+                     "asks the process manager instead (slower)");
+        h.table = NULL;
+    }
+    fcgp_pm_use_table(h.table);
     if ((rv = start_pm(&h)) != APR_SUCCESS) {
         return rv;
     }

@@ -8,6 +8,7 @@
 #include <apr_thread_proc.h>
 #include "httpd.h"
 #include "pm/pm.h"
+#include "pm/table.h"
 
 #define PM_EXITS_KEPT 20
 
@@ -58,6 +59,11 @@ struct pm_slot {
     int kill_sent;
     const char *retire_reason;
     pm_lease_t *lease;
+    int published;              /* in the worker table: handlers may claim
+                                 * it (IDLE there) or hold it (BUSY) */
+    int fast;                   /* BUSY, held through the table */
+    apr_uint32_t suspect;       /* a holder seen dead once: reclaimed if
+                                 * still so at the next look */
     apr_pool_t *pool;
 };
 
@@ -77,6 +83,8 @@ struct pm_class {
     pm_lease_t *wait_head;      /* FIFO of leases waiting for a worker */
     pm_lease_t *wait_tail;
     apr_uint32_t waiting;
+    apr_uint32_t tidx;          /* index in the worker table, or
+                                 * FCGP_TBL_NO_CLASS */
     apr_pool_t *pool;
 };
 
@@ -127,7 +135,11 @@ typedef struct {
     apr_time_t orphans_kill_at;
     pm_exit_t exits[PM_EXITS_KEPT];     /* ring of the last exits */
     apr_uint32_t nexits;                /* exits ever; next = nexits % N */
+    fcgp_table_t *table;                /* shared with the handlers */
 } pm_t;
+
+/* Bring the PM's view of every slot up to date with the worker table. */
+void fcgp_pm_sync(pm_t *pm);
 
 /* The status document (pm_status.c), allocated from p. */
 const char *fcgp_pm_status_doc(pm_t *pm, apr_pool_t *p, int format);

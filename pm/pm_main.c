@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <apr_strings.h>
+#include <apr_atomic.h>
 #include <apr_hash.h>
 #include <apr_file_info.h>
 #include <apr_poll.h>
@@ -166,6 +167,14 @@ static apr_status_t make_listener(pm_t *pm, pm_slot_t *slot)
 
 static void free_slot(pm_t *pm, pm_slot_t *slot)
 {
+    if (slot->published) {
+        /* A new generation: a handler still holding it cannot hand it
+         * back into the next process's hands. */
+        fcgp_table_seize(pm->table, slot->id);
+        slot->published = 0;
+    }
+    slot->fast = 0;
+    slot->suspect = 0;
     if (slot->listen) {
         apr_socket_close(slot->listen);
         slot->listen = NULL;
@@ -179,6 +188,8 @@ static void free_slot(pm_t *pm, pm_slot_t *slot)
     slot->lease = NULL;
     apr_pool_clear(slot->pool);
 }
+
+static void update_full(pm_t *pm, pm_class_t *c);
 
 /* A new worker in a fresh (or recycled) slot of class c. */
 static pm_slot_t *spawn_slot(pm_t *pm, pm_class_t *c)
@@ -213,10 +224,11 @@ static pm_slot_t *spawn_slot(pm_t *pm, pm_class_t *c)
     slot->state = SLOT_IDLE;
     APR_ARRAY_PUSH(c->slots, pm_slot_t *) = slot;
     c->active++;
+    update_full(pm, c);
     return slot;
 }
 
-static void unqueue(pm_lease_t *l);
+static void unqueue(pm_t *pm, pm_lease_t *l);
 static void send_refusal(pm_t *pm, pm_lease_t *l, fcgp_grant_status_e st,
                          apr_uint32_t retry_after, const char *msg);
 
@@ -255,7 +267,7 @@ static void note_early_death(pm_t *pm, pm_class_t *c)
     /* With no worker left to free up, waiting is pointless. */
     while (c->slots->nelts == 0 && c->wait_head) {
         pm_lease_t *l = c->wait_head;
-        unqueue(l);
+        unqueue(pm, l);
         l->state = LEASE_READING;
         send_refusal(pm, l, FCGP_GRANT_BACKOFF,
                      (apr_uint32_t)apr_time_sec(c->backoff) + 1,
@@ -276,6 +288,268 @@ static void note_success(pm_class_t *c)
     c->fails = 0;
     c->backoff = 0;
     c->backoff_until = 0;
+}
+
+/* ---- the worker table (pm/table.h) --------------------------------------
+ *
+ * Idle workers are published there and handlers claim them without asking
+ * the PM.  The PM's own view (slot->state, ->served) follows the table's
+ * at sync_slot(); before it changes an idle slot it takes it back with
+ * take(), which fails when a handler got there first. */
+
+static void release_worker(pm_t *pm, pm_slot_t *slot, fcgp_outcome_e outcome);
+static int class_has_fresh_idle(const pm_class_t *c);
+
+static fcgp_tbl_slot_t *tslot(pm_t *pm, pm_slot_t *s)
+{
+    if (!pm->table || !s->cls || s->cls->tidx == FCGP_TBL_NO_CLASS) {
+        return NULL;
+    }
+    return fcgp_table_slot(pm->table, s->id);
+}
+
+static void table_limits(pm_class_t *c, fcgp_tbl_slot_t *ts)
+{
+    apr_uint32_t src, limit = fcgp_pm_class_limit(c, &src);
+    ts->limit = limit;
+    ts->limit_source = src;
+    ts->ahead = limit ? limit - fcgp_policy_spawn_ahead(limit) : 0;
+}
+
+/* Requests are queued in the PM: handlers then queue too (table.h). */
+static void set_waiting(pm_t *pm, pm_class_t *c)
+{
+    fcgp_tbl_class_t *tc;
+    if (pm->table && c->tidx != FCGP_TBL_NO_CLASS
+        && (tc = fcgp_table_class(pm->table, c->tidx)) != NULL) {
+        apr_atomic_set32(&tc->waiting, c->waiting);
+    }
+}
+
+/* Make an idle worker claimable. */
+static void publish(pm_t *pm, pm_slot_t *s)
+{
+    fcgp_tbl_slot_t *ts = tslot(pm, s);
+    apr_uint32_t src, limit;
+
+    if (!ts || s->published || s->state != SLOT_IDLE || pm->draining
+        || s->last_handed || s->proc.pid <= 0 || s->cls->wait_head) {
+        return;
+    }
+    limit = fcgp_pm_class_limit(s->cls, &src);
+    if (limit && s->served >= limit) {
+        return;
+    }
+    ts->cls = s->cls->tidx;
+    apr_atomic_set32(&ts->served, s->served);
+    table_limits(s->cls, ts);
+    ts->pid = (apr_uint32_t)s->proc.pid;
+    ts->outcome = 0;
+    ts->holder = 0;
+    apr_cpystrn(ts->path, s->path, sizeof(ts->path));
+    fcgp_table_publish(pm->table, s->id);
+    s->published = 1;
+    s->suspect = 0;
+    if (s->served || !fcgp_table_class_full(pm->table, s->cls->tidx)) {
+        /* (A new worker in a full class is a replacement, started ahead:
+         * waiting handlers get it when no warm one comes free first.) */
+        fcgp_table_wake(pm->table, s->cls->tidx);
+    }
+}
+
+/* Full: every worker busy and no room for another, so handlers wait in
+ * the table for one to come free instead of asking here.  Not while the
+ * class has no worker at all (the PM explains why: back-off, ...). */
+static void update_full(pm_t *pm, pm_class_t *c)
+{
+    if (pm->table && c->tidx != FCGP_TBL_NO_CLASS) {
+        fcgp_table_set_full(pm->table, c->tidx,
+                            c->active > 0 && !pm->draining
+                            && !class_backing_off(c)
+                            && !class_may_spawn(pm, c));
+    }
+}
+
+/* Handlers sleep in the table: start workers for them while there is
+ * room (the first sleeper kicks us). */
+static void grow_for_sleepers(pm_t *pm, pm_class_t *c)
+{
+    fcgp_tbl_class_t *tc;
+    apr_uint32_t want, idle = 0;
+    int i;
+
+    if (!pm->table || c->tidx == FCGP_TBL_NO_CLASS
+        || !(tc = fcgp_table_class(pm->table, c->tidx))) {
+        return;
+    }
+    want = apr_atomic_read32(&tc->sleepers);
+    for (i = 0; i < c->slots->nelts; i++) {
+        if (APR_ARRAY_IDX(c->slots, i, pm_slot_t *)->state == SLOT_IDLE) {
+            idle++;
+        }
+    }
+    while (want > idle && class_may_spawn(pm, c)) {
+        pm_slot_t *fresh = spawn_slot(pm, c);
+        if (!fresh) {
+            break;
+        }
+        publish(pm, fresh);
+        idle++;
+    }
+    update_full(pm, c);
+}
+
+static void publish_idle(pm_t *pm, pm_class_t *c)
+{
+    int i;
+    for (i = 0; i < c->slots->nelts; i++) {
+        publish(pm, APR_ARRAY_IDX(c->slots, i, pm_slot_t *));
+    }
+}
+
+/* The worker's count went up (handed out here, or claimed in the table):
+ * at its limit it leaves the pool of candidates, and a few requests
+ * before that its replacement starts (php-cgi needs ~10 ms), so that it
+ * is ready when it is needed. */
+static void counted(pm_t *pm, pm_slot_t *slot)
+{
+    pm_class_t *c = slot->cls;
+    apr_uint32_t src, limit = fcgp_pm_class_limit(c, &src);
+
+    if (limit && slot->served >= limit && !slot->last_handed) {
+        slot->last_handed = 1;
+        c->active--;
+        update_full(pm, c);
+    }
+    /* The replacement may take the class one over its maximum for a
+     * while: the worker it replaces is on its way out. */
+    if (limit && slot->served + fcgp_policy_spawn_ahead(limit) >= limit
+        && !class_has_fresh_idle(c) && !pm->draining
+        && !class_backing_off(c)
+        && c->active < c->limits.max_procs + (slot->last_handed ? 0 : 1)
+        && pm->nprocs < pm->settings.max_procs) {
+        pm_slot_t *fresh = spawn_slot(pm, c);
+        if (fresh) {
+            publish(pm, fresh);
+        }
+    }
+}
+
+/* Follow what the handlers did with a published slot. */
+static void sync_slot(pm_t *pm, pm_slot_t *s)
+{
+    fcgp_tbl_slot_t *ts;
+    apr_uint32_t w, served;
+
+    if (!s->published || !(ts = tslot(pm, s))) {
+        return;
+    }
+    w = apr_atomic_read32(&ts->word);
+    served = apr_atomic_read32(&ts->served);
+    if (served != s->served) {
+        s->served = served;
+        s->last_used = apr_time_now();
+        counted(pm, s);
+    }
+    switch (FCGP_TBL_STATE(w)) {
+    case FCGP_TBL_IDLE:
+        if (s->state == SLOT_BUSY) {
+            s->state = SLOT_IDLE;
+            s->fast = 0;
+            s->last_used = apr_time_now();
+        }
+        break;
+    case FCGP_TBL_BUSY:
+        if (s->state == SLOT_IDLE) {
+            s->state = SLOT_BUSY;
+            s->fast = 1;
+        }
+        break;
+    case FCGP_TBL_DONE:
+        if (FCGP_TBL_STATE(fcgp_table_take(pm->table, s->id, FCGP_TBL_DONE))
+            != FCGP_TBL_DONE) {
+            break;
+        }
+        s->published = 0;
+        s->fast = 0;
+        s->last_used = apr_time_now();
+        if (s->state == SLOT_IDLE) {
+            s->state = SLOT_BUSY;
+        }
+        release_worker(pm, s, (fcgp_outcome_e)ts->outcome);
+        break;
+    default:
+        s->published = 0;
+        break;
+    }
+}
+
+void fcgp_pm_sync(pm_t *pm)
+{
+    int i;
+    for (i = 0; i < pm->slots->nelts; i++) {
+        sync_slot(pm, APR_ARRAY_IDX(pm->slots, i, pm_slot_t *));
+    }
+}
+
+/* The PM wants idle slot s for itself.  Returns 1 when it now is the
+ * PM's alone; 0 when it is not idle (a handler took it meanwhile). */
+static int take(pm_t *pm, pm_slot_t *s)
+{
+    fcgp_tbl_slot_t *ts = tslot(pm, s);
+    apr_uint32_t served;
+
+    sync_slot(pm, s);
+    if (s->state != SLOT_IDLE) {
+        return 0;
+    }
+    if (!s->published) {
+        return 1;
+    }
+    if (FCGP_TBL_STATE(fcgp_table_take(pm->table, s->id, FCGP_TBL_IDLE))
+        != FCGP_TBL_IDLE) {
+        sync_slot(pm, s);
+        return 0;
+    }
+    s->published = 0;
+    served = apr_atomic_read32(&ts->served);
+    if (served != s->served) {
+        s->served = served;
+        s->last_used = apr_time_now();
+        counted(pm, s);
+    }
+    return 1;
+}
+
+/* A holder that died (its httpd child crashed or was killed) never hands
+ * its worker back: take it, and retire the worker, whose state is
+ * unknown.  Seen twice before acting: the holder field is written just
+ * after the claim. */
+static void reclaim_orphans(pm_t *pm)
+{
+    int i;
+    for (i = 0; i < pm->slots->nelts; i++) {
+        pm_slot_t *s = APR_ARRAY_IDX(pm->slots, i, pm_slot_t *);
+        fcgp_tbl_slot_t *ts = tslot(pm, s);
+        apr_uint32_t holder;
+        if (!ts || !s->published || !s->fast) {
+            continue;
+        }
+        holder = ts->holder;
+        if (!holder || kill((pid_t)holder, 0) == 0 || errno != ESRCH) {
+            s->suspect = 0;
+            continue;
+        }
+        if (s->suspect != holder) {
+            s->suspect = holder;
+            continue;
+        }
+        fcgp_table_seize(pm->table, s->id);
+        s->published = 0;
+        s->fast = 0;
+        s->suspect = 0;
+        release_worker(pm, s, FCGP_OUT_BROKEN);
+    }
 }
 
 /* ---- retiring and reaping ---------------------------------------------- */
@@ -299,10 +573,21 @@ static void retire_slot(pm_t *pm, pm_slot_t *slot, const char *reason)
     if (slot->state == SLOT_STOPPING || slot->state == SLOT_FREE) {
         return;
     }
+    if (slot->state == SLOT_IDLE && !take(pm, slot)) {
+        return;     /* a handler has it now: decided when it is back */
+    }
+    if (slot->published) {
+        /* Busy through the table: its holder's hand-back now fails, and
+         * nobody can claim it again. */
+        fcgp_table_seize(pm->table, slot->id);
+        slot->published = 0;
+        slot->fast = 0;
+    }
     if (!slot->last_handed) {
         slot->cls->active--;
     }
     slot->last_handed = 1;
+    update_full(pm, slot->cls);
     slot->state = SLOT_STOPPING;
     slot->retire_reason = reason;
     slot->kill_at = apr_time_now() + slot->cls->limits.kill_timeout;
@@ -366,6 +651,16 @@ static void learn_limit(pm_t *pm, pm_slot_t *slot, apr_uint32_t n)
         return;
     }
     c->learned_limit = n;
+    {
+        /* Published workers get the lower limit at once. */
+        int i;
+        for (i = 0; i < c->slots->nelts; i++) {
+            pm_slot_t *s = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
+            if (s->published) {
+                table_limits(c, tslot(pm, s));
+            }
+        }
+    }
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, pm->s, FCGP_LOGNO(03011)
                  "worker pid %d of %s exited by itself after %u requests, "
                  "before our limit (%u, from %s): the application has a "
@@ -410,6 +705,7 @@ static void drop_slot(pm_t *pm, pm_slot_t *slot)
     if (!slot->last_handed) {
         slot->cls->active--;
     }
+    update_full(pm, slot->cls);
     detach_from_class(slot);
     free_slot(pm, slot);
 }
@@ -423,10 +719,24 @@ static void worker_exited(pm_t *pm, pm_slot_t *slot, int code,
     pm_class_t *c = slot->cls;
     int was_last;
     int clean = APR_PROC_CHECK_EXIT(why) && code == 0;
+    apr_uint32_t done;
+
+    /* What the handlers did with it since we last looked; an idle worker
+     * is taken back first (if a handler claimed it meanwhile, it is busy
+     * and its request waits on the socket for the replacement). */
+    if (slot->state == SLOT_IDLE) {
+        take(pm, slot);
+    }
+    else {
+        sync_slot(pm, slot);
+    }
+    if (slot->state == SLOT_FREE) {
+        return;             /* handed back and dropped meanwhile */
+    }
     /* Requests this process finished: a busy slot's last one was still
      * queued or in progress. */
-    apr_uint32_t done = slot->state == SLOT_BUSY && slot->served
-                        ? slot->served - 1 : slot->served;
+    done = slot->state == SLOT_BUSY && slot->served
+           ? slot->served - 1 : slot->served;
 
     pm->nprocs--;
     if (slot->last_handed && slot->state == SLOT_BUSY
@@ -477,6 +787,14 @@ static void worker_exited(pm_t *pm, pm_slot_t *slot, int code,
          * meant to be the last one, it still is. */
         slot->served = 1;
         slot->last_handed = was_last;
+        if (slot->published) {
+            fcgp_tbl_slot_t *ts = tslot(pm, slot);
+            ts->pid = (apr_uint32_t)slot->proc.pid;
+            apr_atomic_set32(&ts->served, 1);
+        }
+    }
+    else {
+        publish(pm, slot);
     }
 }
 
@@ -548,7 +866,9 @@ static void send_refusal(pm_t *pm, pm_lease_t *l, fcgp_grant_status_e st,
     send_grant(pm, l, &g);
 }
 
-static void unqueue(pm_lease_t *l)
+static void set_waiting(pm_t *pm, pm_class_t *c);
+
+static void unqueue(pm_t *pm, pm_lease_t *l)
 {
     pm_class_t *c = l->cls;
     pm_lease_t **pp = &c->wait_head, *prev = NULL;
@@ -560,6 +880,7 @@ static void unqueue(pm_lease_t *l)
             }
             c->waiting--;
             l->next = NULL;
+            set_waiting(pm, c);
             return;
         }
         prev = *pp;
@@ -606,38 +927,39 @@ static void hand_out(pm_t *pm, pm_lease_t *l, pm_slot_t *slot)
     /* Counted under the PM's single ownership: at the limit the worker
      * leaves the pool of candidates now, not after the request, so no
      * later request can reach it. */
-    if (limit && slot->served >= limit) {
-        slot->last_handed = 1;
-        c->active--;
-    }
-    /* Its replacement starts a few requests ahead, so that it has finished
-     * starting (php-cgi needs ~10 ms) when it is needed. */
-    if (limit && slot->served + fcgp_policy_spawn_ahead(limit) >= limit
-        && !class_has_fresh_idle(c) && class_may_spawn(pm, c)) {
-        spawn_slot(pm, c);
-    }
+    counted(pm, slot);
 }
 
 /* Most recently used idle worker: warm caches, and the others can idle
  * out.  Safe because no worker is ever handed past its limit. */
-static pm_slot_t *pick_idle(pm_class_t *c)
+static pm_slot_t *pick_idle(pm_t *pm, pm_class_t *c)
 {
-    pm_slot_t *best = NULL;
-    int i;
-    for (i = 0; i < c->slots->nelts; i++) {
-        pm_slot_t *s = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
-        if (s->state == SLOT_IDLE && !s->last_handed && !slot_exhausted(s)
-            && (!best || s->last_used > best->last_used)) {
-            best = s;
+    for (;;) {
+        pm_slot_t *best = NULL;
+        int i;
+        for (i = 0; i < c->slots->nelts; i++) {
+            pm_slot_t *s = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
+            if (s->state == SLOT_IDLE && !s->last_handed
+                && !slot_exhausted(s)
+                && (!best || s->last_used > best->last_used)) {
+                best = s;
+            }
+        }
+        if (!best || (take(pm, best) && !best->last_handed
+                      && !slot_exhausted(best))) {
+            return best;
+        }
+        if (best->state == SLOT_IDLE) {
+            /* Taken, but a handler gave it its last request meanwhile. */
+            retire_slot(pm, best, "request limit");
         }
     }
-    return best;
 }
 
 static void grant_waiters(pm_t *pm, pm_class_t *c)
 {
     while (c->wait_head) {
-        pm_slot_t *slot = pick_idle(c);
+        pm_slot_t *slot = pick_idle(pm, c);
         pm_lease_t *l;
         if (!slot && class_may_spawn(pm, c)) {
             slot = spawn_slot(pm, c);
@@ -646,9 +968,10 @@ static void grant_waiters(pm_t *pm, pm_class_t *c)
             return;
         }
         l = c->wait_head;
-        unqueue(l);
+        unqueue(pm, l);
         hand_out(pm, l, slot);
     }
+    publish_idle(pm, c);
 }
 
 static const char *join_name(apr_pool_t *p, const fcgp_app_spec_t *spec)
@@ -692,6 +1015,8 @@ static pm_class_t *find_class(pm_t *pm, const fcgp_msg_acquire_t *m,
         c->spec.vhost = apr_pstrdup(cp, m->spec.vhost);
         c->name = join_name(cp, &c->spec);
         c->slots = apr_array_make(cp, 8, sizeof(pm_slot_t *));
+        c->tidx = pm->table ? fcgp_table_add_class(pm->table, key, klen)
+                            : FCGP_TBL_NO_CLASS;
         apr_hash_set(pm->classes, c->key, (apr_ssize_t)klen, c);
     }
     /* The latest configuration wins (a graceful restart may change it). */
@@ -719,7 +1044,7 @@ static void on_acquire(pm_t *pm, pm_lease_t *l)
     }
     c = find_class(pm, &m, l->mpool);
     l->cls = c;
-    slot = pick_idle(c);
+    slot = pick_idle(pm, c);
     if (!slot && class_backing_off(c)) {
         apr_interval_time_t left = c->backoff_until - apr_time_now();
         send_refusal(pm, l, FCGP_GRANT_BACKOFF,
@@ -745,7 +1070,10 @@ static void on_acquire(pm_t *pm, pm_lease_t *l)
         hand_out(pm, l, slot);
         return;
     }
-    /* Every worker busy and no room for another: wait in line. */
+    /* Every worker busy and no room for another: wait in line.  The
+     * requests that come next wait in the table instead (full), where
+     * workers come free without us. */
+    update_full(pm, c);
     l->state = LEASE_WAITING;
     l->deadline = apr_time_now() + c->limits.queue_timeout;
     l->next = NULL;
@@ -757,6 +1085,10 @@ static void on_acquire(pm_t *pm, pm_lease_t *l)
     }
     c->wait_tail = l;
     c->waiting++;
+    /* Handlers now queue here too; one may have handed a worker back
+     * just before it saw this (table.h): look again. */
+    set_waiting(pm, c);
+    grant_waiters(pm, c);
 }
 
 static void end_lease(pm_t *pm, pm_lease_t *l)
@@ -780,7 +1112,6 @@ static void release_slot(pm_t *pm, pm_lease_t *l, fcgp_outcome_e outcome)
 {
     pm_slot_t *slot = l->slot;
     pm_class_t *c;
-    apr_time_t now = apr_time_now();
 
     l->slot = NULL;
     if (!slot || slot->lease != l) {
@@ -788,7 +1119,18 @@ static void release_slot(pm_t *pm, pm_lease_t *l, fcgp_outcome_e outcome)
     }
     c = slot->cls;
     slot->lease = NULL;
-    slot->last_used = now;
+    slot->last_used = apr_time_now();
+    release_worker(pm, slot, outcome);
+    grant_waiters(pm, c);
+}
+
+/* A busy worker is back (from a lease here, or through the table): keep
+ * it or retire it.  The caller then serves the class's waiters. */
+static void release_worker(pm_t *pm, pm_slot_t *slot, fcgp_outcome_e outcome)
+{
+    pm_class_t *c = slot->cls;
+    apr_time_t now = apr_time_now();
+
     if (slot->state != SLOT_BUSY) {
         return;
     }
@@ -814,8 +1156,21 @@ static void release_slot(pm_t *pm, pm_lease_t *l, fcgp_outcome_e outcome)
     }
     else {
         slot->state = SLOT_IDLE;
+        publish(pm, slot);
     }
-    grant_waiters(pm, c);
+}
+
+/* Everything the handlers handed back or claimed, then the waiters of
+ * every class (a worker may have come back for them). */
+static void serve_table(pm_t *pm)
+{
+    apr_hash_index_t *hi;
+    fcgp_pm_sync(pm);
+    for (hi = apr_hash_first(NULL, pm->classes); hi; hi = apr_hash_next(hi)) {
+        pm_class_t *c = apr_hash_this_val(hi);
+        grant_waiters(pm, c);
+        grow_for_sleepers(pm, c);
+    }
 }
 
 /* Handle one message; returns 0 when the lease ended meanwhile. */
@@ -835,12 +1190,22 @@ static int on_lease_message(pm_t *pm, pm_lease_t *l, fcgp_ipc_hdr_t *h)
     if (l->state == LEASE_READING && h->type == FCGP_MSG_ACQUIRE) {
         on_acquire(pm, l);
     }
+    else if (l->state == LEASE_READING && h->type == FCGP_MSG_KICK) {
+        apr_uint64_t nonce;
+        /* A handler changed the table (or one of an earlier generation's
+         * did, whose table is not ours: its PM looks on its own). */
+        if (fcgp_ipc_decode_kick(l->body, l->body_len, &nonce) == APR_SUCCESS
+            && pm->table && nonce == fcgp_table_nonce(pm->table)) {
+            serve_table(pm);
+        }
+    }
     else if (l->state == LEASE_READING && h->type == FCGP_MSG_STATUS) {
         apr_uint32_t format;
         char *buf;
         apr_size_t len;
         if (fcgp_ipc_decode_status(l->body, l->body_len, &format)
             == APR_SUCCESS
+            && (fcgp_pm_sync(pm), 1)
             && fcgp_ipc_encode_status_reply(
                    l->mpool, pm->parent_pid,
                    fcgp_pm_status_doc(pm, l->mpool, (int)format), &buf, &len)
@@ -879,7 +1244,7 @@ static int on_lease_message(pm_t *pm, pm_lease_t *l, fcgp_ipc_hdr_t *h)
 static void lease_gone(pm_t *pm, pm_lease_t *l)
 {
     if (l->state == LEASE_WAITING) {
-        unqueue(l);
+        unqueue(pm, l);
     }
     else if (l->state == LEASE_GRANTED) {
         release_slot(pm, l, FCGP_OUT_BROKEN);
@@ -985,7 +1350,7 @@ static void expire_waiters(pm_t *pm, pm_class_t *c, apr_time_t now)
     while (c->wait_head && c->wait_head->deadline <= now) {
         pm_lease_t *l = c->wait_head;
         const char *why;
-        unqueue(l);
+        unqueue(pm, l);
         if (c->active >= c->limits.max_procs) {
             why = apr_psprintf(l->mpool, "all %u workers of %s are busy "
                                "(FcgiProcMaxProcessesPerClass %u) and none "
@@ -1014,6 +1379,8 @@ static void tick(pm_t *pm, apr_time_t now)
     int i;
     apr_hash_index_t *hi;
 
+    serve_table(pm);
+    reclaim_orphans(pm);
     for (i = 0; i < pm->slots->nelts; i++) {
         pm_slot_t *s = APR_ARRAY_IDX(pm->slots, i, pm_slot_t *);
         if (s->state == SLOT_STOPPING && !s->kill_sent && now >= s->kill_at
@@ -1056,6 +1423,7 @@ static void tick(pm_t *pm, apr_time_t now)
         while (!pm->draining && c->active < c->limits.min_procs
                && class_may_spawn(pm, c) && spawn_slot(pm, c)) {
         }
+        publish_idle(pm, c);
     }
 }
 
@@ -1121,7 +1489,7 @@ static void start_draining(pm_t *pm, int how)
             pm_class_t *c = apr_hash_this_val(hi);
             while (c->wait_head) {
                 pm_lease_t *l = c->wait_head;
-                unqueue(l);
+                unqueue(pm, l);
                 l->state = LEASE_READING;
                 send_refusal(pm, l, FCGP_GRANT_RETRY, 0,
                              "process manager draining");
@@ -1198,8 +1566,24 @@ static apr_status_t setup(pm_t *pm)
     return apr_pollset_add(pm->pollset, &pm->listen_pfd);
 }
 
+/* A table left by a PM that died (the parent made it, for the whole
+ * generation): nothing in it is ours, and its workers are being stopped.
+ * Class entries stay: the same key gets the same index again. */
+static void reset_table(pm_t *pm)
+{
+    apr_uint32_t i;
+    fcgp_tbl_class_t *tc;
+    for (i = 0; i < fcgp_table_nslots(pm->table); i++) {
+        fcgp_table_seize(pm->table, i);
+    }
+    for (i = 0; (tc = fcgp_table_class(pm->table, i)) != NULL; i++) {
+        apr_atomic_set32(&tc->waiting, 0);
+    }
+}
+
 int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
-                 const fcgp_pm_settings_t *settings, void *server)
+                 const fcgp_pm_settings_t *settings, fcgp_table_t *table,
+                 void *server)
 {
     pm_t pmrec, *pm = &pmrec;
     apr_status_t rv;
@@ -1210,6 +1594,10 @@ int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
     pm->s = server;
     pm->settings = *settings;
     pm->listener = listener;
+    pm->table = table;
+    if (table) {
+        reset_table(pm);
+    }
     pm->classes = apr_hash_make(p);
     pm->slots = apr_array_make(p, 64, sizeof(pm_slot_t *));
     pm->parent_pid = (apr_uint32_t)getppid();
@@ -1259,6 +1647,7 @@ int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
         if (sig_chld) {
             sig_chld = 0;       /* before reaping: a later exit sets it again */
             reap(pm);
+            serve_table(pm);    /* room for others, maybe */
         }
         if (sig_term) {
             start_draining(pm, 2);
@@ -1277,7 +1666,10 @@ int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
                 start_draining(pm, 2);   /* httpd is gone */
             }
             tick(pm, now);
-            pm->next_tick = now + apr_time_from_sec(1);
+            /* Draining, workers handed back through the table of this
+             * generation are only seen here: look often. */
+            pm->next_tick = now + (pm->draining ? apr_time_from_msec(100)
+                                                : apr_time_from_sec(1));
         }
         else {
             apr_hash_index_t *hi;

@@ -36,7 +36,7 @@ const char *fcgp_limit_source_name(fcgp_limit_source_e src)
 apr_uint32_t fcgp_policy_spawn_ahead(apr_uint32_t limit)
 {
     apr_uint32_t n = limit / 5;
-    return n > 10 ? 10 : n;
+    return n > 50 ? 50 : n;
 }
 
 apr_interval_time_t fcgp_policy_next_backoff(apr_interval_time_t current,

@@ -16,7 +16,9 @@ apr_uint32_t fcgp_policy_effective_limit(apr_uint32_t configured,
 
 /* How many requests before a worker's limit its replacement is started,
  * so that it has finished starting when it is needed: a fifth of the
- * limit, at most 10; 0 (start it with the last request) below 5. */
+ * limit, at most 50 (php-cgi needs ~10 ms to start, several times that on
+ * a loaded machine, while a busy worker serves hundreds of requests a
+ * second); 0 (start it with the last request) below 5. */
 apr_uint32_t fcgp_policy_spawn_ahead(apr_uint32_t limit);
 
 /* Rapid-failure back-off: the next pause after `current` (0 = none yet):

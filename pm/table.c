@@ -1,0 +1,450 @@
+/* table.c: the worker table in shared memory (see table.h). */
+#include <string.h>
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#endif
+#include <apr_atomic.h>
+#include <apr_general.h>
+#include <apr_strings.h>
+#include <apr_time.h>
+#include "pm/table.h"
+
+#define TBL_MAGIC 0x46435442u   /* "FCTB" */
+
+struct fcgp_table_t {
+    apr_uint32_t magic;
+    apr_uint32_t nslots;
+    apr_uint32_t nclasses;      /* a power of two */
+    apr_uint32_t key_bytes;
+    apr_uint32_t key_used;      /* PM only */
+    apr_uint32_t hwm;           /* slots [0, hwm) were ever published */
+    apr_uint64_t nonce;
+    /* then: classes[nclasses], slots[nslots], keys[key_bytes] */
+};
+
+#define ALIGN8(n) (((n) + 7) & ~(apr_size_t)7)
+
+static fcgp_tbl_class_t *classes(const fcgp_table_t *t)
+{
+    return (fcgp_tbl_class_t *)((char *)t + ALIGN8(sizeof(*t)));
+}
+
+static fcgp_tbl_slot_t *slots(const fcgp_table_t *t)
+{
+    return (fcgp_tbl_slot_t *)((char *)classes(t)
+                               + ALIGN8(sizeof(fcgp_tbl_class_t)
+                                        * t->nclasses));
+}
+
+static char *keys(const fcgp_table_t *t)
+{
+    return (char *)slots(t) + ALIGN8(sizeof(fcgp_tbl_slot_t) * t->nslots);
+}
+
+apr_size_t fcgp_table_size(apr_uint32_t nslots, apr_uint32_t nclasses,
+                           apr_uint32_t key_bytes)
+{
+    return ALIGN8(sizeof(fcgp_table_t))
+           + ALIGN8(sizeof(fcgp_tbl_class_t) * nclasses)
+           + ALIGN8(sizeof(fcgp_tbl_slot_t) * nslots) + ALIGN8(key_bytes);
+}
+
+fcgp_table_t *fcgp_table_init(void *mem, apr_uint32_t nslots,
+                              apr_uint32_t nclasses, apr_uint32_t key_bytes,
+                              apr_uint64_t nonce)
+{
+    fcgp_table_t *t = mem;
+    apr_uint32_t i;
+
+    if (nclasses == 0 || (nclasses & (nclasses - 1)) != 0) {
+        return NULL;
+    }
+    t->magic = TBL_MAGIC;
+    t->nslots = nslots;
+    t->nclasses = nclasses;
+    t->key_bytes = key_bytes;
+    t->key_used = 0;
+    t->hwm = 0;
+    t->nonce = nonce;
+    for (i = 0; i < nslots; i++) {
+        slots(t)[i].cls = FCGP_TBL_NO_CLASS;
+    }
+    return t;
+}
+
+apr_status_t fcgp_table_create(apr_pool_t *p, apr_uint32_t nslots,
+                               fcgp_table_t **out)
+{
+    const apr_uint32_t nclasses = 1024, key_bytes = 256 * 1024;
+    apr_size_t size = fcgp_table_size(nslots, nclasses, key_bytes);
+    apr_shm_t *shm;
+    apr_uint64_t nonce;
+    apr_status_t rv;
+
+    rv = apr_shm_create(&shm, size, NULL, p);   /* anonymous */
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (apr_generate_random_bytes((unsigned char *)&nonce, sizeof(nonce))
+        != APR_SUCCESS) {
+        nonce = (apr_uint64_t)apr_time_now();
+    }
+    memset(apr_shm_baseaddr_get(shm), 0, size);
+    *out = fcgp_table_init(apr_shm_baseaddr_get(shm), nslots, nclasses,
+                           key_bytes, nonce);
+    return APR_SUCCESS;
+}
+
+apr_uint32_t fcgp_table_nslots(const fcgp_table_t *t)
+{
+    return t->nslots;
+}
+
+apr_uint64_t fcgp_table_nonce(const fcgp_table_t *t)
+{
+    return t->nonce;
+}
+
+fcgp_tbl_slot_t *fcgp_table_slot(fcgp_table_t *t, apr_uint32_t i)
+{
+    return i < t->nslots ? &slots(t)[i] : NULL;
+}
+
+fcgp_tbl_class_t *fcgp_table_class(fcgp_table_t *t, apr_uint32_t i)
+{
+    return i < t->nclasses ? &classes(t)[i] : NULL;
+}
+
+apr_uint64_t fcgp_table_hash(const char *key, apr_size_t len)
+{
+    apr_uint64_t h = APR_UINT64_C(14695981039346656037);
+    apr_size_t i;
+    for (i = 0; i < len; i++) {
+        h ^= (unsigned char)key[i];
+        h *= APR_UINT64_C(1099511628211);
+    }
+    return h;
+}
+
+/* Open addressing, linear probing; entries are never removed, so a probe
+ * ends at the first unused entry. */
+apr_uint32_t fcgp_table_find_class(const fcgp_table_t *t, const char *key,
+                                   apr_size_t len)
+{
+    apr_uint64_t h = fcgp_table_hash(key, len);
+    apr_uint32_t mask = t->nclasses - 1, i, n;
+
+    for (n = 0, i = (apr_uint32_t)h & mask; n < t->nclasses;
+         n++, i = (i + 1) & mask) {
+        fcgp_tbl_class_t *c = &classes(t)[i];
+        if (!apr_atomic_read32(&c->used)) {
+            break;
+        }
+        if (c->hash == h && c->key_len == len
+            && memcmp(keys(t) + c->key_off, key, len) == 0) {
+            return i;
+        }
+    }
+    return FCGP_TBL_NO_CLASS;
+}
+
+apr_uint32_t fcgp_table_add_class(fcgp_table_t *t, const char *key,
+                                  apr_size_t len)
+{
+    apr_uint64_t h = fcgp_table_hash(key, len);
+    apr_uint32_t mask = t->nclasses - 1, i, n;
+
+    for (n = 0, i = (apr_uint32_t)h & mask; n < t->nclasses;
+         n++, i = (i + 1) & mask) {
+        fcgp_tbl_class_t *c = &classes(t)[i];
+        if (apr_atomic_read32(&c->used)) {
+            if (c->hash == h && c->key_len == len
+                && memcmp(keys(t) + c->key_off, key, len) == 0) {
+                return i;
+            }
+            continue;
+        }
+        /* Keep a quarter free: probes stay short. */
+        if (len > t->key_bytes - t->key_used
+            || n >= t->nclasses / 4 * 3) {
+            return FCGP_TBL_NO_CLASS;
+        }
+        memcpy(keys(t) + t->key_used, key, len);
+        c->key_off = t->key_used;
+        c->key_len = (apr_uint32_t)len;
+        c->hash = h;
+        c->waiting = 0;
+        t->key_used += (apr_uint32_t)ALIGN8(len);
+        if (t->key_used > t->key_bytes) {
+            t->key_used = t->key_bytes;
+        }
+        apr_atomic_set32(&c->used, 1);          /* publish, last */
+        return i;
+    }
+    return FCGP_TBL_NO_CLASS;
+}
+
+/* Sleep until *addr is no longer val, a wake, or usec; shared between
+ * processes (not FUTEX_PRIVATE): the table is.  APR has no
+ * inter-process condition variable. */
+static void sleep_on(apr_uint32_t *addr, apr_uint32_t val,
+                     apr_interval_time_t usec)
+{
+#ifdef __linux__
+    struct timespec ts;
+    ts.tv_sec = (time_t)apr_time_sec(usec);
+    ts.tv_nsec = (long)apr_time_usec(usec) * 1000;
+    syscall(SYS_futex, addr, FUTEX_WAIT, val, &ts, NULL, 0);
+#else
+    if (apr_atomic_read32(addr) == val) {
+        apr_sleep(usec < 2000 ? usec : 2000);
+    }
+#endif
+}
+
+static void wake_one(apr_uint32_t *addr)
+{
+#ifdef __linux__
+    syscall(SYS_futex, addr, FUTEX_WAKE, 1, NULL, NULL, 0);
+#endif
+}
+
+void fcgp_table_wake(fcgp_table_t *t, apr_uint32_t cls)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    if (k && apr_atomic_read32(&k->sleepers)) {
+        apr_atomic_inc32(&k->seq);
+        wake_one(&k->seq);
+    }
+}
+
+int fcgp_table_class_full(fcgp_table_t *t, apr_uint32_t cls)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    return k && apr_atomic_read32(&k->full);
+}
+
+void fcgp_table_set_full(fcgp_table_t *t, apr_uint32_t cls, int full)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    if (k && apr_atomic_read32(&k->full) != (apr_uint32_t)!!full) {
+        apr_atomic_set32(&k->full, !!full);
+        if (!full && apr_atomic_read32(&k->sleepers)) {
+            /* Room for another worker: sleepers go and ask for it. */
+            apr_atomic_inc32(&k->seq);
+            wake_one(&k->seq);
+        }
+    }
+}
+
+static int claim_idle(fcgp_table_t *t, apr_uint32_t cls, apr_uint32_t holder,
+                      fcgp_tbl_claim_t *c);
+static int claim_pass(fcgp_table_t *t, apr_uint32_t cls, apr_uint32_t holder,
+                      fcgp_tbl_claim_t *c, apr_uint32_t hwm, int fresh);
+
+int fcgp_table_claim(fcgp_table_t *t, apr_uint32_t cls, apr_uint32_t holder,
+                     fcgp_tbl_claim_t *c)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+
+    c->kick = 0;
+    if (!k || apr_atomic_read32(&k->waiting)
+        || apr_atomic_read32(&k->sleepers)) {
+        return 0;       /* first come, first served: queue behind them */
+    }
+    return claim_idle(t, cls, holder, c);
+}
+
+fcgp_tbl_wait_e fcgp_table_wait_claim(fcgp_table_t *t, apr_uint32_t cls,
+                                      apr_uint32_t holder,
+                                      fcgp_tbl_claim_t *c,
+                                      apr_time_t deadline)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    fcgp_tbl_wait_e res;
+
+    c->kick = 0;
+    if (!k) {
+        return FCGP_TBL_ASK_PM;
+    }
+    apr_atomic_inc32(&k->sleepers);
+    for (;;) {
+        apr_uint32_t seq = apr_atomic_read32(&k->seq);
+        apr_time_t now;
+        if (claim_idle(t, cls, holder, c)) {
+            res = FCGP_TBL_CLAIMED;
+            break;
+        }
+        if (!apr_atomic_read32(&k->full)) {
+            res = FCGP_TBL_ASK_PM;
+            break;
+        }
+        now = apr_time_now();
+        if (now >= deadline) {
+            res = FCGP_TBL_TIMEOUT;
+            break;
+        }
+        /* Woken by a hand-back; the slice bounds a lost wake-up (a
+         * sleeper that timed out with one) to a short delay. */
+        sleep_on(&k->seq, seq, deadline - now < apr_time_from_msec(50)
+                               ? deadline - now : apr_time_from_msec(50));
+    }
+    if (apr_atomic_dec32(&k->sleepers) && res != FCGP_TBL_CLAIMED) {
+        /* We leave without the worker we may have been woken for. */
+        apr_atomic_inc32(&k->seq);
+        wake_one(&k->seq);
+    }
+    return res;
+}
+
+/* Warm workers first (pass 0): a new one may still be starting up
+ * (php-cgi takes ~10 ms, more on a loaded machine), and it was started
+ * ahead of need, so it gets a request only when no warm one is idle. */
+static int claim_idle(fcgp_table_t *t, apr_uint32_t cls, apr_uint32_t holder,
+                      fcgp_tbl_claim_t *c)
+{
+    apr_uint32_t hwm = apr_atomic_read32(&t->hwm);
+    int pass;
+
+    if (hwm > t->nslots) {
+        hwm = t->nslots;
+    }
+    for (pass = 0; pass < 2; pass++) {
+        if (claim_pass(t, cls, holder, c, hwm, pass)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int claim_pass(fcgp_table_t *t, apr_uint32_t cls, apr_uint32_t holder,
+                      fcgp_tbl_claim_t *c, apr_uint32_t hwm, int fresh)
+{
+    apr_uint32_t i;
+
+    for (i = 0; i < hwm; i++) {
+        fcgp_tbl_slot_t *s = &slots(t)[i];
+        apr_uint32_t w = apr_atomic_read32(&s->word), busy, n;
+
+        if (FCGP_TBL_STATE(w) != FCGP_TBL_IDLE || s->cls != cls
+            || (!fresh && apr_atomic_read32(&s->served) == 0)) {
+            continue;
+        }
+        busy = FCGP_TBL_WORD(FCGP_TBL_BUSY, FCGP_TBL_GEN(w));
+        if (apr_atomic_cas32(&s->word, busy, w) != w) {
+            continue;   /* somebody else's now */
+        }
+        /* Ours: nothing the PM wrote before publishing changes while we
+         * hold it, and the CAS succeeding proves it is what we read. */
+        s->holder = holder;
+        n = apr_atomic_inc32(&s->served) + 1;
+        if (s->limit && n > s->limit) {
+            /* Its limit dropped after it was published (the PM learned
+             * the app's own): never hand it out; the PM retires it. */
+            apr_atomic_dec32(&s->served);
+            s->outcome = 0;
+            apr_atomic_cas32(&s->word,
+                             FCGP_TBL_WORD(FCGP_TBL_DONE, FCGP_TBL_GEN(w)),
+                             busy);
+            c->kick = 1;
+            continue;
+        }
+        c->slot = i;
+        c->word = busy;
+        c->cls = cls;
+        c->pid = s->pid;
+        c->nth = n;
+        c->limit = s->limit;
+        c->limit_source = s->limit_source;
+        c->kick = s->ahead && n == s->ahead;
+        memcpy(c->path, s->path, sizeof(c->path));
+        return 1;
+    }
+    return 0;
+}
+
+int fcgp_table_release(fcgp_table_t *t, const fcgp_tbl_claim_t *c, int ok,
+                       apr_uint32_t outcome)
+{
+    fcgp_tbl_slot_t *s = fcgp_table_slot(t, c->slot);
+    apr_uint32_t gen = FCGP_TBL_GEN(c->word);
+    fcgp_tbl_class_t *k = fcgp_table_class(t, c->cls);
+
+    if (!s || !k) {
+        return 0;
+    }
+    if (ok && !(c->limit && c->nth >= c->limit)
+        && !apr_atomic_read32(&k->waiting)) {
+        if (apr_atomic_cas32(&s->word, FCGP_TBL_WORD(FCGP_TBL_IDLE, gen),
+                             c->word) != c->word) {
+            return 0;   /* the PM took it back meanwhile */
+        }
+        fcgp_table_wake(t, c->cls);
+        /* Somebody queued in the PM while we were deciding: the PM must
+         * look (it finds the worker idle). */
+        return apr_atomic_read32(&k->waiting) != 0;
+    }
+    s->outcome = outcome;
+    return apr_atomic_cas32(&s->word, FCGP_TBL_WORD(FCGP_TBL_DONE, gen),
+                            c->word) == c->word;
+}
+
+void fcgp_table_publish(fcgp_table_t *t, apr_uint32_t i)
+{
+    fcgp_tbl_slot_t *s = fcgp_table_slot(t, i);
+    apr_uint32_t w;
+    if (!s) {
+        return;
+    }
+    if (i >= apr_atomic_read32(&t->hwm)) {
+        apr_atomic_set32(&t->hwm, i + 1);
+    }
+    /* A new generation: a handler that read this slot before it was
+     * taken back and refilled cannot claim it with what it read. */
+    w = apr_atomic_read32(&s->word);
+    apr_atomic_set32(&s->word,
+                     FCGP_TBL_WORD(FCGP_TBL_IDLE,
+                                   (FCGP_TBL_GEN(w) + 1) & 0xffffffu));
+}
+
+apr_uint32_t fcgp_table_take(fcgp_table_t *t, apr_uint32_t i,
+                             apr_uint32_t from)
+{
+    fcgp_tbl_slot_t *s = fcgp_table_slot(t, i);
+    for (;;) {
+        apr_uint32_t w;
+        if (!s) {
+            return FCGP_TBL_OFF;
+        }
+        w = apr_atomic_read32(&s->word);
+        if (FCGP_TBL_STATE(w) != from) {
+            return w;
+        }
+        if (apr_atomic_cas32(&s->word,
+                             FCGP_TBL_WORD(FCGP_TBL_OFF, FCGP_TBL_GEN(w)), w)
+            == w) {
+            return w;
+        }
+    }
+}
+
+apr_uint32_t fcgp_table_seize(fcgp_table_t *t, apr_uint32_t i)
+{
+    fcgp_tbl_slot_t *s = fcgp_table_slot(t, i);
+    for (;;) {
+        apr_uint32_t w;
+        if (!s) {
+            return FCGP_TBL_OFF;
+        }
+        w = apr_atomic_read32(&s->word);
+        if (apr_atomic_cas32(&s->word,
+                             FCGP_TBL_WORD(FCGP_TBL_OFF,
+                                           (FCGP_TBL_GEN(w) + 1) & 0xffffffu),
+                             w) == w) {
+            return w;
+        }
+    }
+}
