@@ -344,7 +344,6 @@ static void publish(pm_t *pm, pm_slot_t *s)
     apr_atomic_set32(&ts->served, s->served);
     table_limits(s->cls, ts);
     ts->pid = (apr_uint32_t)s->proc.pid;
-    ts->outcome = 0;
     ts->holder = 0;
     apr_cpystrn(ts->path, s->path, sizeof(ts->path));
     fcgp_table_publish(pm->table, s->id);
@@ -466,8 +465,8 @@ static void sync_slot(pm_t *pm, pm_slot_t *s)
         }
         break;
     case FCGP_TBL_DONE:
-        if (FCGP_TBL_STATE(fcgp_table_take(pm->table, s->id, FCGP_TBL_DONE))
-            != FCGP_TBL_DONE) {
+        w = fcgp_table_take(pm->table, s->id, FCGP_TBL_DONE);
+        if (FCGP_TBL_STATE(w) != FCGP_TBL_DONE) {
             break;
         }
         s->published = 0;
@@ -476,7 +475,7 @@ static void sync_slot(pm_t *pm, pm_slot_t *s)
         if (s->state == SLOT_IDLE) {
             s->state = SLOT_BUSY;
         }
-        release_worker(pm, s, (fcgp_outcome_e)ts->outcome);
+        release_worker(pm, s, (fcgp_outcome_e)FCGP_TBL_OUTCOME(w));
         break;
     default:
         s->published = 0;
@@ -1577,7 +1576,9 @@ static void reset_table(pm_t *pm)
         fcgp_table_seize(pm->table, i);
     }
     for (i = 0; (tc = fcgp_table_class(pm->table, i)) != NULL; i++) {
+        /* Handlers waiting for a worker of the dead PM ask us instead. */
         apr_atomic_set32(&tc->waiting, 0);
+        fcgp_table_set_full(pm->table, i, 0);
     }
 }
 

@@ -20,6 +20,7 @@ struct fcgp_table_t {
     apr_uint32_t nclasses;      /* a power of two */
     apr_uint32_t key_bytes;
     apr_uint32_t key_used;      /* PM only */
+    apr_uint32_t nused;         /* classes added (PM only) */
     apr_uint32_t hwm;           /* slots [0, hwm) were ever published */
     apr_uint64_t nonce;
     /* then: classes[nclasses], slots[nslots], keys[key_bytes] */
@@ -67,6 +68,7 @@ fcgp_table_t *fcgp_table_init(void *mem, apr_uint32_t nslots,
     t->nclasses = nclasses;
     t->key_bytes = key_bytes;
     t->key_used = 0;
+    t->nused = 0;
     t->hwm = 0;
     t->nonce = nonce;
     for (i = 0; i < nslots; i++) {
@@ -169,9 +171,10 @@ apr_uint32_t fcgp_table_add_class(fcgp_table_t *t, const char *key,
         }
         /* Keep a quarter free: probes stay short. */
         if (len > t->key_bytes - t->key_used
-            || n >= t->nclasses / 4 * 3) {
+            || t->nused >= t->nclasses - t->nclasses / 4) {
             return FCGP_TBL_NO_CLASS;
         }
+        t->nused++;
         memcpy(keys(t) + t->key_used, key, len);
         c->key_off = t->key_used;
         c->key_len = (apr_uint32_t)len;
@@ -345,7 +348,6 @@ static int claim_pass(fcgp_table_t *t, apr_uint32_t cls, apr_uint32_t holder,
             /* Its limit dropped after it was published (the PM learned
              * the app's own): never hand it out; the PM retires it. */
             apr_atomic_dec32(&s->served);
-            s->outcome = 0;
             apr_atomic_cas32(&s->word,
                              FCGP_TBL_WORD(FCGP_TBL_DONE, FCGP_TBL_GEN(w)),
                              busy);
@@ -359,7 +361,7 @@ static int claim_pass(fcgp_table_t *t, apr_uint32_t cls, apr_uint32_t holder,
         c->nth = n;
         c->limit = s->limit;
         c->limit_source = s->limit_source;
-        c->kick = s->ahead && n == s->ahead;
+        c->kick |= s->ahead && n == s->ahead;
         memcpy(c->path, s->path, sizeof(c->path));
         return 1;
     }
@@ -387,9 +389,15 @@ int fcgp_table_release(fcgp_table_t *t, const fcgp_tbl_claim_t *c, int ok,
          * look (it finds the worker idle). */
         return apr_atomic_read32(&k->waiting) != 0;
     }
-    s->outcome = outcome;
-    return apr_atomic_cas32(&s->word, FCGP_TBL_WORD(FCGP_TBL_DONE, gen),
-                            c->word) == c->word;
+    return apr_atomic_cas32(&s->word,
+                            FCGP_TBL_WORD(FCGP_TBL_DONE | (outcome & 0x0fu) << 4,
+                                          gen), c->word) == c->word;
+}
+
+apr_uint32_t fcgp_table_outcome(fcgp_table_t *t, apr_uint32_t i)
+{
+    fcgp_tbl_slot_t *s = fcgp_table_slot(t, i);
+    return s ? FCGP_TBL_OUTCOME(apr_atomic_read32(&s->word)) : 0;
 }
 
 void fcgp_table_publish(fcgp_table_t *t, apr_uint32_t i)

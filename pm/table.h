@@ -9,8 +9,8 @@
  * queueing when every worker is busy, crashes) stays with the PM, which
  * is told by a KICK message when it has something to do.
  *
- * A slot's state word holds the state (low 8 bits) and a generation
- * (the other 24), bumped by the PM whenever the slot changes hands
+ * A slot's state word holds the state, the outcome of a hand-back and a
+ * generation (24 bits), bumped by the PM whenever the slot changes hands
  * outside the protocol (a new process, a reclaimed slot), so a stale
  * compare-and-swap fails instead of touching someone else's worker.
  *
@@ -33,7 +33,10 @@
 #define FCGP_TBL_BUSY    2u   /* claimed by a handler (holder) */
 #define FCGP_TBL_DONE    3u   /* handed back; the PM decides what next */
 
-#define FCGP_TBL_STATE(w)   ((w) & 0xffu)
+/* Bits 0-3: the state; 4-7: the outcome of a hand-back (DONE), so that
+ * it changes hands in the same compare-and-swap; 8-31: the generation. */
+#define FCGP_TBL_STATE(w)   ((w) & 0x0fu)
+#define FCGP_TBL_OUTCOME(w) (((w) >> 4) & 0x0fu)
 #define FCGP_TBL_GEN(w)     ((w) >> 8)
 #define FCGP_TBL_WORD(s, g) (((apr_uint32_t)(g) << 8) | (s))
 
@@ -47,7 +50,6 @@ typedef struct {
     apr_uint32_t limit;     /* hand out while served < limit; 0 = none */
     apr_uint32_t ahead;     /* kick the PM at this count (spawn-ahead) */
     apr_uint32_t holder;    /* pid of the httpd child holding it */
-    apr_uint32_t outcome;   /* fcgp_outcome_e of the last hand-back */
     apr_uint32_t pid;       /* the worker's */
     apr_uint32_t limit_source;
     char path[FCGP_TBL_PATH_MAX];
@@ -148,6 +150,9 @@ void fcgp_table_wake(fcgp_table_t *t, apr_uint32_t cls);
  * Returns 1 when the PM must be kicked (it has a decision to make). */
 int fcgp_table_release(fcgp_table_t *t, const fcgp_tbl_claim_t *c, int ok,
                        apr_uint32_t outcome);
+
+/* PM: the outcome (fcgp_outcome_e) of slot i's hand-back, when DONE. */
+apr_uint32_t fcgp_table_outcome(fcgp_table_t *t, apr_uint32_t i);
 
 /* PM: make slot i claimable (it is OFF and the PM's). */
 void fcgp_table_publish(fcgp_table_t *t, apr_uint32_t i);

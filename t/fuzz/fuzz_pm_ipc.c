@@ -348,6 +348,29 @@ static void fuzz_release(apr_pool_t *p, const char *body, apr_size_t len)
     INVARIANT(m2.outcome == m.outcome);
 }
 
+/* KICK: exactly one u64 (the table's nonce), and it round-trips. */
+static void fuzz_kick(apr_pool_t *p, const char *body, apr_size_t len)
+{
+    apr_uint64_t nonce, n2;
+    char *msg;
+    apr_size_t mlen, blen;
+    const char *b;
+    apr_status_t rv = fcgp_ipc_decode_kick(body, len, &nonce);
+
+    if (rv != APR_SUCCESS) {
+        INVARIANT(rv == APR_EINVAL);
+        INVARIANT(len != 8);
+        return;
+    }
+    INVARIANT(len == 8);
+    INVARIANT(fcgp_ipc_encode_kick(p, PID, nonce, &msg, &mlen)
+              == APR_SUCCESS);
+    b = body_of(msg, mlen, FCGP_MSG_KICK, &blen);
+    INVARIANT(blen == len && memcmp(b, body, len) == 0);
+    INVARIANT(fcgp_ipc_decode_kick(b, blen, &n2) == APR_SUCCESS);
+    INVARIANT(n2 == nonce);
+}
+
 /* The decoders get their own copy of exactly len bytes, so ASan sees any
  * read past the end. */
 static void fuzz_body(apr_pool_t *p, const uint8_t *data, size_t len)
@@ -360,6 +383,7 @@ static void fuzz_body(apr_pool_t *p, const uint8_t *data, size_t len)
     fuzz_acquire(p, body, len);
     fuzz_grant(p, body, len);
     fuzz_release(p, body, len);
+    fuzz_kick(p, body, len);
     free(body);
 }
 
