@@ -290,10 +290,12 @@ fcgp_tbl_wait_e fcgp_table_wait_claim(fcgp_table_t *t, apr_uint32_t cls,
             res = FCGP_TBL_TIMEOUT;
             break;
         }
-        /* Woken by a hand-back; the slice bounds a lost wake-up (a
-         * sleeper that timed out with one) to a short delay. */
-        sleep_on(&k->seq, seq, deadline - now < apr_time_from_msec(50)
-                               ? deadline - now : apr_time_from_msec(50));
+        /* Woken by a hand-back, in the order we began to sleep (the
+         * kernel's futex queue is first in, first out).  A sleeper that
+         * woke on its own would take a worker out of turn, so the slice
+         * is long: it only bounds a wake-up that went astray. */
+        sleep_on(&k->seq, seq, deadline - now < apr_time_from_sec(1)
+                               ? deadline - now : apr_time_from_sec(1));
     }
     if (apr_atomic_dec32(&k->sleepers) && res != FCGP_TBL_CLAIMED) {
         /* We leave without the worker we may have been woken for. */
