@@ -2,7 +2,6 @@
  * children, any thread; everything lives in the caller's pool. */
 #include <unistd.h>
 #include <apr_strings.h>
-#include <apr_atomic.h>
 #include <apr_reslist.h>
 #include "pm/pm.h"
 
@@ -268,12 +267,10 @@ static int acquire_fast(apr_pool_t *p, const char *pm_path,
         kick(p, pm_path);
     }
     if (!got && fcgp_table_class_full(table, cls)) {
-        fcgp_tbl_class_t *k = fcgp_table_class(table, cls);
-        fcgp_tbl_wait_e res;
-        if (!apr_atomic_read32(&k->sleepers)) {
-            kick(p, pm_path);   /* the first to wait: may the class grow? */
-        }
-        res = fcgp_table_wait_claim(table, cls, me, c, deadline);
+        /* Full: the PM cannot start another worker (it clears the flag
+         * the moment it can, which wakes us to ask it). */
+        fcgp_tbl_wait_e res = fcgp_table_wait_claim(table, cls, me, c,
+                                                    deadline);
         if (c->kick) {
             kick(p, pm_path);
         }
