@@ -5,6 +5,8 @@
 #   BENCH_ROUNDS=3   rounds (systems alternate within a round)
 #   BENCH_QUICK=1    smoke run: one workload, 1 round, 2 s (writes bench/quick/)
 #   BENCH_PROCS=8    N: most app processes per class, php-fpm children, ...
+#   BENCH_ONLY=c_hello:32,php_hello:32   only these workloads (bench/quick/)
+#   BENCH_FCGIPROC_CONF='...'            extra directives for mod_fcgiproc
 BENCH_PYTHON ?= /usr/bin/python3
 
 .PHONY: bench

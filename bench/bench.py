@@ -19,6 +19,9 @@ Environment:
     BENCH_KEEP=1   keep the temporary server roots
     BENCH_ONLY     focused run, e.g. "c_hello:32,php_hello:32" (workload keys,
                    optionally :concurrency); writes bench/quick/ like QUICK
+    BENCH_FCGIPROC_CONF  extra directives for mod_fcgiproc's server, lines
+                   separated by "|" (e.g. "FcgiProcInitialEnv
+                   PHP_FCGI_MAX_REQUESTS 100000"); writes bench/quick/
 
     bench.py --report RESULTS.json   rewrite the report from saved results
     bench.py --check                 start everything, run the sanity checks,
@@ -55,7 +58,11 @@ import httpd as H  # noqa: E402  (the integration tests' harness)
 # ------------------------------------------------------------------ settings
 
 ONLY = [x.strip() for x in os.environ.get("BENCH_ONLY", "").split(",") if x.strip()]
-QUICK = os.environ.get("BENCH_QUICK") == "1" or bool(ONLY)
+# Extra directives for mod_fcgiproc's server ("|" separates lines); a
+# focused run with them writes bench/quick/ like BENCH_ONLY.
+FCGIPROC_CONF = "".join(l.strip() + "\n" for l in
+                        os.environ.get("BENCH_FCGIPROC_CONF", "").split("|") if l.strip())
+QUICK = os.environ.get("BENCH_QUICK") == "1" or bool(ONLY) or bool(FCGIPROC_CONF)
 SECONDS = float(os.environ.get("BENCH_SECONDS") or (2 if QUICK and not ONLY else 5))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS") or (1 if QUICK and not ONLY else 3))
 N = int(os.environ.get("BENCH_PROCS") or 8)
@@ -603,7 +610,7 @@ FcgiProcMaxProcessesPerClass %d
     SetHandler fcgiproc-status
     Require ip 127.0.0.1
 </Location>
-""" % (PHP_CGI, N) + vhost_blocks(self.ports, body)
+""" % (PHP_CGI, N) + FCGIPROC_CONF + vhost_blocks(self.ports, body)
         if k == "fcgid":
             def body(wl):
                 var = "PHP_FCGI_MAX_REQUESTS" if wl["kind"] == "php" else "FCGP_EXIT_AFTER"

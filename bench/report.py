@@ -298,7 +298,7 @@ def write(data, report_path, png, out_dir):
     if os.path.exists(notes) and not meta.get("quick"):
         add("## Notes")
         add("")
-        add("(hand-written in `bench/notes.md` after reading the run of 2026-11-23 10:41; the "
+        add("(hand-written in `bench/notes.md` after reading the run it names; the "
             "numbers quoted there are from that run and a later run's tables may differ)")
         add("")
         with open(notes) as f:
