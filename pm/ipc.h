@@ -1,5 +1,7 @@
 /* ipc.h: messages between the handler (in httpd children) and the process
- * manager, over the PM's unix socket.  One connection is one lease:
+ * manager, over the PM's unix socket.  Most requests need none of them
+ * (they take a worker from the shared table, pm/table.h, and only KICK the
+ * PM when it has something to do).  Otherwise one connection is one lease:
  *
  *   handler -> PM   ACQUIRE  (class spec + limits)
  *   PM -> handler   GRANT    (worker socket, or why there is none)

@@ -1,11 +1,13 @@
 /* pm.h: the handler's only door into the process manager.
  *
  * Handler side (httpd children).  A lease is one worker handed to one
- * request: fcgp_pm_acquire() asks the PM for a worker of the class the spec
- * describes, waiting (without polling) while every worker is busy, and
- * fcgp_pm_release() hands it back with the outcome.  The request is counted
- * by the PM when the worker is handed out; a worker that got its last
- * request is never handed out again. */
+ * request: fcgp_pm_acquire() takes an idle worker of the class the spec
+ * describes from the shared worker table (pm/table.h) or, when there is
+ * none and the class may grow (or the PM has not seen it yet), asks the PM;
+ * while every worker is busy and the class is full it waits, without
+ * polling, in arrival order.  fcgp_pm_release() hands it back with the
+ * outcome.  The request is counted when the worker is handed out; a worker
+ * that got its last request is never handed out again. */
 #ifndef FCGP_PM_H
 #define FCGP_PM_H
 

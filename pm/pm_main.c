@@ -587,6 +587,11 @@ static void retire_slot(pm_t *pm, pm_slot_t *slot, const char *reason)
     }
     slot->last_handed = 1;
     update_full(pm, slot->cls);
+    if (pm->table && slot->cls->tidx != FCGP_TBL_NO_CLASS) {
+        /* One worker fewer: a waiting handler may take its replacement
+         * (published without a wake-up while the class was full). */
+        fcgp_table_wake(pm->table, slot->cls->tidx);
+    }
     slot->state = SLOT_STOPPING;
     slot->retire_reason = reason;
     slot->kill_at = apr_time_now() + slot->cls->limits.kill_timeout;
