@@ -72,7 +72,7 @@ def test_killed_httpd_child_does_not_keep_its_worker(make_httpd):
     h.start()
     assert h.get("/app.fcgi").status == 200      # the class is in the table
     pm = status(h)["pm_pid"]
-    s = start_slow_request(h, "/app.fcgi?sleep=60")
+    s = start_slow_request(h, "/app.fcgi?sleep=60000")
     try:
         deadline = time.monotonic() + 10
         while True:
@@ -106,3 +106,41 @@ def test_killed_httpd_child_does_not_keep_its_worker(make_httpd):
                 if "pid %d " % held in l and "broken request" in l]
     finally:
         s.close()
+
+
+def test_requests_waiting_in_the_table_survive_a_graceful_restart(make_httpd):
+    # One worker, busy for 2 s; three more requests wait in the table (the
+    # class is full).  A graceful restart ends the table's generation: the
+    # waiting requests must be answered by the new generation right away.
+    h = fcgp.server(make_httpd, STATUS + "FcgiProcMaxProcessesPerClass 1\n"
+                                "FcgiProcQueueTimeout 20\n")
+    h.start()
+    assert h.get("/app.fcgi").status == 200
+    import threading
+    results = []
+
+    def fetch(path):
+        t0 = time.monotonic()
+        try:
+            r = h.get(path, timeout=30)
+            results.append((path, r.status, time.monotonic() - t0))
+        except OSError as e:
+            results.append((path, repr(e), time.monotonic() - t0))
+    threads = [threading.Thread(target=fetch, args=("/app.fcgi?sleep=2000",))]
+    threads[0].start()
+    time.sleep(0.5)
+    for i in range(3):
+        t = threading.Thread(target=fetch, args=("/app.fcgi?n=%d" % i,))
+        t.start()
+        threads.append(t)
+    time.sleep(0.5)
+    h.graceful()
+    for t in threads:
+        t.join(40)
+    assert len(results) == 4, results
+    assert all(st == 200 for _, st, _ in results), results
+    # They go to the new generation at once, instead of waiting (1.5 s
+    # more) for the old generation's busy worker.
+    waited = [el for path, _, el in results if "sleep" not in path]
+    assert max(waited) < 1.2, results
+    assert not fcgp.tagged(h.error_log(), "FCGP02001")
