@@ -148,4 +148,8 @@ const char *fcgp_pm_slot_state_name(int state);
 
 apr_uint32_t fcgp_pm_class_limit(const pm_class_t *c, apr_uint32_t *source);
 
+/* Requests waiting for a worker of c: queued here, or asleep in the
+ * worker table (a full class). */
+apr_uint32_t fcgp_pm_class_waiting(pm_t *pm, const pm_class_t *c);
+
 #endif

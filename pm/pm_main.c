@@ -483,6 +483,16 @@ static void sync_slot(pm_t *pm, pm_slot_t *s)
     }
 }
 
+apr_uint32_t fcgp_pm_class_waiting(pm_t *pm, const pm_class_t *c)
+{
+    fcgp_tbl_class_t *tc;
+    if (pm->table && c->tidx != FCGP_TBL_NO_CLASS
+        && (tc = fcgp_table_class(pm->table, c->tidx)) != NULL) {
+        return c->waiting + apr_atomic_read32(&tc->sleepers);
+    }
+    return c->waiting;
+}
+
 void fcgp_pm_sync(pm_t *pm)
 {
     int i;

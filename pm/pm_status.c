@@ -158,7 +158,8 @@ static void classes(doc_t *d, pm_t *pm)
         const char *kv[14];
         kv[0] = "class";     kv[1] = c->name;
         kv[2] = "processes"; kv[3] = NUM(d->p, "%d", c->slots->nelts);
-        kv[4] = "waiting";   kv[5] = NUM(d->p, "%u", c->waiting);
+        kv[4] = "waiting";   kv[5] = NUM(d->p, "%u",
+                                         fcgp_pm_class_waiting(pm, c));
         kv[6] = "max";       kv[7] = NUM(d->p, "%u", c->limits.max_procs);
         kv[8] = "min";       kv[9] = NUM(d->p, "%u", c->limits.min_procs);
         kv[10] = "limit";    kv[11] = NUM(d->p, "%u", limit);

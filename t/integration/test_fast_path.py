@@ -144,3 +144,31 @@ def test_requests_waiting_in_the_table_survive_a_graceful_restart(make_httpd):
     waited = [el for path, _, el in results if "sleep" not in path]
     assert max(waited) < 1.2, results
     assert not fcgp.tagged(h.error_log(), "FCGP02001")
+
+
+def test_status_shows_requests_waiting_for_a_worker(make_httpd):
+    # The class is full: the waiting request sleeps in the worker table,
+    # not in the PM's queue; the status page must still count it.
+    h = fcgp.server(make_httpd, STATUS + "FcgiProcMaxProcessesPerClass 1\n"
+                                "FcgiProcQueueTimeout 20\n")
+    h.start()
+    assert h.get("/app.fcgi").status == 200
+    busy = start_slow_request(h, "/app.fcgi?sleep=3000")
+    waiting = None
+    try:
+        time.sleep(0.5)
+        waiting = start_slow_request(h, "/app.fcgi?n=1")
+        deadline = time.monotonic() + 2
+        while True:
+            cs = [c for c in status(h)["classes"]
+                  if c["class"].startswith(h.htdocs)]
+            if cs and int(cs[0]["waiting"]) == 1:
+                break
+            assert time.monotonic() < deadline, cs
+            time.sleep(0.05)
+        resp = waiting.recv(4096)
+        assert resp.startswith(b"HTTP/1.1 200") or resp.startswith(b"HTTP/1.0 200"), resp
+    finally:
+        busy.close()
+        if waiting:
+            waiting.close()
