@@ -172,3 +172,32 @@ def test_status_shows_requests_waiting_for_a_worker(make_httpd):
         busy.close()
         if waiting:
             waiting.close()
+
+
+def test_hard_restart_with_a_worker_held_leaves_nothing_behind(make_httpd):
+    # `-k restart` kills the httpd child whose request holds a worker; the
+    # old process manager must take the worker back, retire it and exit,
+    # and the new generation serves at once.
+    h = fcgp.server(make_httpd, STATUS + "FcgiProcMaxProcessesPerClass 2\n")
+    h.start()
+    assert h.get("/app.fcgi").status == 200
+    before = status(h)
+    old_pm = before["pm_pid"]
+    s = start_slow_request(h, "/app.fcgi?sleep=60000")
+    try:
+        deadline = time.monotonic() + 10
+        while not any(w["state"] == "busy" for w in app_workers(h)):
+            assert time.monotonic() < deadline, app_workers(h)
+            time.sleep(0.05)
+        old_workers = [w["pid"] for w in app_workers(h)]
+        h.restart()
+        r = h.get("/app.fcgi")
+        assert r.status == 200, r.body
+        assert fcgp.app_pid(r.body)[0] not in old_workers
+        # the old PM: holder gone -> worker retired (SIGTERM; FcgiProcKillTimeout
+        # 3 s by default) -> PM exits
+        assert H.wait_pid_gone(old_pm, 10), "old process manager still running"
+        assert [p for p in old_workers if H.pid_alive(p)] == []
+        assert [f for f in fcgp.ipc_files(h) if f.startswith("w%d-" % old_pm)] == []
+    finally:
+        s.close()
