@@ -237,12 +237,19 @@ static int class_backing_off(const pm_class_t *c)
     return c->backoff_until && apr_time_now() < c->backoff_until;
 }
 
-static int class_may_spawn(pm_t *pm, pm_class_t *c)
+/* Room for another worker of c, counting `leaving` of its active ones
+ * as already gone (they got their last request or are about to). */
+static int class_has_room(pm_t *pm, pm_class_t *c, apr_uint32_t leaving)
 {
     return !pm->draining
            && !class_backing_off(c)
-           && c->active < c->limits.max_procs
+           && c->active < c->limits.max_procs + leaving
            && pm->nprocs < pm->settings.max_procs;
+}
+
+static int class_may_spawn(pm_t *pm, pm_class_t *c)
+{
+    return class_has_room(pm, c, 0);
 }
 
 /* Rapid-failure protection: a worker died soon after it started.  Enough
@@ -299,13 +306,20 @@ static void note_success(pm_class_t *c)
 
 static void release_worker(pm_t *pm, pm_slot_t *slot, fcgp_outcome_e outcome);
 static int class_has_fresh_idle(const pm_class_t *c);
+static fcgp_tbl_class_t *tclass(pm_t *pm, const pm_class_t *c);
 
 static fcgp_tbl_slot_t *tslot(pm_t *pm, pm_slot_t *s)
 {
-    if (!pm->table || !s->cls || s->cls->tidx == FCGP_TBL_NO_CLASS) {
-        return NULL;
-    }
-    return fcgp_table_slot(pm->table, s->id);
+    return s->cls && tclass(pm, s->cls) ? fcgp_table_slot(pm->table, s->id)
+                                        : NULL;
+}
+
+/* The class's entry in the worker table, or NULL (no table, or no room
+ * in it: that class always goes through the PM). */
+static fcgp_tbl_class_t *tclass(pm_t *pm, const pm_class_t *c)
+{
+    return pm->table && c->tidx != FCGP_TBL_NO_CLASS
+           ? fcgp_table_class(pm->table, c->tidx) : NULL;
 }
 
 static void table_limits(pm_class_t *c, fcgp_tbl_slot_t *ts)
@@ -319,9 +333,8 @@ static void table_limits(pm_class_t *c, fcgp_tbl_slot_t *ts)
 /* Requests are queued in the PM: handlers then queue too (table.h). */
 static void set_waiting(pm_t *pm, pm_class_t *c)
 {
-    fcgp_tbl_class_t *tc;
-    if (pm->table && c->tidx != FCGP_TBL_NO_CLASS
-        && (tc = fcgp_table_class(pm->table, c->tidx)) != NULL) {
+    fcgp_tbl_class_t *tc = tclass(pm, c);
+    if (tc) {
         apr_atomic_set32(&tc->waiting, c->waiting);
     }
 }
@@ -361,7 +374,7 @@ static void publish(pm_t *pm, pm_slot_t *s)
  * class has no worker at all (the PM explains why: back-off, ...). */
 static void update_full(pm_t *pm, pm_class_t *c)
 {
-    if (pm->table && c->tidx != FCGP_TBL_NO_CLASS) {
+    if (tclass(pm, c)) {
         fcgp_table_set_full(pm->table, c->tidx,
                             c->active > 0 && !pm->draining
                             && !class_backing_off(c)
@@ -373,12 +386,11 @@ static void update_full(pm_t *pm, pm_class_t *c)
  * room (the first sleeper kicks us). */
 static void grow_for_sleepers(pm_t *pm, pm_class_t *c)
 {
-    fcgp_tbl_class_t *tc;
+    fcgp_tbl_class_t *tc = tclass(pm, c);
     apr_uint32_t want, idle = 0;
     int i;
 
-    if (!pm->table || c->tidx == FCGP_TBL_NO_CLASS
-        || !(tc = fcgp_table_class(pm->table, c->tidx))) {
+    if (!tc) {
         return;
     }
     want = apr_atomic_read32(&tc->sleepers);
@@ -423,10 +435,8 @@ static void counted(pm_t *pm, pm_slot_t *slot)
     /* The replacement may take the class one over its maximum for a
      * while: the worker it replaces is on its way out. */
     if (limit && slot->served + fcgp_policy_spawn_ahead(limit) >= limit
-        && !class_has_fresh_idle(c) && !pm->draining
-        && !class_backing_off(c)
-        && c->active < c->limits.max_procs + (slot->last_handed ? 0 : 1)
-        && pm->nprocs < pm->settings.max_procs) {
+        && !class_has_fresh_idle(c)
+        && class_has_room(pm, c, slot->last_handed ? 0 : 1)) {
         pm_slot_t *fresh = spawn_slot(pm, c);
         if (fresh) {
             publish(pm, fresh);
@@ -434,22 +444,28 @@ static void counted(pm_t *pm, pm_slot_t *slot)
     }
 }
 
-/* Follow what the handlers did with a published slot. */
-static void sync_slot(pm_t *pm, pm_slot_t *s)
+/* Requests the handlers counted in the table since we last looked. */
+static void follow_served(pm_t *pm, pm_slot_t *s, fcgp_tbl_slot_t *ts)
 {
-    fcgp_tbl_slot_t *ts;
-    apr_uint32_t w, served;
-
-    if (!s->published || !(ts = tslot(pm, s))) {
-        return;
-    }
-    w = apr_atomic_read32(&ts->word);
-    served = apr_atomic_read32(&ts->served);
+    apr_uint32_t served = apr_atomic_read32(&ts->served);
     if (served != s->served) {
         s->served = served;
         s->last_used = apr_time_now();
         counted(pm, s);
     }
+}
+
+/* Follow what the handlers did with a published slot. */
+static void sync_slot(pm_t *pm, pm_slot_t *s)
+{
+    fcgp_tbl_slot_t *ts;
+    apr_uint32_t w;
+
+    if (!s->published || !(ts = tslot(pm, s))) {
+        return;
+    }
+    w = apr_atomic_read32(&ts->word);
+    follow_served(pm, s, ts);
     switch (FCGP_TBL_STATE(w)) {
     case FCGP_TBL_IDLE:
         if (s->state == SLOT_BUSY) {
@@ -485,12 +501,8 @@ static void sync_slot(pm_t *pm, pm_slot_t *s)
 
 apr_uint32_t fcgp_pm_class_waiting(pm_t *pm, const pm_class_t *c)
 {
-    fcgp_tbl_class_t *tc;
-    if (pm->table && c->tidx != FCGP_TBL_NO_CLASS
-        && (tc = fcgp_table_class(pm->table, c->tidx)) != NULL) {
-        return c->waiting + apr_atomic_read32(&tc->sleepers);
-    }
-    return c->waiting;
+    fcgp_tbl_class_t *tc = tclass(pm, c);
+    return c->waiting + (tc ? apr_atomic_read32(&tc->sleepers) : 0);
 }
 
 void fcgp_pm_sync(pm_t *pm)
@@ -506,7 +518,6 @@ void fcgp_pm_sync(pm_t *pm)
 static int take(pm_t *pm, pm_slot_t *s)
 {
     fcgp_tbl_slot_t *ts = tslot(pm, s);
-    apr_uint32_t served;
 
     sync_slot(pm, s);
     if (s->state != SLOT_IDLE) {
@@ -521,12 +532,7 @@ static int take(pm_t *pm, pm_slot_t *s)
         return 0;
     }
     s->published = 0;
-    served = apr_atomic_read32(&ts->served);
-    if (served != s->served) {
-        s->served = served;
-        s->last_used = apr_time_now();
-        counted(pm, s);
-    }
+    follow_served(pm, s, ts);       /* claimed and back since the sync */
     return 1;
 }
 
@@ -597,7 +603,7 @@ static void retire_slot(pm_t *pm, pm_slot_t *slot, const char *reason)
     }
     slot->last_handed = 1;
     update_full(pm, slot->cls);
-    if (pm->table && slot->cls->tidx != FCGP_TBL_NO_CLASS) {
+    if (tclass(pm, slot->cls)) {
         /* One worker fewer: a waiting handler may take its replacement
          * (published without a wake-up while the class was full). */
         fcgp_table_wake(pm->table, slot->cls->tidx);

@@ -132,62 +132,68 @@ apr_uint64_t fcgp_table_hash(const char *key, apr_size_t len)
 }
 
 /* Open addressing, linear probing; entries are never removed, so a probe
- * ends at the first unused entry. */
-apr_uint32_t fcgp_table_find_class(const fcgp_table_t *t, const char *key,
-                                   apr_size_t len)
+ * ends at the first unused entry.  Returns the entry holding key, or the
+ * unused entry where it would go (*found 0), or FCGP_TBL_NO_CLASS when
+ * every entry is used by other keys. */
+static apr_uint32_t probe(const fcgp_table_t *t, const char *key,
+                          apr_size_t len, apr_uint64_t h, int *found)
 {
-    apr_uint64_t h = fcgp_table_hash(key, len);
     apr_uint32_t mask = t->nclasses - 1, i, n;
 
     for (n = 0, i = (apr_uint32_t)h & mask; n < t->nclasses;
          n++, i = (i + 1) & mask) {
         fcgp_tbl_class_t *c = &classes(t)[i];
         if (!apr_atomic_read32(&c->used)) {
-            break;
+            *found = 0;
+            return i;
         }
         if (c->hash == h && c->key_len == len
             && memcmp(keys(t) + c->key_off, key, len) == 0) {
+            *found = 1;
             return i;
         }
     }
+    *found = 0;
     return FCGP_TBL_NO_CLASS;
+}
+
+apr_uint32_t fcgp_table_find_class(const fcgp_table_t *t, const char *key,
+                                   apr_size_t len)
+{
+    int found;
+    apr_uint32_t i = probe(t, key, len, fcgp_table_hash(key, len), &found);
+    return found ? i : FCGP_TBL_NO_CLASS;
 }
 
 apr_uint32_t fcgp_table_add_class(fcgp_table_t *t, const char *key,
                                   apr_size_t len)
 {
     apr_uint64_t h = fcgp_table_hash(key, len);
-    apr_uint32_t mask = t->nclasses - 1, i, n;
+    int found;
+    apr_uint32_t i = probe(t, key, len, h, &found);
+    fcgp_tbl_class_t *c;
 
-    for (n = 0, i = (apr_uint32_t)h & mask; n < t->nclasses;
-         n++, i = (i + 1) & mask) {
-        fcgp_tbl_class_t *c = &classes(t)[i];
-        if (apr_atomic_read32(&c->used)) {
-            if (c->hash == h && c->key_len == len
-                && memcmp(keys(t) + c->key_off, key, len) == 0) {
-                return i;
-            }
-            continue;
-        }
-        /* Keep a quarter free: probes stay short. */
-        if (len > t->key_bytes - t->key_used
-            || t->nused >= t->nclasses - t->nclasses / 4) {
-            return FCGP_TBL_NO_CLASS;
-        }
-        t->nused++;
-        memcpy(keys(t) + t->key_used, key, len);
-        c->key_off = t->key_used;
-        c->key_len = (apr_uint32_t)len;
-        c->hash = h;
-        c->waiting = 0;
-        t->key_used += (apr_uint32_t)ALIGN8(len);
-        if (t->key_used > t->key_bytes) {
-            t->key_used = t->key_bytes;
-        }
-        apr_atomic_set32(&c->used, 1);          /* publish, last */
+    if (found || i == FCGP_TBL_NO_CLASS) {
         return i;
     }
-    return FCGP_TBL_NO_CLASS;
+    /* Keep a quarter free: probes stay short. */
+    if (len > t->key_bytes - t->key_used
+        || t->nused >= t->nclasses - t->nclasses / 4) {
+        return FCGP_TBL_NO_CLASS;
+    }
+    c = &classes(t)[i];
+    t->nused++;
+    memcpy(keys(t) + t->key_used, key, len);
+    c->key_off = t->key_used;
+    c->key_len = (apr_uint32_t)len;
+    c->hash = h;
+    c->waiting = 0;
+    t->key_used += (apr_uint32_t)ALIGN8(len);
+    if (t->key_used > t->key_bytes) {
+        t->key_used = t->key_bytes;
+    }
+    apr_atomic_set32(&c->used, 1);          /* publish, last */
+    return i;
 }
 
 /* Sleep until *addr is no longer val, a wake, or usec; shared between
@@ -208,19 +214,23 @@ static void sleep_on(apr_uint32_t *addr, apr_uint32_t val,
 #endif
 }
 
-static void wake_one(apr_uint32_t *addr)
+/* Wake the longest sleeper of class k, if any: bump seq first, so one
+ * that is just going to sleep sees the change and does not. */
+static void wake_next(fcgp_tbl_class_t *k)
 {
+    if (apr_atomic_read32(&k->sleepers)) {
+        apr_atomic_inc32(&k->seq);
 #ifdef __linux__
-    syscall(SYS_futex, addr, FUTEX_WAKE, 1, NULL, NULL, 0);
+        syscall(SYS_futex, &k->seq, FUTEX_WAKE, 1, NULL, NULL, 0);
 #endif
+    }
 }
 
 void fcgp_table_wake(fcgp_table_t *t, apr_uint32_t cls)
 {
     fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
-    if (k && apr_atomic_read32(&k->sleepers)) {
-        apr_atomic_inc32(&k->seq);
-        wake_one(&k->seq);
+    if (k) {
+        wake_next(k);
     }
 }
 
@@ -235,10 +245,8 @@ void fcgp_table_set_full(fcgp_table_t *t, apr_uint32_t cls, int full)
     fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
     if (k && apr_atomic_read32(&k->full) != (apr_uint32_t)!!full) {
         apr_atomic_set32(&k->full, !!full);
-        if (!full && apr_atomic_read32(&k->sleepers)) {
-            /* Room for another worker: sleepers go and ask for it. */
-            apr_atomic_inc32(&k->seq);
-            wake_one(&k->seq);
+        if (!full) {
+            wake_next(k);   /* room for another worker: go and ask for it */
         }
     }
 }
@@ -297,10 +305,10 @@ fcgp_tbl_wait_e fcgp_table_wait_claim(fcgp_table_t *t, apr_uint32_t cls,
         sleep_on(&k->seq, seq, deadline - now < apr_time_from_sec(1)
                                ? deadline - now : apr_time_from_sec(1));
     }
-    if (apr_atomic_dec32(&k->sleepers) && res != FCGP_TBL_CLAIMED) {
-        /* We leave without the worker we may have been woken for. */
-        apr_atomic_inc32(&k->seq);
-        wake_one(&k->seq);
+    apr_atomic_dec32(&k->sleepers);
+    if (res != FCGP_TBL_CLAIMED) {
+        wake_next(k);   /* we leave without the worker we may have been
+                         * woken for: pass the wake-up on */
     }
     return res;
 }

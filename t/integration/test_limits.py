@@ -40,26 +40,40 @@ def test_413_for_chunked_body_over_limit(make_httpd):
     assert wait_for_log(h, "FCGP02001", "(so far) exceeds FcgiProcMaxRequestLen")
 
 
-def test_503_after_queue_timeout_with_retry_after(make_httpd):
-    h = fcgp.server(make_httpd, "FcgiProcMaxProcessesPerClass 1\n"
-                                "FcgiProcQueueTimeout 500ms\n")
-    h.start()
+def get_while_busy(h, busy_path, path):
+    """GET path while busy_path holds a worker (started 0.5 s before):
+    (the busy request's response, this one's, seconds this one took)."""
     slow = []
     t = threading.Thread(target=lambda: slow.append(
-        h.get("/app.fcgi?sleep=3000", timeout=30)))
+        h.get(busy_path, timeout=30)))
     t.start()
     time.sleep(0.5)
     t0 = time.monotonic()
-    r = h.get("/app.fcgi")
+    r = h.get(path)
     waited = time.monotonic() - t0
     t.join()
-    assert slow[0].status == 200
+    return slow[0], r, waited
+
+
+@pytest.mark.parametrize("limit,path,cause", [
+    # The class is full: the request waits in the worker table.
+    ("FcgiProcMaxProcessesPerClass 1", "/app.fcgi", "FcgiProcQueueTimeout"),
+    # The server is full and this class has no worker at all: the request
+    # waits in the process manager's queue.
+    ("FcgiProcMaxProcesses 1", "/hello.php", "server-wide process limit"),
+])
+def test_503_after_queue_timeout_with_retry_after(make_httpd, limit, path,
+                                                  cause):
+    h = fcgp.server(make_httpd, limit + "\nFcgiProcQueueTimeout 500ms\n")
+    h.start()
+    slow, r, waited = get_while_busy(h, "/app.fcgi?sleep=2000", path)
+    assert slow.status == 200
     assert r.status == 503
     assert r.header("Retry-After")
     assert 0.4 < waited < 2.5, waited
-    lines = wait_for_log(h, "FCGP02001", "FcgiProcQueueTimeout")
+    lines = wait_for_log(h, "FCGP02001", cause)
     assert lines, h.error_log()
-    assert "FcgiProcMaxProcessesPerClass 1" in lines[0]
+    assert limit in lines[0]
 
 
 def test_waiting_request_is_served_when_a_worker_frees(make_httpd):

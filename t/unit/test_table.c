@@ -423,8 +423,8 @@ START_TEST(test_class_key_area_aligned)
 }
 END_TEST
 
-/* The table's own room: with 4 entries, a key whose free entry is 3
- * probes from its bucket (3/4 of the table) is refused. */
+/* The table's own room: a quarter stays free, so with 4 entries the
+ * fourth key is refused (here all four share a bucket). */
 START_TEST(test_class_table_room)
 {
     fcgp_table_t *t = mk_table(4, 4, 4096);
