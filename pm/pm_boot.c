@@ -115,9 +115,12 @@ static apr_status_t start_pm(const pm_handle_t *h)
     rv = apr_proc_fork(&nh->proc, nh->pool);
     if (rv == APR_INCHILD) {
         int code;
-        /* Our own session: httpd signals its process group on restart and
-         * stop, and those signals are not for the apps. */
-        setsid();
+        /* Our own process group: httpd signals its process group on
+         * restart and stop, and those signals are not for the apps.  Not
+         * our own session: the kernel's autogroup scheduler gives every
+         * session an equal share of the CPU, and the apps should share
+         * httpd's, as CGI scripts do, rather than compete with it. */
+        setpgid(0, 0);
         ap_close_listeners();
         if (ap_run_drop_privileges(nh->pool, nh->s)) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, nh->s, FCGP_LOGNO(04002)
@@ -128,7 +131,11 @@ static apr_status_t start_pm(const pm_handle_t *h)
                             nh->table, nh->s);
         _exit(code);
     }
-    if (rv != APR_INPARENT) {
+    if (rv == APR_INPARENT) {
+        /* Also here, so that a signal to the group cannot come first. */
+        setpgid(nh->proc.pid, nh->proc.pid);
+    }
+    else {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, h->s, FCGP_LOGNO(04003)
                      "cannot fork the process manager");
         return rv;

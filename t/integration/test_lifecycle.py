@@ -157,3 +157,18 @@ def test_graceful_stop_finishes_requests_in_flight(make_httpd):
     assert not h.is_running()
     assert [p for p in workers if H.pid_alive(p)] == []
     assert [f for f in fcgp.ipc_files(h) if f.startswith("w")] == []
+
+
+def test_workers_share_httpd_session_not_its_process_group(make_httpd):
+    # Process group: httpd's signals to its group on restart and stop are
+    # not for the apps.  Session: the kernel's autogroup scheduler shares
+    # the CPU equally between sessions, so apps in a session of their own
+    # would compete with httpd as a whole instead of sharing its share.
+    h = fcgp.server(make_httpd, STATUS)
+    h.start()
+    assert h.get("/app.fcgi").status == 200
+    st = status(h)
+    httpd_pid = h.pid()
+    for pid in [st["pm_pid"]] + [w["pid"] for w in st["workers"]]:
+        assert os.getsid(pid) == os.getsid(httpd_pid), pid
+        assert os.getpgid(pid) != os.getpgid(httpd_pid), pid
