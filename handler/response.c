@@ -246,6 +246,8 @@ static void check_after_end(resp_t *rs)
 
     if (!rs->after_end) {
         apr_socket_timeout_set(rq->sock, 0);
+        /* Read at once: APR would poll first after a short read. */
+        apr_socket_opt_set(rq->sock, APR_INCOMPLETE_READ, 0);
         if (apr_socket_recv(rq->sock, b, &n) == APR_SUCCESS && n > 0) {
             rs->after_end = n;
         }
@@ -366,6 +368,9 @@ static int read_loop(resp_t *rs)
     if (rs->st) {
         return rs->st;
     }
+    /* The answer is seldom there yet: wait for it before the first read
+     * rather than after a read that finds nothing. */
+    apr_socket_opt_set(rq->sock, APR_INCOMPLETE_READ, 1);
     while (!rs->ended) {
         fcgp_fail_e which;
         apr_size_t n = RESP_BUF;
