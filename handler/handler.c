@@ -661,15 +661,20 @@ int fcgp_handler(request_rec *r)
             return st;
         }
         st = serve(rq, &outcome);
-        fcgp_pm_release(rq->lease, outcome);
         if (rq->sock) {
+            /* First: the app waits for our close before it accepts the
+             * next connection. */
             apr_socket_close(rq->sock);
             rq->sock = NULL;
         }
-        rq->rs = NULL;
+        fcgp_pm_release(rq->lease, outcome);
         if (!rq->retry) {
+            if (rq->rs) {
+                fcgp_response_finish(rq->rs);
+            }
             break;
         }
+        rq->rs = NULL;
         rq->retry = 0;
         rq->may_retry = 0;
         rq->recv_bytes = rq->resp_bytes = 0;

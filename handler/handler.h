@@ -68,10 +68,13 @@ apr_interval_time_t fcgp_req_timeout(fcgp_req_t *rq, fcgp_fail_e *which);
  * waiting (an app may answer before it has read its stdin), and
  * fcgp_response_run() reads the rest and streams it to the client.
  * run returns OK (also after an internal redirect) or an HTTP status via
- * fcgp_fail(), and sets *outcome for the PM. */
+ * fcgp_fail(), and sets *outcome for the PM.  It keeps the last piece of
+ * a complete answer: fcgp_response_finish() sends it, once the worker is
+ * handed back, so that the worker need not wait for the client. */
 fcgp_resp_t *fcgp_response_start(fcgp_req_t *rq);
 int fcgp_response_drain(fcgp_resp_t *rs);
 int fcgp_response_ended(const fcgp_resp_t *rs);
 int fcgp_response_run(fcgp_resp_t *rs, fcgp_outcome_e *outcome);
+void fcgp_response_finish(fcgp_resp_t *rs);
 
 #endif

@@ -39,6 +39,7 @@ struct fcgp_resp_t {
     int discard;                /* drop the body (redirect, 304) */
     int final_status;           /* status to return after END_REQUEST */
     int ended;
+    int held;                   /* the end of the body waits for finish() */
     apr_size_t after_end;       /* bytes the app sent after END_REQUEST */
     char errline[STDERR_LINE_MAX];
     apr_size_t errlen;
@@ -309,7 +310,9 @@ static int received(resp_t *rs, apr_size_t n, apr_status_t rv,
         if ((st = process(rs, rs->buf, n)) != OK) {
             return st;
         }
-        if (pass_body(rs, n < RESP_BUF) != APR_SUCCESS) {
+        /* The last piece waits for fcgp_response_finish(), after the
+         * worker is handed back. */
+        if (!rs->ended && pass_body(rs, n < RESP_BUF) != APR_SUCCESS) {
             /* The client went away; the worker's answer is moot. */
             rs->outcome = FCGP_OUT_CLIENT_ABORT;
             rs->ended = 1;
@@ -422,5 +425,14 @@ int fcgp_response_run(fcgp_resp_t *rs, fcgp_outcome_e *outcome)
     rs->outcome = FCGP_OUT_OK;
     check_after_end(rs);
     *outcome = rs->outcome;
+    rs->held = 1;
     return rs->final_status ? rs->final_status : OK;
+}
+
+void fcgp_response_finish(fcgp_resp_t *rs)
+{
+    if (rs->held) {
+        rs->held = 0;
+        pass_body(rs, 1);   /* a client gone by now is not the worker's fault */
+    }
 }
