@@ -365,6 +365,29 @@ static void build_env(apr_pool_t *p, fcgp_srv_conf_t *sc)
             sc->php_max_requests = sc->env[k] + 22;
         }
     }
+    /* php-cgi is told the limit we retire it at, unless the admin said. */
+    sc->php_envc = sc->envc;
+    sc->php_env = sc->env;
+    if (!sc->php_max_requests) {
+        apr_array_pop(env);     /* the NULL */
+        APR_ARRAY_PUSH(env, const char *) = apr_psprintf(
+            p, "PHP_FCGI_MAX_REQUESTS=%u",
+            fcgp_php_cgi_limit(fcgp_conf_val(sc, FCGP_C_MAX_REQUESTS)));
+        sc->php_envc = env->nelts;
+        APR_ARRAY_PUSH(env, const char *) = NULL;
+        sc->php_env = (const char **)env->elts;
+        sc->env = apr_pmemdup(p, sc->php_env,
+                              (sc->envc + 1) * sizeof(const char *));
+        sc->env[sc->envc] = NULL;
+    }
+}
+
+void fcgp_conf_env(const fcgp_srv_conf_t *sc, const char *argv0,
+                   int *envc, const char *const **env)
+{
+    int php = fcgp_is_php_cgi(argv0);
+    *envc = php ? sc->php_envc : sc->envc;
+    *env = php ? sc->php_env : sc->env;
 }
 
 static void warn_env(server_rec *s, fcgp_srv_conf_t *sc)

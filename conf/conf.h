@@ -50,6 +50,8 @@ typedef struct {
     int envc;
     const char **env;               /* base + FcgiProcInitialEnv */
     const char *php_max_requests;   /* PHP_FCGI_MAX_REQUESTS, or NULL */
+    int php_envc;
+    const char **php_env;           /* php-cgi's: env + the limit we give */
 } fcgp_srv_conf_t;
 
 extern const command_rec fcgp_conf_cmds[];
@@ -72,6 +74,10 @@ apr_int64_t fcgp_conf_val(const fcgp_srv_conf_t *sc, fcgp_conf_idx_e i);
 /* The wrapper for a file, by suffix; NULL when the file is the app. */
 const fcgp_wrapper_t *fcgp_conf_wrapper_for(const fcgp_dir_conf_t *dc,
                                             const char *filename);
+
+/* The environment a command starts with on this server. */
+void fcgp_conf_env(const fcgp_srv_conf_t *sc, const char *argv0,
+                   int *envc, const char *const **env);
 
 /* The class limits for a command, resolved for this server. */
 void fcgp_conf_limits(const fcgp_srv_conf_t *sc, const char *argv0,

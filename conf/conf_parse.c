@@ -72,6 +72,15 @@ int fcgp_is_php_cgi(const char *argv0)
     return strncmp(base, "php", 3) == 0 && strstr(base, "cgi") != NULL;
 }
 
+apr_uint32_t fcgp_php_cgi_limit(apr_int64_t ours)
+{
+    if (ours <= 0) {
+        return FCGP_PHP_CGI_MAX_REQUESTS;
+    }
+    /* php-cgi keeps it in an int */
+    return ours > 2147483647 ? 2147483647u : (apr_uint32_t)ours;
+}
+
 apr_uint32_t fcgp_effective_limit(apr_int64_t ours, apr_int64_t app_declared,
                                   const char *php_env, int is_php_cgi,
                                   fcgp_limit_source_e *source)
@@ -97,8 +106,8 @@ apr_uint32_t fcgp_effective_limit(apr_int64_t ours, apr_int64_t app_declared,
         app_src = FCGP_LIMIT_APP_DECLARED;
     }
     else if (is_php_cgi) {
-        app = FCGP_PHP_CGI_DEFAULT_MAX_REQUESTS;
-        app_src = FCGP_LIMIT_PHP_DEFAULT;
+        app = fcgp_php_cgi_limit(ours);
+        app_src = ours > 0 ? FCGP_LIMIT_OURS : FCGP_LIMIT_PHP_GIVEN;
     }
     if (ours > 0 && (app == 0 || ours < app)) {
         *source = FCGP_LIMIT_OURS;

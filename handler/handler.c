@@ -559,8 +559,6 @@ static void make_spec(fcgp_req_t *rq, const fcgp_wrapper_t *w,
 {
     request_rec *r = rq->r;
     spec->vhost = rq->sc->vhost;
-    spec->envc = rq->sc->envc;
-    spec->env = rq->sc->env;
     if (w) {
         spec->argc = w->argc;
         spec->argv = w->argv;
@@ -573,6 +571,7 @@ static void make_spec(fcgp_req_t *rq, const fcgp_wrapper_t *w,
         spec->argv = argv;
         rq->app = r->filename;
     }
+    fcgp_conf_env(rq->sc, spec->argv[0], &spec->envc, &spec->env);
 }
 
 static int serve(fcgp_req_t *rq, fcgp_outcome_e *outcome)

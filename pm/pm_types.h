@@ -13,7 +13,7 @@ typedef enum {
     FCGP_LIMIT_NONE = 0,       /* no limit at all */
     FCGP_LIMIT_OURS,           /* FcgiProcMaxRequestsPerProcess */
     FCGP_LIMIT_PHP_ENV,        /* PHP_FCGI_MAX_REQUESTS in FcgiProcInitialEnv */
-    FCGP_LIMIT_PHP_DEFAULT,    /* php-cgi's built-in 500 */
+    FCGP_LIMIT_PHP_GIVEN,      /* PHP_FCGI_MAX_REQUESTS we give php-cgi */
     FCGP_LIMIT_APP_DECLARED,   /* FcgiProcAppMaxRequests */
     FCGP_LIMIT_LEARNED         /* the PM saw the app exit by itself after N */
 } fcgp_limit_source_e;

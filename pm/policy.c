@@ -21,8 +21,8 @@ const char *fcgp_limit_source_name(fcgp_limit_source_e src)
         return "FcgiProcMaxRequestsPerProcess";
     case FCGP_LIMIT_PHP_ENV:
         return "PHP_FCGI_MAX_REQUESTS in FcgiProcInitialEnv";
-    case FCGP_LIMIT_PHP_DEFAULT:
-        return "php-cgi's built-in default";
+    case FCGP_LIMIT_PHP_GIVEN:
+        return "PHP_FCGI_MAX_REQUESTS given to php-cgi by default";
     case FCGP_LIMIT_APP_DECLARED:
         return "FcgiProcAppMaxRequests";
     case FCGP_LIMIT_LEARNED:

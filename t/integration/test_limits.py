@@ -1,6 +1,8 @@
 """Limits and failures: each gives its own status and one log line that
 names the directive to change; misconfiguration stops httpd at startup
 with the directive and file:line."""
+import itertools
+import json
 import threading
 import time
 
@@ -218,3 +220,42 @@ def test_unusable_ipc_dir_fails_startup_with_its_name(make_httpd):
     lines = fcgp.tagged(h.error_log(), "FCGP04006")
     assert lines and "FcgiProcIPCDir" in lines[0] and "file/sub" in lines[0], \
         h.error_log()[-2000:]
+
+
+@pytest.mark.parametrize("conf,want,want_c", [
+    ("", 10000, 0),                                 # our default for php-cgi
+    ("FcgiProcMaxRequestsPerProcess 5\n", 5, 5),    # ours, told to php-cgi
+    # the admin's, in every app's environment (a wrapper may pass it on)
+    ("FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS 4\n", 4, 4),
+])
+def test_php_cgi_is_told_the_limit_it_is_retired_at(make_httpd, conf, want,
+                                                    want_c):
+    # php-cgi's own default (500) would restart it twenty times as often as
+    # ours; whatever the limit, php-cgi and we agree on it, so it is retired
+    # by us after exactly that many requests and never exits on its own.
+    h = fcgp.server(make_httpd, conf + """\
+<Location /fcgiproc-status>
+    SetHandler fcgiproc-status
+</Location>
+""")
+    h.write_php("env.php", "<?php echo getenv('PHP_FCGI_MAX_REQUESTS'), ' ', getmypid();")
+    h.start()
+    pids = []
+    for _ in range(12 if want < 10 else 3):
+        r = h.get("/env.php")
+        assert r.status == 200, r.body
+        value, pid = r.body.split()
+        assert int(value) == want
+        pids.append(int(pid))
+    assert h.get("/app.fcgi").status == 200
+    st = json.loads(h.get("/fcgiproc-status?json").body)
+    limits = {("php" if "php-cgi" in w["class"] else "c"): w["limit"]
+              for w in st["workers"]}
+    assert limits == {"php": want, "c": want_c}
+    if want < 10:
+        # served in runs of exactly `want` per process, then retired by us
+        runs = [len(list(g)) for _, g in itertools.groupby(pids)]
+        assert runs[:-1] == [want] * (len(runs) - 1), pids
+        exits = st["recent_exits"]
+        assert exits and all(e["reason"] == "retired (request limit)"
+                             and e["requests"] == want for e in exits), exits

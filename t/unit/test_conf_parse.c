@@ -277,12 +277,13 @@ static const struct {
     { 10, 20, NULL, 0, 10, FCGP_LIMIT_OURS },
     { 30, 20, NULL, 0, 20, FCGP_LIMIT_APP_DECLARED },
     { 20, 20, NULL, 0, 20, FCGP_LIMIT_APP_DECLARED }, /* tie: the app's */
-    /* php-cgi's default */
-    { 0, 0, NULL, 1, 500, FCGP_LIMIT_PHP_DEFAULT },
+    /* php-cgi without PHP_FCGI_MAX_REQUESTS: it is given ours, or 10000 */
+    { 0, 0, NULL, 1, 10000, FCGP_LIMIT_PHP_GIVEN },
     { 499, 0, NULL, 1, 499, FCGP_LIMIT_OURS },
-    { 500, 0, NULL, 1, 500, FCGP_LIMIT_PHP_DEFAULT },
-    { 501, 0, NULL, 1, 500, FCGP_LIMIT_PHP_DEFAULT },
-    { 2000000000, 0, NULL, 1, 500, FCGP_LIMIT_PHP_DEFAULT },
+    { 501, 0, NULL, 1, 501, FCGP_LIMIT_OURS },
+    { 20000, 0, NULL, 1, 20000, FCGP_LIMIT_OURS },
+    { 2000000000, 0, NULL, 1, 2000000000, FCGP_LIMIT_OURS },
+    { 4000000000LL, 0, NULL, 1, 2147483647, FCGP_LIMIT_OURS }, /* an int */
     /* nothing known about the app */
     { 0, 0, NULL, 0, 0, FCGP_LIMIT_NONE },
     { 7, 0, NULL, 0, 7, FCGP_LIMIT_OURS },
@@ -347,7 +348,7 @@ START_TEST(test_limit_source_names)
         fcgp_limit_source_name(FCGP_LIMIT_APP_DECLARED),
         "FcgiProcAppMaxRequests"));
     ck_assert_ptr_nonnull(strstr(
-        fcgp_limit_source_name(FCGP_LIMIT_PHP_DEFAULT), "default"));
+        fcgp_limit_source_name(FCGP_LIMIT_PHP_GIVEN), "default"));
     ck_assert_ptr_nonnull(strstr(fcgp_limit_source_name(FCGP_LIMIT_LEARNED),
                                  "learned"));
     ck_assert_str_eq(fcgp_limit_source_name(FCGP_LIMIT_NONE), "no limit");

@@ -245,7 +245,7 @@ static void default_limits(fcgp_app_limits_t *l)
     l->max_procs = 100;
     l->min_procs = 1;
     l->max_requests = 500;
-    l->limit_source = FCGP_LIMIT_PHP_DEFAULT;
+    l->limit_source = FCGP_LIMIT_PHP_GIVEN;
     l->idle_timeout = apr_time_from_sec(300);
     l->lifetime = apr_time_from_sec(3600);
     l->queue_timeout = apr_time_from_sec(30);
@@ -651,7 +651,7 @@ static void make_grant(apr_pool_t *p, int i, fcgp_msg_grant_t *m)
     m->pid = 4242;
     m->nth = 1;
     m->limit = 500;
-    m->limit_source = FCGP_LIMIT_PHP_DEFAULT;
+    m->limit_source = FCGP_LIMIT_PHP_GIVEN;
     m->retry_after = 0;
     m->path = "/run/fcgiproc/w3.sock";
     m->message = "";

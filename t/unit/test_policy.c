@@ -20,11 +20,11 @@ static const struct {
     /* nothing learned: the configured limit and its source */
     { 0, FCGP_LIMIT_NONE, 0, 0, FCGP_LIMIT_NONE },
     { 100, FCGP_LIMIT_OURS, 0, 100, FCGP_LIMIT_OURS },
-    { 500, FCGP_LIMIT_PHP_DEFAULT, 0, 500, FCGP_LIMIT_PHP_DEFAULT },
+    { 500, FCGP_LIMIT_PHP_GIVEN, 0, 500, FCGP_LIMIT_PHP_GIVEN },
     { 20, FCGP_LIMIT_PHP_ENV, 0, 20, FCGP_LIMIT_PHP_ENV },
     { 20, FCGP_LIMIT_APP_DECLARED, 0, 20, FCGP_LIMIT_APP_DECLARED },
     /* learned smaller than configured wins */
-    { 500, FCGP_LIMIT_PHP_DEFAULT, 200, 200, FCGP_LIMIT_LEARNED },
+    { 500, FCGP_LIMIT_PHP_GIVEN, 200, 200, FCGP_LIMIT_LEARNED },
     { 100, FCGP_LIMIT_OURS, 99, 99, FCGP_LIMIT_LEARNED },
     { 100, FCGP_LIMIT_OURS, 1, 1, FCGP_LIMIT_LEARNED },
     { 0xFFFFFFFFu, FCGP_LIMIT_OURS, 0xFFFFFFFEu, 0xFFFFFFFEu,
@@ -36,7 +36,7 @@ static const struct {
     /* learned larger than, or equal to, the configured: configured */
     { 100, FCGP_LIMIT_OURS, 101, 100, FCGP_LIMIT_OURS },
     { 100, FCGP_LIMIT_OURS, 100, 100, FCGP_LIMIT_OURS },
-    { 500, FCGP_LIMIT_PHP_DEFAULT, 5000, 500, FCGP_LIMIT_PHP_DEFAULT },
+    { 500, FCGP_LIMIT_PHP_GIVEN, 5000, 500, FCGP_LIMIT_PHP_GIVEN },
     { 1, FCGP_LIMIT_APP_DECLARED, 0xFFFFFFFFu, 1, FCGP_LIMIT_APP_DECLARED },
     /* a 0 limit is no limit, whatever the source claims */
     { 0, FCGP_LIMIT_OURS, 0, 0, FCGP_LIMIT_NONE },
@@ -100,7 +100,7 @@ static const struct {
     { FCGP_LIMIT_NONE, "no limit" },
     { FCGP_LIMIT_OURS, "FcgiProcMaxRequestsPerProcess" },
     { FCGP_LIMIT_PHP_ENV, "PHP_FCGI_MAX_REQUESTS in FcgiProcInitialEnv" },
-    { FCGP_LIMIT_PHP_DEFAULT, "php-cgi's built-in default" },
+    { FCGP_LIMIT_PHP_GIVEN, "PHP_FCGI_MAX_REQUESTS given to php-cgi by default" },
     { FCGP_LIMIT_APP_DECLARED, "FcgiProcAppMaxRequests" },
     { FCGP_LIMIT_LEARNED, "learned: the app exited by itself" },
     { (fcgp_limit_source_e)6, "no limit" },
