@@ -22,6 +22,9 @@ Environment:
     BENCH_FCGIPROC_CONF  extra directives for mod_fcgiproc's server, lines
                    separated by "|" (e.g. "FcgiProcInitialEnv
                    PHP_FCGI_MAX_REQUESTS 100000"); writes bench/quick/
+    BENCH_AUTOGROUP=keep  leave the kernel's autogroup scheduler as it is
+                   (by default, as root, it is switched off for the run and
+                   switched back after: see autogroup_off())
 
     bench.py --report RESULTS.json   rewrite the report from saved results
     bench.py --check                 start everything, run the sanity checks,
@@ -980,6 +983,40 @@ def machine_info():
     return info
 
 
+AUTOGROUP = "/proc/sys/kernel/sched_autogroup_enabled"
+
+
+def autogroup_off():
+    """Switch the kernel's autogroup scheduler off for the run; returns
+    (value during the run, value to restore or None).
+
+    wrk runs on the same 2 CPUs as the servers.  With autogroup, the kernel
+    first splits the CPU equally between sessions, then between the threads
+    of each: a system whose processes span more sessions gets a bigger share
+    against wrk (proxy_fcgi: httpd and php-fpm are two sessions; mod_fcgid's
+    and mod_fcgiproc's apps are in httpd's).  That measures where the load
+    generator sits, not the servers, so the threads compete as equals."""
+    try:
+        with open(AUTOGROUP) as f:
+            before = f.read().strip()
+    except OSError:
+        return "absent", None
+    if before == "0" or os.environ.get("BENCH_AUTOGROUP") == "keep":
+        return before, None
+    try:
+        with open(AUTOGROUP, "w") as f:
+            f.write("0\n")
+    except OSError:
+        return before, None
+    return "0", before
+
+
+def autogroup_restore(before):
+    if before is not None:
+        with open(AUTOGROUP, "w") as f:
+            f.write(before + "\n")
+
+
 def sha256(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
@@ -1019,6 +1056,10 @@ def main_run(check_only=False):
     def on_term(signum, frame):
         raise KeyboardInterrupt("signal %d" % signum)
     old_term = signal.signal(signal.SIGTERM, on_term)
+    ag_during, ag_before = autogroup_off()
+    meta["machine"]["autogroup"] = {"during": ag_during, "before": ag_before or ag_during}
+    if ag_before is not None:
+        log("kernel.sched_autogroup_enabled: %s -> 0 for the run" % ag_before)
     try:
         for s in systems:
             log("starting %s" % SYS_TITLE[s.key])
@@ -1104,6 +1145,7 @@ def main_run(check_only=False):
         log(interrupted)
     finally:
         signal.signal(signal.SIGTERM, old_term)
+        autogroup_restore(ag_before)
         # error logs and status before stopping
         logs = {}
         ldir = os.path.join(OUT_DIR, "logs")
