@@ -578,10 +578,16 @@ class System:
         self.module = module
         self.app = app
         self.root = os.path.join(base, key)
-        self.ports = {k: H.free_port() for k in CHURN_KEYS}
+        self.ports = {k: unique_port() for k in CHURN_KEYS}
         self.fpm = None
         self.spawned = []
         self.h = None
+
+    def repick_ports(self):
+        """After a bind failure: another process took a port meanwhile."""
+        self.ports = {k: unique_port() for k in CHURN_KEYS}
+        self.h.port = unique_port()
+        self.h.extra_conf = self.extra_conf()
 
     def port_for(self, wl):
         return self.ports[wl["key"]] if wl["churn"] else self.h.port
@@ -676,6 +682,7 @@ FcgidMaxRequestLen 2097152
             for s in self.spawned:
                 s.start()
         self.h = H.Httpd(root=self.root, mpm="event", mpm_conf=MPM_CONF,
+                         port=unique_port(),
                          extra_conf="", modules=self.modules(),
                          fcgiproc=(self.key == "fcgiproc"), module_path=self.module,
                          log_level=os.environ.get("BENCH_LOGLEVEL", "notice"))
@@ -683,7 +690,15 @@ FcgidMaxRequestLen 2097152
         if self.key == "fcgid":
             self.h.make_dir("fcgid-ipc", owner=WWW)
         populate_htdocs(self.h, self.app)
-        self.h.start()
+        for attempt in (1, 2, 3):
+            try:
+                self.h.start()
+                return
+            except H.HttpdStartError as e:
+                if attempt == 3 or "Address already in use" not in str(e.args):
+                    raise
+                log("  %s: a port was taken meanwhile; new ports" % self.key)
+                self.repick_ports()
 
     def httpd_root(self):
         return self.h.pid() or self.h.last_pid
@@ -1015,6 +1030,19 @@ def autogroup_restore(before):
     if before is not None:
         with open(AUTOGROUP, "w") as f:
             f.write(before + "\n")
+
+
+_PORTS_GIVEN = set()
+
+
+def unique_port():
+    """A free port no other server of this run was given: free_port()
+    releases what it finds, so two calls may return the same one."""
+    while True:
+        p = H.free_port()
+        if p not in _PORTS_GIVEN:
+            _PORTS_GIVEN.add(p)
+            return p
 
 
 def sha256(path):
