@@ -276,19 +276,24 @@ fcgp_tbl_wait_e fcgp_table_wait_claim(fcgp_table_t *t, apr_uint32_t cls,
 {
     fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
     fcgp_tbl_wait_e res;
+    apr_uint32_t ahead;
 
     c->kick = 0;
     if (!k) {
         return FCGP_TBL_ASK_PM;
     }
-    apr_atomic_inc32(&k->sleepers);
+    /* With others asleep before us, a worker idle right now was handed
+     * back for the longest of them (each hand-back wakes one): taking it
+     * would send that one back to the end of the line. */
+    ahead = apr_atomic_inc32(&k->sleepers);
     for (;;) {
         apr_uint32_t seq = apr_atomic_read32(&k->seq);
         apr_time_t now;
-        if (claim_idle(t, cls, holder, c)) {
+        if (!ahead && claim_idle(t, cls, holder, c)) {
             res = FCGP_TBL_CLAIMED;
             break;
         }
+        ahead = 0;
         if (!apr_atomic_read32(&k->full)) {
             res = FCGP_TBL_ASK_PM;
             break;

@@ -131,7 +131,8 @@ typedef enum {
 /* Handler: the class is full (every worker busy, no room for another):
  * sleep until one comes free or until deadline, whichever is first.  The
  * sleepers are woken one per worker that comes free, in the order they
- * began waiting; a request that arrives meanwhile queues behind them. */
+ * began waiting; a request that arrives meanwhile queues behind them,
+ * and does not take a worker handed back for one of them. */
 fcgp_tbl_wait_e fcgp_table_wait_claim(fcgp_table_t *t, apr_uint32_t cls,
                                       apr_uint32_t holder,
                                       fcgp_tbl_claim_t *c,
