@@ -369,10 +369,12 @@ static void build_env(apr_pool_t *p, fcgp_srv_conf_t *sc)
     sc->php_envc = sc->envc;
     sc->php_env = sc->env;
     if (!sc->php_max_requests) {
+        fcgp_limit_source_e src;
         apr_array_pop(env);     /* the NULL */
         APR_ARRAY_PUSH(env, const char *) = apr_psprintf(
-            p, "PHP_FCGI_MAX_REQUESTS=%u",
-            fcgp_php_cgi_limit(fcgp_conf_val(sc, FCGP_C_MAX_REQUESTS)));
+            p, "PHP_FCGI_MAX_REQUESTS=%u", fcgp_effective_limit(
+                fcgp_conf_val(sc, FCGP_C_MAX_REQUESTS),
+                fcgp_conf_val(sc, FCGP_C_APP_MAX_REQUESTS), NULL, 1, &src));
         sc->php_envc = env->nelts;
         APR_ARRAY_PUSH(env, const char *) = NULL;
         sc->php_env = (const char **)env->elts;

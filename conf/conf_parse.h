@@ -22,10 +22,12 @@ const char *fcgp_parse_bytes(apr_pool_t *p, const char *directive,
 /* Is this command php-cgi (php-cgi, php-cgi8.2, php8.2-cgi, ...)? */
 int fcgp_is_php_cgi(const char *argv0);
 
-/* The PHP_FCGI_MAX_REQUESTS php-cgi gets when FcgiProcInitialEnv does not
- * set it: FcgiProcMaxRequestsPerProcess when that is set, else
+/* When FcgiProcInitialEnv does not set PHP_FCGI_MAX_REQUESTS, php-cgi is
+ * given the limit we retire it at (fcgp_effective_limit() with no env):
+ * FcgiProcAppMaxRequests or FcgiProcMaxRequestsPerProcess when set, else
  * FCGP_PHP_CGI_MAX_REQUESTS (php-cgi's own default, 500, would restart it
- * twenty times as often; each start costs about 12 ms of CPU). */
+ * twenty times as often; each start costs about 12 ms of CPU).
+ * fcgp_php_cgi_limit(): that last step, for our own limit "ours". */
 #define FCGP_PHP_CGI_MAX_REQUESTS 10000
 apr_uint32_t fcgp_php_cgi_limit(apr_int64_t ours);
 

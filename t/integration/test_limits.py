@@ -227,6 +227,8 @@ def test_unusable_ipc_dir_fails_startup_with_its_name(make_httpd):
     ("FcgiProcMaxRequestsPerProcess 5\n", 5, 5),    # ours, told to php-cgi
     # the admin's, in every app's environment (a wrapper may pass it on)
     ("FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS 4\n", 4, 4),
+    # the app's own limit, declared: php-cgi is told that one
+    ("FcgiProcAppMaxRequests 6\n", 6, 6),
 ])
 def test_php_cgi_is_told_the_limit_it_is_retired_at(make_httpd, conf, want,
                                                     want_c):
