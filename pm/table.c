@@ -196,6 +196,9 @@ apr_uint32_t fcgp_table_add_class(fcgp_table_t *t, const char *key,
     return i;
 }
 
+/* The generation after word w's (24 bits, wrapping). */
+#define NEXT_GEN(w) ((FCGP_TBL_GEN(w) + 1) & 0xffffffu)
+
 /* Sleep until *addr is no longer val, a wake, or usec; shared between
  * processes (not FUTEX_PRIVATE): the table is.  APR has no
  * inter-process condition variable. */
@@ -428,13 +431,14 @@ void fcgp_table_publish(fcgp_table_t *t, apr_uint32_t i)
     /* A new generation: a handler that read this slot before it was
      * taken back and refilled cannot claim it with what it read. */
     w = apr_atomic_read32(&s->word);
-    apr_atomic_set32(&s->word,
-                     FCGP_TBL_WORD(FCGP_TBL_IDLE,
-                                   (FCGP_TBL_GEN(w) + 1) & 0xffffffu));
+    apr_atomic_set32(&s->word, FCGP_TBL_WORD(FCGP_TBL_IDLE, NEXT_GEN(w)));
 }
 
-apr_uint32_t fcgp_table_take(fcgp_table_t *t, apr_uint32_t i,
-                             apr_uint32_t from)
+/* Turn slot i OFF (the PM's) if its state is `from` (ANY_STATE: whatever
+ * it is), with the next generation when `bump`; returns the word seen. */
+#define ANY_STATE 0xffffffffu
+static apr_uint32_t to_off(fcgp_table_t *t, apr_uint32_t i,
+                           apr_uint32_t from, int bump)
 {
     fcgp_tbl_slot_t *s = fcgp_table_slot(t, i);
     for (;;) {
@@ -443,31 +447,24 @@ apr_uint32_t fcgp_table_take(fcgp_table_t *t, apr_uint32_t i,
             return FCGP_TBL_OFF;
         }
         w = apr_atomic_read32(&s->word);
-        if (FCGP_TBL_STATE(w) != from) {
+        if (from != ANY_STATE && FCGP_TBL_STATE(w) != from) {
             return w;
         }
-        if (apr_atomic_cas32(&s->word,
-                             FCGP_TBL_WORD(FCGP_TBL_OFF, FCGP_TBL_GEN(w)), w)
+        if (apr_atomic_cas32(&s->word, FCGP_TBL_WORD(FCGP_TBL_OFF,
+                                 bump ? NEXT_GEN(w) : FCGP_TBL_GEN(w)), w)
             == w) {
             return w;
         }
     }
 }
 
+apr_uint32_t fcgp_table_take(fcgp_table_t *t, apr_uint32_t i,
+                             apr_uint32_t from)
+{
+    return to_off(t, i, from, 0);
+}
+
 apr_uint32_t fcgp_table_seize(fcgp_table_t *t, apr_uint32_t i)
 {
-    fcgp_tbl_slot_t *s = fcgp_table_slot(t, i);
-    for (;;) {
-        apr_uint32_t w;
-        if (!s) {
-            return FCGP_TBL_OFF;
-        }
-        w = apr_atomic_read32(&s->word);
-        if (apr_atomic_cas32(&s->word,
-                             FCGP_TBL_WORD(FCGP_TBL_OFF,
-                                           (FCGP_TBL_GEN(w) + 1) & 0xffffffu),
-                             w) == w) {
-            return w;
-        }
-    }
+    return to_off(t, i, ANY_STATE, 1);
 }
