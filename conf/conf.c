@@ -150,6 +150,7 @@ static const char *set_wrapper(cmd_parms *cmd, void *dconf, const char *cmdline,
     w->argc = argc;
     w->argv = argv;
     w->suffix = suffix ? apr_pstrdup(cmd->pool, suffix) : NULL;
+    w->php_cgi = fcgp_is_php_cgi(argv[0]);
     return NULL;
 }
 
@@ -305,8 +306,8 @@ const fcgp_wrapper_t *fcgp_conf_wrapper_for(const fcgp_dir_conf_t *dc,
     return NULL;
 }
 
-void fcgp_conf_limits(const fcgp_srv_conf_t *sc, const char *argv0,
-                      fcgp_app_limits_t *l)
+static void resolve_limits(const fcgp_srv_conf_t *sc, int php_cgi,
+                           fcgp_app_limits_t *l)
 {
     fcgp_limit_source_e src;
     l->max_procs = (apr_uint32_t)fcgp_conf_val(sc, FCGP_C_MAX_PROCS_CLASS);
@@ -317,12 +318,18 @@ void fcgp_conf_limits(const fcgp_srv_conf_t *sc, const char *argv0,
     l->max_requests = fcgp_effective_limit(
         fcgp_conf_val(sc, FCGP_C_MAX_REQUESTS),
         fcgp_conf_val(sc, FCGP_C_APP_MAX_REQUESTS), sc->php_max_requests,
-        fcgp_is_php_cgi(argv0), &src);
+        php_cgi, &src);
     l->limit_source = src;
     l->idle_timeout = fcgp_conf_val(sc, FCGP_C_IDLE_TIMEOUT);
     l->lifetime = fcgp_conf_val(sc, FCGP_C_LIFETIME);
     l->queue_timeout = fcgp_conf_val(sc, FCGP_C_QUEUE_TIMEOUT);
     l->kill_timeout = fcgp_conf_val(sc, FCGP_C_KILL_TIMEOUT);
+}
+
+const fcgp_app_limits_t *fcgp_conf_limits(const fcgp_srv_conf_t *sc,
+                                          int php_cgi)
+{
+    return &sc->limits[php_cgi ? 1 : 0];
 }
 
 /* Base environment of every app process: nothing leaks from httpd's. */
@@ -368,28 +375,24 @@ static void build_env(apr_pool_t *p, fcgp_srv_conf_t *sc)
     /* php-cgi is told the limit we retire it at, unless the admin said. */
     sc->php_envc = sc->envc;
     sc->php_env = sc->env;
+    resolve_limits(sc, 0, &sc->limits[0]);
+    resolve_limits(sc, 1, &sc->limits[1]);
     if (!sc->php_max_requests) {
-        fcgp_limit_source_e src;
-        apr_array_pop(env);     /* the NULL */
-        APR_ARRAY_PUSH(env, const char *) = apr_psprintf(
-            p, "PHP_FCGI_MAX_REQUESTS=%u", fcgp_effective_limit(
-                fcgp_conf_val(sc, FCGP_C_MAX_REQUESTS),
-                fcgp_conf_val(sc, FCGP_C_APP_MAX_REQUESTS), NULL, 1, &src));
-        sc->php_envc = env->nelts;
-        APR_ARRAY_PUSH(env, const char *) = NULL;
-        sc->php_env = (const char **)env->elts;
-        sc->env = apr_pmemdup(p, sc->php_env,
-                              (sc->envc + 1) * sizeof(const char *));
-        sc->env[sc->envc] = NULL;
+        const char **pe = apr_palloc(p, (sc->envc + 2) * sizeof(*pe));
+        memcpy(pe, sc->env, sc->envc * sizeof(*pe));
+        pe[sc->envc] = apr_psprintf(p, "PHP_FCGI_MAX_REQUESTS=%u",
+                                    sc->limits[1].max_requests);
+        pe[sc->envc + 1] = NULL;
+        sc->php_envc = sc->envc + 1;
+        sc->php_env = pe;
     }
 }
 
-void fcgp_conf_env(const fcgp_srv_conf_t *sc, const char *argv0,
+void fcgp_conf_env(const fcgp_srv_conf_t *sc, int php_cgi,
                    int *envc, const char *const **env)
 {
-    int php = fcgp_is_php_cgi(argv0);
-    *envc = php ? sc->php_envc : sc->envc;
-    *env = php ? sc->php_env : sc->env;
+    *envc = php_cgi ? sc->php_envc : sc->envc;
+    *env = php_cgi ? sc->php_env : sc->env;
 }
 
 static void warn_env(server_rec *s, fcgp_srv_conf_t *sc)

@@ -33,6 +33,7 @@ typedef struct {
     int argc;
     const char **argv;
     const char *suffix;         /* ".php", or NULL for any file */
+    int php_cgi;                /* the command is php-cgi */
 } fcgp_wrapper_t;
 
 typedef struct {
@@ -52,6 +53,7 @@ typedef struct {
     const char *php_max_requests;   /* PHP_FCGI_MAX_REQUESTS, or NULL */
     int php_envc;
     const char **php_env;           /* php-cgi's: env + the limit we give */
+    fcgp_app_limits_t limits[2];    /* [1]: php-cgi's, [0]: any other */
 } fcgp_srv_conf_t;
 
 extern const command_rec fcgp_conf_cmds[];
@@ -76,11 +78,11 @@ const fcgp_wrapper_t *fcgp_conf_wrapper_for(const fcgp_dir_conf_t *dc,
                                             const char *filename);
 
 /* The environment a command starts with on this server. */
-void fcgp_conf_env(const fcgp_srv_conf_t *sc, const char *argv0,
+void fcgp_conf_env(const fcgp_srv_conf_t *sc, int php_cgi,
                    int *envc, const char *const **env);
 
-/* The class limits for a command, resolved for this server. */
-void fcgp_conf_limits(const fcgp_srv_conf_t *sc, const char *argv0,
-                      fcgp_app_limits_t *limits);
+/* The class limits for a command, resolved for this server at startup. */
+const fcgp_app_limits_t *fcgp_conf_limits(const fcgp_srv_conf_t *sc,
+                                          int php_cgi);
 
 #endif

@@ -72,7 +72,7 @@ int fcgp_is_php_cgi(const char *argv0)
     return strncmp(base, "php", 3) == 0 && strstr(base, "cgi") != NULL;
 }
 
-apr_uint32_t fcgp_php_cgi_limit(apr_int64_t ours)
+static apr_uint32_t php_cgi_limit(apr_int64_t ours)
 {
     if (ours <= 0) {
         return FCGP_PHP_CGI_MAX_REQUESTS;
@@ -106,7 +106,7 @@ apr_uint32_t fcgp_effective_limit(apr_int64_t ours, apr_int64_t app_declared,
         app_src = FCGP_LIMIT_APP_DECLARED;
     }
     else if (is_php_cgi) {
-        app = fcgp_php_cgi_limit(ours);
+        app = php_cgi_limit(ours);
         app_src = ours > 0 ? FCGP_LIMIT_OURS : FCGP_LIMIT_PHP_GIVEN;
     }
     if (ours > 0 && (app == 0 || ours < app)) {

@@ -26,17 +26,15 @@ int fcgp_is_php_cgi(const char *argv0);
  * given the limit we retire it at (fcgp_effective_limit() with no env):
  * FcgiProcAppMaxRequests or FcgiProcMaxRequestsPerProcess when set, else
  * FCGP_PHP_CGI_MAX_REQUESTS (php-cgi's own default, 500, would restart it
- * twenty times as often; each start costs about 12 ms of CPU).
- * fcgp_php_cgi_limit(): that last step, for our own limit "ours". */
+ * twenty times as often; each start costs about 12 ms of CPU). */
 #define FCGP_PHP_CGI_MAX_REQUESTS 10000
-apr_uint32_t fcgp_php_cgi_limit(apr_int64_t ours);
 
 /* The request limit the PM enforces for a class: the smaller of ours
  * (FcgiProcMaxRequestsPerProcess, 0 = none) and the application's own,
  * which is PHP_FCGI_MAX_REQUESTS when the env sets it (php_env, NULL when
  * unset; "0" means unlimited), else FcgiProcAppMaxRequests when declared
- * (app_declared > 0), else fcgp_php_cgi_limit(ours) when the command is
- * php-cgi (the value we give it).
+ * (app_declared > 0), else, for php-cgi, ours (at most INT_MAX: php-cgi
+ * keeps it in an int) or FCGP_PHP_CGI_MAX_REQUESTS, the value we give it.
  * Returns 0 for no limit; *source tells where the result came from. */
 apr_uint32_t fcgp_effective_limit(apr_int64_t ours, apr_int64_t app_declared,
                                   const char *php_env, int is_php_cgi,

@@ -468,12 +468,11 @@ static int send_spool(fcgp_req_t *rq, apr_file_t *spool)
 static int acquire(fcgp_req_t *rq, const fcgp_app_spec_t *spec)
 {
     request_rec *r = rq->r;
-    fcgp_app_limits_t limits;
     const char *err = NULL;
     apr_status_t rv;
 
-    fcgp_conf_limits(rq->sc, spec->argv[0], &limits);
-    rv = fcgp_pm_acquire(r->pool, rq->sc->pm_path, spec, &limits,
+    rv = fcgp_pm_acquire(r->pool, rq->sc->pm_path, spec,
+                         fcgp_conf_limits(rq->sc, rq->php_cgi),
                          &rq->lease, &err);
     if (rv != APR_SUCCESS) {
         rq->rv = rv;
@@ -563,6 +562,7 @@ static void make_spec(fcgp_req_t *rq, const fcgp_wrapper_t *w,
         spec->argc = w->argc;
         spec->argv = w->argv;
         rq->app = w->cmdline;
+        rq->php_cgi = w->php_cgi;
     }
     else {
         const char **argv = apr_pcalloc(r->pool, 2 * sizeof(char *));
@@ -571,7 +571,9 @@ static void make_spec(fcgp_req_t *rq, const fcgp_wrapper_t *w,
         spec->argv = argv;
         rq->app = r->filename;
     }
-    fcgp_conf_env(rq->sc, spec->argv[0], &spec->envc, &spec->env);
+    /* A file run as the app itself is never php-cgi (which lives outside
+     * the document tree, behind FcgiProcWrapper). */
+    fcgp_conf_env(rq->sc, rq->php_cgi, &spec->envc, &spec->env);
 }
 
 static int serve(fcgp_req_t *rq, fcgp_outcome_e *outcome)

@@ -39,6 +39,7 @@ typedef struct {
     fcgp_resp_t *rs;            /* the answer, read while the body goes */
     const fcgp_srv_conf_t *sc;
     const char *app;            /* command line, for logs */
+    int php_cgi;                /* the app is php-cgi (its wrapper says) */
     fcgp_lease_t *lease;
     apr_socket_t *sock;         /* to the worker */
     apr_time_t start;
