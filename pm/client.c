@@ -1,8 +1,10 @@
-/* client.c: the handler's side of a lease (see pm.h).  Runs in httpd
+/* client.c: the handler's side of a lease (see pm.h): the worker table
+ * first, the PM's socket for what only the PM can do.  Runs in httpd
  * children, any thread; everything lives in the caller's pool. */
 #include <unistd.h>
 #include <apr_strings.h>
 #include <apr_reslist.h>
+#include <apr_atomic.h>
 #include "pm/pm.h"
 
 /* How long a connect or a small write to the PM may take.  The PM answers
@@ -37,13 +39,13 @@ static apr_status_t recv_all(apr_socket_t *s, char *buf, apr_size_t len)
     return APR_SUCCESS;
 }
 
-/* One connection to the PM, owned by the lease that uses it or idle in
- * this process's list.  Its own pool, so reconnecting does not grow the
+/* One connection to the PM, used by one thread for one message or idle
+ * in this process's list.  Its own pool, so reconnecting does not grow the
  * child's. */
-struct fcgp_pm_conn_t {
+typedef struct {
     apr_socket_t *sock;
     apr_pool_t *pool;
-};
+} fcgp_pm_conn_t;
 
 /* Per httpd child: idle connections to the PM, shared by its threads
  * (apr_reslist locks).  Set once in child_init; NULL means connect for
@@ -132,19 +134,6 @@ static void conn_put(fcgp_pm_conn_t *c, int good)
     }
 }
 
-/* Request pool cleanup: a lease never released gives its connection up,
- * which the PM takes as a broken request. */
-static apr_status_t close_pm(void *data)
-{
-    fcgp_lease_t *lease = data;
-    if (lease->conn) {
-        conn_put(lease->conn, 0);
-        lease->conn = NULL;
-        lease->pm = NULL;
-    }
-    return APR_SUCCESS;
-}
-
 static apr_status_t pm_connect(apr_pool_t *p, const char *path,
                                apr_socket_t **out)
 {
@@ -197,23 +186,6 @@ static apr_status_t read_msg(apr_socket_t *s, apr_pool_t *p,
     return rv;
 }
 
-static apr_status_t read_grant(fcgp_lease_t *lease, apr_pool_t *p,
-                               const char **errmsg)
-{
-    char *body;
-    apr_size_t len;
-    apr_status_t rv = read_msg(lease->pm, p, FCGP_MSG_GRANT, &body, &len,
-                               errmsg);
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    if (fcgp_ipc_decode_grant(p, body, len, &lease->grant) != APR_SUCCESS) {
-        *errmsg = "the process manager sent a malformed answer";
-        return APR_EGENERAL;
-    }
-    return APR_SUCCESS;
-}
-
 /* Tell the PM to look at the table (no answer).  Best effort: the PM
  * also looks on its own every second. */
 static void kick(apr_pool_t *p, const char *pm_path)
@@ -231,9 +203,9 @@ static void kick(apr_pool_t *p, const char *pm_path)
     conn_put(c, send_all(c->sock, msg, len) == APR_SUCCESS);
 }
 
-/* Request pool cleanup of a fast lease never released: the worker's
- * state is unknown, so the PM retires it. */
-static apr_status_t abandon_fast(void *data)
+/* Request pool cleanup of a lease never released: the worker's state is
+ * unknown, so the PM retires it. */
+static apr_status_t abandon(void *data)
 {
     fcgp_lease_t *lease = data;
     if (!lease->released) {
@@ -243,125 +215,93 @@ static apr_status_t abandon_fast(void *data)
     return APR_SUCCESS;
 }
 
-/* The fast path: an idle worker straight from the table, or, when the
- * class is full (the PM says so), the next one that comes free.
- * Returns 0 when the PM must be asked; 1 when the lease is decided (a
- * worker, or BUSY after the queue timeout). */
-static int acquire_fast(apr_pool_t *p, const char *pm_path,
-                        const fcgp_app_spec_t *spec,
-                        const fcgp_app_limits_t *limits, fcgp_lease_t *lease)
+/* One WANT and its ANSWER, on a fresh connection when a kept one turns
+ * out stale (its PM drained after a restart, or died) or the PM says it
+ * drains: its successor listens on the same socket. */
+static apr_status_t want(apr_pool_t *p, const char *pm_path,
+                         const fcgp_app_spec_t *spec,
+                         const fcgp_app_limits_t *limits,
+                         fcgp_msg_answer_t *ans, const char **errmsg)
 {
-    apr_time_t deadline = apr_time_now() + limits->queue_timeout;
-    apr_size_t klen;
-    const char *key = fcgp_ipc_class_key(p, spec, &klen);
-    apr_uint32_t cls = fcgp_table_find_class(table, key, klen);
-    apr_uint32_t me = my_pid ? my_pid : (apr_uint32_t)getpid();
-    fcgp_tbl_claim_t *c = &lease->claim;
-    int got;
-
-    if (cls == FCGP_TBL_NO_CLASS) {
-        return 0;       /* the PM has not seen this class yet */
-    }
-    got = fcgp_table_claim(table, cls, me, c);
-    if (c->kick) {
-        kick(p, pm_path);
-    }
-    if (!got && fcgp_table_class_full(table, cls)) {
-        /* Full: the PM cannot start another worker (it clears the flag
-         * the moment it can, which wakes us to ask it). */
-        fcgp_tbl_wait_e res = fcgp_table_wait_claim(table, cls, me, c,
-                                                    deadline);
-        if (c->kick) {
-            kick(p, pm_path);
-        }
-        if (res == FCGP_TBL_TIMEOUT) {
-            lease->grant.status = FCGP_GRANT_BUSY;
-            lease->grant.retry_after = 5;
-            lease->grant.message = apr_psprintf(
-                p, "all workers of %s are busy (FcgiProcMaxProcessesPerClass "
-                "%u, FcgiProcMaxProcesses) and none freed up within %"
-                APR_TIME_T_FMT " ms (FcgiProcQueueTimeout)", spec->argv[0],
-                limits->max_procs, apr_time_as_msec(limits->queue_timeout));
-            lease->released = 1;
-            return 1;
-        }
-        got = res == FCGP_TBL_CLAIMED;
-    }
-    if (!got) {
-        return 0;
-    }
-    lease->fast = 1;
-    lease->grant.status = FCGP_GRANT_OK;
-    lease->grant.slot = c->slot;
-    lease->grant.pid = c->pid;
-    lease->grant.nth = c->nth;
-    lease->grant.limit = c->limit;
-    lease->grant.limit_source = c->limit_source;
-    lease->grant.path = apr_pstrndup(p, c->path, sizeof(c->path));
-    apr_pool_cleanup_register(p, lease, abandon_fast, apr_pool_cleanup_null);
-    return 1;
-}
-
-/* One ACQUIRE and its GRANT, retried on a fresh connection when a kept
- * one turns out stale. */
-static apr_status_t ask_pm(apr_pool_t *p, const char *pm_path,
-                           const char *msg, apr_size_t len,
-                           const fcgp_app_limits_t *limits,
-                           fcgp_lease_t *lease, const char **errmsg)
-{
+    fcgp_msg_want_t m;
+    fcgp_pm_conn_t *c;
+    char *msg, *body;
+    apr_size_t len, blen;
     apr_status_t rv;
     int tries;
 
+    m.limits = *limits;
+    m.spec = *spec;
+    if (fcgp_ipc_encode_want(p, (apr_uint32_t)getppid(), &m, &msg, &len)
+        != APR_SUCCESS) {
+        *errmsg = "the application's command line and environment are "
+                  "too large to send to the process manager";
+        return APR_EINVAL;
+    }
     for (tries = 0;; tries++) {
-        /* After a kept connection failed, the others kept may be stale
-         * too (the PM they lead to is gone): use a new one. */
-        rv = conn_get(p, pm_path, tries > 0, &lease->conn);
+        rv = conn_get(p, pm_path, tries > 0, &c);
         if (rv != APR_SUCCESS) {
-            lease->conn = NULL;
             *errmsg = apr_psprintf(p, "cannot connect to the process "
                                    "manager at %s", pm_path);
             return rv;
         }
-        lease->pm = lease->conn->sock;
-        apr_socket_timeout_set(lease->pm, PM_IO_TIMEOUT);
-        rv = send_all(lease->pm, msg, len);
-        if (rv == APR_SUCCESS) {
-            /* The PM answers within the queue timeout; the margin covers
-             * a PM that is busy spawning. */
-            apr_socket_timeout_set(lease->pm, limits->queue_timeout
-                                              + apr_time_from_sec(5));
-            rv = read_grant(lease, p, errmsg);
-        }
-        else {
+        apr_socket_timeout_set(c->sock, PM_IO_TIMEOUT);
+        rv = send_all(c->sock, msg, len);
+        if (rv != APR_SUCCESS) {
             *errmsg = "cannot send to the process manager";
         }
-        /* A kept connection may be to a PM that has since closed it
-         * (drained after a restart, or died): try a fresh one.  A
-         * draining PM also says RETRY: its successor listens on the same
-         * socket. */
-        if ((rv != APR_SUCCESS && !APR_STATUS_IS_TIMEUP(rv))
-            || (rv == APR_SUCCESS
-                && lease->grant.status == FCGP_GRANT_RETRY)) {
-            close_pm(lease);
-            if (tries < 10) {
-                continue;
-            }
+        else if ((rv = read_msg(c->sock, p, FCGP_MSG_ANSWER, &body, &blen,
+                                errmsg)) == APR_SUCCESS
+                 && fcgp_ipc_decode_answer(p, body, blen, ans)
+                    != APR_SUCCESS) {
+            *errmsg = "the process manager sent a malformed answer";
+            rv = APR_EGENERAL;
         }
-        break;
+        conn_put(c, rv == APR_SUCCESS);
+        if (rv == APR_SUCCESS && ans->status != FCGP_GRANT_RETRY) {
+            return APR_SUCCESS;
+        }
+        if (tries >= 10) {
+            if (rv == APR_SUCCESS) {
+                *errmsg = "the process manager is draining and no other "
+                          "answers";
+                rv = APR_EAGAIN;
+            }
+            return rv;
+        }
     }
-    if (rv != APR_SUCCESS) {
-        return rv;
+}
+
+/* No worker came free in time: why, in the words of the limit that
+ * stopped another from starting. */
+static const char *busy_text(apr_pool_t *p, apr_uint32_t cls,
+                             const fcgp_app_spec_t *spec,
+                             const fcgp_app_limits_t *limits)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(table, cls);
+    if (k && apr_atomic_read32(&k->full) == FCGP_TBL_FULL_SERVER) {
+        return apr_psprintf(p, "the server-wide process limit is reached "
+                            "(FcgiProcMaxProcesses %u) and no worker of %s "
+                            "freed up within %" APR_TIME_T_FMT " ms "
+                            "(FcgiProcQueueTimeout)",
+                            fcgp_table_max_procs(table), spec->argv[0],
+                            apr_time_as_msec(limits->queue_timeout));
     }
-    if (lease->grant.status != FCGP_GRANT_OK && lease->conn) {
-        /* No worker: the connection is clean and can serve again. */
-        conn_put(lease->conn, 1);
-        lease->conn = NULL;
-        lease->pm = NULL;
-    }
-    if (lease->pm) {
-        apr_socket_timeout_set(lease->pm, PM_IO_TIMEOUT);
-    }
-    return APR_SUCCESS;
+    return apr_psprintf(p, "all workers of %s are busy "
+                        "(FcgiProcMaxProcessesPerClass %u) and none freed "
+                        "up within %" APR_TIME_T_FMT " ms "
+                        "(FcgiProcQueueTimeout)", spec->argv[0],
+                        limits->max_procs,
+                        apr_time_as_msec(limits->queue_timeout));
+}
+
+static void refuse(fcgp_lease_t *lease, apr_uint32_t status,
+                   apr_uint32_t retry_after, const char *message)
+{
+    lease->grant.status = status;
+    lease->grant.retry_after = retry_after;
+    lease->grant.message = message;
+    lease->released = 1;
 }
 
 apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
@@ -370,66 +310,111 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
                              fcgp_lease_t **out, const char **errmsg)
 {
     fcgp_lease_t *lease = apr_pcalloc(p, sizeof(*lease));
-    fcgp_msg_acquire_t m;
-    char *msg;
-    apr_size_t len;
+    fcgp_tbl_claim_t *c = &lease->claim;
+    apr_time_t deadline = apr_time_now() + limits->queue_timeout;
+    apr_uint32_t me = my_pid ? my_pid : (apr_uint32_t)getpid();
+    fcgp_msg_answer_t ans;
+    fcgp_tbl_place_t place;
+    fcgp_tbl_wait_e res = FCGP_TBL_CLAIMED;
+    apr_size_t klen;
+    const char *key;
+    apr_uint32_t cls;
+    int asked = 0;
     apr_status_t rv;
 
     *out = NULL;
     lease->pool = p;
     lease->pm_path = pm_path;
-    if (table && acquire_fast(p, pm_path, spec, limits, lease)) {
-        *out = lease;
-        return APR_SUCCESS;
+    if (!table) {
+        *errmsg = "no worker table (the module was not set up at startup)";
+        return APR_EINIT;
     }
-    m.limits = *limits;
-    m.spec = *spec;
-    rv = fcgp_ipc_encode_acquire(p, (apr_uint32_t)getppid(), &m, &msg, &len);
-    if (rv != APR_SUCCESS) {
-        *errmsg = "the application's command line and environment are "
-                  "too large to send to the process manager";
-        return rv;
-    }
-    apr_pool_cleanup_register(p, lease, close_pm, apr_pool_cleanup_null);
-    rv = ask_pm(p, pm_path, msg, len, limits, lease, errmsg);
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    if (lease->grant.status != FCGP_GRANT_OK) {
-        lease->released = 1;
+    key = fcgp_ipc_class_key(p, spec, &klen);
+    cls = fcgp_table_find_class(table, key, klen);
+    c->kick = 0;
+    if (cls == FCGP_TBL_NO_CLASS
+        || !fcgp_table_claim(table, cls, me, c)) {
+        if (c->kick) {
+            kick(p, pm_path);
+            c->kick = 0;
+        }
+        if (cls == FCGP_TBL_NO_CLASS) {
+            /* The PM has not seen this class yet: it adds it and starts
+             * its first worker. */
+            if ((rv = want(p, pm_path, spec, limits, &ans, errmsg))
+                != APR_SUCCESS) {
+                return rv;
+            }
+            if (ans.status != FCGP_GRANT_OK) {
+                refuse(lease, ans.status, ans.retry_after, ans.message);
+                *out = lease;
+                return APR_SUCCESS;
+            }
+            cls = ans.cls;
+            asked = 1;
+        }
+        fcgp_table_enqueue(table, cls, me, &place);
+        place.asked = asked;
+        for (;;) {
+            res = fcgp_table_next(table, &place, me, c, deadline);
+            if (res != FCGP_TBL_ASK_PM) {
+                break;
+            }
+            place.asked = 1;
+            if ((rv = want(p, pm_path, spec, limits, &ans, errmsg))
+                != APR_SUCCESS) {
+                fcgp_table_dequeue(table, &place, 0);
+                return rv;
+            }
+            if (ans.status != FCGP_GRANT_OK) {
+                fcgp_table_dequeue(table, &place, 0);
+                refuse(lease, ans.status, ans.retry_after, ans.message);
+                *out = lease;
+                return APR_SUCCESS;
+            }
+        }
+        fcgp_table_dequeue(table, &place, res == FCGP_TBL_CLAIMED);
     }
     *out = lease;
+    if (c->kick) {
+        kick(p, pm_path);
+    }
+    if (res == FCGP_TBL_TIMEOUT) {
+        refuse(lease, FCGP_GRANT_BUSY, 5, busy_text(p, cls, spec, limits));
+        return APR_SUCCESS;
+    }
+    if (res == FCGP_TBL_BACKOFF) {
+        fcgp_tbl_class_t *k = fcgp_table_class(table, cls);
+        apr_int64_t left = (apr_int64_t)apr_atomic_read32(&k->backoff_until)
+                           - apr_time_sec(apr_time_now());
+        apr_uint32_t ra = left > 0 ? (apr_uint32_t)left + 1 : 1;
+        refuse(lease, FCGP_GRANT_BACKOFF, ra,
+               apr_psprintf(p, "%s keeps dying right after it starts; not "
+                            "starting it for another %u s (see FCGP03013)",
+                            spec->argv[0], ra));
+        return APR_SUCCESS;
+    }
+    lease->grant.status = FCGP_GRANT_OK;
+    lease->grant.slot = c->slot;
+    lease->grant.pid = c->pid;
+    lease->grant.nth = c->nth;
+    lease->grant.limit = c->limit;
+    lease->grant.limit_source = c->limit_source;
+    lease->grant.path = apr_pstrndup(p, c->path, sizeof(c->path));
+    apr_pool_cleanup_register(p, lease, abandon, apr_pool_cleanup_null);
     return APR_SUCCESS;
 }
 
 void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome)
 {
-    fcgp_msg_release_t m;
-    char *buf;
-    apr_size_t len;
-
     if (!lease || lease->released) {
         return;
     }
     lease->released = 1;
-    if (lease->fast) {
-        if (fcgp_table_release(table, &lease->claim, outcome == FCGP_OUT_OK,
-                               outcome)) {
-            kick(lease->pool, lease->pm_path);
-        }
-        return;
+    if (fcgp_table_release(table, &lease->claim, outcome == FCGP_OUT_OK,
+                           outcome)) {
+        kick(lease->pool, lease->pm_path);
     }
-    if (!lease->pm) {
-        return;
-    }
-    m.outcome = outcome;
-    /* A failed send is the same to the PM as a close without release. */
-    conn_put(lease->conn,
-             fcgp_ipc_encode_release(lease->pool, (apr_uint32_t)getppid(),
-                                     &m, &buf, &len) == APR_SUCCESS
-             && send_all(lease->pm, buf, len) == APR_SUCCESS);
-    lease->conn = NULL;
-    lease->pm = NULL;
 }
 
 apr_status_t fcgp_pm_status(apr_pool_t *p, const char *pm_path,

@@ -187,8 +187,8 @@ static const char *const *r_strv(rbuf_t *r, apr_pool_t *p, int *n)
     return v;
 }
 
-apr_status_t fcgp_ipc_encode_acquire(apr_pool_t *p, apr_uint32_t parent_pid,
-                                     const fcgp_msg_acquire_t *m,
+apr_status_t fcgp_ipc_encode_want(apr_pool_t *p, apr_uint32_t parent_pid,
+                                     const fcgp_msg_want_t *m,
                                      char **out, apr_size_t *len)
 {
     wbuf_t w;
@@ -205,11 +205,11 @@ apr_status_t fcgp_ipc_encode_acquire(apr_pool_t *p, apr_uint32_t parent_pid,
     w_str(&w, m->spec.vhost);
     w_strv(&w, m->spec.argc, m->spec.argv);
     w_strv(&w, m->spec.envc, m->spec.env);
-    return w_finish(&w, FCGP_MSG_ACQUIRE, parent_pid, out, len);
+    return w_finish(&w, FCGP_MSG_WANT, parent_pid, out, len);
 }
 
-apr_status_t fcgp_ipc_decode_acquire(apr_pool_t *p, const char *body,
-                                     apr_size_t len, fcgp_msg_acquire_t *m)
+apr_status_t fcgp_ipc_decode_want(apr_pool_t *p, const char *body,
+                                     apr_size_t len, fcgp_msg_want_t *m)
 {
     rbuf_t r;
     fcgp_app_limits_t *l = &m->limits;
@@ -235,62 +235,29 @@ apr_status_t fcgp_ipc_decode_acquire(apr_pool_t *p, const char *body,
     return APR_SUCCESS;
 }
 
-apr_status_t fcgp_ipc_encode_grant(apr_pool_t *p, apr_uint32_t parent_pid,
-                                   const fcgp_msg_grant_t *m,
-                                   char **out, apr_size_t *len)
+apr_status_t fcgp_ipc_encode_answer(apr_pool_t *p, apr_uint32_t parent_pid,
+                                    const fcgp_msg_answer_t *m,
+                                    char **out, apr_size_t *len)
 {
     wbuf_t w;
     w_begin(&w, p);
     w_u32(&w, m->status);
-    w_u32(&w, m->slot);
-    w_u32(&w, m->pid);
-    w_u32(&w, m->nth);
-    w_u32(&w, m->limit);
-    w_u32(&w, m->limit_source);
+    w_u32(&w, m->cls);
     w_u32(&w, m->retry_after);
-    w_str(&w, m->path);
     w_str(&w, m->message);
-    return w_finish(&w, FCGP_MSG_GRANT, parent_pid, out, len);
+    return w_finish(&w, FCGP_MSG_ANSWER, parent_pid, out, len);
 }
 
-apr_status_t fcgp_ipc_decode_grant(apr_pool_t *p, const char *body,
-                                   apr_size_t len, fcgp_msg_grant_t *m)
+apr_status_t fcgp_ipc_decode_answer(apr_pool_t *p, const char *body,
+                                    apr_size_t len, fcgp_msg_answer_t *m)
 {
     rbuf_t r;
     r_begin(&r, body, len);
     m->status = r_u32(&r);
-    m->slot = r_u32(&r);
-    m->pid = r_u32(&r);
-    m->nth = r_u32(&r);
-    m->limit = r_u32(&r);
-    m->limit_source = r_u32(&r);
+    m->cls = r_u32(&r);
     m->retry_after = r_u32(&r);
-    m->path = r_str(&r, p);
     m->message = r_str(&r, p);
-    if (r_finish(&r) != APR_SUCCESS || m->status > FCGP_GRANT_RETRY
-        || (m->status == FCGP_GRANT_OK && (!m->path || !*m->path))) {
-        return APR_EINVAL;
-    }
-    return APR_SUCCESS;
-}
-
-apr_status_t fcgp_ipc_encode_release(apr_pool_t *p, apr_uint32_t parent_pid,
-                                     const fcgp_msg_release_t *m,
-                                     char **out, apr_size_t *len)
-{
-    wbuf_t w;
-    w_begin(&w, p);
-    w_u32(&w, m->outcome);
-    return w_finish(&w, FCGP_MSG_RELEASE, parent_pid, out, len);
-}
-
-apr_status_t fcgp_ipc_decode_release(const char *body, apr_size_t len,
-                                     fcgp_msg_release_t *m)
-{
-    rbuf_t r;
-    r_begin(&r, body, len);
-    m->outcome = r_u32(&r);
-    if (r_finish(&r) != APR_SUCCESS || m->outcome > FCGP_OUT_TIMEOUT) {
+    if (r_finish(&r) != APR_SUCCESS || m->status > FCGP_GRANT_RETRY) {
         return APR_EINVAL;
     }
     return APR_SUCCESS;

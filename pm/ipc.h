@@ -1,16 +1,21 @@
 /* ipc.h: messages between the handler (in httpd children) and the process
- * manager, over the PM's unix socket.  Most requests need none of them
- * (they take a worker from the shared table, pm/table.h, and only KICK the
- * PM when it has something to do).  Otherwise one connection is one lease:
+ * manager, over the PM's unix socket.  Workers are never handed out here:
+ * handlers take them from the shared worker table (pm/table.h).  The
+ * socket is for what only the PM can do:
  *
- *   handler -> PM   ACQUIRE  (class spec + limits)
- *   PM -> handler   GRANT    (worker socket, or why there is none)
- *   handler -> PM   RELEASE  (how the request went)       then close
+ *   handler -> PM   WANT     (class spec + limits): no idle worker of this
+ *                            class; make the class known, start a worker
+ *                            if there is room
+ *   PM -> handler   ANSWER   (the class's index in the table: wait there;
+ *                            or why no worker can be had: 503)
+ *   handler -> PM   KICK     (no answer): look at the table, a worker was
+ *                            handed back for a decision or is near its
+ *                            limit
+ *   handler -> PM   STATUS, PM -> handler STATUS_REPLY: the status page
  *
- * A connection that closes without RELEASE counts as a broken request and
- * the worker is retired.  Every message has a fixed, versioned header and
- * carries the httpd parent's pid, so a stray client of another server
- * instance is rejected.  APR only; encode/decode are pure and fuzzed. */
+ * Every message has a fixed, versioned header and carries the httpd
+ * parent's pid, so a stray client of another server instance is rejected.
+ * APR only; encode/decode are pure and fuzzed. */
 #ifndef FCGP_PM_IPC_H
 #define FCGP_PM_IPC_H
 
@@ -19,14 +24,13 @@
 #include "pm/pm_types.h"
 
 #define FCGP_IPC_MAGIC      0x46435050u    /* "FCPP" */
-#define FCGP_IPC_VERSION    1
+#define FCGP_IPC_VERSION    2
 #define FCGP_IPC_HDR_LEN    16
 #define FCGP_IPC_MAX_BODY   (1024 * 1024)
 
 typedef enum {
-    FCGP_MSG_ACQUIRE = 1,
-    FCGP_MSG_GRANT = 2,
-    FCGP_MSG_RELEASE = 3,
+    FCGP_MSG_WANT = 1,
+    FCGP_MSG_ANSWER = 2,        /* (3 was a lease's hand-back: retired) */
     FCGP_MSG_STATUS = 4,        /* handler -> PM: u32 format */
     FCGP_MSG_STATUS_REPLY = 5,  /* PM -> handler: the document */
     FCGP_MSG_KICK = 6           /* handler -> PM, no answer: look at the
@@ -39,7 +43,7 @@ typedef enum {
     FCGP_STATUS_JSON = 1
 } fcgp_status_format_e;
 
-/* GRANT status */
+/* ANSWER status, and what a lease got (pm.h) */
 typedef enum {
     FCGP_GRANT_OK = 0,
     FCGP_GRANT_BUSY,          /* queue timeout: every worker busy at the max */
@@ -49,15 +53,6 @@ typedef enum {
     FCGP_GRANT_RETRY          /* this PM is draining: ask again (the
                                * next PM listens on the same socket) */
 } fcgp_grant_status_e;
-
-/* RELEASE outcome: how the request went, so the PM knows whether the
- * worker may serve again. */
-typedef enum {
-    FCGP_OUT_OK = 0,          /* END_REQUEST seen, worker reusable */
-    FCGP_OUT_CLIENT_ABORT,    /* client went away; worker state unknown */
-    FCGP_OUT_BROKEN,          /* worker died, reset, or sent garbage */
-    FCGP_OUT_TIMEOUT          /* worker missed a deadline: kill it */
-} fcgp_outcome_e;
 
 typedef struct {
     apr_uint32_t magic;
@@ -70,23 +65,14 @@ typedef struct {
 typedef struct {
     fcgp_app_limits_t limits;
     fcgp_app_spec_t spec;
-} fcgp_msg_acquire_t;
+} fcgp_msg_want_t;
 
 typedef struct {
     apr_uint32_t status;        /* fcgp_grant_status_e */
-    apr_uint32_t slot;
-    apr_uint32_t pid;
-    apr_uint32_t nth;           /* this is the worker's nth request */
-    apr_uint32_t limit;         /* effective limit, 0 = none */
-    apr_uint32_t limit_source;  /* fcgp_limit_source_e */
+    apr_uint32_t cls;           /* OK: the class's index in the table */
     apr_uint32_t retry_after;   /* seconds, for BUSY/BACKOFF */
-    const char *path;           /* worker's socket (OK) */
     const char *message;        /* what happened (not OK) */
-} fcgp_msg_grant_t;
-
-typedef struct {
-    apr_uint32_t outcome;       /* fcgp_outcome_e */
-} fcgp_msg_release_t;
+} fcgp_msg_answer_t;
 
 /* Header: encode into 16 bytes; decode checks magic and version and the
  * body length cap.  APR_EINVAL when the header is not ours. */
@@ -97,21 +83,16 @@ apr_status_t fcgp_ipc_hdr_unpack(const unsigned char *in, fcgp_ipc_hdr_t *h);
 /* Bodies: *_encode allocates the whole message (header included) from p.
  * *_decode parses a body; strings are copied into p.  APR_EINVAL on any
  * malformed body (short, overlong, counts out of range). */
-apr_status_t fcgp_ipc_encode_acquire(apr_pool_t *p, apr_uint32_t parent_pid,
-                                     const fcgp_msg_acquire_t *m,
-                                     char **out, apr_size_t *len);
-apr_status_t fcgp_ipc_decode_acquire(apr_pool_t *p, const char *body,
-                                     apr_size_t len, fcgp_msg_acquire_t *m);
-apr_status_t fcgp_ipc_encode_grant(apr_pool_t *p, apr_uint32_t parent_pid,
-                                   const fcgp_msg_grant_t *m,
-                                   char **out, apr_size_t *len);
-apr_status_t fcgp_ipc_decode_grant(apr_pool_t *p, const char *body,
-                                   apr_size_t len, fcgp_msg_grant_t *m);
-apr_status_t fcgp_ipc_encode_release(apr_pool_t *p, apr_uint32_t parent_pid,
-                                     const fcgp_msg_release_t *m,
-                                     char **out, apr_size_t *len);
-apr_status_t fcgp_ipc_decode_release(const char *body, apr_size_t len,
-                                     fcgp_msg_release_t *m);
+apr_status_t fcgp_ipc_encode_want(apr_pool_t *p, apr_uint32_t parent_pid,
+                                  const fcgp_msg_want_t *m,
+                                  char **out, apr_size_t *len);
+apr_status_t fcgp_ipc_decode_want(apr_pool_t *p, const char *body,
+                                  apr_size_t len, fcgp_msg_want_t *m);
+apr_status_t fcgp_ipc_encode_answer(apr_pool_t *p, apr_uint32_t parent_pid,
+                                    const fcgp_msg_answer_t *m,
+                                    char **out, apr_size_t *len);
+apr_status_t fcgp_ipc_decode_answer(apr_pool_t *p, const char *body,
+                                    apr_size_t len, fcgp_msg_answer_t *m);
 
 /* STATUS request (format) and its reply (one string, the document). */
 apr_status_t fcgp_ipc_encode_status(apr_pool_t *p, apr_uint32_t parent_pid,

@@ -2,12 +2,12 @@
  *
  * Handler side (httpd children).  A lease is one worker handed to one
  * request: fcgp_pm_acquire() takes an idle worker of the class the spec
- * describes from the shared worker table (pm/table.h) or, when there is
- * none and the class may grow (or the PM has not seen it yet), asks the PM;
- * while every worker is busy and the class is full it waits, without
- * polling, in arrival order.  fcgp_pm_release() hands it back with the
- * outcome.  The request is counted when the worker is handed out; a worker
- * that got its last request is never handed out again. */
+ * describes from the shared worker table (pm/table.h), counting the
+ * request in the same step; when none is idle it waits in the class's
+ * line, in arrival order, without polling, and asks the process manager
+ * for a worker while the class may grow.  fcgp_pm_release() hands the
+ * worker back with the outcome.  A worker that got its last request is
+ * never handed out again. */
 #ifndef FCGP_PM_H
 #define FCGP_PM_H
 
@@ -19,21 +19,30 @@
 #include "pm/table.h"
 
 typedef struct fcgp_lease_t fcgp_lease_t;
-typedef struct fcgp_pm_conn_t fcgp_pm_conn_t;
+
+/* What a lease got: a worker (status FCGP_GRANT_OK), or why not. */
+typedef struct {
+    apr_uint32_t status;        /* fcgp_grant_status_e */
+    apr_uint32_t slot;
+    apr_uint32_t pid;           /* the worker's */
+    apr_uint32_t nth;           /* this is the worker's nth request */
+    apr_uint32_t limit;         /* effective limit, 0 = none */
+    apr_uint32_t limit_source;  /* fcgp_limit_source_e */
+    apr_uint32_t retry_after;   /* seconds, for BUSY/BACKOFF */
+    const char *path;           /* worker's socket (OK) */
+    const char *message;        /* what happened (not OK) */
+} fcgp_grant_t;
 
 struct fcgp_lease_t {
     apr_pool_t *pool;           /* the request's */
     const char *pm_path;
-    fcgp_pm_conn_t *conn;       /* the lease's connection to the PM */
-    apr_socket_t *pm;           /* its socket */
-    fcgp_msg_grant_t grant;     /* what the PM said */
+    fcgp_grant_t grant;
     int released;
-    int fast;                   /* taken from the worker table itself */
-    fcgp_tbl_claim_t claim;     /* (fast) what it holds there */
+    fcgp_tbl_claim_t claim;     /* (OK) what it holds in the table */
 };
 
-/* post_config (parent): this generation's worker table, which the PM
- * and the children inherit.  NULL: every lease goes through the PM. */
+/* post_config (parent): the worker table, which every PM and every
+ * child inherits. */
 void fcgp_pm_use_table(fcgp_table_t *t);
 
 /* child_init: keep up to `threads` connections to the PM open in this
@@ -41,12 +50,12 @@ void fcgp_pm_use_table(fcgp_table_t *t);
 apr_status_t fcgp_pm_child_init(apr_pool_t *pchild, const char *pm_path,
                                 int threads);
 
-/* Ask for a worker.  Allocates from p (r->pool); a cleanup on p closes the
- * PM connection, which the PM treats as a broken request if release was
- * never called.  Returns APR_SUCCESS with *lease set; (*lease)->grant.status
- * tells whether a worker was granted (FCGP_GRANT_OK) or why not.  Any other
- * return means the PM could not be reached (*lease is NULL) and errmsg says
- * what failed. */
+/* Ask for a worker.  Allocates from p (r->pool); a cleanup on p hands a
+ * worker never released back as broken (the PM retires it).  Returns
+ * APR_SUCCESS with *lease set; (*lease)->grant.status tells whether a
+ * worker was granted (FCGP_GRANT_OK) or why not.  Any other return means
+ * the PM could not be reached (*lease is NULL) and errmsg says what
+ * failed. */
 apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
                              const fcgp_app_spec_t *spec,
                              const fcgp_app_limits_t *limits,

@@ -34,7 +34,7 @@ typedef struct {
     server_rec *s;
     fcgp_pm_settings_t settings;
     apr_socket_t *listener;
-    fcgp_table_t *table;        /* this generation's worker table */
+    fcgp_table_t *table;        /* the worker table (every generation's) */
     apr_time_t started;
 } pm_handle_t;
 
@@ -210,6 +210,41 @@ apr_status_t fcgp_pm_ipc_dir_prepare(server_rec *s, const char *dir)
     return APR_SUCCESS;
 }
 
+/* The worker table, made once per httpd process and kept across
+ * restarts, so that every generation's handlers and PMs share it (a
+ * request of an old generation waiting for a worker during a graceful
+ * restart gets one of the new generation's).  Room for every process of
+ * two generations (one draining), and some. */
+static apr_status_t worker_table(apr_pool_t *proc_pool, server_rec *s,
+                                 apr_uint32_t max_procs, fcgp_table_t **out)
+{
+    static const char key[] = "fcgiproc-worker-table";
+    apr_uint32_t want = 2 * max_procs + 64;
+    apr_status_t rv;
+
+    apr_pool_userdata_get((void **)out, key, proc_pool);
+    if (!*out) {
+        rv = fcgp_table_create(proc_pool, want < 1024 ? 1024 : want, out);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, FCGP_LOGNO(04010)
+                         "cannot make the shared worker table (%u slots)",
+                         want);
+            return rv;
+        }
+        apr_pool_userdata_set(*out, key, apr_pool_cleanup_null, proc_pool);
+    }
+    else if (fcgp_table_nslots(*out) < want) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, FCGP_LOGNO(04011)
+                     "FcgiProcMaxProcesses %u wants a worker table of %u "
+                     "slots; the one made when httpd started has %u, which "
+                     "bounds the processes until httpd is stopped and "
+                     "started again", max_procs, want,
+                     fcgp_table_nslots(*out));
+    }
+    fcgp_table_set_max_procs(*out, max_procs);
+    return APR_SUCCESS;
+}
+
 apr_status_t fcgp_pm_boot(apr_pool_t *pconf, server_rec *s,
                           const fcgp_pm_settings_t *settings,
                           const char *pm_path)
@@ -231,15 +266,9 @@ apr_status_t fcgp_pm_boot(apr_pool_t *pconf, server_rec *s,
     h.settings.max_procs = settings->max_procs;
     h.settings.kill_timeout = settings->kill_timeout;
     h.settings.orphan_pgid = 0;
-    /* The fast path's table, per generation: the PM and this generation's
-     * children inherit it; an older generation keeps its own.  Room for
-     * a few slots more than processes (slots wait for their hand-back). */
-    rv = fcgp_table_create(pconf, settings->max_procs + 64, &h.table);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, FCGP_LOGNO(04010)
-                     "cannot make the shared worker table; every request "
-                     "asks the process manager instead (slower)");
-        h.table = NULL;
+    if ((rv = worker_table(proc_pool, s, settings->max_procs, &h.table))
+        != APR_SUCCESS) {
+        return rv;
     }
     fcgp_pm_use_table(h.table);
     if ((rv = start_pm(&h)) != APR_SUCCESS) {

@@ -1,5 +1,17 @@
-/* pm_internal.h: the process manager's private state, shared by
- * pm_main.c (the loop) and pm_status.c (the status page).  PM only. */
+/* pm_internal.h: the process manager's private state and the functions
+ * its files share.  PM process only.
+ *
+ *   pm_main.c    the loop: signals, timers, draining, start-up
+ *   pm_server.c  the PM socket: connections, WANT / KICK / STATUS, classes
+ *   pm_view.c    the PM's view of the worker table: the slot state setter,
+ *                publishing, following what handlers did, room, growth
+ *   pm_worker.c  starting and stopping worker processes
+ *   pm_reap.c    reaping: exits, the exit log, learned limits, back-off
+ *   pm_status.c  the status snapshot
+ *
+ * The PM is single-threaded: everything here is written by it alone.  The
+ * worker table (pm/table.h) is shared with the handlers; who writes what
+ * there is said in table.h and docs/ARCHITECTURE.md. */
 #ifndef FCGP_PM_INTERNAL_H
 #define FCGP_PM_INTERNAL_H
 
@@ -8,19 +20,10 @@
 #include <apr_thread_proc.h>
 #include "httpd.h"
 #include "pm/pm.h"
+#include "pm/policy.h"
 #include "pm/table.h"
 
 #define PM_EXITS_KEPT 20
-
-/* Rapid-failure protection: FCGP_FAIL_COUNT workers that die within
- * FCGP_EARLY_DEATH of starting, without finishing a request, inside
- * FCGP_FAIL_WINDOW, pause the class for FCGP_BACKOFF_FIRST, doubling up to
- * FCGP_BACKOFF_MAX while it keeps happening. */
-#define FCGP_FAIL_COUNT     5
-#define FCGP_EARLY_DEATH    apr_time_from_sec(10)
-#define FCGP_FAIL_WINDOW    apr_time_from_sec(30)
-#define FCGP_BACKOFF_FIRST  apr_time_from_sec(2)
-#define FCGP_BACKOFF_MAX    apr_time_from_sec(60)
 
 /* One worker exit, kept for the status page. */
 typedef struct {
@@ -33,35 +36,36 @@ typedef struct {
     apr_time_t uptime;
 } pm_exit_t;
 
+/* The PM's view of a slot.  Changed only by pm_slot_set(), which keeps
+ * the class's counts (n[]) and the table's `live` in step. */
 typedef enum {
     SLOT_FREE = 0,
-    SLOT_IDLE,      /* process up, waiting for a request */
-    SLOT_BUSY,      /* leased to a handler */
-    SLOT_STOPPING   /* retired: signalled, waiting to reap */
+    SLOT_IDLE,      /* process up, may be given a request */
+    SLOT_BUSY,      /* held by a handler */
+    SLOT_LAST,      /* held by a handler with its last request */
+    SLOT_STOPPING,  /* retired: signalled, waiting to reap */
+    SLOT_NSTATES
 } slot_state_e;
 
 typedef struct pm_class pm_class_t;
-typedef struct pm_lease pm_lease_t;
 typedef struct pm_slot pm_slot_t;
+typedef struct pm_conn pm_conn_t;
 
 struct pm_slot {
     pm_class_t *cls;
-    apr_uint32_t id;
+    apr_uint32_t id;            /* its index in the worker table */
     slot_state_e state;
-    int last_handed;            /* got its last request: never again */
-    apr_proc_t proc;
+    apr_proc_t proc;            /* pid 0: the process is gone */
     apr_socket_t *listen;       /* kept for the slot's whole life */
     const char *path;
     apr_uint32_t served;        /* requests handed to this process */
     apr_time_t started;
-    apr_time_t last_used;
+    apr_time_t last_used;       /* 0: never used (a fresh replacement) */
     apr_time_t kill_at;         /* STOPPING: SIGKILL after this */
     int kill_sent;
     const char *retire_reason;
-    pm_lease_t *lease;
-    int published;              /* in the worker table: handlers may claim
-                                 * it (IDLE there) or hold it (BUSY) */
-    int fast;                   /* BUSY, held through the table */
+    int published;              /* in the table: handlers may claim it
+                                 * (IDLE there) or hold it (BUSY) */
     apr_uint32_t suspect;       /* a holder seen dead once: reclaimed if
                                  * still so at the next look */
     apr_pool_t *pool;
@@ -74,41 +78,22 @@ struct pm_class {
     fcgp_app_spec_t spec;
     fcgp_app_limits_t limits;
     apr_uint32_t learned_limit; /* the app exited by itself after this many */
-    apr_uint32_t fails;         /* early deaths in the current window */
-    apr_time_t fail_window_start;
-    apr_interval_time_t backoff;/* current pause, doubles, 0 = none */
-    apr_time_t backoff_until;
-    apr_array_header_t *slots;  /* pm_slot_t * */
-    apr_uint32_t active;        /* live, not stopping, not last-handed */
-    pm_lease_t *wait_head;      /* FIFO of leases waiting for a worker */
-    pm_lease_t *wait_tail;
-    apr_uint32_t waiting;
-    apr_uint32_t tidx;          /* index in the worker table, or
-                                 * FCGP_TBL_NO_CLASS */
+    fcgp_failures_t failures;   /* rapid-failure protection */
+    apr_array_header_t *slots;  /* pm_slot_t *, not FREE */
+    apr_uint32_t n[SLOT_NSTATES];   /* slots in each state */
+    apr_uint32_t tidx;          /* index in the worker table */
     apr_pool_t *pool;
 };
 
-typedef enum {
-    LEASE_READING = 0,          /* waiting for ACQUIRE */
-    LEASE_WAITING,              /* queued for a worker */
-    LEASE_GRANTED               /* holds a slot, waiting for RELEASE */
-} lease_state_e;
-
-struct pm_lease {
+/* A connection to the PM socket (handlers keep a few open). */
+struct pm_conn {
     apr_socket_t *sock;
     apr_pollfd_t pfd;
-    lease_state_e state;
     char *in;                   /* bytes received, not yet handled */
     apr_size_t in_len;
     apr_size_t in_cap;
-    const char *body;           /* the message being handled (in `in`) */
-    apr_uint32_t body_len;
-    pm_class_t *cls;
-    pm_slot_t *slot;
-    apr_time_t deadline;        /* WAITING: answer BUSY after this */
-    pm_lease_t *next;           /* wait queue */
-    pm_lease_t *all_next;       /* every connection, for draining */
-    pm_lease_t *all_prev;
+    pm_conn_t *next;            /* every connection, for draining */
+    pm_conn_t *prev;
     apr_pool_t *pool;           /* the connection's */
     apr_pool_t *mpool;          /* the current message's, cleared for each */
 };
@@ -124,10 +109,12 @@ typedef struct {
     apr_pollfd_t sig_pfd;
     apr_file_t *sig_in;
     apr_hash_t *classes;
-    apr_array_header_t *slots;  /* every slot ever made, by id */
+    pm_slot_t **slots;          /* by table index; NULL: not ours */
+    apr_uint32_t nslots;
     apr_uint32_t nprocs;        /* live processes, stopping included */
-    apr_uint32_t nleases;
-    pm_lease_t *all_leases;
+    apr_uint32_t nconns;
+    pm_conn_t *conns;
+    apr_uint32_t me;            /* our pid: the owner of our slots */
     apr_uint32_t parent_pid;
     apr_uint32_t seq;           /* makes socket names unique */
     int draining;               /* 1 graceful, 2 stop now */
@@ -138,18 +125,46 @@ typedef struct {
     fcgp_table_t *table;                /* shared with the handlers */
 } pm_t;
 
-/* Bring the PM's view of every slot up to date with the worker table. */
-void fcgp_pm_sync(pm_t *pm);
+/* pm_view.c */
+void pm_class_to_table(pm_t *pm, pm_class_t *c);
+void pm_slot_set(pm_t *pm, pm_slot_t *s, slot_state_e st);
+apr_uint32_t pm_class_limit(const pm_class_t *c, apr_uint32_t *source);
+int pm_class_backing_off(const pm_class_t *c, apr_time_t now);
+fcgp_room_e pm_room(pm_t *pm, pm_class_t *c, apr_uint32_t leaving);
+void pm_update_full(pm_t *pm, pm_class_t *c);
+void pm_publish(pm_t *pm, pm_slot_t *s);
+void pm_sync_slot(pm_t *pm, pm_slot_t *s);
+void pm_sync(pm_t *pm);
+int pm_take(pm_t *pm, pm_slot_t *s);
+void pm_counted(pm_t *pm, pm_slot_t *s);
+int pm_grow(pm_t *pm, pm_class_t *c, int asked);
+void pm_serve_table(pm_t *pm);
+void pm_reclaim(pm_t *pm);
+void pm_set_table_limits(pm_t *pm, pm_class_t *c);
+void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome);
 
-/* The status document (pm_status.c), allocated from p. */
+/* pm_worker.c */
+apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s);
+pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c);
+void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason);
+void pm_drop(pm_t *pm, pm_slot_t *s);
+void pm_free_slot(pm_t *pm, pm_slot_t *s);
+void pm_kill_late(pm_t *pm, apr_time_t now, apr_time_t *next);
+
+/* pm_reap.c */
+void pm_reap(pm_t *pm);
+void pm_note_early_death(pm_t *pm, pm_class_t *c, apr_time_t age,
+                         apr_uint32_t done);
+
+/* pm_server.c */
+apr_status_t pm_server_setup(pm_t *pm);
+void pm_on_accept(pm_t *pm);
+void pm_on_readable(pm_t *pm, pm_conn_t *conn);
+void pm_close_conns(pm_t *pm);
+
+/* pm_status.c */
 const char *fcgp_pm_status_doc(pm_t *pm, apr_pool_t *p, int format);
-
 const char *fcgp_pm_slot_state_name(int state);
-
-apr_uint32_t fcgp_pm_class_limit(const pm_class_t *c, apr_uint32_t *source);
-
-/* Requests waiting for a worker of c: queued here, or asleep in the
- * worker table (a full class). */
 apr_uint32_t fcgp_pm_class_waiting(pm_t *pm, const pm_class_t *c);
 
 #endif

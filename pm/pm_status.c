@@ -111,23 +111,20 @@ static void workers(doc_t *d, pm_t *pm, apr_time_t now)
         "slot", "pid", "class", "state", "requests", "limit",
         "limit from", "age (s)", "idle (s)"
     };
-    int i;
+    apr_uint32_t i;
     section(d, "workers", "Workers", 9, heads);
-    for (i = 0; i < pm->slots->nelts; i++) {
-        pm_slot_t *s = APR_ARRAY_IDX(pm->slots, i, pm_slot_t *);
+    for (i = 0; i < pm->nslots; i++) {
+        pm_slot_t *s = pm->slots[i];
         apr_uint32_t src, limit;
         const char *kv[18];
-        if (s->state == SLOT_FREE) {
+        if (!s || s->state == SLOT_FREE) {
             continue;
         }
-        limit = fcgp_pm_class_limit(s->cls, &src);
+        limit = pm_class_limit(s->cls, &src);
         kv[0] = "slot";     kv[1] = NUM(d->p, "%u", s->id);
         kv[2] = "pid";      kv[3] = NUM(d->p, "%d", (int)s->proc.pid);
         kv[4] = "class";    kv[5] = s->cls->name;
-        kv[6] = "state";    kv[7] = apr_pstrcat(d->p,
-                                fcgp_pm_slot_state_name(s->state),
-                                s->last_handed && s->state == SLOT_BUSY
-                                ? " (last request)" : "", NULL);
+        kv[6] = "state";    kv[7] = fcgp_pm_slot_state_name(s->state);
         kv[8] = "requests"; kv[9] = NUM(d->p, "%u", s->served);
         kv[10] = "limit";   kv[11] = NUM(d->p, "%u", limit);
         kv[12] = "limit_source";
@@ -154,7 +151,7 @@ static void classes(doc_t *d, pm_t *pm)
     section(d, "classes", "Applications", 7, heads);
     for (hi = apr_hash_first(d->p, pm->classes); hi; hi = apr_hash_next(hi)) {
         pm_class_t *c = apr_hash_this_val(hi);
-        apr_uint32_t src, limit = fcgp_pm_class_limit(c, &src);
+        apr_uint32_t src, limit = pm_class_limit(c, &src);
         const char *kv[14];
         kv[0] = "class";     kv[1] = c->name;
         kv[2] = "processes"; kv[3] = NUM(d->p, "%d", c->slots->nelts);
@@ -194,6 +191,20 @@ static void exits(doc_t *d, pm_t *pm)
         row(d, 7, kv);
     }
     end_section(d);
+}
+
+const char *fcgp_pm_slot_state_name(int state)
+{
+    static const char *const names[] = {
+        "free", "idle", "busy", "busy (last request)", "stopping"
+    };
+    return state >= 0 && state < SLOT_NSTATES ? names[state] : "?";
+}
+
+/* Requests waiting for a worker of c in the table's line. */
+apr_uint32_t fcgp_pm_class_waiting(pm_t *pm, const pm_class_t *c)
+{
+    return fcgp_table_sleepers(pm->table, c->tidx);
 }
 
 const char *fcgp_pm_status_doc(pm_t *pm, apr_pool_t *p, int format)

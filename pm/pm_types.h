@@ -1,6 +1,6 @@
 /* pm_types.h: plain values that describe an application class and its
  * limits.  conf/ fills them in; the handler sends them to the process
- * manager inside an ACQUIRE message (pm/ipc.h).  No pointers into config
+ * manager inside a WANT message (pm/ipc.h).  No pointers into config
  * memory survive the trip, so the PM never sees a config struct. */
 #ifndef FCGP_PM_TYPES_H
 #define FCGP_PM_TYPES_H
@@ -49,6 +49,15 @@ typedef struct {
                                     * workers got SIGTERM: SIGKILL what is
                                     * left after kill_timeout; 0 = none */
 } fcgp_pm_settings_t;
+
+/* How a request went, as the handler hands its worker back, so the PM
+ * knows whether the worker may serve again (4 bits in the table's word). */
+typedef enum {
+    FCGP_OUT_OK = 0,          /* END_REQUEST seen, worker reusable */
+    FCGP_OUT_CLIENT_ABORT,    /* client went away; worker state unknown */
+    FCGP_OUT_BROKEN,          /* worker died, reset, or sent garbage */
+    FCGP_OUT_TIMEOUT          /* worker missed a deadline: kill it */
+} fcgp_outcome_e;
 
 const char *fcgp_limit_source_name(fcgp_limit_source_e src);
 

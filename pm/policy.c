@@ -1,4 +1,4 @@
-/* policy.c: pure decisions of the process manager (see policy.h). */
+/* policy.c: the process manager's decisions (see policy.h). */
 #include "pm/policy.h"
 
 apr_uint32_t fcgp_policy_effective_limit(apr_uint32_t configured,
@@ -37,6 +37,88 @@ apr_uint32_t fcgp_policy_spawn_ahead(apr_uint32_t limit)
 {
     apr_uint32_t n = limit / 5;
     return n > 50 ? 50 : n;
+}
+
+int fcgp_policy_replace_now(apr_uint32_t served, apr_uint32_t limit,
+                            int fresh_idle)
+{
+    return limit && served + fcgp_policy_spawn_ahead(limit) >= limit
+           && !fresh_idle;
+}
+
+const char *fcgp_policy_retire(const fcgp_worker_facts_t *f)
+{
+    if (f->returned && f->outcome == FCGP_OUT_TIMEOUT) {
+        return "missed a deadline";
+    }
+    if (f->returned && f->outcome == FCGP_OUT_BROKEN) {
+        return "broken request";
+    }
+    if (f->draining) {
+        return "httpd restart or stop";
+    }
+    if (f->last || (f->limit && f->served >= f->limit)) {
+        return "request limit";
+    }
+    if (f->lifetime && f->now - f->started > f->lifetime) {
+        return "FcgiProcProcessLifeTime";
+    }
+    if (!f->returned && f->idle_timeout
+        && f->now - (f->last_used ? f->last_used : f->started)
+           > f->idle_timeout
+        && f->class_live > f->min_procs) {
+        return "FcgiProcIdleTimeout";
+    }
+    return NULL;
+}
+
+fcgp_room_e fcgp_policy_room(const fcgp_room_facts_t *f)
+{
+    if (f->draining || f->backing_off) {
+        return FCGP_ROOM_NONE_PAUSED;
+    }
+    if (f->class_live >= f->class_max + f->leaving) {
+        return FCGP_ROOM_NONE_CLASS;
+    }
+    if (f->procs >= f->procs_max || !f->slot_free) {
+        return FCGP_ROOM_NONE_SERVER;
+    }
+    return FCGP_ROOM;
+}
+
+apr_uint32_t fcgp_policy_grow(apr_uint32_t waiting, apr_uint32_t idle,
+                              int asked)
+{
+    apr_uint32_t want = waiting ? waiting : (apr_uint32_t)!!asked;
+    return want > idle ? want - idle : 0;
+}
+
+int fcgp_policy_note_death(fcgp_failures_t *f, apr_time_t now,
+                           apr_interval_time_t age, apr_uint32_t done)
+{
+    if (done > 0 || age >= FCGP_EARLY_DEATH) {
+        return 0;
+    }
+    if (now - f->window_start > FCGP_FAIL_WINDOW) {
+        f->window_start = now;
+        f->fails = 0;
+    }
+    if (++f->fails < FCGP_FAIL_COUNT) {
+        return 0;
+    }
+    f->backoff = fcgp_policy_next_backoff(f->backoff, FCGP_BACKOFF_FIRST,
+                                          FCGP_BACKOFF_MAX);
+    f->until = now + f->backoff;
+    f->fails = 0;
+    f->window_start = now;
+    return 1;
+}
+
+void fcgp_policy_note_success(fcgp_failures_t *f)
+{
+    f->fails = 0;
+    f->backoff = 0;
+    f->until = 0;
 }
 
 apr_interval_time_t fcgp_policy_next_backoff(apr_interval_time_t current,

@@ -1,9 +1,21 @@
-/* policy.h: pure decisions of the process manager.  No I/O, no clock:
- * callers pass everything in.  Unit-tested (t/unit/test_policy.c). */
+/* policy.h: the process manager's decisions, as pure functions.  No I/O,
+ * no clock: callers pass everything in, and every path that decides
+ * (a hand-back, the periodic look, a request for a worker) asks these.
+ * Unit-tested, table-driven (t/unit/test_policy.c). */
 #ifndef FCGP_PM_POLICY_H
 #define FCGP_PM_POLICY_H
 
 #include "pm/pm_types.h"
+
+/* Rapid-failure protection: FCGP_FAIL_COUNT workers that die within
+ * FCGP_EARLY_DEATH of starting, without finishing a request, inside
+ * FCGP_FAIL_WINDOW, pause the class for FCGP_BACKOFF_FIRST, doubling up to
+ * FCGP_BACKOFF_MAX while it keeps happening. */
+#define FCGP_FAIL_COUNT     5
+#define FCGP_EARLY_DEATH    apr_time_from_sec(10)
+#define FCGP_FAIL_WINDOW    apr_time_from_sec(30)
+#define FCGP_BACKOFF_FIRST  apr_time_from_sec(2)
+#define FCGP_BACKOFF_MAX    apr_time_from_sec(60)
 
 /* The limit the PM enforces: the configured one (already the smaller of
  * FcgiProcMaxRequestsPerProcess and the app's own, see conf/) or what the
@@ -20,6 +32,79 @@ apr_uint32_t fcgp_policy_effective_limit(apr_uint32_t configured,
  * a loaded machine, while a busy worker serves hundreds of requests a
  * second); 0 (start it with the last request) below 5. */
 apr_uint32_t fcgp_policy_spawn_ahead(apr_uint32_t limit);
+
+/* Whether a worker that has served `served` of `limit` requests should
+ * get its replacement now: within the spawn-ahead distance of its limit,
+ * and no replacement is waiting already (fresh_idle). */
+int fcgp_policy_replace_now(apr_uint32_t served, apr_uint32_t limit,
+                            int fresh_idle);
+
+/* What a worker is doing, for fcgp_policy_retire(). */
+typedef struct {
+    int returned;               /* just handed back (else: idle, looked at) */
+    int outcome;                /* fcgp_outcome_e of the hand-back */
+    int draining;               /* its process manager drains */
+    int last;                   /* it was given its last request */
+    apr_uint32_t served;
+    apr_uint32_t limit;         /* effective, 0 = none */
+    apr_time_t now;
+    apr_time_t started;
+    apr_time_t last_used;       /* 0: never used */
+    apr_uint32_t class_live;    /* workers of its class that may serve */
+    apr_uint32_t min_procs;     /* FcgiProcMinProcessesPerClass */
+    apr_interval_time_t lifetime;      /* 0 = never */
+    apr_interval_time_t idle_timeout;  /* 0 = never */
+} fcgp_worker_facts_t;
+
+/* Why the worker should retire now, or NULL to keep it.  In this order:
+ * a broken hand-back, draining, its request limit, FcgiProcProcessLifeTime,
+ * and (idle only, above the class minimum) FcgiProcIdleTimeout. */
+const char *fcgp_policy_retire(const fcgp_worker_facts_t *f);
+
+/* Room for another worker of a class. */
+typedef enum {
+    FCGP_ROOM = 0,
+    FCGP_ROOM_NONE_CLASS,       /* FcgiProcMaxProcessesPerClass reached */
+    FCGP_ROOM_NONE_SERVER,      /* FcgiProcMaxProcesses, or no table slot */
+    FCGP_ROOM_NONE_PAUSED       /* draining, or backing off */
+} fcgp_room_e;
+
+typedef struct {
+    int draining;
+    int backing_off;
+    apr_uint32_t class_live;    /* may serve: not retiring */
+    apr_uint32_t class_max;     /* FcgiProcMaxProcessesPerClass */
+    apr_uint32_t leaving;       /* live ones about to go (a replacement
+                                 * may start beside them: max + leaving) */
+    apr_uint32_t procs;         /* processes of this PM, retiring too */
+    apr_uint32_t procs_max;     /* FcgiProcMaxProcesses */
+    int slot_free;              /* the worker table has a free slot */
+} fcgp_room_facts_t;
+
+fcgp_room_e fcgp_policy_room(const fcgp_room_facts_t *f);
+
+/* How many workers to start for a class whose line has `waiting`
+ * requests while `idle` of its workers are idle or starting; `asked`: a
+ * request is asking for one right now (at least one must be there). */
+apr_uint32_t fcgp_policy_grow(apr_uint32_t waiting, apr_uint32_t idle,
+                              int asked);
+
+/* Rapid-failure bookkeeping of one class. */
+typedef struct {
+    apr_uint32_t fails;         /* early deaths in the current window */
+    apr_time_t window_start;
+    apr_interval_time_t backoff;    /* current pause, 0 = none */
+    apr_time_t until;               /* the pause ends */
+} fcgp_failures_t;
+
+/* A worker of the class died `age` after it started, having finished
+ * `done` requests.  Returns 1 when that starts (or lengthens) a pause;
+ * f->until then says when it ends. */
+int fcgp_policy_note_death(fcgp_failures_t *f, apr_time_t now,
+                           apr_interval_time_t age, apr_uint32_t done);
+
+/* A request succeeded: the pause, if any, is over. */
+void fcgp_policy_note_success(fcgp_failures_t *f);
 
 /* Rapid-failure back-off: the next pause after `current` (0 = none yet):
  * `first`, then doubling, never above `max`. */

@@ -18,12 +18,15 @@ struct fcgp_table_t {
     apr_uint32_t magic;
     apr_uint32_t nslots;
     apr_uint32_t nclasses;      /* a power of two */
+    apr_uint32_t nwaiters;
     apr_uint32_t key_bytes;
-    apr_uint32_t key_used;      /* PM only */
-    apr_uint32_t nused;         /* classes added (PM only) */
+    apr_uint32_t key_used;      /* the adding PM only */
+    apr_uint32_t nused;         /* classes added (the adding PM only) */
     apr_uint32_t hwm;           /* slots [0, hwm) were ever published */
+    apr_uint32_t max_procs;     /* FcgiProcMaxProcesses, for messages */
     apr_uint64_t nonce;
-    /* then: classes[nclasses], slots[nslots], keys[key_bytes] */
+    /* then: classes[nclasses], slots[nslots], waiters[nwaiters],
+     * keys[key_bytes] */
 };
 
 #define ALIGN8(n) (((n) + 7) & ~(apr_size_t)7)
@@ -40,22 +43,32 @@ static fcgp_tbl_slot_t *slots(const fcgp_table_t *t)
                                         * t->nclasses));
 }
 
+static fcgp_tbl_waiter_t *waiters(const fcgp_table_t *t)
+{
+    return (fcgp_tbl_waiter_t *)((char *)slots(t)
+                                 + ALIGN8(sizeof(fcgp_tbl_slot_t)
+                                          * t->nslots));
+}
+
 static char *keys(const fcgp_table_t *t)
 {
-    return (char *)slots(t) + ALIGN8(sizeof(fcgp_tbl_slot_t) * t->nslots);
+    return (char *)waiters(t)
+           + ALIGN8(sizeof(fcgp_tbl_waiter_t) * t->nwaiters);
 }
 
 apr_size_t fcgp_table_size(apr_uint32_t nslots, apr_uint32_t nclasses,
-                           apr_uint32_t key_bytes)
+                           apr_uint32_t nwaiters, apr_uint32_t key_bytes)
 {
     return ALIGN8(sizeof(fcgp_table_t))
            + ALIGN8(sizeof(fcgp_tbl_class_t) * nclasses)
-           + ALIGN8(sizeof(fcgp_tbl_slot_t) * nslots) + ALIGN8(key_bytes);
+           + ALIGN8(sizeof(fcgp_tbl_slot_t) * nslots)
+           + ALIGN8(sizeof(fcgp_tbl_waiter_t) * nwaiters)
+           + ALIGN8(key_bytes);
 }
 
 fcgp_table_t *fcgp_table_init(void *mem, apr_uint32_t nslots,
-                              apr_uint32_t nclasses, apr_uint32_t key_bytes,
-                              apr_uint64_t nonce)
+                              apr_uint32_t nclasses, apr_uint32_t nwaiters,
+                              apr_uint32_t key_bytes, apr_uint64_t nonce)
 {
     fcgp_table_t *t = mem;
     apr_uint32_t i;
@@ -66,6 +79,7 @@ fcgp_table_t *fcgp_table_init(void *mem, apr_uint32_t nslots,
     t->magic = TBL_MAGIC;
     t->nslots = nslots;
     t->nclasses = nclasses;
+    t->nwaiters = nwaiters;
     t->key_bytes = key_bytes;
     t->key_used = 0;
     t->nused = 0;
@@ -80,8 +94,8 @@ fcgp_table_t *fcgp_table_init(void *mem, apr_uint32_t nslots,
 apr_status_t fcgp_table_create(apr_pool_t *p, apr_uint32_t nslots,
                                fcgp_table_t **out)
 {
-    const apr_uint32_t nclasses = 1024, key_bytes = 256 * 1024;
-    apr_size_t size = fcgp_table_size(nslots, nclasses, key_bytes);
+    apr_size_t size = fcgp_table_size(nslots, FCGP_TBL_CLASSES,
+                                      FCGP_TBL_WAITERS, FCGP_TBL_KEY_BYTES);
     apr_shm_t *shm;
     apr_uint64_t nonce;
     apr_status_t rv;
@@ -94,9 +108,11 @@ apr_status_t fcgp_table_create(apr_pool_t *p, apr_uint32_t nslots,
         != APR_SUCCESS) {
         nonce = (apr_uint64_t)apr_time_now();
     }
-    memset(apr_shm_baseaddr_get(shm), 0, size);
-    *out = fcgp_table_init(apr_shm_baseaddr_get(shm), nslots, nclasses,
-                           key_bytes, nonce);
+    /* Anonymous shared memory comes zeroed: pages never touched (most
+     * of the class keys) cost nothing. */
+    *out = fcgp_table_init(apr_shm_baseaddr_get(shm), nslots,
+                           FCGP_TBL_CLASSES, FCGP_TBL_WAITERS,
+                           FCGP_TBL_KEY_BYTES, nonce);
     return APR_SUCCESS;
 }
 
@@ -105,9 +121,24 @@ apr_uint32_t fcgp_table_nslots(const fcgp_table_t *t)
     return t->nslots;
 }
 
+apr_uint32_t fcgp_table_nclasses(const fcgp_table_t *t)
+{
+    return t->nclasses;
+}
+
 apr_uint64_t fcgp_table_nonce(const fcgp_table_t *t)
 {
     return t->nonce;
+}
+
+void fcgp_table_set_max_procs(fcgp_table_t *t, apr_uint32_t n)
+{
+    apr_atomic_set32(&t->max_procs, n);
+}
+
+apr_uint32_t fcgp_table_max_procs(const fcgp_table_t *t)
+{
+    return apr_atomic_read32((apr_uint32_t *)&t->max_procs);
 }
 
 fcgp_tbl_slot_t *fcgp_table_slot(fcgp_table_t *t, apr_uint32_t i)
@@ -187,7 +218,6 @@ apr_uint32_t fcgp_table_add_class(fcgp_table_t *t, const char *key,
     c->key_off = t->key_used;
     c->key_len = (apr_uint32_t)len;
     c->hash = h;
-    c->waiting = 0;
     t->key_used += (apr_uint32_t)ALIGN8(len);
     if (t->key_used > t->key_bytes) {
         t->key_used = t->key_bytes;
@@ -219,12 +249,12 @@ static void sleep_on(apr_uint32_t *addr, apr_uint32_t val,
 
 /* Wake the longest sleeper of class k, if any: bump seq first, so one
  * that is just going to sleep sees the change and does not. */
-static void wake_next(fcgp_tbl_class_t *k)
+static void wake(fcgp_tbl_class_t *k, int n)
 {
     if (apr_atomic_read32(&k->sleepers)) {
         apr_atomic_inc32(&k->seq);
 #ifdef __linux__
-        syscall(SYS_futex, &k->seq, FUTEX_WAKE, 1, NULL, NULL, 0);
+        syscall(SYS_futex, &k->seq, FUTEX_WAKE, n, NULL, NULL, 0);
 #endif
     }
 }
@@ -233,7 +263,15 @@ void fcgp_table_wake(fcgp_table_t *t, apr_uint32_t cls)
 {
     fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
     if (k) {
-        wake_next(k);
+        wake(k, 1);
+    }
+}
+
+void fcgp_table_wake_all(fcgp_table_t *t, apr_uint32_t cls)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    if (k) {
+        wake(k, 0x7fffffff);
     }
 }
 
@@ -243,15 +281,33 @@ int fcgp_table_class_full(fcgp_table_t *t, apr_uint32_t cls)
     return k && apr_atomic_read32(&k->full);
 }
 
-void fcgp_table_set_full(fcgp_table_t *t, apr_uint32_t cls, int full)
+void fcgp_table_set_full(fcgp_table_t *t, apr_uint32_t cls, apr_uint32_t why)
 {
     fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
-    if (k && apr_atomic_read32(&k->full) != (apr_uint32_t)!!full) {
-        apr_atomic_set32(&k->full, !!full);
-        if (!full) {
-            wake_next(k);   /* room for another worker: go and ask for it */
-        }
+    apr_uint32_t was;
+    if (!k || (was = apr_atomic_read32(&k->full)) == why) {
+        return;
     }
+    apr_atomic_set32(&k->full, why);
+    if (was && !why) {
+        wake(k, 1);     /* room for another worker: go and ask for it */
+    }
+}
+
+void fcgp_table_set_live(fcgp_table_t *t, apr_uint32_t cls,
+                         apr_uint32_t live, apr_uint32_t backoff_until)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    if (k) {
+        apr_atomic_set32(&k->live, live);
+        apr_atomic_set32(&k->backoff_until, backoff_until);
+    }
+}
+
+apr_uint32_t fcgp_table_sleepers(fcgp_table_t *t, apr_uint32_t cls)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    return k ? apr_atomic_read32(&k->sleepers) : 0;
 }
 
 static int claim_idle(fcgp_table_t *t, apr_uint32_t cls, apr_uint32_t holder,
@@ -265,46 +321,84 @@ int fcgp_table_claim(fcgp_table_t *t, apr_uint32_t cls, apr_uint32_t holder,
     fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
 
     c->kick = 0;
-    if (!k || apr_atomic_read32(&k->waiting)
-        || apr_atomic_read32(&k->sleepers)) {
+    if (!k || apr_atomic_read32(&k->sleepers)) {
         return 0;       /* first come, first served: queue behind them */
     }
     return claim_idle(t, cls, holder, c);
 }
 
-fcgp_tbl_wait_e fcgp_table_wait_claim(fcgp_table_t *t, apr_uint32_t cls,
-                                      apr_uint32_t holder,
-                                      fcgp_tbl_claim_t *c,
-                                      apr_time_t deadline)
+/* One less in line, never below zero (a waiter that died between its
+ * count and its record is taken out by neither). */
+static void leave_line(fcgp_tbl_class_t *k)
+{
+    for (;;) {
+        apr_uint32_t n = apr_atomic_read32(&k->sleepers);
+        if (n == 0 || apr_atomic_cas32(&k->sleepers, n - 1, n) == n) {
+            return;
+        }
+    }
+}
+
+void fcgp_table_enqueue(fcgp_table_t *t, apr_uint32_t cls,
+                        apr_uint32_t holder, fcgp_tbl_place_t *w)
 {
     fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
-    fcgp_tbl_wait_e res;
-    apr_uint32_t ahead;
+    apr_uint32_t i, n = t->nwaiters;
+    apr_uint32_t start = (apr_uint32_t)(((apr_uintptr_t)w >> 4) ^ holder);
 
-    c->kick = 0;
+    w->cls = cls;
+    w->rec = FCGP_TBL_NO_SLOT;
+    w->asked = 0;
+    w->ahead = 0;
     if (!k) {
-        return FCGP_TBL_ASK_PM;
+        return;
     }
-    /* With others asleep before us, a worker idle right now was handed
+    /* With others in line before us, a worker idle right now was handed
      * back for the longest of them (each hand-back wakes one): taking it
      * would send that one back to the end of the line. */
-    ahead = apr_atomic_inc32(&k->sleepers);
+    w->ahead = apr_atomic_inc32(&k->sleepers) != 0;
+    /* Then a record of who waits, for fcgp_table_reap_waiters; counted
+     * first, so the PM never takes out one that was not counted. */
+    for (i = 0; i < n; i++) {
+        fcgp_tbl_waiter_t *r = &waiters(t)[(start + i) % n];
+        if (apr_atomic_read32(&r->pid) == 0) {
+            r->cls = cls;
+            if (apr_atomic_cas32(&r->pid, holder, 0) == 0) {
+                w->rec = (start + i) % n;
+                break;
+            }
+        }
+    }
+}
+
+fcgp_tbl_wait_e fcgp_table_next(fcgp_table_t *t, fcgp_tbl_place_t *w,
+                                apr_uint32_t holder, fcgp_tbl_claim_t *c,
+                                apr_time_t deadline)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, w->cls);
+
+    if (!k) {
+        return FCGP_TBL_TIMEOUT;
+    }
     for (;;) {
         apr_uint32_t seq = apr_atomic_read32(&k->seq);
+        apr_uint32_t until;
         apr_time_t now;
-        if (!ahead && claim_idle(t, cls, holder, c)) {
-            res = FCGP_TBL_CLAIMED;
-            break;
+        if (!w->ahead && claim_idle(t, w->cls, holder, c)) {
+            return FCGP_TBL_CLAIMED;
         }
-        ahead = 0;
-        if (!apr_atomic_read32(&k->full)) {
-            res = FCGP_TBL_ASK_PM;
-            break;
-        }
+        w->ahead = 0;
         now = apr_time_now();
+        until = apr_atomic_read32(&k->backoff_until);
+        if (until && (apr_uint32_t)apr_time_sec(now) < until
+            && apr_atomic_read32(&k->live) == 0) {
+            return FCGP_TBL_BACKOFF;
+        }
+        if (!w->asked && !apr_atomic_read32(&k->full)) {
+            return FCGP_TBL_ASK_PM;
+        }
         if (now >= deadline) {
-            res = FCGP_TBL_TIMEOUT;
-            break;
+            return FCGP_TBL_TIMEOUT;
         }
         /* Woken by a hand-back, in the order we began to sleep (the
          * kernel's futex queue is first in, first out).  A sleeper that
@@ -312,13 +406,48 @@ fcgp_tbl_wait_e fcgp_table_wait_claim(fcgp_table_t *t, apr_uint32_t cls,
          * is long: it only bounds a wake-up that went astray. */
         sleep_on(&k->seq, seq, deadline - now < apr_time_from_sec(1)
                                ? deadline - now : apr_time_from_sec(1));
+        if (apr_atomic_read32(&k->seq) != seq) {
+            w->asked = 0;   /* something changed: the PM may say more */
+        }
     }
-    apr_atomic_dec32(&k->sleepers);
-    if (res != FCGP_TBL_CLAIMED) {
-        wake_next(k);   /* we leave without the worker we may have been
+}
+
+void fcgp_table_dequeue(fcgp_table_t *t, fcgp_tbl_place_t *w, int claimed)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, w->cls);
+    if (!k) {
+        return;
+    }
+    if (w->rec != FCGP_TBL_NO_SLOT) {
+        apr_atomic_set32(&waiters(t)[w->rec].pid, 0);
+        w->rec = FCGP_TBL_NO_SLOT;
+    }
+    leave_line(k);
+    if (!claimed) {
+        wake(k, 1);     /* we leave without the worker we may have been
                          * woken for: pass the wake-up on */
     }
-    return res;
+}
+
+apr_uint32_t fcgp_table_reap_waiters(fcgp_table_t *t,
+                                     int (*alive)(apr_uint32_t pid))
+{
+    apr_uint32_t i, n = 0;
+    for (i = 0; i < t->nwaiters; i++) {
+        fcgp_tbl_waiter_t *r = &waiters(t)[i];
+        apr_uint32_t pid = apr_atomic_read32(&r->pid);
+        fcgp_tbl_class_t *k;
+        if (!pid || alive(pid)
+            || apr_atomic_cas32(&r->pid, 0, pid) != pid) {
+            continue;
+        }
+        if ((k = fcgp_table_class(t, r->cls)) != NULL) {
+            leave_line(k);
+            wake(k, 1);     /* it may have been woken for a worker */
+        }
+        n++;
+    }
+    return n;
 }
 
 /* Warm workers first (pass 0): a new one may still be starting up
@@ -391,21 +520,18 @@ int fcgp_table_release(fcgp_table_t *t, const fcgp_tbl_claim_t *c, int ok,
 {
     fcgp_tbl_slot_t *s = fcgp_table_slot(t, c->slot);
     apr_uint32_t gen = FCGP_TBL_GEN(c->word);
-    fcgp_tbl_class_t *k = fcgp_table_class(t, c->cls);
 
-    if (!s || !k) {
+    if (!s || !fcgp_table_class(t, c->cls)) {
         return 0;
     }
     if (ok && !(c->limit && c->nth >= c->limit)
-        && !apr_atomic_read32(&k->waiting)) {
+        && !apr_atomic_read32(&s->closing)) {
         if (apr_atomic_cas32(&s->word, FCGP_TBL_WORD(FCGP_TBL_IDLE, gen),
                              c->word) != c->word) {
             return 0;   /* the PM took it back meanwhile */
         }
         fcgp_table_wake(t, c->cls);
-        /* Somebody queued in the PM while we were deciding: the PM must
-         * look (it finds the worker idle). */
-        return apr_atomic_read32(&k->waiting) != 0;
+        return 0;
     }
     return apr_atomic_cas32(&s->word,
                             FCGP_TBL_WORD(FCGP_TBL_DONE | (outcome & 0x0fu) << 4,
@@ -467,4 +593,31 @@ apr_uint32_t fcgp_table_take(fcgp_table_t *t, apr_uint32_t i,
 apr_uint32_t fcgp_table_seize(fcgp_table_t *t, apr_uint32_t i)
 {
     return to_off(t, i, ANY_STATE, 1);
+}
+
+apr_uint32_t fcgp_table_alloc_slot(fcgp_table_t *t, apr_uint32_t owner)
+{
+    apr_uint32_t i;
+    for (i = 0; i < t->nslots; i++) {
+        fcgp_tbl_slot_t *s = &slots(t)[i];
+        if (apr_atomic_read32(&s->owner) == 0
+            && apr_atomic_cas32(&s->owner, owner, 0) == 0) {
+            return i;
+        }
+    }
+    return FCGP_TBL_NO_SLOT;
+}
+
+void fcgp_table_free_slot(fcgp_table_t *t, apr_uint32_t i)
+{
+    fcgp_tbl_slot_t *s = fcgp_table_slot(t, i);
+    if (!s) {
+        return;
+    }
+    fcgp_table_seize(t, i);
+    s->cls = FCGP_TBL_NO_CLASS;
+    s->pid = 0;
+    s->holder = 0;
+    apr_atomic_set32(&s->closing, 0);
+    apr_atomic_set32(&s->owner, 0);     /* last: now anyone's to take */
 }

@@ -1,25 +1,37 @@
-/* table.h: the worker table in shared memory, the fast path of a lease.
+/* table.h: the worker table in shared memory: the only way a handler
+ * gets a worker.
  *
- * One table per httpd generation, made by the parent in post_config
- * (anonymous shared memory, inherited by the process manager and by every
- * httpd child of that generation).  The PM owns every slot and publishes
- * the idle ones; an httpd child takes an idle worker of its class with one
- * compare-and-swap and counts the request at once, so the common request
- * costs no message to the PM at all.  Everything else (spawning, retiring,
- * queueing when every worker is busy, crashes) stays with the PM, which
- * is told by a KICK message when it has something to do.
+ * One table for the life of the httpd parent (made at the first
+ * post_config, kept across restarts), inherited by every process manager
+ * and every httpd child.  Because every generation sees the same table, a
+ * request of an old generation that waits for a worker during a graceful
+ * restart is served by the new generation's workers without knowing it.
  *
+ * Slots.  Each process manager owns the slots it allocated (owner = its
+ * pid) and publishes the idle ones; an httpd child takes an idle worker of
+ * its class with one compare-and-swap and counts the request in the same
+ * step (fcgp_table_claim).  A request is counted there and nowhere else.
  * A slot's state word holds the state, the outcome of a hand-back and a
- * generation (24 bits), bumped by the PM whenever the slot changes hands
- * outside the protocol (a new process, a reclaimed slot), so a stale
- * compare-and-swap fails instead of touching someone else's worker.
+ * generation (24 bits), bumped whenever the slot changes hands outside the
+ * protocol (a new process, a reclaimed slot), so a stale compare-and-swap
+ * fails instead of touching someone else's worker:
  *
  *   PM:      OFF -> IDLE (publish)     IDLE -> OFF (unpublish, by CAS)
  *   handler: IDLE -> BUSY (claim)      BUSY -> IDLE (done, reusable)
  *                                      BUSY -> DONE (the PM must look)
  *   PM:      DONE -> OFF (take back)   BUSY -> OFF (holder died)
  *
- * Pure: APR atomics only, no httpd, no I/O; unit-tested. */
+ * Waiting.  A handler that finds no idle worker joins its class's line
+ * (fcgp_table_enqueue): it sleeps on a futex and is woken, in arrival
+ * order, one per worker that comes free; a request that arrives meanwhile
+ * queues behind it.  While the class may still grow (not `full`), the
+ * waiter asks the process manager for a worker once per wake-up.  Each
+ * waiter holds a record with its pid, so that a waiter whose httpd child
+ * died is taken out of the count by the process manager
+ * (fcgp_table_reap_waiters) instead of slowing its class for good.
+ *
+ * Pure: APR atomics and the futex system call, no httpd, no I/O;
+ * unit-tested (t/unit/test_table.c). */
 #ifndef FCGP_PM_TABLE_H
 #define FCGP_PM_TABLE_H
 
@@ -42,9 +54,15 @@
 
 #define FCGP_TBL_PATH_MAX   108     /* sun_path */
 #define FCGP_TBL_NO_CLASS   0xffffffffu
+#define FCGP_TBL_NO_SLOT    0xffffffffu
+
+/* Why a class is full (fcgp_tbl_class_t.full). */
+#define FCGP_TBL_FULL_CLASS   1u    /* FcgiProcMaxProcessesPerClass */
+#define FCGP_TBL_FULL_SERVER  2u    /* FcgiProcMaxProcesses, or no slot */
 
 typedef struct {
-    apr_uint32_t word;      /* state | gen << 8 (atomic) */
+    apr_uint32_t word;      /* state | outcome << 4 | gen << 8 (atomic) */
+    apr_uint32_t owner;     /* pid of the PM that owns it; 0: free */
     apr_uint32_t cls;       /* index of its class */
     apr_uint32_t served;    /* requests handed to this process (atomic) */
     apr_uint32_t limit;     /* hand out while served < limit; 0 = none */
@@ -52,21 +70,32 @@ typedef struct {
     apr_uint32_t holder;    /* pid of the httpd child holding it */
     apr_uint32_t pid;       /* the worker's */
     apr_uint32_t limit_source;
+    apr_uint32_t closing;   /* its PM drains: hand back to the PM, not
+                             * to the line */
     char path[FCGP_TBL_PATH_MAX];
 } fcgp_tbl_slot_t;
 
 typedef struct {
-    apr_uint32_t used;      /* 1 once published (atomic) */
-    apr_uint32_t waiting;   /* requests queued in the PM (atomic) */
-    apr_uint32_t full;      /* the PM cannot start another worker of this
-                             * class now: wait here for one to come free */
-    apr_uint32_t sleepers;  /* handlers waiting here (atomic) */
+    apr_uint32_t used;      /* 1 once added (atomic) */
+    apr_uint32_t full;      /* 0, or why the PM cannot start another
+                             * worker of this class now (FCGP_TBL_FULL_*):
+                             * waiters do not ask it, they wait */
+    apr_uint32_t live;      /* workers that may still serve (the PM's) */
+    apr_uint32_t backoff_until; /* rapid-failure pause ends (apr_time_sec);
+                                 * with no live worker, waiters get 503 */
+    apr_uint32_t sleepers;  /* handlers in line (atomic) */
     apr_uint32_t seq;       /* bumped when a worker comes free; sleepers
                              * wait for it to change (futex) */
     apr_uint32_t key_off;
     apr_uint32_t key_len;
     apr_uint64_t hash;
 } fcgp_tbl_class_t;
+
+/* A waiting handler thread, so that the PM can take a dead one out. */
+typedef struct {
+    apr_uint32_t pid;       /* 0: free (atomic) */
+    apr_uint32_t cls;
+} fcgp_tbl_waiter_t;
 
 typedef struct fcgp_table_t fcgp_table_t;
 
@@ -83,24 +112,50 @@ typedef struct {
     char path[FCGP_TBL_PATH_MAX];
 } fcgp_tbl_claim_t;
 
-/* Bytes needed for nslots slots and nclasses classes with key_bytes of
- * class keys. */
+/* A handler's place in its class's line (fcgp_table_enqueue). */
+typedef struct {
+    apr_uint32_t cls;
+    apr_uint32_t rec;       /* its waiter record, or FCGP_TBL_NO_SLOT */
+    int ahead;              /* others were in line when it came */
+    int asked;              /* asked the PM since the last wake-up */
+} fcgp_tbl_place_t;
+
+typedef enum {
+    FCGP_TBL_CLAIMED = 0,   /* *c holds a worker */
+    FCGP_TBL_ASK_PM,        /* the class may grow: ask the PM, then call
+                             * fcgp_table_next() again with asked set */
+    FCGP_TBL_TIMEOUT,       /* none came free before the deadline */
+    FCGP_TBL_BACKOFF        /* the class is paused and has no worker */
+} fcgp_tbl_wait_e;
+
+/* Bytes needed for the given counts. */
 apr_size_t fcgp_table_size(apr_uint32_t nslots, apr_uint32_t nclasses,
-                           apr_uint32_t key_bytes);
+                           apr_uint32_t nwaiters, apr_uint32_t key_bytes);
 
 /* Lay out a table in mem (size from fcgp_table_size, zeroed). */
 fcgp_table_t *fcgp_table_init(void *mem, apr_uint32_t nslots,
-                              apr_uint32_t nclasses, apr_uint32_t key_bytes,
-                              apr_uint64_t nonce);
+                              apr_uint32_t nclasses, apr_uint32_t nwaiters,
+                              apr_uint32_t key_bytes, apr_uint64_t nonce);
 
-/* Anonymous shared memory from p, for a generation (parent only). */
+/* Anonymous shared memory from p (parent only; p lives as long as httpd):
+ * nslots slots, room for FCGP_TBL_CLASSES classes and FCGP_TBL_WAITERS
+ * waiting threads.  Pages never used cost nothing. */
+#define FCGP_TBL_CLASSES    16384
+#define FCGP_TBL_KEY_BYTES  (8 * 1024 * 1024)
+#define FCGP_TBL_WAITERS    8192
 apr_status_t fcgp_table_create(apr_pool_t *p, apr_uint32_t nslots,
                                fcgp_table_t **out);
 
 apr_uint32_t fcgp_table_nslots(const fcgp_table_t *t);
+apr_uint32_t fcgp_table_nclasses(const fcgp_table_t *t);
 apr_uint64_t fcgp_table_nonce(const fcgp_table_t *t);
 fcgp_tbl_slot_t *fcgp_table_slot(fcgp_table_t *t, apr_uint32_t i);
 fcgp_tbl_class_t *fcgp_table_class(fcgp_table_t *t, apr_uint32_t i);
+
+/* FcgiProcMaxProcesses of the current generation, for handlers' messages
+ * (written by the parent at each post_config). */
+void fcgp_table_set_max_procs(fcgp_table_t *t, apr_uint32_t n);
+apr_uint32_t fcgp_table_max_procs(const fcgp_table_t *t);
 
 /* FNV-1a 64 of a class key. */
 apr_uint64_t fcgp_table_hash(const char *key, apr_size_t len);
@@ -110,50 +165,69 @@ apr_uint32_t fcgp_table_find_class(const fcgp_table_t *t, const char *key,
                                    apr_size_t len);
 
 /* PM: the class's index, adding it if need be; FCGP_TBL_NO_CLASS when the
- * table has no room (that class then always goes through the PM). */
+ * table has no room (that class's requests then get 503).  Only one
+ * process adds at a time: the PM that listens on the socket. */
 apr_uint32_t fcgp_table_add_class(fcgp_table_t *t, const char *key,
                                   apr_size_t len);
 
 /* Handler: claim an idle worker of class cls and count the request.
- * Returns 1 with *c filled, 0 when none is idle or requests are queued
- * in the PM (then the caller goes through the PM, keeping the order).
- * Either way c->kick says the PM should be told (a replacement is due,
- * or a worker past its limit was handed back). */
+ * Returns 1 with *c filled, 0 when none is idle or others are in line
+ * (then the caller joins the line, keeping the order).  Either way
+ * c->kick says the PM should be told (a replacement is due, or a worker
+ * past its limit was handed back). */
 int fcgp_table_claim(fcgp_table_t *t, apr_uint32_t cls, apr_uint32_t holder,
                      fcgp_tbl_claim_t *c);
 
-typedef enum {
-    FCGP_TBL_CLAIMED = 0,   /* *c holds a worker */
-    FCGP_TBL_ASK_PM,        /* the class may grow now: ask the PM */
-    FCGP_TBL_TIMEOUT        /* none came free before the deadline */
-} fcgp_tbl_wait_e;
+/* Handler: join class cls's line; then fcgp_table_next() until it says
+ * anything but ASK_PM, then fcgp_table_dequeue(), always. */
+void fcgp_table_enqueue(fcgp_table_t *t, apr_uint32_t cls,
+                        apr_uint32_t holder, fcgp_tbl_place_t *w);
+/* Sleep until a worker is claimed for us, the PM should be asked for one
+ * (the class may grow and nobody asked since we last woke: set w->asked
+ * once asked), the class is paused with no worker, or deadline. */
+fcgp_tbl_wait_e fcgp_table_next(fcgp_table_t *t, fcgp_tbl_place_t *w,
+                                apr_uint32_t holder, fcgp_tbl_claim_t *c,
+                                apr_time_t deadline);
+/* Leave the line; a waiter leaving without a worker passes its wake-up
+ * on. */
+void fcgp_table_dequeue(fcgp_table_t *t, fcgp_tbl_place_t *w, int claimed);
 
-/* Handler: the class is full (every worker busy, no room for another):
- * sleep until one comes free or until deadline, whichever is first.  The
- * sleepers are woken one per worker that comes free, in the order they
- * began waiting; a request that arrives meanwhile queues behind them,
- * and does not take a worker handed back for one of them. */
-fcgp_tbl_wait_e fcgp_table_wait_claim(fcgp_table_t *t, apr_uint32_t cls,
-                                      apr_uint32_t holder,
-                                      fcgp_tbl_claim_t *c,
-                                      apr_time_t deadline);
+/* Requests in class cls's line. */
+apr_uint32_t fcgp_table_sleepers(fcgp_table_t *t, apr_uint32_t cls);
 
-/* Whether handlers of class cls should wait in the table. */
+/* PM: take waiters whose process is gone out of their line; alive(pid)
+ * says whether a pid still runs.  Returns how many were taken out. */
+apr_uint32_t fcgp_table_reap_waiters(fcgp_table_t *t,
+                                     int (*alive)(apr_uint32_t pid));
+
+/* Whether handlers of class cls should wait without asking the PM. */
 int fcgp_table_class_full(fcgp_table_t *t, apr_uint32_t cls);
 
-/* PM: say whether class cls is full (see fcgp_table_wait_claim). */
-void fcgp_table_set_full(fcgp_table_t *t, apr_uint32_t cls, int full);
+/* PM: say whether class cls is full (0 or FCGP_TBL_FULL_*); clearing it
+ * wakes one waiter, who then asks for a worker. */
+void fcgp_table_set_full(fcgp_table_t *t, apr_uint32_t cls,
+                         apr_uint32_t why);
 
-/* A worker of class cls came free: wake one sleeper (handler or PM). */
+/* PM: the class's live workers and back-off (see fcgp_tbl_class_t). */
+void fcgp_table_set_live(fcgp_table_t *t, apr_uint32_t cls,
+                         apr_uint32_t live, apr_uint32_t backoff_until);
+
+/* A worker of class cls came free: wake one waiter. */
 void fcgp_table_wake(fcgp_table_t *t, apr_uint32_t cls);
+/* Wake every waiter of class cls (the class's situation changed: a
+ * back-off, a process manager that drains or restarts). */
+void fcgp_table_wake_all(fcgp_table_t *t, apr_uint32_t cls);
 
 /* Handler: hand the worker back.  ok: it finished its request cleanly.
  * Returns 1 when the PM must be kicked (it has a decision to make). */
 int fcgp_table_release(fcgp_table_t *t, const fcgp_tbl_claim_t *c, int ok,
                        apr_uint32_t outcome);
 
-/* PM: the outcome (fcgp_outcome_e) of slot i's hand-back, when DONE. */
-apr_uint32_t fcgp_table_outcome(fcgp_table_t *t, apr_uint32_t i);
+/* PM: a free slot, now owned by `owner`, or FCGP_TBL_NO_SLOT. */
+apr_uint32_t fcgp_table_alloc_slot(fcgp_table_t *t, apr_uint32_t owner);
+/* PM: give slot i up (it is OFF or seized); a holder's later hand-back
+ * fails (new generation). */
+void fcgp_table_free_slot(fcgp_table_t *t, apr_uint32_t i);
 
 /* PM: make slot i claimable (it is OFF and the PM's). */
 void fcgp_table_publish(fcgp_table_t *t, apr_uint32_t i);

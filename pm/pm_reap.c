@@ -1,0 +1,211 @@
+/* pm_reap.c: worker processes that ended.
+ *
+ * PM process only.  Owns the exit log (pm_t.exits, for the status page),
+ * each class's learned request limit and its rapid-failure state.  A
+ * planned exit frees the slot; an unplanned one gets a replacement on the
+ * same listening socket, so that a connection already queued to the
+ * worker is served instead of reset. */
+#include <string.h>
+#include <apr_atomic.h>
+#include <apr_poll.h>
+#include <apr_signal.h>
+#include <apr_strings.h>
+
+#include "httpd.h"
+#include "http_log.h"
+#include "fcgp_log.h"
+#include "pm/pm_internal.h"
+
+APLOG_USE_MODULE(fcgiproc);
+
+static const char *exit_text(apr_pool_t *p, int code, apr_exit_why_e why)
+{
+    if (APR_PROC_CHECK_SIGNALED(why)) {
+        return apr_psprintf(p, "killed by signal %d (%s)%s", code,
+                            apr_signal_description_get(code),
+                            APR_PROC_CHECK_CORE_DUMP(why)
+                                ? ", core dumped" : "");
+    }
+    return apr_psprintf(p, "exit status %d", code);
+}
+
+static void log_exit(pm_t *pm, pm_slot_t *s, apr_uint32_t served, int code,
+                     apr_exit_why_e why, const char *reason, int level)
+{
+    apr_uint32_t src, limit = pm_class_limit(s->cls, &src);
+    pm_exit_t *e = &pm->exits[pm->nexits++ % PM_EXITS_KEPT];
+    const char *how = exit_text(pm->tmp, code, why);
+
+    e->when = apr_time_now();
+    e->pid = (int)s->proc.pid;
+    e->served = served;
+    e->uptime = e->when - s->started;
+    apr_cpystrn(e->cls, s->cls->name, sizeof(e->cls));
+    apr_cpystrn(e->how, how, sizeof(e->how));
+    apr_cpystrn(e->reason, reason, sizeof(e->reason));
+    ap_log_error(APLOG_MARK, level, 0, pm->s, FCGP_LOGNO(03010)
+                 "worker pid %d of %s: %s after %u requests "
+                 "(limit %u, from %s), up %" APR_TIME_T_FMT " s; %s",
+                 (int)s->proc.pid, s->cls->name, how, served, limit,
+                 fcgp_limit_source_name(src), apr_time_sec(e->uptime),
+                 reason);
+}
+
+/* The app exited by itself with status 0 after n requests we gave it:
+ * that is its own request limit.  Retire later workers before it. */
+static void learn_limit(pm_t *pm, pm_slot_t *s, apr_uint32_t n)
+{
+    pm_class_t *c = s->cls;
+    apr_uint32_t src, limit = pm_class_limit(c, &src);
+    if (n == 0 || (limit && limit <= n)) {
+        return;
+    }
+    c->learned_limit = n;
+    pm_set_table_limits(pm, c);     /* published workers: at once */
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, pm->s, FCGP_LOGNO(03011)
+                 "worker pid %d of %s exited by itself after %u requests, "
+                 "before our limit (%u, from %s): the application has a "
+                 "request limit of its own (PHP_FCGI_MAX_REQUESTS or "
+                 "similar).  Workers of this class now retire after %u "
+                 "requests; set FcgiProcAppMaxRequests %u (or pass "
+                 "PHP_FCGI_MAX_REQUESTS with FcgiProcInitialEnv) to say so",
+                 (int)s->proc.pid, c->name, n, limit,
+                 fcgp_limit_source_name(src), n, n);
+}
+
+/* Rapid-failure protection: enough workers that die soon after they
+ * start pause the class's spawning (policy.c), so a broken app costs a
+ * fast 503 instead of a spawn loop; one good request ends it. */
+void pm_note_early_death(pm_t *pm, pm_class_t *c, apr_time_t age,
+                         apr_uint32_t done)
+{
+    if (!fcgp_policy_note_death(&c->failures, apr_time_now(), age, done)) {
+        return;
+    }
+    pm_class_to_table(pm, c);
+    pm_update_full(pm, c);
+    /* Waiters of a class with no worker left get 503 at once. */
+    fcgp_table_wake_all(pm->table, c->tidx);
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s, FCGP_LOGNO(03013)
+                 "%d workers of %s died within %d s of starting: not "
+                 "starting it again for %" APR_TIME_T_FMT " s; its requests "
+                 "get 503 meanwhile.  Check the application (its errors "
+                 "are in this log) and its FcgiProcWrapper / "
+                 "FcgiProcInitialEnv", FCGP_FAIL_COUNT, c->name,
+                 (int)apr_time_sec(FCGP_FAIL_WINDOW),
+                 apr_time_sec(c->failures.backoff));
+}
+
+/* Is a connection waiting in the slot's listening socket's queue? */
+static int connection_queued(pm_slot_t *s)
+{
+    apr_pollfd_t pfd;
+    apr_int32_t n = 0;
+    memset(&pfd, 0, sizeof(pfd));
+    pfd.p = s->pool;
+    pfd.desc_type = APR_POLL_SOCKET;
+    pfd.desc.s = s->listen;
+    pfd.reqevents = APR_POLLIN;
+    return s->listen && apr_poll(&pfd, 1, &n, 0) == APR_SUCCESS && n > 0;
+}
+
+static void worker_exited(pm_t *pm, pm_slot_t *s, int code,
+                          apr_exit_why_e why)
+{
+    pm_class_t *c = s->cls;
+    int clean = APR_PROC_CHECK_EXIT(why) && code == 0;
+    int busy;
+    apr_uint32_t done;
+
+    /* What the handlers did with it since we last looked; an idle worker
+     * is taken back first (if a handler claimed it meanwhile, it is busy
+     * and its request waits on the socket for the replacement). */
+    if (s->state == SLOT_IDLE) {
+        pm_take(pm, s);
+    }
+    else {
+        pm_sync_slot(pm, s);
+    }
+    if (s->state == SLOT_FREE) {
+        return;             /* handed back and dropped meanwhile */
+    }
+    busy = s->state == SLOT_BUSY || s->state == SLOT_LAST;
+    /* Requests this process finished: a busy slot's last one was still
+     * queued or in progress. */
+    done = busy && s->served ? s->served - 1 : s->served;
+    pm->nprocs--;
+    if (s->state == SLOT_LAST && !connection_queued(s)) {
+        /* It served its last request and exited, as the app's own limit
+         * says; the handler's hand-back is still on its way. */
+        log_exit(pm, s, s->served, code, why, "retired (request limit)",
+                 APLOG_INFO);
+        s->proc.pid = 0;
+        return;
+    }
+    if (s->state == SLOT_STOPPING) {
+        log_exit(pm, s, s->served, code, why,
+                 apr_pstrcat(pm->tmp, "retired (", s->retire_reason, ")",
+                             NULL), APLOG_INFO);
+        pm_free_slot(pm, s);
+        pm_grow(pm, c, 0);
+        return;
+    }
+    /* Unplanned.  A busy slot's process had not accepted the queued
+     * request yet if the app retired itself, so it served one fewer. */
+    pm_note_early_death(pm, c, apr_time_now() - s->started, done);
+    log_exit(pm, s, done, code, why,
+             clean ? "exited by itself" : "unexpected exit", APLOG_NOTICE);
+    /* A busy worker's exit may race its last hand-back, so n is either
+     * the app's limit or one less; never lower a learned limit for that. */
+    if (clean && !(busy && c->learned_limit
+                   && done + 1 == c->learned_limit)) {
+        learn_limit(pm, s, done);
+    }
+    if (pm->draining || done == 0 || pm_start_process(pm, s) != APR_SUCCESS) {
+        /* No hand-over for a process that died before finishing a single
+         * request: starting it again would only loop.  Closing the socket
+         * resets a queued connection, and its handler answers 502. */
+        pm_drop(pm, s);
+        return;
+    }
+    if (busy) {
+        /* The replacement serves the request already queued; if that was
+         * meant to be the last one, it still is. */
+        s->served = 1;
+        if (s->published) {
+            fcgp_tbl_slot_t *ts = fcgp_table_slot(pm->table, s->id);
+            ts->pid = (apr_uint32_t)s->proc.pid;
+            apr_atomic_set32(&ts->served, 1);
+        }
+    }
+    else {
+        pm_publish(pm, s);
+    }
+}
+
+static pm_slot_t *slot_by_pid(pm_t *pm, pid_t pid)
+{
+    apr_uint32_t i;
+    for (i = 0; i < pm->nslots; i++) {
+        pm_slot_t *s = pm->slots[i];
+        if (s && s->state != SLOT_FREE && s->proc.pid == pid) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+void pm_reap(pm_t *pm)
+{
+    apr_proc_t proc;
+    int code;
+    apr_exit_why_e why;
+
+    while (apr_proc_wait_all_procs(&proc, &code, &why, APR_NOWAIT, pm->tmp)
+           == APR_CHILD_DONE) {
+        pm_slot_t *s = slot_by_pid(pm, proc.pid);
+        if (s) {
+            worker_exited(pm, s, code, why);
+        }
+    }
+}

@@ -1,0 +1,337 @@
+/* pm_server.c: the process manager's socket.
+ *
+ * PM process only.  Owns the connections (pm_t.conns) and the classes
+ * (pm_t.classes: made here when a handler first wants a worker of one).
+ * Handlers connect for what only the PM can do (ipc.h): WANT (a class with
+ * no idle worker: make it known, start a worker if there is room, or say
+ * why none can be had), KICK (look at the table) and STATUS.  Workers are
+ * never handed out here: handlers take them from the table.  Every
+ * answer is immediate; no connection waits in the PM. */
+#include <string.h>
+#include <unistd.h>
+#include <apr_strings.h>
+
+#include "httpd.h"
+#include "http_log.h"
+#include "fcgp_log.h"
+#include "pm/pm_internal.h"
+
+APLOG_USE_MODULE(fcgiproc);
+
+static void send_msg(pm_conn_t *conn, const char *buf, apr_size_t len)
+{
+    apr_size_t off = 0;
+    while (off < len) {
+        apr_size_t n = len - off;
+        apr_status_t rv = apr_socket_send(conn->sock, buf + off, &n);
+        if (rv != APR_SUCCESS && !APR_STATUS_IS_EAGAIN(rv)) {
+            return; /* the handler is gone; its EOF will tell us */
+        }
+        off += n;
+        if (APR_STATUS_IS_EAGAIN(rv)) {
+            /* Answers are tiny; a full socket buffer means the handler is
+             * stuck.  Wait briefly rather than lose the answer. */
+            apr_sleep(1000);
+        }
+    }
+}
+
+static void answer(pm_t *pm, pm_conn_t *conn, fcgp_grant_status_e st,
+                   apr_uint32_t cls, apr_uint32_t retry_after,
+                   const char *msg)
+{
+    fcgp_msg_answer_t a;
+    char *buf;
+    apr_size_t len;
+
+    a.status = st;
+    a.cls = cls;
+    a.retry_after = retry_after;
+    a.message = msg;
+    if (fcgp_ipc_encode_answer(conn->mpool, pm->parent_pid, &a, &buf, &len)
+        == APR_SUCCESS) {
+        send_msg(conn, buf, len);
+    }
+}
+
+static const char *join_name(apr_pool_t *p, const fcgp_app_spec_t *spec)
+{
+    const char *name = spec->argv[0];
+    int i;
+    for (i = 1; i < spec->argc; i++) {
+        name = apr_pstrcat(p, name, " ", spec->argv[i], NULL);
+    }
+    return apr_pstrcat(p, name, " (", spec->vhost, ")", NULL);
+}
+
+static const char *const *copy_strv(apr_pool_t *p, int n,
+                                    const char *const *v)
+{
+    const char **out = apr_pcalloc(p, sizeof(char *) * (n + 1));
+    int i;
+    for (i = 0; i < n; i++) {
+        out[i] = apr_pstrdup(p, v[i]);
+    }
+    return out;
+}
+
+/* The class a WANT describes, made (and added to the table) when new;
+ * NULL when the table has no room for another class. */
+static pm_class_t *find_class(pm_t *pm, const fcgp_msg_want_t *m,
+                              apr_pool_t *tmp)
+{
+    apr_size_t klen;
+    const char *key = fcgp_ipc_class_key(tmp, &m->spec, &klen);
+    pm_class_t *c = apr_hash_get(pm->classes, key, (apr_ssize_t)klen);
+
+    if (!c) {
+        apr_uint32_t tidx = fcgp_table_add_class(pm->table, key, klen);
+        apr_pool_t *cp;
+        if (tidx == FCGP_TBL_NO_CLASS) {
+            return NULL;
+        }
+        apr_pool_create(&cp, pm->pool);
+        c = apr_pcalloc(cp, sizeof(*c));
+        c->pool = cp;
+        c->key = apr_pmemdup(cp, key, klen);
+        c->klen = klen;
+        c->spec.argc = m->spec.argc;
+        c->spec.argv = copy_strv(cp, m->spec.argc, m->spec.argv);
+        c->spec.envc = m->spec.envc;
+        c->spec.env = copy_strv(cp, m->spec.envc, m->spec.env);
+        c->spec.vhost = apr_pstrdup(cp, m->spec.vhost);
+        c->name = join_name(cp, &c->spec);
+        c->slots = apr_array_make(cp, 8, sizeof(pm_slot_t *));
+        c->tidx = tidx;
+        apr_hash_set(pm->classes, c->key, (apr_ssize_t)klen, c);
+    }
+    /* The latest configuration wins (a graceful restart may change it). */
+    c->limits = m->limits;
+    return c;
+}
+
+/* A handler found no idle worker of a class.  It waits in the class's
+ * line in the table; here the PM starts workers for the line while there
+ * is room, or says why none can be had. */
+static void on_want(pm_t *pm, pm_conn_t *conn, const char *body,
+                    apr_size_t len)
+{
+    fcgp_msg_want_t m;
+    pm_class_t *c;
+    apr_time_t now = apr_time_now();
+
+    if (fcgp_ipc_decode_want(conn->mpool, body, len, &m) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s, FCGP_LOGNO(03020)
+                     "malformed request from a handler; ignored");
+        answer(pm, conn, FCGP_GRANT_REFUSED, 0, 0,
+               "malformed request to the process manager");
+        return;
+    }
+    if (pm->draining) {
+        answer(pm, conn, FCGP_GRANT_RETRY, 0, 0, "process manager draining");
+        return;
+    }
+    if (!(c = find_class(pm, &m, conn->mpool))) {
+        answer(pm, conn, FCGP_GRANT_SPAWN_FAILED, 0, 10,
+               apr_psprintf(conn->mpool, "the worker table has no room for "
+                            "another application (%u classes of command "
+                            "line, environment and virtual host are the "
+                            "most it holds)",
+                            fcgp_table_nclasses(pm->table)));
+        return;
+    }
+    pm_serve_table(pm);
+    if (!c->n[SLOT_IDLE] && pm_class_backing_off(c, now)
+        && !c->n[SLOT_BUSY]) {
+        apr_interval_time_t left = c->failures.until - now;
+        answer(pm, conn, FCGP_GRANT_BACKOFF, c->tidx,
+               (apr_uint32_t)apr_time_sec(left) + 1,
+               apr_psprintf(conn->mpool, "%s keeps dying right after it "
+                            "starts; not starting it for another %"
+                            APR_TIME_T_FMT " s (see FCGP03013)", c->name,
+                            apr_time_sec(left) + 1));
+        return;
+    }
+    if (pm_grow(pm, c, 1) < 0) {
+        pm_note_early_death(pm, c, 0, 0);
+        answer(pm, conn, FCGP_GRANT_SPAWN_FAILED, c->tidx, 10,
+               apr_psprintf(conn->mpool, "cannot start %s (see the process "
+                            "manager's error above)", c->name));
+        return;
+    }
+    answer(pm, conn, FCGP_GRANT_OK, c->tidx, 0, NULL);
+}
+
+static void end_conn(pm_t *pm, pm_conn_t *conn)
+{
+    if (conn->prev) {
+        conn->prev->next = conn->next;
+    }
+    else {
+        pm->conns = conn->next;
+    }
+    if (conn->next) {
+        conn->next->prev = conn->prev;
+    }
+    apr_pollset_remove(pm->pollset, &conn->pfd);
+    apr_socket_close(conn->sock);
+    pm->nconns--;
+    apr_pool_destroy(conn->pool);
+}
+
+/* Handle one message; returns 0 when the connection ended meanwhile. */
+static int on_message(pm_t *pm, pm_conn_t *conn, const fcgp_ipc_hdr_t *h,
+                      const char *body)
+{
+    if (h->parent_pid != pm->parent_pid) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s, FCGP_LOGNO(03021)
+                     "request from another server instance (parent pid %u, "
+                     "ours %u): two servers share FcgiProcIPCDir %s",
+                     h->parent_pid, pm->parent_pid, pm->settings.ipc_dir);
+        answer(pm, conn, FCGP_GRANT_REFUSED, 0, 0,
+               "request from another server instance");
+        return 1;
+    }
+    switch (h->type) {
+    case FCGP_MSG_WANT:
+        on_want(pm, conn, body, h->body_len);
+        return 1;
+    case FCGP_MSG_KICK: {
+        apr_uint64_t nonce;
+        if (fcgp_ipc_decode_kick(body, h->body_len, &nonce) == APR_SUCCESS
+            && nonce == fcgp_table_nonce(pm->table)) {
+            pm_serve_table(pm);
+        }
+        return 1;
+    }
+    case FCGP_MSG_STATUS: {
+        apr_uint32_t format;
+        char *buf;
+        apr_size_t len;
+        pm_sync(pm);
+        if (fcgp_ipc_decode_status(body, h->body_len, &format)
+            == APR_SUCCESS
+            && fcgp_ipc_encode_status_reply(
+                   conn->mpool, pm->parent_pid,
+                   fcgp_pm_status_doc(pm, conn->mpool, (int)format), &buf,
+                   &len) == APR_SUCCESS) {
+            send_msg(conn, buf, len);
+        }
+        end_conn(pm, conn);
+        return 0;
+    }
+    default:
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s, FCGP_LOGNO(03022)
+                     "unexpected message type %u from a handler", h->type);
+        end_conn(pm, conn);
+        return 0;
+    }
+}
+
+void pm_on_readable(pm_t *pm, pm_conn_t *conn)
+{
+    for (;;) {
+        apr_size_t space = conn->in_cap - conn->in_len, n = space;
+        apr_status_t rv = apr_socket_recv(conn->sock, conn->in + conn->in_len,
+                                          &n);
+        fcgp_ipc_hdr_t h;
+
+        if (n == 0) {
+            if (!APR_STATUS_IS_EAGAIN(rv)) {
+                end_conn(pm, conn);     /* EOF or error */
+            }
+            return;
+        }
+        conn->in_len += n;
+        /* Every complete message in the buffer. */
+        while (conn->in_len >= FCGP_IPC_HDR_LEN) {
+            apr_size_t need;
+            if (fcgp_ipc_hdr_unpack((unsigned char *)conn->in, &h)
+                != APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s,
+                             FCGP_LOGNO(03023) "a client of the process "
+                             "manager socket sent a bad header; "
+                             "connection closed");
+                end_conn(pm, conn);
+                return;
+            }
+            need = FCGP_IPC_HDR_LEN + h.body_len;
+            if (need > conn->in_cap) {
+                char *bigger = apr_palloc(conn->pool, need);
+                memcpy(bigger, conn->in, conn->in_len);
+                conn->in = bigger;
+                conn->in_cap = need;
+                break;                  /* read the rest */
+            }
+            if (conn->in_len < need) {
+                break;
+            }
+            apr_pool_clear(conn->mpool);    /* the previous message's */
+            if (!on_message(pm, conn, &h, conn->in + FCGP_IPC_HDR_LEN)) {
+                return;                 /* the connection is gone */
+            }
+            memmove(conn->in, conn->in + need, conn->in_len - need);
+            conn->in_len -= need;
+        }
+        if (n < space) {
+            /* Drained the socket (a short read); epoll says when more. */
+            return;
+        }
+    }
+}
+
+void pm_on_accept(pm_t *pm)
+{
+    for (;;) {
+        apr_pool_t *cp;
+        apr_socket_t *s;
+        pm_conn_t *conn;
+
+        apr_pool_create(&cp, pm->pool);
+        if (apr_socket_accept(&s, pm->listener, cp) != APR_SUCCESS) {
+            apr_pool_destroy(cp);
+            return;
+        }
+        apr_socket_opt_set(s, APR_SO_NONBLOCK, 1);
+        apr_socket_timeout_set(s, 0);
+        conn = apr_pcalloc(cp, sizeof(*conn));
+        conn->pool = cp;
+        apr_pool_create(&conn->mpool, cp);
+        conn->in_cap = 2048;
+        conn->in = apr_palloc(cp, conn->in_cap);
+        conn->sock = s;
+        conn->pfd.p = cp;
+        conn->pfd.desc_type = APR_POLL_SOCKET;
+        conn->pfd.desc.s = s;
+        conn->pfd.reqevents = APR_POLLIN;
+        conn->pfd.client_data = conn;
+        apr_pollset_add(pm->pollset, &conn->pfd);
+        conn->next = pm->conns;
+        if (pm->conns) {
+            pm->conns->prev = conn;
+        }
+        pm->conns = conn;
+        pm->nconns++;
+    }
+}
+
+/* Draining: every connection goes, so that its handler's next message
+ * reaches the next PM (which listens on the same socket). */
+void pm_close_conns(pm_t *pm)
+{
+    while (pm->conns) {
+        end_conn(pm, pm->conns);
+    }
+}
+
+apr_status_t pm_server_setup(pm_t *pm)
+{
+    apr_socket_opt_set(pm->listener, APR_SO_NONBLOCK, 1);
+    apr_socket_timeout_set(pm->listener, 0);
+    pm->listen_pfd.p = pm->pool;
+    pm->listen_pfd.desc_type = APR_POLL_SOCKET;
+    pm->listen_pfd.desc.s = pm->listener;
+    pm->listen_pfd.reqevents = APR_POLLIN;
+    pm->listen_pfd.client_data = &pm->listen_pfd;
+    return apr_pollset_add(pm->pollset, &pm->listen_pfd);
+}

@@ -1,0 +1,382 @@
+/* pm_view.c: the process manager's view of the worker table.
+ *
+ * PM process only.  Owns the PM-side state of every slot (pm_slot_t.state,
+ * changed only by pm_slot_set()) and of every class (its counts n[], and
+ * in the table its `full`, `live` and back-off fields).  Handlers claim
+ * and hand back workers in the table without telling the PM; the PM
+ * follows (pm_sync_slot) when kicked and once a second, and before it
+ * changes an idle slot it takes it back (pm_take), which fails when a
+ * handler got there first.
+ *
+ * A request is counted in the table when a handler claims a worker
+ * (pm/table.c, claim_pass); the PM only copies that count here
+ * (follow_served). */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <apr_atomic.h>
+#include <apr_strings.h>
+
+#include "pm/pm_internal.h"
+
+/* What handlers read of the class: its live workers and its pause. */
+void pm_class_to_table(pm_t *pm, pm_class_t *c)
+{
+    fcgp_table_set_live(pm->table, c->tidx,
+                        c->n[SLOT_IDLE] + c->n[SLOT_BUSY],
+                        pm_class_backing_off(c, apr_time_now())
+                        ? (apr_uint32_t)apr_time_sec(c->failures.until) + 1
+                        : 0);
+}
+
+/* The one place a slot's PM-side state changes. */
+void pm_slot_set(pm_t *pm, pm_slot_t *s, slot_state_e st)
+{
+    pm_class_t *c = s->cls;
+
+    if (c && s->state != SLOT_FREE) {
+        c->n[s->state]--;
+    }
+    s->state = st;
+    if (c && st != SLOT_FREE) {
+        c->n[st]++;
+    }
+    if (c) {
+        pm_class_to_table(pm, c);
+    }
+}
+
+apr_uint32_t pm_class_limit(const pm_class_t *c, apr_uint32_t *source)
+{
+    return fcgp_policy_effective_limit(c->limits.max_requests,
+                                       c->limits.limit_source,
+                                       c->learned_limit, source);
+}
+
+int pm_class_backing_off(const pm_class_t *c, apr_time_t now)
+{
+    return c->failures.until && now < c->failures.until;
+}
+
+/* Room for another worker of c, counting `leaving` of its live ones as
+ * already gone (they got their last request or are about to). */
+fcgp_room_e pm_room(pm_t *pm, pm_class_t *c, apr_uint32_t leaving)
+{
+    fcgp_room_facts_t f;
+    f.draining = pm->draining;
+    f.backing_off = pm_class_backing_off(c, apr_time_now());
+    f.class_live = c->n[SLOT_IDLE] + c->n[SLOT_BUSY];
+    f.class_max = c->limits.max_procs;
+    f.leaving = leaving;
+    f.procs = pm->nprocs;
+    f.procs_max = pm->settings.max_procs;
+    f.slot_free = 1;    /* known only by trying: pm_spawn says */
+    return fcgp_policy_room(&f);
+}
+
+/* Full: no room for another worker, so waiting handlers wait for one to
+ * come free instead of asking.  A paused class with live workers is full
+ * too (its waiters get the next one that comes free); with none, its
+ * waiters get 503 from the table (backoff_until). */
+void pm_update_full(pm_t *pm, pm_class_t *c)
+{
+    apr_uint32_t why = 0;
+
+    switch (pm_room(pm, c, 0)) {
+    case FCGP_ROOM_NONE_CLASS:
+        why = FCGP_TBL_FULL_CLASS;
+        break;
+    case FCGP_ROOM_NONE_SERVER:
+        why = FCGP_TBL_FULL_SERVER;
+        break;
+    case FCGP_ROOM_NONE_PAUSED:
+        why = !pm->draining && c->n[SLOT_IDLE] + c->n[SLOT_BUSY]
+              ? FCGP_TBL_FULL_CLASS : 0;
+        break;
+    case FCGP_ROOM:
+        break;
+    }
+    if (!pm->draining) {
+        fcgp_table_set_full(pm->table, c->tidx, why);
+    }
+}
+
+static void table_limits(pm_class_t *c, fcgp_tbl_slot_t *ts)
+{
+    apr_uint32_t src, limit = pm_class_limit(c, &src);
+    ts->limit = limit;
+    ts->limit_source = src;
+    ts->ahead = limit ? limit - fcgp_policy_spawn_ahead(limit) : 0;
+}
+
+void pm_set_table_limits(pm_t *pm, pm_class_t *c)
+{
+    int i;
+    for (i = 0; i < c->slots->nelts; i++) {
+        pm_slot_t *s = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
+        if (s->published) {
+            table_limits(c, fcgp_table_slot(pm->table, s->id));
+        }
+    }
+}
+
+/* Make an idle worker claimable. */
+void pm_publish(pm_t *pm, pm_slot_t *s)
+{
+    fcgp_tbl_slot_t *ts = fcgp_table_slot(pm->table, s->id);
+    apr_uint32_t src, limit;
+
+    if (s->published || s->state != SLOT_IDLE || pm->draining
+        || s->proc.pid <= 0) {
+        return;
+    }
+    limit = pm_class_limit(s->cls, &src);
+    if (limit && s->served >= limit) {
+        return;
+    }
+    ts->cls = s->cls->tidx;
+    apr_atomic_set32(&ts->served, s->served);
+    table_limits(s->cls, ts);
+    ts->pid = (apr_uint32_t)s->proc.pid;
+    ts->holder = 0;
+    apr_atomic_set32(&ts->closing, 0);
+    apr_cpystrn(ts->path, s->path, sizeof(ts->path));
+    fcgp_table_publish(pm->table, s->id);
+    s->published = 1;
+    s->suspect = 0;
+    if (s->served || !fcgp_table_class_full(pm->table, s->cls->tidx)) {
+        /* (A new worker in a full class is a replacement, started ahead:
+         * waiting handlers get it when no warm one comes free first.) */
+        fcgp_table_wake(pm->table, s->cls->tidx);
+    }
+}
+
+/* An idle worker that has not served yet: a replacement already waiting. */
+static int class_has_fresh_idle(const pm_class_t *c)
+{
+    int i;
+    for (i = 0; i < c->slots->nelts; i++) {
+        const pm_slot_t *s = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
+        if (s->state == SLOT_IDLE && s->last_used == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The worker's count went up: at its limit it leaves the pool of
+ * candidates, and a few requests before that its replacement starts
+ * (php-cgi needs ~10 ms), so that it is ready when it is needed. */
+void pm_counted(pm_t *pm, pm_slot_t *s)
+{
+    pm_class_t *c = s->cls;
+    apr_uint32_t src, limit = pm_class_limit(c, &src);
+
+    if (limit && s->served >= limit && s->state == SLOT_BUSY) {
+        pm_slot_set(pm, s, SLOT_LAST);
+        pm_update_full(pm, c);
+    }
+    /* The replacement may take the class one over its maximum for a
+     * while: the worker it replaces is on its way out. */
+    if (fcgp_policy_replace_now(s->served, limit, class_has_fresh_idle(c))
+        && pm_room(pm, c, s->state == SLOT_LAST ? 0 : 1) == FCGP_ROOM) {
+        pm_slot_t *fresh = pm_spawn(pm, c);
+        if (fresh) {
+            pm_publish(pm, fresh);
+        }
+    }
+}
+
+/* Requests the handlers counted in the table since we last looked. */
+static void follow_served(pm_t *pm, pm_slot_t *s)
+{
+    fcgp_tbl_slot_t *ts = fcgp_table_slot(pm->table, s->id);
+    apr_uint32_t served = apr_atomic_read32(&ts->served);
+    if (served != s->served) {
+        s->served = served;
+        s->last_used = apr_time_now();
+        pm_counted(pm, s);
+    }
+}
+
+/* Follow what the handlers did with a published slot. */
+void pm_sync_slot(pm_t *pm, pm_slot_t *s)
+{
+    apr_uint32_t w;
+
+    if (!s->published) {
+        return;
+    }
+    w = apr_atomic_read32(&fcgp_table_slot(pm->table, s->id)->word);
+    switch (FCGP_TBL_STATE(w)) {
+    case FCGP_TBL_IDLE:
+        if (s->state == SLOT_BUSY) {
+            pm_slot_set(pm, s, SLOT_IDLE);
+        }
+        follow_served(pm, s);
+        if (s->state == SLOT_IDLE) {
+            s->last_used = s->served ? apr_time_now() : 0;
+        }
+        break;
+    case FCGP_TBL_BUSY:
+        if (s->state == SLOT_IDLE) {
+            pm_slot_set(pm, s, SLOT_BUSY);
+        }
+        follow_served(pm, s);
+        break;
+    case FCGP_TBL_DONE:
+        w = fcgp_table_take(pm->table, s->id, FCGP_TBL_DONE);
+        if (FCGP_TBL_STATE(w) != FCGP_TBL_DONE) {
+            break;
+        }
+        s->published = 0;
+        if (s->state == SLOT_IDLE) {
+            pm_slot_set(pm, s, SLOT_BUSY);
+        }
+        follow_served(pm, s);
+        s->last_used = apr_time_now();
+        pm_worker_back(pm, s, (fcgp_outcome_e)FCGP_TBL_OUTCOME(w));
+        break;
+    default:
+        s->published = 0;
+        break;
+    }
+}
+
+void pm_sync(pm_t *pm)
+{
+    apr_uint32_t i;
+    for (i = 0; i < pm->nslots; i++) {
+        if (pm->slots[i] && pm->slots[i]->state != SLOT_FREE) {
+            pm_sync_slot(pm, pm->slots[i]);
+        }
+    }
+}
+
+/* The PM wants idle slot s for itself.  Returns 1 when it now is the
+ * PM's alone; 0 when it is not idle (a handler took it meanwhile). */
+int pm_take(pm_t *pm, pm_slot_t *s)
+{
+    pm_sync_slot(pm, s);
+    if (s->state != SLOT_IDLE) {
+        return 0;
+    }
+    if (!s->published) {
+        return 1;
+    }
+    if (FCGP_TBL_STATE(fcgp_table_take(pm->table, s->id, FCGP_TBL_IDLE))
+        != FCGP_TBL_IDLE) {
+        pm_sync_slot(pm, s);
+        return 0;
+    }
+    s->published = 0;
+    follow_served(pm, s);       /* claimed and back since the sync */
+    return 1;
+}
+
+/* A worker is back from a handler: keep it or retire it, as the policy
+ * says. */
+void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
+{
+    pm_class_t *c = s->cls;
+    fcgp_worker_facts_t f;
+    apr_uint32_t src;
+    const char *why;
+
+    if (s->state != SLOT_BUSY && s->state != SLOT_LAST) {
+        return;
+    }
+    if (outcome == FCGP_OUT_OK && c->failures.until) {
+        fcgp_policy_note_success(&c->failures);
+        pm_class_to_table(pm, c);
+    }
+    memset(&f, 0, sizeof(f));
+    f.returned = 1;
+    f.outcome = (int)outcome;
+    f.draining = pm->draining;
+    f.last = s->state == SLOT_LAST;
+    f.served = s->served;
+    f.limit = pm_class_limit(c, &src);
+    f.now = apr_time_now();
+    f.started = s->started;
+    f.last_used = s->last_used;
+    f.lifetime = c->limits.lifetime;
+    why = fcgp_policy_retire(&f);
+    if (why) {
+        pm_retire(pm, s, why);
+    }
+    else {
+        pm_slot_set(pm, s, SLOT_IDLE);
+        pm_publish(pm, s);
+    }
+}
+
+/* Start workers for the class's line while there is room; `asked`: a
+ * handler asks for one right now.  Returns -1 when a start failed, else
+ * how many were started. */
+int pm_grow(pm_t *pm, pm_class_t *c, int asked)
+{
+    apr_uint32_t n = fcgp_policy_grow(fcgp_table_sleepers(pm->table,
+                                                          c->tidx),
+                                      c->n[SLOT_IDLE], asked);
+    int started = 0;
+
+    while (n-- > 0 && pm_room(pm, c, 0) == FCGP_ROOM) {
+        pm_slot_t *fresh = pm_spawn(pm, c);
+        if (!fresh) {
+            started = -1;
+            break;
+        }
+        pm_publish(pm, fresh);
+        started++;
+    }
+    pm_update_full(pm, c);
+    return started;
+}
+
+/* Everything the handlers handed back or claimed, then room for the
+ * waiters of every class. */
+void pm_serve_table(pm_t *pm)
+{
+    apr_hash_index_t *hi;
+    pm_sync(pm);
+    for (hi = apr_hash_first(NULL, pm->classes); hi; hi = apr_hash_next(hi)) {
+        pm_grow(pm, apr_hash_this_val(hi), 0);
+    }
+}
+
+static int pid_alive(apr_uint32_t pid)
+{
+    return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+}
+
+/* A holder that died (its httpd child crashed or was killed) never hands
+ * its worker back: take it, and retire the worker, whose state is
+ * unknown.  Seen twice before acting: the holder field is written just
+ * after the claim.  A waiter that died leaves its line. */
+void pm_reclaim(pm_t *pm)
+{
+    apr_uint32_t i;
+    for (i = 0; i < pm->nslots; i++) {
+        pm_slot_t *s = pm->slots[i];
+        apr_uint32_t holder;
+        if (!s || !s->published
+            || (s->state != SLOT_BUSY && s->state != SLOT_LAST)) {
+            continue;
+        }
+        holder = fcgp_table_slot(pm->table, s->id)->holder;
+        if (!holder || pid_alive(holder)) {
+            s->suspect = 0;
+            continue;
+        }
+        if (s->suspect != holder) {
+            s->suspect = holder;
+            continue;
+        }
+        fcgp_table_seize(pm->table, s->id);
+        s->published = 0;
+        s->suspect = 0;
+        pm_worker_back(pm, s, FCGP_OUT_BROKEN);
+    }
+    fcgp_table_reap_waiters(pm->table, pid_alive);
+}
