@@ -201,3 +201,57 @@ def test_hard_restart_with_a_worker_held_leaves_nothing_behind(make_httpd):
         assert [f for f in fcgp.ipc_files(h) if f.startswith("w%d-" % old_pm)] == []
     finally:
         s.close()
+
+
+def test_waiters_of_a_killed_httpd_child_leave_no_trace(make_httpd):
+    # Two requests wait in the class's line (its only worker is busy) when
+    # their httpd child is killed.  The line must forget them: the status
+    # page shows nobody waiting, and requests after that are served at
+    # once instead of queueing behind ghosts (a second each).
+    h = fcgp.server(make_httpd, STATUS + "FcgiProcMaxProcessesPerClass 1\n"
+                                "FcgiProcQueueTimeout 20\n")
+    h.start()
+    assert h.get("/app.fcgi").status == 200
+    pm = status(h)["pm_pid"]
+    socks = [start_slow_request(h, "/app.fcgi?sleep=2000")]
+    try:
+        time.sleep(0.3)
+        socks += [start_slow_request(h, "/app.fcgi?n=%d" % i)
+                  for i in range(2)]
+        deadline = time.monotonic() + 5
+        while True:
+            cs = [c for c in status(h)["classes"]
+                  if c["class"].startswith(h.htdocs)]
+            if cs and int(cs[0]["waiting"]) == 2:
+                break
+            assert time.monotonic() < deadline, cs
+            time.sleep(0.05)
+        main = h.pid()
+        exe = os.path.realpath(H.APACHE_BIN)
+        for p in h.children():
+            if p["ppid"] == main and p["exe"] == exe and p["pid"] != pm:
+                os.kill(p["pid"], signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                cs = [c for c in status(h)["classes"]
+                      if c["class"].startswith(h.htdocs)]
+                if cs and int(cs[0]["waiting"]) == 0:
+                    break
+            except (OSError, ValueError):
+                pass            # the parent is starting new children
+            assert time.monotonic() < deadline, cs
+            time.sleep(0.1)
+        # The killed child also held the worker: the PM retires it within
+        # about 2 s (see above); after that, no request may wait.
+        assert h.get("/app.fcgi", timeout=30).status == 200
+        slow = []
+        for _ in range(20):
+            t0 = time.monotonic()
+            r = h.get("/app.fcgi", timeout=30)
+            assert r.status == 200, r.body
+            slow += [time.monotonic() - t0] if time.monotonic() - t0 > 0.5 else []
+        assert not slow, slow
+    finally:
+        for s in socks:
+            s.close()
