@@ -58,10 +58,10 @@ def get_while_busy(h, busy_path, path):
 
 
 @pytest.mark.parametrize("limit,path,cause", [
-    # The class is full: the request waits in the worker table.
+    # One line (the class's, in the worker table), two causes, each with
+    # its own 503 text.  The class is at its maximum:
     ("FcgiProcMaxProcessesPerClass 1", "/app.fcgi", "FcgiProcQueueTimeout"),
-    # The server is full and this class has no worker at all: the request
-    # waits in the process manager's queue.
+    # The server is at its maximum and this class has no worker at all:
     ("FcgiProcMaxProcesses 1", "/hello.php", "server-wide process limit"),
 ])
 def test_503_after_queue_timeout_with_retry_after(make_httpd, limit, path,
