@@ -74,6 +74,19 @@ else
     fail "$FCGP_SO not found (run make first)"
 fi
 
+# Every header of ours is a prerequisite of the module, so that changing it
+# rebuilds the module (make -q -W: would it be rebuilt were HDR new?).
+if [ "$FCGP_SO" = .libs/mod_fcgiproc.so ] && make -s -q "$FCGP_SO" 2>/dev/null
+then
+    for h in $(find . -name '*.h' ! -path './t/*' ! -path './build/*' \
+                    ! -path './.*' | sed 's|^\./||'); do
+        make -s -q -W "$h" "$FCGP_SO" 2>/dev/null \
+            && fail "$h is not a prerequisite of $FCGP_SO (Makefile.apxs)"
+    done
+else
+    echo "check-rules: $FCGP_SO not up to date; header prerequisites not checked"
+fi
+
 # Every tag used in the code is listed once in docs/log-tags.md, and every
 # message at NOTICE or above carries a tag.
 for tag in $(grep -ohE 'FCGP_LOGNO\([0-9]+\)' *.c */*.c | sort -u \

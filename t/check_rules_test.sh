@@ -114,6 +114,13 @@ expect exports "exports more than fcgiproc_module" '
     ${CC:-cc} -shared -fPIC -o .libs/mod_fcgiproc.so leak.c'
 expect no_module "not found (run make first)" 'rm .libs/mod_fcgiproc.so'
 
+# Header prerequisites: the old list, without the top-level fcgp_log.h (the
+# module is touched after, so that it is up to date and the rule runs).
+expect header_prereq "fcgp_log.h is not a prerequisite of" '
+    sed -i "s|^MOD_HDRS = .*|MOD_HDRS = \$(wildcard */*.h)|" Makefile.apxs &&
+    grep -q "^MOD_HDRS = \$(wildcard \*/\*.h)\$" Makefile.apxs &&
+    touch .libs/mod_fcgiproc.so'
+
 # The log-tag registry.
 call='ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, FCGP_LOGNO'
 expect tag_not_listed "FCGP09999 is not in docs/log-tags.md" \
