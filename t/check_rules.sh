@@ -47,19 +47,23 @@ includes fcgi_proto/*.c fcgi_proto/*.h | grep -E ": $HTTPD_HDR" \
 includes pm/*.c pm/*.h | grep -E ': (conf|handler)/' \
     && fail "pm/ must not include conf/ or handler/"
 # The pure files (APR only, no httpd: the unit tests and fuzzers link them
-# without httpd) include no httpd header, and of ours only pure ones
-# (fcgi_proto/ is pure too, under the stricter rules above).
+# without httpd) include no httpd header, directly or through headers of
+# ours (fcgi_proto/ is pure too, under the stricter rules above).
 PURE=$(echo pm/ipc.c pm/ipc.h pm/policy.c pm/policy.h pm/pm_types.h \
             pm/table.c pm/table.h conf/conf_parse.c conf/conf_parse.h)
+reached=$PURE todo=$PURE
+while [ -n "$todo" ]; do
+    # shellcheck disable=SC2086
+    todo=$(includes $todo | sed 's/^[^ ]* //' | grep -v '^[<"]' | sort -u |
+           while IFS= read -r h; do
+               case " $reached " in *" $h "*) ;; *) echo "$h" ;; esac
+           done)
+    reached=$(echo $reached $todo)
+done
 # shellcheck disable=SC2086
-includes $PURE | grep -E ": $HTTPD_HDR" \
-    && fail "pure files must not include httpd headers"
-# shellcheck disable=SC2086
-includes $PURE | grep -vE ': [<"]' | while IFS= read -r l; do
-    h=${l##*: }
-    case "$h" in fcgi_proto/*) continue ;; esac
-    case " $PURE " in *" $h "*) ;; *) echo "$l" ;; esac
-done | grep . && fail "pure files must include only pure headers of ours"
+includes $reached | grep -E ": $HTTPD_HDR" \
+    && fail "pure files must not include httpd headers" \
+            "(directly or through: $(echo ${reached#"$PURE"}))"
 # Nothing includes handler internals but handler/ and the module file.
 includes conf/*.c conf/*.h pm/*.c pm/*.h fcgi_proto/*.c fcgi_proto/*.h \
          fcgp_log.h | grep -E ': handler/' \
