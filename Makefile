@@ -41,8 +41,11 @@ asan-test: deps $(ASAN_SO) apps
 	    echo "asan-test: sanitizer reports above"; exit 1; fi
 	@echo "asan-test: no sanitizer reports"
 
+# The structural rules, then a test that breaks each of them once in a
+# copy of the tree (under /tmp) and expects it to be caught.
 check-rules: .libs/mod_fcgiproc.so
 	@sh t/check_rules.sh
+	@sh t/check_rules_test.sh
 
 demo: deps all
 	@sh demo/demo.sh start

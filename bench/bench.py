@@ -22,9 +22,9 @@ Environment:
     BENCH_FCGIPROC_CONF  extra directives for mod_fcgiproc's server, lines
                    separated by "|" (e.g. "FcgiProcInitialEnv
                    PHP_FCGI_MAX_REQUESTS 100000"); writes bench/quick/
-    BENCH_AUTOGROUP=keep  leave the kernel's autogroup scheduler as it is
-                   (by default, as root, it is switched off for the run and
-                   switched back after: see autogroup_off())
+    BENCH_AUTOGROUP=off  switch the kernel's autogroup scheduler off for the
+                   run and back after (needs root: see autogroup_off());
+                   unset (or "keep"), no kernel setting is changed
 
     bench.py --report RESULTS.json   rewrite the report from saved results
     bench.py --check                 start everything, run the sanity checks,
@@ -1001,34 +1001,55 @@ def machine_info():
 AUTOGROUP = "/proc/sys/kernel/sched_autogroup_enabled"
 
 
-def autogroup_off():
-    """Switch the kernel's autogroup scheduler off for the run; returns
-    (value during the run, value to restore or None).
+def autogroup_mode(env=None, path=AUTOGROUP):
+    """BENCH_AUTOGROUP, checked before anything starts: "off" (switch the
+    autogroup scheduler off for the run) or "keep" (unset or empty: change
+    no kernel setting).  Exits on any other value, and on "off" when the
+    setting exists but cannot be written (not root)."""
+    env = os.environ if env is None else env
+    mode = env.get("BENCH_AUTOGROUP", "").strip() or "keep"
+    if mode not in ("keep", "off"):
+        sys.exit("bench: BENCH_AUTOGROUP=%s: say off (switch the kernel's "
+                 "autogroup scheduler off for the run), or leave it unset"
+                 % mode)
+    if mode == "off" and os.path.exists(path) and not os.access(path, os.W_OK):
+        sys.exit("bench: BENCH_AUTOGROUP=off: cannot write %s (run as root, "
+                 "or leave BENCH_AUTOGROUP unset)" % path)
+    return mode
+
+
+def autogroup_off(mode, path=AUTOGROUP):
+    """With mode "off", switch the kernel's autogroup scheduler off for the
+    run; with "keep", leave it.  Returns (value during the run, value to
+    restore after it, or None when nothing was changed).
 
     wrk runs on the same 2 CPUs as the servers.  With autogroup, the kernel
     first splits the CPU equally between sessions, then between the threads
     of each: a system whose processes span more sessions gets a bigger share
     against wrk (proxy_fcgi: httpd and php-fpm are two sessions; mod_fcgid's
     and mod_fcgiproc's apps are in httpd's).  That measures where the load
-    generator sits, not the servers, so the threads compete as equals."""
+    generator sits, not the servers; with it off the threads compete as
+    equals.  It is a machine-wide setting, so it is changed only when asked."""
     try:
-        with open(AUTOGROUP) as f:
+        with open(path) as f:
             before = f.read().strip()
     except OSError:
         return "absent", None
-    if before == "0" or os.environ.get("BENCH_AUTOGROUP") == "keep":
+    if mode != "off" or before == "0":
         return before, None
     try:
-        with open(AUTOGROUP, "w") as f:
+        with open(path, "w") as f:
             f.write("0\n")
-    except OSError:
+    except OSError as e:
+        log("BENCH_AUTOGROUP=off: cannot write %s (%s); left at %s"
+            % (path, e.strerror, before))
         return before, None
     return "0", before
 
 
-def autogroup_restore(before):
+def autogroup_restore(before, path=AUTOGROUP):
     if before is not None:
-        with open(AUTOGROUP, "w") as f:
+        with open(path, "w") as f:
             f.write(before + "\n")
 
 
@@ -1052,6 +1073,7 @@ def sha256(path):
 
 def main_run(check_only=False):
     global ECHO_BODY
+    ag_mode = autogroup_mode()
     module_src = H.MODULE_PATH
     app_src = H.TEST_APP
     for p in (module_src, app_src):
@@ -1084,10 +1106,15 @@ def main_run(check_only=False):
     def on_term(signum, frame):
         raise KeyboardInterrupt("signal %d" % signum)
     old_term = signal.signal(signal.SIGTERM, on_term)
-    ag_during, ag_before = autogroup_off()
-    meta["machine"]["autogroup"] = {"during": ag_during, "before": ag_before or ag_during}
+    ag_during, ag_before = autogroup_off(ag_mode)
+    meta["machine"]["autogroup"] = {"during": ag_during, "before": ag_before or ag_during,
+                                    "asked": ag_mode}
     if ag_before is not None:
-        log("kernel.sched_autogroup_enabled: %s -> 0 for the run" % ag_before)
+        log("kernel.sched_autogroup_enabled: %s -> 0 for the run (BENCH_AUTOGROUP=off)"
+            % ag_before)
+    elif ag_during not in ("0", "absent"):
+        log("kernel.sched_autogroup_enabled: %s, left as it is (BENCH_AUTOGROUP=off "
+            "switches it off for the run)" % ag_during)
     try:
         for s in systems:
             log("starting %s" % SYS_TITLE[s.key])

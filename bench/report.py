@@ -467,14 +467,19 @@ def write(data, report_path, png, out_dir):
             % (statistics.median(loads), loads[0], loads[-1]))
     ag = m.get("autogroup")
     if ag:
+        # "asked" is BENCH_AUTOGROUP ("off" or "keep"); runs without it are
+        # from when make bench switched it off by default
         add("- kernel.sched_autogroup_enabled during the run: %s (before: %s)%s" % (
             ag.get("during"), ag.get("before"),
-            "; switched off so that every system's threads compete with wrk's as equals "
-            "(see `autogroup_off()` in bench/bench.py and the notes)"
+            "; switched off for the run (%s) so that every system's threads compete with "
+            "wrk's as equals (see `autogroup_off()` in bench/bench.py and the notes)"
+            % ("BENCH_AUTOGROUP=off" if ag.get("asked") == "off" else
+               "make bench's default before BENCH_AUTOGROUP=off")
             if ag.get("during") == "0" and ag.get("before") not in ("0", None) else
             "" if ag.get("during") in ("0", "absent") else
-            "; on: the kernel shares the CPU between sessions first, which favours systems "
-            "whose processes span more sessions (see the notes)"))
+            "; on, left as it was (BENCH_AUTOGROUP=off switches it off for the run): the "
+            "kernel shares the CPU between sessions first, which favours systems whose "
+            "processes span more sessions (see the notes)"))
     add("- packages: " + ", ".join("%s %s" % kv for kv in sorted(m.get("packages", {}).items())))
     add("- mod_fcgiproc: git %s%s, .so built %s, sha256 %s…" % (
         m.get("git", "?"), " (uncommitted changes in: %s)" % ", ".join(m["git_dirty"])

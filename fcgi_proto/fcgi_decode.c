@@ -1,5 +1,6 @@
 /* fcgi_decode.c: resumable decoder for what a FastCGI 1.0 app sends back,
- * plus name-value pair and record header helpers.  See fcgi_proto.h.
+ * plus a name-value pair reader and a record header helper.  See
+ * fcgi_proto.h.
  *
  * The decoder is a byte-level state machine in the style of nginx's
  * ngx_http_fastcgi_process_record(): it keeps the partial record header in
@@ -50,9 +51,6 @@
 #include <string.h>
 
 #include "fcgi_proto.h"
-
-/* Largest length a name-value pair can encode (31 bits). */
-#define FCGP_NV_MAX_LEN 0x7fffffffUL
 
 static apr_uint16_t hdr_request_id(const fcgp_decoder_t *d)
 {
@@ -352,10 +350,10 @@ static apr_status_t nv_read_len(const unsigned char *p, apr_size_t len,
     return APR_SUCCESS;
 }
 
-/* A decoded length is at most 0x7fffffff by construction, so the "can
- * never fit" case of the contract cannot arise from the bytes; APR_EINVAL
- * is returned for *pos > len, a caller error.  The size checks below are
- * subtractions, so they cannot overflow even with a 32-bit apr_size_t. */
+/* A decoded length is at most 0x7fffffff by construction, so no bytes are
+ * invalid, only incomplete; APR_EINVAL is returned for *pos > len, a caller
+ * error.  The size checks below are subtractions, so they cannot overflow
+ * even with a 32-bit apr_size_t. */
 apr_status_t fcgp_nv_next(const char *buf, apr_size_t len, apr_size_t *pos,
                           const char **name, apr_size_t *name_len,
                           const char **value, apr_size_t *value_len)
@@ -384,58 +382,6 @@ apr_status_t fcgp_nv_next(const char *buf, apr_size_t len, apr_size_t *pos,
     *value_len = vlen;
     *pos = at + nlen + vlen;
     return APR_SUCCESS;
-}
-
-/* Returns 0 when the pair cannot be encoded: a length above 0x7fffffff, or
- * a total that does not fit in apr_size_t. */
-apr_size_t fcgp_nv_encoded_len(apr_size_t name_len, apr_size_t value_len)
-{
-    apr_size_t hdr;
-
-    if (name_len > FCGP_NV_MAX_LEN || value_len > FCGP_NV_MAX_LEN) {
-        return 0;
-    }
-    hdr = (name_len < 0x80 ? 1 : 4) + (value_len < 0x80 ? 1 : 4);
-    if (name_len > APR_SIZE_MAX - hdr - value_len) {
-        return 0;
-    }
-    return hdr + name_len + value_len;
-}
-
-static apr_size_t nv_put_len(unsigned char *out, apr_size_t n)
-{
-    if (n < 0x80) {
-        out[0] = (unsigned char)n;
-        return 1;
-    }
-    out[0] = (unsigned char)(((n >> 24) & 0x7f) | 0x80);
-    out[1] = (unsigned char)((n >> 16) & 0xff);
-    out[2] = (unsigned char)((n >> 8) & 0xff);
-    out[3] = (unsigned char)(n & 0xff);
-    return 4;
-}
-
-/* Writes nothing and returns 0 when fcgp_nv_encoded_len() is 0. */
-apr_size_t fcgp_nv_encode(char *out, const char *name, apr_size_t name_len,
-                          const char *value, apr_size_t value_len)
-{
-    unsigned char *o = (unsigned char *)out;
-    apr_size_t at;
-
-    if (fcgp_nv_encoded_len(name_len, value_len) == 0) {
-        return 0;
-    }
-    at = nv_put_len(o, name_len);
-    at += nv_put_len(o + at, value_len);
-    if (name_len > 0) {
-        memcpy(o + at, name, name_len);
-        at += name_len;
-    }
-    if (value_len > 0) {
-        memcpy(o + at, value, value_len);
-        at += value_len;
-    }
-    return at;
 }
 
 void fcgp_header_pack(unsigned char *out, unsigned char type,

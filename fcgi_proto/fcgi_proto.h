@@ -118,21 +118,16 @@ int fcgp_decoder_done(const fcgp_decoder_t *d);
 const char *fcgp_strerror(fcgp_error_e err);
 
 /* Name-value pairs (spec section 3.4): 1-byte lengths below 128, else
- * 4-byte lengths with the high bit set.
+ * 4-byte lengths with the high bit set.  (We only read them: the handler
+ * encodes what it sends with httpd's ap_fcgi_encode_env().)
  *
  * fcgp_nv_next() reads one pair from buf[*pos..len): on success sets
  * name/value pointers into buf and advances *pos.  Returns APR_SUCCESS,
  * APR_INCOMPLETE when the pair runs past len (nothing advanced), or
- * APR_EINVAL for a length that can never fit (over 0x7fffffff).
- *
- * fcgp_nv_encode() writes one pair into out (which must hold
- * fcgp_nv_encoded_len() bytes) and returns the bytes written. */
+ * APR_EINVAL when *pos is past len. */
 apr_status_t fcgp_nv_next(const char *buf, apr_size_t len, apr_size_t *pos,
                           const char **name, apr_size_t *name_len,
                           const char **value, apr_size_t *value_len);
-apr_size_t fcgp_nv_encoded_len(apr_size_t name_len, apr_size_t value_len);
-apr_size_t fcgp_nv_encode(char *out, const char *name, apr_size_t name_len,
-                          const char *value, apr_size_t value_len);
 
 /* Fill an 8-byte record header. */
 void fcgp_header_pack(unsigned char *out, unsigned char type,

@@ -867,14 +867,15 @@ START_TEST(test_nv_decode)
 }
 END_TEST
 
-/* Encode, check the length bytes, decode back, and check that every
- * truncation of the encoding is APR_INCOMPLETE. */
+/* Pairs of every length form, built from the length bytes the table
+ * spells out plus generated name and value bytes: each decodes to its
+ * name and value, and every truncation of it is APR_INCOMPLETE. */
 static const struct {
     apr_size_t nlen;
     apr_size_t vlen;
-    const char *hdr;        /* expected length bytes */
+    const char *hdr;        /* the length bytes */
     apr_size_t hdr_len;
-} nv_round_cases[] = {
+} nv_len_cases[] = {
 #define NVH(s) (s), sizeof(s) - 1
     { 0, 0, NVH("\x00\x00") },
     { 1, 1, NVH("\x01\x01") },
@@ -889,32 +890,25 @@ static const struct {
     { 3, 65536, NVH("\x03\x80\x01\x00\x00") },
     { 200000, 70000, NVH("\x80\x03\x0d\x40\x80\x01\x11\x70") },
     { 0x01020304, 5, NVH("\x81\x02\x03\x04\x05") },
+    /* the long form may carry a length below 128 */
+    { 4, 2, NVH("\x80\x00\x00\x04\x80\x00\x00\x02") },
 #undef NVH
 };
 
-START_TEST(test_nv_round_trip)
+START_TEST(test_nv_lengths)
 {
-    apr_size_t nlen = nv_round_cases[_i].nlen;
-    apr_size_t vlen = nv_round_cases[_i].vlen;
-    apr_size_t hlen = nv_round_cases[_i].hdr_len;
+    apr_size_t nlen = nv_len_cases[_i].nlen;
+    apr_size_t vlen = nv_len_cases[_i].vlen;
+    apr_size_t hlen = nv_len_cases[_i].hdr_len;
     apr_size_t total = hlen + nlen + vlen, pos, t, got_n, got_v;
     const char *gn, *gv;
-    char *src_n, *src_v, *enc;
+    char *enc;
 
-    src_n = malloc(nlen + 1);
-    src_v = malloc(vlen + 1);
-    enc = malloc(total + 1);
-    ck_assert(src_n && src_v && enc);
-    pattern(src_n, nlen, 0x11);
-    pattern(src_v, vlen, 0x77);
-    enc[total] = '#';
-
-    ck_assert_uint_eq(fcgp_nv_encoded_len(nlen, vlen), total);
-    ck_assert_uint_eq(fcgp_nv_encode(enc, src_n, nlen, src_v, vlen), total);
-    ck_assert_int_eq(enc[total], '#');
-    ck_assert_mem_eq(enc, nv_round_cases[_i].hdr, hlen);
-    ck_assert(memcmp(enc + hlen, src_n, nlen) == 0);
-    ck_assert(memcmp(enc + hlen + nlen, src_v, vlen) == 0);
+    enc = malloc(total);
+    ck_assert(enc != NULL);
+    memcpy(enc, nv_len_cases[_i].hdr, hlen);
+    pattern(enc + hlen, nlen, 0x11);
+    pattern(enc + hlen + nlen, vlen, 0x77);
 
     pos = 0;
     ck_assert_int_eq(fcgp_nv_next(enc, total, &pos, &gn, &got_n, &gv,
@@ -924,8 +918,6 @@ START_TEST(test_nv_round_trip)
     ck_assert_uint_eq(got_n, nlen);
     ck_assert_ptr_eq(gv, enc + hlen + nlen);
     ck_assert_uint_eq(got_v, vlen);
-    ck_assert(memcmp(gn, src_n, nlen) == 0);
-    ck_assert(memcmp(gv, src_v, vlen) == 0);
 
     /* at pos == len: nothing there yet */
     ck_assert_int_eq(fcgp_nv_next(enc, total, &pos, &gn, &got_n, &gv,
@@ -940,25 +932,19 @@ START_TEST(test_nv_round_trip)
                 == APR_INCOMPLETE);
         REQUIRE(pos == 0);
     }
-    free(src_n);
-    free(src_v);
     free(enc);
 }
 END_TEST
 
 START_TEST(test_nv_sequence)
 {
-    char buf[64];
-    apr_size_t len = 0, pos = 3, nlen, vlen;
+    /* junk, then SCRIPT_NAME=/x, an empty pair, and Q with an empty value */
+    static const char buf[] = "XYZ" "\x0b\x02" "SCRIPT_NAME/x"
+                              "\x00\x00" "\x01\x00" "Q";
+    apr_size_t len = sizeof(buf) - 1, pos = 3, nlen, vlen;
     const char *n, *v;
 
-    memcpy(buf, "XYZ", 3);      /* junk before the first pair */
-    len = 3;
-    len += fcgp_nv_encode(buf + len, "SCRIPT_NAME", 11, "/x", 2);
-    len += fcgp_nv_encode(buf + len, "", 0, "", 0);
-    len += fcgp_nv_encode(buf + len, "Q", 1, "", 0);
     ck_assert_uint_eq(len, 3 + 15 + 2 + 3);
-
     ck_assert_int_eq(fcgp_nv_next(buf, len, &pos, &n, &nlen, &v, &vlen),
                      APR_SUCCESS);
     ck_assert_uint_eq(pos, 18);
@@ -989,19 +975,6 @@ START_TEST(test_nv_sequence)
 }
 END_TEST
 
-START_TEST(test_nv_too_long)
-{
-    char out[16];
-
-    ck_assert_uint_eq(fcgp_nv_encoded_len(0x7fffffff, 0), 0x7fffffffUL + 5);
-    ck_assert_uint_eq(fcgp_nv_encoded_len(0x80000000UL, 0), 0);
-    ck_assert_uint_eq(fcgp_nv_encoded_len(0, 0x80000000UL), 0);
-    memset(out, 0x55, sizeof(out));
-    ck_assert_uint_eq(fcgp_nv_encode(out, "", 0x80000000UL, "", 0), 0);
-    ck_assert_int_eq(out[0], 0x55);     /* nothing written */
-}
-END_TEST
-
 /* ------------------------------------------------------------------ */
 
 
@@ -1028,9 +1001,8 @@ int main(void)
     tc = tcase_create("name_value");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_nv_decode, 0, N_OF(nv_decode_cases));
-    tcase_add_loop_test(tc, test_nv_round_trip, 0, N_OF(nv_round_cases));
+    tcase_add_loop_test(tc, test_nv_lengths, 0, N_OF(nv_len_cases));
     tcase_add_test(tc, test_nv_sequence);
-    tcase_add_test(tc, test_nv_too_long);
     suite_add_tcase(s, tc);
 
     return unit_run(s);
