@@ -4,11 +4,11 @@
  * and, besides, as a bare body:
  *
  *  - header: fcgp_ipc_hdr_unpack() must accept exactly the headers with
- *    our magic, version 1 and body_len <= FCGP_IPC_MAX_BODY (checked
+ *    our magic, version 2 and body_len <= FCGP_IPC_MAX_BODY (checked
  *    against an independent reading of the bytes), fail with APR_EINVAL
  *    otherwise, and an accepted header must pack back to the same bytes;
  *  - body: the bytes after the header, and the whole input, go through
- *    every decoder.  Whatever decodes must satisfy the decoder's checks,
+ *    every decoder (WANT, ANSWER, KICK).  Whatever decodes must satisfy the decoder's checks,
  *    re-encode (with a valid header), and decode back to the same values.
  *    Strings cross the wire as length + bytes but come back as C strings,
  *    so a string with a NUL in it shortens: the re-encoded body is shorter
@@ -142,8 +142,8 @@ static void ref_begin(ref_t *r, const char *body, apr_size_t len)
     r->ok = 1;
 }
 
-/* Would a correct decoder accept this ACQUIRE body? */
-static int ref_acquire(const char *body, apr_size_t len, apr_size_t *lost)
+/* Would a correct decoder accept this WANT body? */
+static int ref_want(const char *body, apr_size_t len, apr_size_t *lost)
 {
     ref_t r;
     apr_uint32_t maxp, minp, src, argc;
@@ -166,28 +166,19 @@ static int ref_acquire(const char *body, apr_size_t len, apr_size_t *lost)
            && minp <= maxp && src <= FCGP_LIMIT_LEARNED;
 }
 
-/* Would a correct decoder accept this GRANT body? */
-static int ref_grant(const char *body, apr_size_t len, apr_size_t *lost)
+/* Would a correct decoder accept this ANSWER body?  status (at most
+ * RETRY), cls and retry_after (any), message. */
+static int ref_answer(const char *body, apr_size_t len, apr_size_t *lost)
 {
     ref_t r;
     apr_uint32_t status;
-    int k, path_empty;
     ref_begin(&r, body, len);
     status = ref_u32(&r);
-    for (k = 0; k < 6; k++) {
-        ref_u32(&r);                    /* slot .. retry_after: any */
-    }
-    path_empty = ref_str(&r);
+    ref_u32(&r);                        /* cls: any */
+    ref_u32(&r);                        /* retry_after: any */
     ref_str(&r);                        /* message */
     *lost = r.lost;
-    return r.ok && r.pos == len && status <= FCGP_GRANT_RETRY
-           && !(status == FCGP_GRANT_OK && path_empty);
-}
-
-/* Would a correct decoder accept this RELEASE body? */
-static int ref_release(const char *body, apr_size_t len)
-{
-    return len == 4 && be32((const unsigned char *)body) <= FCGP_OUT_TIMEOUT;
+    return r.ok && r.pos == len && status <= FCGP_GRANT_RETRY;
 }
 
 /* ------------------------------------------------------------------ */
@@ -230,14 +221,14 @@ static void check_strv(int n, const char *const *a, const char *const *b)
     }
 }
 
-static void fuzz_acquire(apr_pool_t *p, const char *body, apr_size_t len)
+static void fuzz_want(apr_pool_t *p, const char *body, apr_size_t len)
 {
-    fcgp_msg_acquire_t m, m2;
+    fcgp_msg_want_t m, m2;
     char *msg, *msg2;
     apr_size_t mlen, mlen2, blen, blen2, k1, k2, lost = 0;
     const char *b, *b2, *key1, *key2;
-    apr_status_t rv = fcgp_ipc_decode_acquire(p, body, len, &m);
-    int want = ref_acquire(body, len, &lost);
+    apr_status_t rv = fcgp_ipc_decode_want(p, body, len, &m);
+    int want = ref_want(body, len, &lost);
 
     if (rv != APR_SUCCESS) {
         INVARIANT(rv == APR_EINVAL);
@@ -254,11 +245,10 @@ static void fuzz_acquire(apr_pool_t *p, const char *body, apr_size_t len)
     INVARIANT(m.limits.idle_timeout >= 0 && m.limits.lifetime >= 0
               && m.limits.queue_timeout >= 0 && m.limits.kill_timeout >= 0);
 
-    INVARIANT(fcgp_ipc_encode_acquire(p, PID, &m, &msg, &mlen)
-              == APR_SUCCESS);
-    b = body_of(msg, mlen, FCGP_MSG_ACQUIRE, &blen);
+    INVARIANT(fcgp_ipc_encode_want(p, PID, &m, &msg, &mlen) == APR_SUCCESS);
+    b = body_of(msg, mlen, FCGP_MSG_WANT, &blen);
     check_reencoded(body, len, b, blen, lost);
-    INVARIANT(fcgp_ipc_decode_acquire(p, b, blen, &m2) == APR_SUCCESS);
+    INVARIANT(fcgp_ipc_decode_want(p, b, blen, &m2) == APR_SUCCESS);
 
     INVARIANT(m2.limits.max_procs == m.limits.max_procs);
     INVARIANT(m2.limits.min_procs == m.limits.min_procs);
@@ -275,9 +265,9 @@ static void fuzz_acquire(apr_pool_t *p, const char *body, apr_size_t len)
     check_strv(m.spec.envc, m.spec.env, m2.spec.env);
 
     /* from the first re-encoding on, encoding is a fixed point */
-    INVARIANT(fcgp_ipc_encode_acquire(p, PID, &m2, &msg2, &mlen2)
+    INVARIANT(fcgp_ipc_encode_want(p, PID, &m2, &msg2, &mlen2)
               == APR_SUCCESS);
-    b2 = body_of(msg2, mlen2, FCGP_MSG_ACQUIRE, &blen2);
+    b2 = body_of(msg2, mlen2, FCGP_MSG_WANT, &blen2);
     INVARIANT(blen2 == blen && memcmp(b2, b, blen) == 0);
 
     key1 = fcgp_ipc_class_key(p, &m.spec, &k1);
@@ -286,14 +276,14 @@ static void fuzz_acquire(apr_pool_t *p, const char *body, apr_size_t len)
     INVARIANT(k1 == k2 && memcmp(key1, key2, k1) == 0);
 }
 
-static void fuzz_grant(apr_pool_t *p, const char *body, apr_size_t len)
+static void fuzz_answer(apr_pool_t *p, const char *body, apr_size_t len)
 {
-    fcgp_msg_grant_t m, m2;
+    fcgp_msg_answer_t m, m2;
     char *msg, *msg2;
     apr_size_t mlen, mlen2, blen, blen2, lost = 0;
     const char *b, *b2;
-    apr_status_t rv = fcgp_ipc_decode_grant(p, body, len, &m);
-    int want = ref_grant(body, len, &lost);
+    apr_status_t rv = fcgp_ipc_decode_answer(p, body, len, &m);
+    int want = ref_answer(body, len, &lost);
 
     if (rv != APR_SUCCESS) {
         INVARIANT(rv == APR_EINVAL);
@@ -302,50 +292,27 @@ static void fuzz_grant(apr_pool_t *p, const char *body, apr_size_t len)
     }
     INVARIANT(want);
     INVARIANT(m.status <= FCGP_GRANT_RETRY);
-    INVARIANT(m.path != NULL && m.message != NULL);
-    INVARIANT(m.status != FCGP_GRANT_OK || *m.path);
+    INVARIANT(m.message != NULL);
+    /* the fixed fields are the first 12 bytes, as they are */
+    INVARIANT(len >= 16);
+    INVARIANT(m.status == be32((const unsigned char *)body));
+    INVARIANT(m.cls == be32((const unsigned char *)body + 4));
+    INVARIANT(m.retry_after == be32((const unsigned char *)body + 8));
 
-    INVARIANT(fcgp_ipc_encode_grant(p, PID, &m, &msg, &mlen) == APR_SUCCESS);
-    b = body_of(msg, mlen, FCGP_MSG_GRANT, &blen);
+    INVARIANT(fcgp_ipc_encode_answer(p, PID, &m, &msg, &mlen)
+              == APR_SUCCESS);
+    b = body_of(msg, mlen, FCGP_MSG_ANSWER, &blen);
     check_reencoded(body, len, b, blen, lost);
-    INVARIANT(fcgp_ipc_decode_grant(p, b, blen, &m2) == APR_SUCCESS);
+    INVARIANT(fcgp_ipc_decode_answer(p, b, blen, &m2) == APR_SUCCESS);
     INVARIANT(m2.status == m.status);
-    INVARIANT(m2.slot == m.slot);
-    INVARIANT(m2.pid == m.pid);
-    INVARIANT(m2.nth == m.nth);
-    INVARIANT(m2.limit == m.limit);
-    INVARIANT(m2.limit_source == m.limit_source);
+    INVARIANT(m2.cls == m.cls);
     INVARIANT(m2.retry_after == m.retry_after);
-    INVARIANT(strcmp(m2.path, m.path) == 0);
     INVARIANT(strcmp(m2.message, m.message) == 0);
 
-    INVARIANT(fcgp_ipc_encode_grant(p, PID, &m2, &msg2, &mlen2)
+    INVARIANT(fcgp_ipc_encode_answer(p, PID, &m2, &msg2, &mlen2)
               == APR_SUCCESS);
-    b2 = body_of(msg2, mlen2, FCGP_MSG_GRANT, &blen2);
+    b2 = body_of(msg2, mlen2, FCGP_MSG_ANSWER, &blen2);
     INVARIANT(blen2 == blen && memcmp(b2, b, blen) == 0);
-}
-
-static void fuzz_release(apr_pool_t *p, const char *body, apr_size_t len)
-{
-    fcgp_msg_release_t m, m2;
-    char *msg;
-    apr_size_t mlen, blen;
-    const char *b;
-    apr_status_t rv = fcgp_ipc_decode_release(body, len, &m);
-
-    if (rv != APR_SUCCESS) {
-        INVARIANT(rv == APR_EINVAL);
-        INVARIANT(!ref_release(body, len));
-        return;
-    }
-    INVARIANT(ref_release(body, len));
-    INVARIANT(m.outcome <= FCGP_OUT_TIMEOUT);
-    INVARIANT(fcgp_ipc_encode_release(p, PID, &m, &msg, &mlen)
-              == APR_SUCCESS);
-    b = body_of(msg, mlen, FCGP_MSG_RELEASE, &blen);
-    INVARIANT(blen == len && memcmp(b, body, len) == 0);
-    INVARIANT(fcgp_ipc_decode_release(b, blen, &m2) == APR_SUCCESS);
-    INVARIANT(m2.outcome == m.outcome);
 }
 
 /* KICK: exactly one u64 (the table's nonce), and it round-trips. */
@@ -380,9 +347,8 @@ static void fuzz_body(apr_pool_t *p, const uint8_t *data, size_t len)
     if (len) {
         memcpy(body, data, len);
     }
-    fuzz_acquire(p, body, len);
-    fuzz_grant(p, body, len);
-    fuzz_release(p, body, len);
+    fuzz_want(p, body, len);
+    fuzz_answer(p, body, len);
     fuzz_kick(p, body, len);
     free(body);
 }

@@ -1,7 +1,7 @@
 /* test_pm_ipc.c: Check unit tests for pm/ipc.c.
  *
- * Every message kind is encoded, its header checked and its body decoded
- * back field by field, for a table of messages with odd contents (empty
+ * Every message kind (WANT, ANSWER) is encoded, its header checked and
+ * its body decoded back field by field, for a table of messages with odd contents (empty
  * strings, every non-NUL byte value, 64 KiB values, MAX_ARGS entries).
  * Each valid body is then cut at every length (sampled for the very large
  * ones) and extended with trailing bytes: all of those must be rejected.
@@ -149,12 +149,13 @@ static const struct {
     apr_uint16_t type;
     apr_uint32_t body_len, pid;
 } hdr_cases[] = {
-    { FCGP_MSG_ACQUIRE, 0, 0 },
-    { FCGP_MSG_GRANT, 1, 1 },
-    { FCGP_MSG_RELEASE, 4, 4194304 },
-    { FCGP_MSG_ACQUIRE, FCGP_IPC_MAX_BODY, 0xFFFFFFFFu },
-    { FCGP_MSG_GRANT, FCGP_IPC_MAX_BODY - 1, 0x80000000u },
+    { FCGP_MSG_WANT, 0, 0 },
+    { FCGP_MSG_ANSWER, 1, 1 },
+    { FCGP_MSG_KICK, 8, 4194304 },
+    { FCGP_MSG_WANT, FCGP_IPC_MAX_BODY, 0xFFFFFFFFu },
+    { FCGP_MSG_ANSWER, FCGP_IPC_MAX_BODY - 1, 0x80000000u },
     { 0xFFFF, 12345, 0x01020304u },
+    { 3, 4, 1 },        /* the header does not judge the type */
 };
 
 START_TEST(test_hdr_round_trip)
@@ -184,10 +185,10 @@ END_TEST
 START_TEST(test_hdr_exact_bytes)
 {
     static const unsigned char want[FCGP_IPC_HDR_LEN] = {
-        'F', 'C', 'P', 'P', 0, 1, 0, 2, 0, 0, 0x01, 0x02, 0, 0, 0x30, 0x39
+        'F', 'C', 'P', 'P', 0, 2, 0, 2, 0, 0, 0x01, 0x02, 0, 0, 0x30, 0x39
     };
     unsigned char b[FCGP_IPC_HDR_LEN];
-    fcgp_ipc_hdr_pack(b, FCGP_MSG_GRANT, 0x102, 12345);
+    fcgp_ipc_hdr_pack(b, FCGP_MSG_ANSWER, 0x102, 12345);
     ck_assert_mem_eq(b, want, sizeof(want));
 }
 END_TEST
@@ -203,7 +204,9 @@ static const struct {
     { 0, 0x50504346u },             /* magic byte-swapped */
     { 0, 0xFFFFFFFFu },
     { 4, 0x00000001u },             /* version 0 */
-    { 4, 0x00020001u },             /* version 2 */
+    { 4, 0x00010001u },             /* version 1: ACQUIRE/GRANT/RELEASE */
+    { 4, 0x00010003u },             /* a version 1 RELEASE */
+    { 4, 0x00030001u },             /* version 3 */
     { 4, 0xFFFF0001u },
     { 4, 0x01000001u },             /* version 256 */
     { 8, FCGP_IPC_MAX_BODY + 1 },
@@ -216,7 +219,7 @@ START_TEST(test_hdr_bad)
 {
     unsigned char b[FCGP_IPC_HDR_LEN];
     fcgp_ipc_hdr_t h;
-    fcgp_ipc_hdr_pack(b, FCGP_MSG_ACQUIRE, 10, PID);
+    fcgp_ipc_hdr_pack(b, FCGP_MSG_WANT, 10, PID);
     put32(b + bad_hdr_cases[_i].off, bad_hdr_cases[_i].val);
     ck_assert_int_eq(fcgp_ipc_hdr_unpack(b, &h), APR_EINVAL);
 }
@@ -229,7 +232,7 @@ START_TEST(test_hdr_bit_flips)
     fcgp_ipc_hdr_t h;
     int bit;
     for (bit = 0; bit < 48; bit++) {
-        fcgp_ipc_hdr_pack(b, FCGP_MSG_RELEASE, 4, PID);
+        fcgp_ipc_hdr_pack(b, FCGP_MSG_KICK, 8, PID);
         b[bit / 8] ^= (unsigned char)(1u << (bit % 8));
         snprintf(ctx, sizeof(ctx), "bit %d flipped", bit);
         REQUIRE(fcgp_ipc_hdr_unpack(b, &h) == APR_EINVAL);
@@ -238,7 +241,7 @@ START_TEST(test_hdr_bit_flips)
 END_TEST
 
 /* ------------------------------------------------------------------ */
-/* ACQUIRE                                                             */
+/* WANT                                                                */
 
 static void default_limits(fcgp_app_limits_t *l)
 {
@@ -257,9 +260,9 @@ static const char **strv(apr_pool_t *p, int n)
     return apr_pcalloc(p, sizeof(const char *) * (n + 1));
 }
 
-/* Build the _i-th ACQUIRE message of the round-trip table. */
-#define N_ACQ 12
-static void make_acquire(apr_pool_t *p, int i, fcgp_msg_acquire_t *m)
+/* Build the _i-th WANT message of the round-trip table. */
+#define N_WANT 12
+static void make_want(apr_pool_t *p, int i, fcgp_msg_want_t *m)
 {
     const char **argv, **env;
     int k;
@@ -375,8 +378,8 @@ static void make_acquire(apr_pool_t *p, int i, fcgp_msg_acquire_t *m)
     m->spec.env = env;
 }
 
-static void check_acquire_eq(const fcgp_msg_acquire_t *a,
-                             const fcgp_msg_acquire_t *b)
+static void check_want_eq(const fcgp_msg_want_t *a,
+                             const fcgp_msg_want_t *b)
 {
     int k;
     REQUIRE(a->limits.max_procs == b->limits.max_procs);
@@ -399,27 +402,27 @@ static void check_acquire_eq(const fcgp_msg_acquire_t *a,
     }
 }
 
-static apr_status_t dec_acquire(apr_pool_t *p, const char *b, apr_size_t n,
+static apr_status_t dec_want(apr_pool_t *p, const char *b, apr_size_t n,
                                 void *m)
 {
-    return fcgp_ipc_decode_acquire(p, b, n, m);
+    return fcgp_ipc_decode_want(p, b, n, m);
 }
 
-START_TEST(test_acquire_round_trip)
+START_TEST(test_want_round_trip)
 {
-    fcgp_msg_acquire_t in, out;
+    fcgp_msg_want_t in, out;
     char *msg;
     apr_size_t len, blen;
 
-    snprintf(ctx, sizeof(ctx), "acquire case %d", _i);
-    make_acquire(pool, _i, &in);
-    REQUIRE(fcgp_ipc_encode_acquire(pool, PID, &in, &msg, &len)
+    snprintf(ctx, sizeof(ctx), "want case %d", _i);
+    make_want(pool, _i, &in);
+    REQUIRE(fcgp_ipc_encode_want(pool, PID, &in, &msg, &len)
             == APR_SUCCESS);
-    blen = check_hdr(msg, len, FCGP_MSG_ACQUIRE);
+    blen = check_hdr(msg, len, FCGP_MSG_WANT);
     memset(&out, 0x5A, sizeof(out));
-    REQUIRE(fcgp_ipc_decode_acquire(pool, msg + FCGP_IPC_HDR_LEN, blen, &out)
+    REQUIRE(fcgp_ipc_decode_want(pool, msg + FCGP_IPC_HDR_LEN, blen, &out)
             == APR_SUCCESS);
-    check_acquire_eq(&in, &out);
+    check_want_eq(&in, &out);
     /* decoded vectors end with NULL, as apr_proc_create wants */
     REQUIRE(out.spec.argv[out.spec.argc] == NULL);
     REQUIRE(out.spec.env != NULL && out.spec.env[out.spec.envc] == NULL);
@@ -429,16 +432,16 @@ START_TEST(test_acquire_round_trip)
     {
         char *msg2;
         apr_size_t len2;
-        REQUIRE(fcgp_ipc_encode_acquire(pool, PID, &out, &msg2, &len2)
+        REQUIRE(fcgp_ipc_encode_want(pool, PID, &out, &msg2, &len2)
                 == APR_SUCCESS);
         REQUIRE(len2 == len && memcmp(msg, msg2, len) == 0);
     }
-    check_cuts(msg + FCGP_IPC_HDR_LEN, blen, dec_acquire, sizeof(out));
+    check_cuts(msg + FCGP_IPC_HDR_LEN, blen, dec_want, sizeof(out));
 }
 END_TEST
 
 /* An exact byte layout, so a change to the wire format is noticed. */
-START_TEST(test_acquire_wire_layout)
+START_TEST(test_want_wire_layout)
 {
     static const unsigned char want_body[] = {
         0, 0, 0, 4,   0, 0, 0, 2,   0, 0, 0, 9,   0, 0, 0, 1,
@@ -450,7 +453,7 @@ START_TEST(test_acquire_wire_layout)
     };
     const char *argv[] = { "/a", "", NULL };
     const char *env[] = { "A=1", NULL };
-    fcgp_msg_acquire_t m;
+    fcgp_msg_want_t m;
     char *msg;
     apr_size_t len;
 
@@ -467,7 +470,7 @@ START_TEST(test_acquire_wire_layout)
     m.spec.argv = argv;
     m.spec.envc = 1;
     m.spec.env = env;
-    ck_assert_int_eq(fcgp_ipc_encode_acquire(pool, PID, &m, &msg, &len),
+    ck_assert_int_eq(fcgp_ipc_encode_want(pool, PID, &m, &msg, &len),
                      APR_SUCCESS);
     ck_assert_uint_eq(len, FCGP_IPC_HDR_LEN + sizeof(want_body));
     ck_assert_mem_eq(msg + FCGP_IPC_HDR_LEN, want_body, sizeof(want_body));
@@ -483,7 +486,7 @@ static const struct {
     int envc;
     apr_uint32_t max_procs, min_procs, limit_source;
     apr_int64_t idle, life, queue, kill;
-} bad_acquire_cases[] = {
+} bad_want_cases[] = {
     { "no argv", 0, 0, 10, 1, 0, 0, 0, 0, 0 },
     { "max_procs 0", 1, 0, 0, 0, 0, 0, 0, 0, 0 },
     { "min > max", 1, 0, 10, 11, 0, 0, 0, 0, 0 },
@@ -498,9 +501,9 @@ static const struct {
     { "envc MAX_ARGS + 1", 1, MAX_ARGS + 1, 10, 1, 0, 0, 0, 0, 0 },
 };
 
-START_TEST(test_acquire_rejected)
+START_TEST(test_want_rejected)
 {
-    fcgp_msg_acquire_t m, out;
+    fcgp_msg_want_t m, out;
     const char **argv = strv(pool, MAX_ARGS + 1);
     const char **env = strv(pool, MAX_ARGS + 1);
     char *msg;
@@ -512,29 +515,29 @@ START_TEST(test_acquire_rejected)
         env[k] = "E=1";
     }
     memset(&m, 0, sizeof(m));
-    m.limits.max_procs = bad_acquire_cases[_i].max_procs;
-    m.limits.min_procs = bad_acquire_cases[_i].min_procs;
-    m.limits.limit_source = bad_acquire_cases[_i].limit_source;
-    m.limits.idle_timeout = bad_acquire_cases[_i].idle;
-    m.limits.lifetime = bad_acquire_cases[_i].life;
-    m.limits.queue_timeout = bad_acquire_cases[_i].queue;
-    m.limits.kill_timeout = bad_acquire_cases[_i].kill;
+    m.limits.max_procs = bad_want_cases[_i].max_procs;
+    m.limits.min_procs = bad_want_cases[_i].min_procs;
+    m.limits.limit_source = bad_want_cases[_i].limit_source;
+    m.limits.idle_timeout = bad_want_cases[_i].idle;
+    m.limits.lifetime = bad_want_cases[_i].life;
+    m.limits.queue_timeout = bad_want_cases[_i].queue;
+    m.limits.kill_timeout = bad_want_cases[_i].kill;
     m.spec.vhost = "v";
-    m.spec.argc = bad_acquire_cases[_i].argc;
+    m.spec.argc = bad_want_cases[_i].argc;
     m.spec.argv = argv;
-    m.spec.envc = bad_acquire_cases[_i].envc;
+    m.spec.envc = bad_want_cases[_i].envc;
     m.spec.env = env;
-    ck_assert_int_eq(fcgp_ipc_encode_acquire(pool, PID, &m, &msg, &len),
+    ck_assert_int_eq(fcgp_ipc_encode_want(pool, PID, &m, &msg, &len),
                      APR_SUCCESS);
-    ck_assert_msg(fcgp_ipc_decode_acquire(pool, msg + FCGP_IPC_HDR_LEN,
+    ck_assert_msg(fcgp_ipc_decode_want(pool, msg + FCGP_IPC_HDR_LEN,
                                           len - FCGP_IPC_HDR_LEN, &out)
                   == APR_EINVAL, "%s: accepted",
-                  bad_acquire_cases[_i].what);
+                  bad_want_cases[_i].what);
 }
 END_TEST
 
 /* Hand-made bodies whose counts or lengths lie. */
-START_TEST(test_acquire_lying_counts)
+START_TEST(test_want_lying_counts)
 {
     static const struct {
         const char *what;
@@ -551,7 +554,7 @@ START_TEST(test_acquire_lying_counts)
     };
     unsigned char body[48 + 4 + 1 + 4 + 4 + 2 + 4];
     unsigned char *o = body;
-    fcgp_msg_acquire_t out;
+    fcgp_msg_want_t out;
     int k;
 
     for (k = 0; k < N_OF(lies); k++) {
@@ -568,7 +571,7 @@ START_TEST(test_acquire_lying_counts)
         *o++ = 'a';
         put32(o, 0); o += 4;    /* envc */
         ck_assert_uint_eq((apr_size_t)(o - body), sizeof(body));
-        ck_assert_msg(fcgp_ipc_decode_acquire(pool, (const char *)body,
+        ck_assert_msg(fcgp_ipc_decode_want(pool, (const char *)body,
                                               sizeof(body), &out)
                       == APR_EINVAL, "%s: accepted", lies[k].what);
     }
@@ -576,7 +579,7 @@ START_TEST(test_acquire_lying_counts)
     put32(body + 48, 1);
     put32(body + 53, 1);
     put32(body + 57, 2);
-    ck_assert_int_eq(fcgp_ipc_decode_acquire(pool, (const char *)body,
+    ck_assert_int_eq(fcgp_ipc_decode_want(pool, (const char *)body,
                                              sizeof(body), &out),
                      APR_SUCCESS);
     ck_assert_str_eq(out.spec.vhost, "v");
@@ -588,14 +591,14 @@ END_TEST
 
 /* The body cap: FCGP_IPC_MAX_BODY encodes and decodes, one more byte does
  * not encode. */
-START_TEST(test_acquire_body_cap)
+START_TEST(test_want_body_cap)
 {
     /* 48 bytes of limits, vhost "" (4), argv {"/a"} (4 + 4 + 2),
      * env {s} (4 + 4 + strlen(s)) */
     const apr_size_t fixed = 48 + 4 + 10 + 8;
     const char *argv[] = { "/a", NULL };
     const char *env[] = { NULL, NULL };
-    fcgp_msg_acquire_t m, out;
+    fcgp_msg_want_t m, out;
     char *msg;
     apr_size_t len;
     fcgp_ipc_hdr_t h;
@@ -609,19 +612,19 @@ START_TEST(test_acquire_body_cap)
     m.spec.env = env;
 
     env[0] = pattern(pool, FCGP_IPC_MAX_BODY - fixed, 9);
-    ck_assert_int_eq(fcgp_ipc_encode_acquire(pool, PID, &m, &msg, &len),
+    ck_assert_int_eq(fcgp_ipc_encode_want(pool, PID, &m, &msg, &len),
                      APR_SUCCESS);
     ck_assert_uint_eq(len, FCGP_IPC_HDR_LEN + FCGP_IPC_MAX_BODY);
     ck_assert_int_eq(fcgp_ipc_hdr_unpack((unsigned char *)msg, &h),
                      APR_SUCCESS);
     ck_assert_uint_eq(h.body_len, FCGP_IPC_MAX_BODY);
-    ck_assert_int_eq(fcgp_ipc_decode_acquire(pool, msg + FCGP_IPC_HDR_LEN,
+    ck_assert_int_eq(fcgp_ipc_decode_want(pool, msg + FCGP_IPC_HDR_LEN,
                                              h.body_len, &out), APR_SUCCESS);
     ck_assert_uint_eq(strlen(out.spec.env[0]), FCGP_IPC_MAX_BODY - fixed);
 
     env[0] = pattern(pool, FCGP_IPC_MAX_BODY - fixed + 1, 9);
     msg = NULL;
-    ck_assert_int_ne(fcgp_ipc_encode_acquire(pool, PID, &m, &msg, &len),
+    ck_assert_int_ne(fcgp_ipc_encode_want(pool, PID, &m, &msg, &len),
                      APR_SUCCESS);
 
     /* way over: 20 values of 64 KiB */
@@ -633,226 +636,268 @@ START_TEST(test_acquire_body_cap)
         }
         m.spec.envc = 20;
         m.spec.env = big;
-        ck_assert_int_ne(fcgp_ipc_encode_acquire(pool, PID, &m, &msg, &len),
+        ck_assert_int_ne(fcgp_ipc_encode_want(pool, PID, &m, &msg, &len),
                          APR_SUCCESS);
     }
 }
 END_TEST
 
 /* ------------------------------------------------------------------ */
-/* GRANT                                                               */
+/* ANSWER                                                              */
 
-#define N_GRANT 10
-static void make_grant(apr_pool_t *p, int i, fcgp_msg_grant_t *m)
+#define N_ANSWER 12
+static void make_answer(apr_pool_t *p, int i, fcgp_msg_answer_t *m)
 {
     memset(m, 0, sizeof(*m));
     m->status = FCGP_GRANT_OK;
-    m->slot = 3;
-    m->pid = 4242;
-    m->nth = 1;
-    m->limit = 500;
-    m->limit_source = FCGP_LIMIT_PHP_GIVEN;
+    m->cls = 3;
     m->retry_after = 0;
-    m->path = "/run/fcgiproc/w3.sock";
     m->message = "";
     switch (i) {
-    case 0:
+    case 0:     /* wait in class 3's line */
         break;
     case 1:
         m->status = FCGP_GRANT_BUSY;
-        m->path = "";
         m->message = "every worker of the class is busy";
         m->retry_after = 5;
         break;
     case 2:
         m->status = FCGP_GRANT_SPAWN_FAILED;
-        m->path = "";
         m->message = "exec /usr/bin/php-cgi: No such file or directory";
+        m->retry_after = 10;
         break;
     case 3:
         m->status = FCGP_GRANT_BACKOFF;
-        m->path = "";
         m->message = "";
         m->retry_after = 0xFFFFFFFFu;
         break;
     case 4:
         m->status = FCGP_GRANT_REFUSED;
-        m->path = "/also/a/path";
+        m->cls = 0;
         m->message = all_bytes(p);
         break;
-    case 5:     /* every number at its maximum */
-        m->slot = 0xFFFFFFFFu;
-        m->pid = 0xFFFFFFFFu;
-        m->nth = 0xFFFFFFFFu;
-        m->limit = 0xFFFFFFFFu;
-        m->limit_source = FCGP_LIMIT_LEARNED;
+    case 5:     /* the PM drains: ask again */
+        m->status = FCGP_GRANT_RETRY;
+        m->message = "draining";
+        break;
+    case 6:     /* every number at its maximum */
+        m->status = FCGP_GRANT_RETRY;
+        m->cls = 0xFFFFFFFFu;
         m->retry_after = 0xFFFFFFFFu;
         break;
-    case 6:     /* distinct bytes in every field */
-        m->slot = 0x01020304u;
-        m->pid = 0x11121314u;
-        m->nth = 0x21222324u;
-        m->limit = 0x31323334u;
-        m->limit_source = FCGP_LIMIT_OURS;
+    case 7:     /* distinct bytes in every field */
+        m->status = FCGP_GRANT_SPAWN_FAILED;
+        m->cls = 0x01020304u;
         m->retry_after = 0x41424344u;
-        m->path = "p";
         m->message = "m";
         break;
-    case 7:     /* 64 KiB strings */
-        m->path = pattern(p, BIG, 11);
+    case 8:     /* 64 KiB message */
+        m->status = FCGP_GRANT_REFUSED;
         m->message = pattern(p, BIG, 12);
         break;
-    case 8:     /* binary-ish path */
-        m->path = all_bytes(p);
+    case 9:     /* OK may carry a message, and class 0 */
+        m->cls = 0;
         m->message = "\n\r\t\"'\\\xff";
         break;
-    case 9:     /* no limit */
+    case 10:    /* a message that looks like a length */
+        m->status = FCGP_GRANT_BUSY;
+        m->message = "\xff\xff\xff\xff";
+        break;
+    case 11:    /* the last class of a full-size table */
     default:
-        m->limit = 0;
-        m->limit_source = FCGP_LIMIT_NONE;
-        m->nth = 0;
-        m->slot = 0;
-        m->pid = 0;
+        m->cls = 16383;
         break;
     }
 }
 
-static apr_status_t dec_grant(apr_pool_t *p, const char *b, apr_size_t n,
-                              void *m)
+static apr_status_t dec_answer(apr_pool_t *p, const char *b, apr_size_t n,
+                               void *m)
 {
-    return fcgp_ipc_decode_grant(p, b, n, m);
+    return fcgp_ipc_decode_answer(p, b, n, m);
 }
 
-START_TEST(test_grant_round_trip)
+START_TEST(test_answer_round_trip)
 {
-    fcgp_msg_grant_t in, out;
+    fcgp_msg_answer_t in, out;
     char *msg, *msg2;
     apr_size_t len, len2, blen;
 
-    snprintf(ctx, sizeof(ctx), "grant case %d", _i);
-    make_grant(pool, _i, &in);
-    REQUIRE(fcgp_ipc_encode_grant(pool, PID, &in, &msg, &len)
+    snprintf(ctx, sizeof(ctx), "answer case %d", _i);
+    make_answer(pool, _i, &in);
+    REQUIRE(fcgp_ipc_encode_answer(pool, PID, &in, &msg, &len)
             == APR_SUCCESS);
-    blen = check_hdr(msg, len, FCGP_MSG_GRANT);
+    blen = check_hdr(msg, len, FCGP_MSG_ANSWER);
+    REQUIRE(blen == 16 + strlen(in.message));
     memset(&out, 0x5A, sizeof(out));
-    REQUIRE(fcgp_ipc_decode_grant(pool, msg + FCGP_IPC_HDR_LEN, blen, &out)
+    REQUIRE(fcgp_ipc_decode_answer(pool, msg + FCGP_IPC_HDR_LEN, blen, &out)
             == APR_SUCCESS);
     REQUIRE(out.status == in.status);
-    REQUIRE(out.slot == in.slot);
-    REQUIRE(out.pid == in.pid);
-    REQUIRE(out.nth == in.nth);
-    REQUIRE(out.limit == in.limit);
-    REQUIRE(out.limit_source == in.limit_source);
+    REQUIRE(out.cls == in.cls);
     REQUIRE(out.retry_after == in.retry_after);
-    REQUIRE(out.path && strcmp(out.path, in.path) == 0);
     REQUIRE(out.message && strcmp(out.message, in.message) == 0);
-    REQUIRE(fcgp_ipc_encode_grant(pool, PID, &out, &msg2, &len2)
+    /* a copy, not a pointer into the body */
+    REQUIRE(out.message < msg || out.message >= msg + len);
+    REQUIRE(fcgp_ipc_encode_answer(pool, PID, &out, &msg2, &len2)
             == APR_SUCCESS);
     REQUIRE(len2 == len && memcmp(msg, msg2, len) == 0);
-    check_cuts(msg + FCGP_IPC_HDR_LEN, blen, dec_grant, sizeof(out));
+    check_cuts(msg + FCGP_IPC_HDR_LEN, blen, dec_answer, sizeof(out));
 }
 END_TEST
 
-START_TEST(test_grant_wire_layout)
+/* An exact byte layout: status, cls, retry_after, message (u32 length
+ * and bytes), big-endian. */
+START_TEST(test_answer_wire_layout)
 {
     static const unsigned char want_body[] = {
-        0, 0, 0, 1,  0, 0, 0, 2,  0, 0, 0, 3,  0, 0, 0, 4,
-        0, 0, 0, 5,  0, 0, 0, 1,  0, 0, 0, 7,
-        0, 0, 0, 0,
+        0, 0, 0, 1,  0x0A, 0x0B, 0x0C, 0x0D,  0, 0, 0, 7,
         0, 0, 0, 2, 'n', 'o',
     };
-    fcgp_msg_grant_t m = { FCGP_GRANT_BUSY, 2, 3, 4, 5, FCGP_LIMIT_OURS, 7,
-                           "", "no" };
+    fcgp_msg_answer_t m = { FCGP_GRANT_BUSY, 0x0A0B0C0Du, 7, "no" };
     char *msg;
     apr_size_t len;
-    ck_assert_int_eq(fcgp_ipc_encode_grant(pool, PID, &m, &msg, &len),
+    ck_assert_int_eq(fcgp_ipc_encode_answer(pool, PID, &m, &msg, &len),
                      APR_SUCCESS);
     ck_assert_uint_eq(len, FCGP_IPC_HDR_LEN + sizeof(want_body));
     ck_assert_mem_eq(msg + FCGP_IPC_HDR_LEN, want_body, sizeof(want_body));
 }
 END_TEST
 
+/* OK with no message: 16 bytes of body, the message empty (a NULL
+ * message goes as the empty string). */
+START_TEST(test_answer_ok_minimal)
+{
+    static const unsigned char want_body[] = {
+        0, 0, 0, 0,  0, 0, 0, 9,  0, 0, 0, 0,  0, 0, 0, 0,
+    };
+    fcgp_msg_answer_t m = { FCGP_GRANT_OK, 9, 0, NULL }, out;
+    char *msg;
+    apr_size_t len;
+    ck_assert_int_eq(fcgp_ipc_encode_answer(pool, PID, &m, &msg, &len),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(len, FCGP_IPC_HDR_LEN + sizeof(want_body));
+    ck_assert_mem_eq(msg + FCGP_IPC_HDR_LEN, want_body, sizeof(want_body));
+    ck_assert_int_eq(fcgp_ipc_decode_answer(pool, msg + FCGP_IPC_HDR_LEN,
+                                            sizeof(want_body), &out),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(out.status, FCGP_GRANT_OK);
+    ck_assert_uint_eq(out.cls, 9);
+    ck_assert_ptr_nonnull(out.message);
+    ck_assert_str_eq(out.message, "");
+}
+END_TEST
+
+/* Every status up to RETRY decodes; none past it. */
 static const struct {
-    const char *what;
     apr_uint32_t status;
-    const char *path;
-} bad_grant_cases[] = {
-    { "status past the last one", FCGP_GRANT_RETRY + 1, "/p" },
-    { "status ~0", 0xFFFFFFFFu, "/p" },
-    { "OK without a path", FCGP_GRANT_OK, "" },
-    { "OK with a NULL path", FCGP_GRANT_OK, NULL },
+    int ok;
+} answer_status_cases[] = {
+    { FCGP_GRANT_OK, 1 }, { FCGP_GRANT_BUSY, 1 },
+    { FCGP_GRANT_SPAWN_FAILED, 1 }, { FCGP_GRANT_BACKOFF, 1 },
+    { FCGP_GRANT_REFUSED, 1 }, { FCGP_GRANT_RETRY, 1 },
+    { FCGP_GRANT_RETRY + 1, 0 }, { 0x100, 0 }, { 0x01000000u, 0 },
+    { 0x80000000u, 0 }, { 0xFFFFFFFFu, 0 },
 };
 
-START_TEST(test_grant_rejected)
+START_TEST(test_answer_status)
 {
-    fcgp_msg_grant_t m, out;
+    fcgp_msg_answer_t m, out;
     char *msg;
     apr_size_t len;
     memset(&m, 0, sizeof(m));
-    m.status = bad_grant_cases[_i].status;
-    m.path = bad_grant_cases[_i].path;
+    m.status = answer_status_cases[_i].status;
+    m.cls = 1;
     m.message = "x";
-    ck_assert_int_eq(fcgp_ipc_encode_grant(pool, PID, &m, &msg, &len),
+    ck_assert_int_eq(fcgp_ipc_encode_answer(pool, PID, &m, &msg, &len),
                      APR_SUCCESS);
-    ck_assert_msg(fcgp_ipc_decode_grant(pool, msg + FCGP_IPC_HDR_LEN,
-                                        len - FCGP_IPC_HDR_LEN, &out)
-                  == APR_EINVAL, "%s: accepted", bad_grant_cases[_i].what);
+    ck_assert_msg((fcgp_ipc_decode_answer(pool, msg + FCGP_IPC_HDR_LEN,
+                                          len - FCGP_IPC_HDR_LEN, &out)
+                   == APR_SUCCESS) == answer_status_cases[_i].ok,
+                  "status %u: %s", answer_status_cases[_i].status,
+                  answer_status_cases[_i].ok ? "refused" : "accepted");
+}
+END_TEST
+
+/* Hand-made bodies whose message length lies. */
+START_TEST(test_answer_lying_length)
+{
+    static const apr_uint32_t lies[] = { 3, 5, 100, 0x80000000u,
+                                         0xFFFFFFFFu };
+    unsigned char body[16 + 4];
+    fcgp_msg_answer_t out;
+    int k;
+
+    memset(body, 0, sizeof(body));
+    memcpy(body + 16, "abcd", 4);
+    for (k = 0; k < N_OF(lies); k++) {
+        put32(body + 12, lies[k]);
+        ck_assert_msg(fcgp_ipc_decode_answer(pool, (const char *)body,
+                                             sizeof(body), &out)
+                      == APR_EINVAL, "message length %u accepted", lies[k]);
+    }
+    put32(body + 12, 4);
+    ck_assert_int_eq(fcgp_ipc_decode_answer(pool, (const char *)body,
+                                            sizeof(body), &out),
+                     APR_SUCCESS);
+    ck_assert_str_eq(out.message, "abcd");
 }
 END_TEST
 
 /* ------------------------------------------------------------------ */
-/* RELEASE                                                             */
+/* Message types                                                       */
 
-START_TEST(test_release_round_trip)
+/* The numbers on the wire; 3 (version 1's RELEASE) is nobody's now. */
+START_TEST(test_type_numbers)
 {
-    fcgp_msg_release_t in, out;
+    ck_assert_int_eq(FCGP_IPC_VERSION, 2);
+    ck_assert_int_eq(FCGP_MSG_WANT, 1);
+    ck_assert_int_eq(FCGP_MSG_ANSWER, 2);
+    ck_assert_int_eq(FCGP_MSG_STATUS, 4);
+    ck_assert_int_eq(FCGP_MSG_STATUS_REPLY, 5);
+    ck_assert_int_eq(FCGP_MSG_KICK, 6);
+}
+END_TEST
+
+/* What a handler of the previous version would send, a RELEASE (type 3,
+ * version 1, outcome), is refused at the header; and no encoder of this
+ * version makes a message of type 3. */
+START_TEST(test_type3_retired)
+{
+    static const unsigned char v1_release[FCGP_IPC_HDR_LEN + 4] = {
+        'F', 'C', 'P', 'P', 0, 1, 0, 3, 0, 0, 0, 4, 0, 0xAB, 0xCD, 0xEF,
+        0, 0, 0, 2,
+    };
+    fcgp_ipc_hdr_t h;
+    fcgp_msg_want_t want;
+    fcgp_msg_answer_t ans;
     char *msg;
-    apr_size_t len, blen;
-    unsigned char body[4];
+    apr_size_t len;
 
-    in.outcome = (apr_uint32_t)_i;     /* FCGP_OUT_OK .. FCGP_OUT_TIMEOUT */
-    snprintf(ctx, sizeof(ctx), "release outcome %d", _i);
-    REQUIRE(fcgp_ipc_encode_release(pool, PID, &in, &msg, &len)
-            == APR_SUCCESS);
-    REQUIRE(len == FCGP_IPC_HDR_LEN + 4);
-    blen = check_hdr(msg, len, FCGP_MSG_RELEASE);
-    put32(body, (apr_uint32_t)_i);
-    REQUIRE(memcmp(msg + FCGP_IPC_HDR_LEN, body, 4) == 0);
-    out.outcome = 0xDEAD;
-    REQUIRE(fcgp_ipc_decode_release(msg + FCGP_IPC_HDR_LEN, blen, &out)
-            == APR_SUCCESS);
-    REQUIRE(out.outcome == in.outcome);
-}
-END_TEST
+    ck_assert_int_eq(fcgp_ipc_hdr_unpack(v1_release, &h), APR_EINVAL);
 
-static apr_status_t dec_release(apr_pool_t *p, const char *b, apr_size_t n,
-                                void *m)
-{
-    (void)p;
-    return fcgp_ipc_decode_release(b, n, m);
-}
-
-START_TEST(test_release_cuts)
-{
-    unsigned char body[4];
-    put32(body, FCGP_OUT_BROKEN);
-    check_cuts((const char *)body, 4, dec_release,
-               sizeof(fcgp_msg_release_t));
-}
-END_TEST
-
-START_TEST(test_release_rejected)
-{
-    static const apr_uint32_t bad[] = { 4, 5, 0x100, 0x01000000u,
-                                        0xFFFFFFFFu };
-    unsigned char body[4];
-    fcgp_msg_release_t out;
-    int k;
-    for (k = 0; k < N_OF(bad); k++) {
-        put32(body, bad[k]);
-        ck_assert_msg(fcgp_ipc_decode_release((const char *)body, 4, &out)
-                      == APR_EINVAL, "outcome %u accepted", bad[k]);
-    }
+    make_want(pool, 0, &want);
+    ck_assert_int_eq(fcgp_ipc_encode_want(pool, PID, &want, &msg, &len),
+                     APR_SUCCESS);
+    ck_assert_int_eq(fcgp_ipc_hdr_unpack((unsigned char *)msg, &h),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(h.type, FCGP_MSG_WANT);
+    make_answer(pool, 0, &ans);
+    ck_assert_int_eq(fcgp_ipc_encode_answer(pool, PID, &ans, &msg, &len),
+                     APR_SUCCESS);
+    ck_assert_int_eq(fcgp_ipc_hdr_unpack((unsigned char *)msg, &h),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(h.type, FCGP_MSG_ANSWER);
+    ck_assert_int_eq(fcgp_ipc_encode_kick(pool, PID, 1, &msg, &len),
+                     APR_SUCCESS);
+    ck_assert_int_eq(fcgp_ipc_hdr_unpack((unsigned char *)msg, &h),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(h.type, FCGP_MSG_KICK);
+    /* and an old 4-byte RELEASE body is neither a WANT nor an ANSWER */
+    ck_assert_int_eq(fcgp_ipc_decode_want(pool, (const char *)v1_release
+                                          + FCGP_IPC_HDR_LEN, 4, &want),
+                     APR_EINVAL);
+    ck_assert_int_eq(fcgp_ipc_decode_answer(pool, (const char *)v1_release
+                                            + FCGP_IPC_HDR_LEN, 4, &ans),
+                     APR_EINVAL);
 }
 END_TEST
 
@@ -961,19 +1006,19 @@ START_TEST(test_class_key)
 }
 END_TEST
 
-/* The key the PM computes from a decoded ACQUIRE equals the handler's. */
+/* The key the PM computes from a decoded WANT equals the handler's. */
 START_TEST(test_class_key_after_ipc)
 {
-    fcgp_msg_acquire_t in, out;
+    fcgp_msg_want_t in, out;
     char *msg;
     apr_size_t len, lin, lout;
     const char *kin, *kout;
 
-    snprintf(ctx, sizeof(ctx), "acquire case %d", _i);
-    make_acquire(pool, _i, &in);
-    REQUIRE(fcgp_ipc_encode_acquire(pool, PID, &in, &msg, &len)
+    snprintf(ctx, sizeof(ctx), "want case %d", _i);
+    make_want(pool, _i, &in);
+    REQUIRE(fcgp_ipc_encode_want(pool, PID, &in, &msg, &len)
             == APR_SUCCESS);
-    REQUIRE(fcgp_ipc_decode_acquire(pool, msg + FCGP_IPC_HDR_LEN,
+    REQUIRE(fcgp_ipc_decode_want(pool, msg + FCGP_IPC_HDR_LEN,
                                     len - FCGP_IPC_HDR_LEN, &out)
             == APR_SUCCESS);
     kin = fcgp_ipc_class_key(pool, &in.spec, &lin);
@@ -985,17 +1030,17 @@ END_TEST
 /* Keys of the round-trip specs are pairwise different. */
 START_TEST(test_class_key_distinct)
 {
-    const char *k[N_ACQ];
-    apr_size_t l[N_ACQ];
-    fcgp_msg_acquire_t m;
+    const char *k[N_WANT];
+    apr_size_t l[N_WANT];
+    fcgp_msg_want_t m;
     int i, j;
-    for (i = 0; i < N_ACQ; i++) {
-        make_acquire(pool, i, &m);
+    for (i = 0; i < N_WANT; i++) {
+        make_want(pool, i, &m);
         k[i] = fcgp_ipc_class_key(pool, &m.spec, &l[i]);
     }
     /* cases 0, 6, 7, 8 and 11 differ only in limits: same class */
-    for (i = 0; i < N_ACQ; i++) {
-        for (j = i + 1; j < N_ACQ; j++) {
+    for (i = 0; i < N_WANT; i++) {
+        for (j = i + 1; j < N_WANT; j++) {
             int lim_only_i = i == 0 || i == 6 || i == 7 || i == 8 || i == 11;
             int lim_only_j = j == 0 || j == 6 || j == 7 || j == 8 || j == 11;
             int same = l[i] == l[j] && memcmp(k[i], k[j], l[i]) == 0;
@@ -1025,37 +1070,38 @@ int main(void)
     tcase_add_test(tc, test_hdr_bit_flips);
     suite_add_tcase(s, tc);
 
-    tc = tcase_create("acquire");
+    tc = tcase_create("want");
     tcase_set_timeout(tc, 300);
     tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
-    tcase_add_loop_test(tc, test_acquire_round_trip, 0, N_ACQ);
-    tcase_add_test(tc, test_acquire_wire_layout);
-    tcase_add_loop_test(tc, test_acquire_rejected, 0,
-                        N_OF(bad_acquire_cases));
-    tcase_add_test(tc, test_acquire_lying_counts);
-    tcase_add_test(tc, test_acquire_body_cap);
+    tcase_add_loop_test(tc, test_want_round_trip, 0, N_WANT);
+    tcase_add_test(tc, test_want_wire_layout);
+    tcase_add_loop_test(tc, test_want_rejected, 0,
+                        N_OF(bad_want_cases));
+    tcase_add_test(tc, test_want_lying_counts);
+    tcase_add_test(tc, test_want_body_cap);
     suite_add_tcase(s, tc);
 
-    tc = tcase_create("grant");
+    tc = tcase_create("answer");
     tcase_set_timeout(tc, 300);
     tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
-    tcase_add_loop_test(tc, test_grant_round_trip, 0, N_GRANT);
-    tcase_add_test(tc, test_grant_wire_layout);
-    tcase_add_loop_test(tc, test_grant_rejected, 0, N_OF(bad_grant_cases));
+    tcase_add_loop_test(tc, test_answer_round_trip, 0, N_ANSWER);
+    tcase_add_test(tc, test_answer_wire_layout);
+    tcase_add_test(tc, test_answer_ok_minimal);
+    tcase_add_loop_test(tc, test_answer_status, 0,
+                        N_OF(answer_status_cases));
+    tcase_add_test(tc, test_answer_lying_length);
     suite_add_tcase(s, tc);
 
-    tc = tcase_create("release");
+    tc = tcase_create("types");
     tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
-    tcase_add_loop_test(tc, test_release_round_trip, FCGP_OUT_OK,
-                        FCGP_OUT_TIMEOUT + 1);
-    tcase_add_test(tc, test_release_cuts);
-    tcase_add_test(tc, test_release_rejected);
+    tcase_add_test(tc, test_type_numbers);
+    tcase_add_test(tc, test_type3_retired);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("class_key");
     tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
     tcase_add_loop_test(tc, test_class_key, 0, N_OF(key_cases));
-    tcase_add_loop_test(tc, test_class_key_after_ipc, 0, N_ACQ);
+    tcase_add_loop_test(tc, test_class_key_after_ipc, 0, N_WANT);
     tcase_add_test(tc, test_class_key_distinct);
     suite_add_tcase(s, tc);
 

@@ -1,4 +1,8 @@
-/* test_policy.c: Check unit tests for pm/policy.c. */
+/* test_policy.c: Check unit tests for pm/policy.c.
+ *
+ * Table-driven: one row per case (inputs -> expected), run as a loop
+ * test, so a failing row names itself.  policy.c is pure (no clock, no
+ * I/O): times are plain numbers here. */
 #include <apr.h>
 #include <apr_general.h>
 #include <apr_pools.h>
@@ -146,6 +150,471 @@ START_TEST(test_backoff_doubles_to_the_cap)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* fcgp_policy_replace_now                                             */
+
+static const struct {
+    apr_uint32_t served, limit;
+    int fresh_idle, want;
+} replace_cases[] = {
+    /* no limit: never */
+    { 0, 0, 0, 0 }, { 1000000, 0, 0, 0 },
+    /* limit 500, spawn-ahead 50: from 450 on */
+    { 0, 500, 0, 0 }, { 449, 500, 0, 0 }, { 450, 500, 0, 1 },
+    { 451, 500, 0, 1 }, { 499, 500, 0, 1 }, { 500, 500, 0, 1 },
+    /* a replacement already waiting: not another one */
+    { 450, 500, 1, 0 }, { 499, 500, 1, 0 }, { 500, 500, 1, 0 },
+    /* limit 20, spawn-ahead 4: from 16 on */
+    { 15, 20, 0, 0 }, { 16, 20, 0, 1 },
+    /* limit 5, spawn-ahead 1: from 4 on */
+    { 3, 5, 0, 0 }, { 4, 5, 0, 1 },
+    /* below 5 no spawn-ahead: with the last request */
+    { 3, 4, 0, 0 }, { 4, 4, 0, 1 }, { 0, 1, 0, 0 }, { 1, 1, 0, 1 },
+    /* served past a limit that was lowered */
+    { 900, 500, 0, 1 }, { 900, 500, 1, 0 },
+    /* large limits */
+    { 4000000000u - 51, 4000000000u, 0, 0 },
+    { 4000000000u - 50, 4000000000u, 0, 1 },
+};
+
+START_TEST(test_replace_now)
+{
+    int got = fcgp_policy_replace_now(replace_cases[_i].served,
+                                      replace_cases[_i].limit,
+                                      replace_cases[_i].fresh_idle);
+    ck_assert_msg(!!got == replace_cases[_i].want,
+                  "served %u limit %u fresh_idle %d: got %d, want %d",
+                  replace_cases[_i].served, replace_cases[_i].limit,
+                  replace_cases[_i].fresh_idle, got, replace_cases[_i].want);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* fcgp_policy_retire                                                  */
+
+#define S(n)    apr_time_from_sec(n)
+#define NOW     S(100000)
+
+#define R_DEADLINE  "missed a deadline"
+#define R_BROKEN    "broken request"
+#define R_DRAIN     "httpd restart or stop"
+#define R_LIMIT     "request limit"
+#define R_LIFE      "FcgiProcProcessLifeTime"
+#define R_IDLE      "FcgiProcIdleTimeout"
+
+/* Fields a row leaves out are 0: not handed back, outcome OK, not
+ * draining, no limit, no lifetime, no idle timeout, class_live and
+ * min_procs 0. */
+static const struct {
+    const char *what;
+    fcgp_worker_facts_t f;
+    const char *want;           /* NULL: keep it */
+} retire_cases[] = {
+    { "nothing to say", { .now = NOW }, NULL },
+    /* hand-backs */
+    { "returned OK", { .returned = 1, .outcome = FCGP_OUT_OK }, NULL },
+    { "returned, client aborted",
+      { .returned = 1, .outcome = FCGP_OUT_CLIENT_ABORT }, NULL },
+    { "returned broken", { .returned = 1, .outcome = FCGP_OUT_BROKEN },
+      R_BROKEN },
+    { "returned after a timeout",
+      { .returned = 1, .outcome = FCGP_OUT_TIMEOUT }, R_DEADLINE },
+    /* an outcome counts only on a hand-back */
+    { "idle, stale BROKEN outcome", { .outcome = FCGP_OUT_BROKEN }, NULL },
+    { "idle, stale TIMEOUT outcome", { .outcome = FCGP_OUT_TIMEOUT }, NULL },
+    /* draining */
+    { "draining, idle", { .draining = 1 }, R_DRAIN },
+    { "draining, returned OK", { .returned = 1, .draining = 1 }, R_DRAIN },
+    /* the order: broken / timeout before draining before the limit ... */
+    { "broken and draining",
+      { .returned = 1, .outcome = FCGP_OUT_BROKEN, .draining = 1,
+        .last = 1 }, R_BROKEN },
+    { "timeout and draining",
+      { .returned = 1, .outcome = FCGP_OUT_TIMEOUT, .draining = 1 },
+      R_DEADLINE },
+    { "draining and last", { .draining = 1, .last = 1 }, R_DRAIN },
+    /* the request limit */
+    { "last request", { .returned = 1, .last = 1 }, R_LIMIT },
+    { "last request, idle", { .last = 1 }, R_LIMIT },
+    { "one below the limit", { .returned = 1, .served = 9, .limit = 10 },
+      NULL },
+    { "at the limit", { .returned = 1, .served = 10, .limit = 10 }, R_LIMIT },
+    { "past a lowered limit", { .served = 11, .limit = 10 }, R_LIMIT },
+    { "limit 1, one served", { .served = 1, .limit = 1 }, R_LIMIT },
+    { "no limit", { .returned = 1, .served = 0xFFFFFFFFu }, NULL },
+    { "limit before lifetime",
+      { .served = 5, .limit = 5, .now = NOW, .started = NOW - S(100),
+        .lifetime = S(10) }, R_LIMIT },
+    /* FcgiProcProcessLifeTime (strictly longer than) */
+    { "lifetime not reached",
+      { .now = NOW, .started = NOW - S(59), .lifetime = S(60) }, NULL },
+    { "lifetime exactly",
+      { .now = NOW, .started = NOW - S(60), .lifetime = S(60) }, NULL },
+    { "lifetime + 1 us",
+      { .now = NOW, .started = NOW - S(60) - 1, .lifetime = S(60) },
+      R_LIFE },
+    { "lifetime, just handed back",
+      { .returned = 1, .now = NOW, .started = NOW - S(61),
+        .lifetime = S(60) }, R_LIFE },
+    { "no lifetime", { .now = NOW, .started = 0, .lifetime = 0 }, NULL },
+    { "draining before lifetime",
+      { .draining = 1, .now = NOW, .started = 0, .lifetime = S(1) },
+      R_DRAIN },
+    { "lifetime before idle",
+      { .now = NOW, .started = NOW - S(1000), .last_used = NOW - S(900),
+        .lifetime = S(500), .idle_timeout = S(300), .class_live = 2,
+        .min_procs = 1 }, R_LIFE },
+    /* FcgiProcIdleTimeout: idle only, above the class minimum, strictly
+     * longer than, from the last use (or the start, never used) */
+    { "idle past the timeout",
+      { .now = NOW, .started = NOW - S(1000), .last_used = NOW - S(301),
+        .idle_timeout = S(300), .class_live = 2, .min_procs = 1 }, R_IDLE },
+    { "idle exactly the timeout",
+      { .now = NOW, .started = NOW - S(1000), .last_used = NOW - S(300),
+        .idle_timeout = S(300), .class_live = 2, .min_procs = 1 }, NULL },
+    { "idle the timeout + 1 us",
+      { .now = NOW, .started = NOW - S(1000), .last_used = NOW - S(300) - 1,
+        .idle_timeout = S(300), .class_live = 2, .min_procs = 1 }, R_IDLE },
+    { "idle, but at the minimum",
+      { .now = NOW, .started = NOW - S(1000), .last_used = NOW - S(301),
+        .idle_timeout = S(300), .class_live = 1, .min_procs = 1 }, NULL },
+    { "idle, below the minimum",
+      { .now = NOW, .started = NOW - S(1000), .last_used = NOW - S(301),
+        .idle_timeout = S(300), .class_live = 1, .min_procs = 3 }, NULL },
+    { "idle, minimum 0, the last one",
+      { .now = NOW, .started = NOW - S(1000), .last_used = NOW - S(301),
+        .idle_timeout = S(300), .class_live = 1, .min_procs = 0 }, R_IDLE },
+    { "idle, nothing live counted",
+      { .now = NOW, .started = NOW - S(1000), .last_used = NOW - S(301),
+        .idle_timeout = S(300), .class_live = 0, .min_procs = 0 }, NULL },
+    { "just handed back: not idle",
+      { .returned = 1, .now = NOW, .started = NOW - S(1000),
+        .last_used = NOW - S(301), .idle_timeout = S(300), .class_live = 2,
+        .min_procs = 1 }, NULL },
+    { "never used, started long ago",
+      { .now = NOW, .started = NOW - S(301), .last_used = 0,
+        .idle_timeout = S(300), .class_live = 2, .min_procs = 1 }, R_IDLE },
+    { "never used, started recently",
+      { .now = NOW, .started = NOW - S(299), .last_used = 0,
+        .idle_timeout = S(300), .class_live = 2, .min_procs = 1 }, NULL },
+    { "used recently, started long ago",
+      { .now = NOW, .started = NOW - S(1000), .last_used = NOW - S(10),
+        .idle_timeout = S(300), .class_live = 2, .min_procs = 1 }, NULL },
+    { "no idle timeout",
+      { .now = NOW, .started = 0, .last_used = 1, .idle_timeout = 0,
+        .class_live = 5, .min_procs = 0 }, NULL },
+};
+
+START_TEST(test_retire)
+{
+    const char *got = fcgp_policy_retire(&retire_cases[_i].f);
+    const char *want = retire_cases[_i].want;
+    ck_assert_msg((got == NULL) == (want == NULL)
+                  && (!got || strcmp(got, want) == 0),
+                  "%s: got \"%s\", want \"%s\"", retire_cases[_i].what,
+                  got ? got : "(keep)", want ? want : "(keep)");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* fcgp_policy_room                                                    */
+
+static const char *room_name(fcgp_room_e r)
+{
+    switch (r) {
+    case FCGP_ROOM: return "ROOM";
+    case FCGP_ROOM_NONE_CLASS: return "NONE_CLASS";
+    case FCGP_ROOM_NONE_SERVER: return "NONE_SERVER";
+    case FCGP_ROOM_NONE_PAUSED: return "NONE_PAUSED";
+    }
+    return "?";
+}
+
+/* Rows: draining, backing_off, class_live, class_max, leaving, procs,
+ * procs_max, slot_free -> room. */
+static const struct {
+    const char *what;
+    fcgp_room_facts_t f;
+    fcgp_room_e want;
+} room_cases[] = {
+    { "plenty", { 0, 0, 1, 4, 0, 3, 10, 1 }, FCGP_ROOM },
+    { "first of its class", { 0, 0, 0, 1, 0, 0, 1, 1 }, FCGP_ROOM },
+    /* paused, whatever else is true */
+    { "draining", { 1, 0, 1, 4, 0, 3, 10, 1 }, FCGP_ROOM_NONE_PAUSED },
+    { "backing off", { 0, 1, 0, 4, 0, 0, 10, 1 }, FCGP_ROOM_NONE_PAUSED },
+    { "both", { 1, 1, 0, 4, 0, 0, 10, 1 }, FCGP_ROOM_NONE_PAUSED },
+    { "draining and full everywhere", { 1, 0, 4, 4, 0, 10, 10, 0 },
+      FCGP_ROOM_NONE_PAUSED },
+    /* the class limit */
+    { "class one below max", { 0, 0, 3, 4, 0, 3, 10, 1 }, FCGP_ROOM },
+    { "class at max", { 0, 0, 4, 4, 0, 4, 10, 1 }, FCGP_ROOM_NONE_CLASS },
+    { "class past max", { 0, 0, 5, 4, 0, 5, 10, 1 }, FCGP_ROOM_NONE_CLASS },
+    { "max 1, one live", { 0, 0, 1, 1, 0, 1, 10, 1 }, FCGP_ROOM_NONE_CLASS },
+    { "max 0", { 0, 0, 0, 0, 0, 0, 10, 1 }, FCGP_ROOM_NONE_CLASS },
+    /* one leaving: a replacement may start beside it (max + 1) */
+    { "at max, one leaving", { 0, 0, 4, 4, 1, 4, 10, 1 }, FCGP_ROOM },
+    { "max + 1, one leaving", { 0, 0, 5, 4, 1, 5, 10, 1 },
+      FCGP_ROOM_NONE_CLASS },
+    { "max + 1, two leaving", { 0, 0, 5, 4, 2, 5, 10, 1 }, FCGP_ROOM },
+    { "max + 2, two leaving", { 0, 0, 6, 4, 2, 6, 10, 1 },
+      FCGP_ROOM_NONE_CLASS },
+    /* the server limit, and the table */
+    { "procs one below max", { 0, 0, 1, 4, 0, 9, 10, 1 }, FCGP_ROOM },
+    { "procs == max", { 0, 0, 1, 4, 0, 10, 10, 1 }, FCGP_ROOM_NONE_SERVER },
+    { "procs past max", { 0, 0, 1, 4, 0, 11, 10, 1 },
+      FCGP_ROOM_NONE_SERVER },
+    { "procs max 0", { 0, 0, 0, 4, 0, 0, 0, 1 }, FCGP_ROOM_NONE_SERVER },
+    { "no table slot", { 0, 0, 1, 4, 0, 3, 10, 0 }, FCGP_ROOM_NONE_SERVER },
+    { "leaving does not lift the server limit", { 0, 0, 4, 4, 1, 10, 10, 1 },
+      FCGP_ROOM_NONE_SERVER },
+    /* the class limit is named before the server's */
+    { "class and server full", { 0, 0, 4, 4, 0, 10, 10, 0 },
+      FCGP_ROOM_NONE_CLASS },
+};
+
+START_TEST(test_room)
+{
+    fcgp_room_e got = fcgp_policy_room(&room_cases[_i].f);
+    ck_assert_msg(got == room_cases[_i].want, "%s: got %s, want %s",
+                  room_cases[_i].what, room_name(got),
+                  room_name(room_cases[_i].want));
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* fcgp_policy_grow                                                    */
+
+static const struct {
+    apr_uint32_t waiting, idle;
+    int asked;
+    apr_uint32_t want;
+} grow_cases[] = {
+    /* nobody waits, nobody asks */
+    { 0, 0, 0, 0 }, { 0, 5, 0, 0 },
+    /* somebody asks (not yet in line): at least one must be there */
+    { 0, 0, 1, 1 }, { 0, 1, 1, 0 }, { 0, 3, 1, 0 },
+    /* the line, less what is idle or starting */
+    { 1, 0, 0, 1 }, { 3, 0, 0, 3 }, { 3, 1, 0, 2 }, { 3, 2, 0, 1 },
+    { 3, 3, 0, 0 }, { 3, 5, 0, 0 },
+    /* the asker is one of those in line: not counted twice */
+    { 1, 0, 1, 1 }, { 3, 1, 1, 2 }, { 3, 3, 1, 0 },
+    /* any non-zero asked */
+    { 0, 0, 7, 1 },
+    /* large */
+    { 0xFFFFFFFFu, 0, 0, 0xFFFFFFFFu }, { 0xFFFFFFFFu, 0xFFFFFFFFu, 1, 0 },
+    { 0, 0xFFFFFFFFu, 1, 0 },
+};
+
+START_TEST(test_grow)
+{
+    apr_uint32_t got = fcgp_policy_grow(grow_cases[_i].waiting,
+                                        grow_cases[_i].idle,
+                                        grow_cases[_i].asked);
+    ck_assert_msg(got == grow_cases[_i].want,
+                  "waiting %u idle %u asked %d: got %u, want %u",
+                  grow_cases[_i].waiting, grow_cases[_i].idle,
+                  grow_cases[_i].asked, got, grow_cases[_i].want);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Rapid failures: fcgp_policy_note_death, fcgp_policy_note_success    */
+
+/* One death, from a given state: (fails, window_start, backoff, until)
+ * before; now, age, done; the result and the state after. */
+#define T0 S(1000)
+
+static const struct {
+    const char *what;
+    fcgp_failures_t before;
+    apr_time_t now;
+    apr_interval_time_t age;
+    apr_uint32_t done;
+    int want;
+    fcgp_failures_t after;
+} death_cases[] = {
+    /* not an early death: nothing changes */
+    { "finished a request", { 4, T0, 0, 0 }, T0 + S(1), S(1), 1,
+      0, { 4, T0, 0, 0 } },
+    { "age exactly FCGP_EARLY_DEATH", { 4, T0, 0, 0 }, T0 + S(1),
+      FCGP_EARLY_DEATH, 0, 0, { 4, T0, 0, 0 } },
+    { "old", { 4, T0, 0, 0 }, T0 + S(1), S(3600), 0, 0, { 4, T0, 0, 0 } },
+    { "old, while paused", { 0, T0, S(4), T0 + S(4) }, T0 + S(1), S(11), 0,
+      0, { 0, T0, S(4), T0 + S(4) } },
+    /* early deaths, counted */
+    { "the first ever", { 0, 0, 0, 0 }, T0, 0, 0, 0, { 1, T0, 0, 0 } },
+    { "FCGP_EARLY_DEATH - 1 us", { 2, T0, 0, 0 }, T0 + S(1),
+      FCGP_EARLY_DEATH - 1, 0, 0, { 3, T0, 0, 0 } },
+    { "fourth", { 3, T0, 0, 0 }, T0 + S(20), S(1), 0, 0, { 4, T0, 0, 0 } },
+    /* the fifth inside the window: a pause of 2 s; a new window */
+    { "fifth", { 4, T0, 0, 0 }, T0 + S(20), S(1), 0,
+      1, { 0, T0 + S(20), S(2), T0 + S(22) } },
+    { "fifth, window exactly 30 s", { 4, T0, 0, 0 }, T0 + S(30), S(1), 0,
+      1, { 0, T0 + S(30), S(2), T0 + S(32) } },
+    /* the window expired: the count starts again from this one */
+    { "window 30 s + 1 us", { 4, T0, 0, 0 }, T0 + S(30) + 1, S(1), 0,
+      0, { 1, T0 + S(30) + 1, 0, 0 } },
+    { "window long gone", { 4, T0, 0, 0 }, T0 + S(3600), 0, 0,
+      0, { 1, T0 + S(3600), 0, 0 } },
+    /* a pause that keeps happening doubles, up to the cap */
+    { "second pause", { 4, T0, S(2), T0 + S(2) }, T0 + S(10), S(1), 0,
+      1, { 0, T0 + S(10), S(4), T0 + S(14) } },
+    { "32 -> 60 (cap)", { 4, T0, S(32), T0 }, T0 + S(5), S(1), 0,
+      1, { 0, T0 + S(5), S(60), T0 + S(65) } },
+    { "60 stays 60", { 4, T0, S(60), T0 }, T0 + S(5), S(1), 0,
+      1, { 0, T0 + S(5), S(60), T0 + S(65) } },
+    /* the pause length outlives an expired window (only a success ends
+     * it) */
+    { "window expired, pause kept", { 4, T0, S(8), T0 + S(8) },
+      T0 + S(100), S(1), 0, 0, { 1, T0 + S(100), S(8), T0 + S(8) } },
+};
+
+START_TEST(test_note_death)
+{
+    fcgp_failures_t f = death_cases[_i].before;
+    const fcgp_failures_t *w = &death_cases[_i].after;
+    int got = fcgp_policy_note_death(&f, death_cases[_i].now,
+                                     death_cases[_i].age,
+                                     death_cases[_i].done);
+    ck_assert_msg(got == death_cases[_i].want
+                  && f.fails == w->fails && f.window_start == w->window_start
+                  && f.backoff == w->backoff && f.until == w->until,
+                  "%s: got %d {fails %u, window %" APR_TIME_T_FMT
+                  ", backoff %" APR_TIME_T_FMT ", until %" APR_TIME_T_FMT
+                  "}, want %d {%u, %" APR_TIME_T_FMT ", %" APR_TIME_T_FMT
+                  ", %" APR_TIME_T_FMT "}", death_cases[_i].what, got,
+                  f.fails, f.window_start, f.backoff, f.until,
+                  death_cases[_i].want, w->fails, w->window_start,
+                  w->backoff, w->until);
+}
+END_TEST
+
+static const struct {
+    fcgp_failures_t before, after;
+} success_cases[] = {
+    { { 0, 0, 0, 0 }, { 0, 0, 0, 0 } },
+    { { 3, T0, 0, 0 }, { 0, T0, 0, 0 } },
+    { { 0, T0, S(8), T0 + S(8) }, { 0, T0, 0, 0 } },
+    { { 4, T0, S(60), T0 + S(60) }, { 0, T0, 0, 0 } },
+};
+
+START_TEST(test_note_success)
+{
+    fcgp_failures_t f = success_cases[_i].before;
+    const fcgp_failures_t *w = &success_cases[_i].after;
+    fcgp_policy_note_success(&f);
+    ck_assert_uint_eq(f.fails, w->fails);
+    ck_assert(f.window_start == w->window_start);
+    ck_assert(f.backoff == w->backoff);
+    ck_assert(f.until == w->until);
+}
+END_TEST
+
+/* Sequences of deaths, one row each: seconds after T0, age in seconds,
+ * requests done; which of them start a pause; the last pause's length. */
+#define MAXEV 16
+typedef struct {
+    int at, age, done;
+} ev_t;
+
+static const struct {
+    const char *what;
+    int n;
+    ev_t ev[MAXEV];
+    const char *pauses;         /* per event: '1' starts a pause */
+    int last_backoff;           /* seconds */
+} seq_cases[] = {
+    { "five quick crashes", 5,
+      { { 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 }, { 3, 0, 0 }, { 4, 0, 0 } },
+      "00001", 2 },
+    { "ten: 2 s then 4 s", 10,
+      { { 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 }, { 3, 0, 0 }, { 4, 0, 0 },
+        { 7, 0, 0 }, { 8, 0, 0 }, { 9, 0, 0 }, { 10, 0, 0 }, { 11, 0, 0 } },
+      "0000100001", 4 },
+    { "four, then one that served: no pause", 5,
+      { { 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 }, { 3, 0, 0 }, { 4, 0, 1 } },
+      "00000", 0 },
+    { "four, then an old one: no pause", 5,
+      { { 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 }, { 3, 0, 0 }, { 4, 10, 0 } },
+      "00000", 0 },
+    { "spread over the window's edge: 30 s is inside", 5,
+      { { 0, 9, 0 }, { 10, 9, 0 }, { 20, 9, 0 }, { 25, 9, 0 },
+        { 30, 9, 0 } },
+      "00001", 2 },
+    { "spread past the window: the count restarts", 8,
+      { { 0, 9, 0 }, { 10, 9, 0 }, { 20, 9, 0 }, { 25, 9, 0 },
+        { 31, 9, 0 }, { 32, 9, 0 }, { 33, 9, 0 }, { 34, 9, 0 } },
+      "00000000", 0 },
+    { "... and the fifth of the new window pauses", 9,
+      { { 0, 9, 0 }, { 10, 9, 0 }, { 20, 9, 0 }, { 25, 9, 0 },
+        { 31, 9, 0 }, { 32, 9, 0 }, { 33, 9, 0 }, { 34, 9, 0 },
+        { 35, 9, 0 } },
+      "000000001", 2 },
+};
+
+START_TEST(test_death_sequences)
+{
+    fcgp_failures_t f;
+    int k;
+    memset(&f, 0, sizeof(f));
+    for (k = 0; k < seq_cases[_i].n; k++) {
+        const ev_t *e = &seq_cases[_i].ev[k];
+        apr_time_t now = T0 + S(e->at);
+        int got = fcgp_policy_note_death(&f, now, S(e->age),
+                                         (apr_uint32_t)e->done);
+        int want = seq_cases[_i].pauses[k] == '1';
+        ck_assert_msg(got == want, "%s: event %d: got %d, want %d",
+                      seq_cases[_i].what, k, got, want);
+        if (got) {
+            ck_assert(f.until == now + f.backoff);
+        }
+    }
+    ck_assert_msg(f.backoff == S(seq_cases[_i].last_backoff),
+                  "%s: backoff %" APR_TIME_T_FMT " us, want %d s",
+                  seq_cases[_i].what, f.backoff, seq_cases[_i].last_backoff);
+}
+END_TEST
+
+/* Pauses double while the crashes go on (2, 4, ... 32, 60, 60), and a
+ * success starts again from 2 s. */
+START_TEST(test_backoff_cap_and_reset)
+{
+    static const int want[] = { 2, 4, 8, 16, 32, 60, 60 };
+    fcgp_failures_t f;
+    apr_time_t now = T0;
+    int p, k;
+
+    memset(&f, 0, sizeof(f));
+    for (p = 0; p < N_OF(want); p++) {
+        for (k = 0; k < FCGP_FAIL_COUNT; k++) {
+            int got = fcgp_policy_note_death(&f, now, 0, 0);
+            ck_assert_int_eq(got, k == FCGP_FAIL_COUNT - 1);
+            now += S(1);
+        }
+        ck_assert_int_eq(apr_time_sec(f.backoff), want[p]);
+        ck_assert(f.until == now - S(1) + f.backoff);
+        now = f.until;
+    }
+    fcgp_policy_note_success(&f);
+    ck_assert(f.backoff == 0 && f.until == 0 && f.fails == 0);
+    for (k = 0; k < FCGP_FAIL_COUNT; k++) {
+        fcgp_policy_note_death(&f, now, 0, 0);
+    }
+    ck_assert_int_eq(apr_time_sec(f.backoff), 2);
+}
+END_TEST
+
+/* The constants as documented (policy.h, README). */
+START_TEST(test_failure_constants)
+{
+    ck_assert_int_eq(FCGP_FAIL_COUNT, 5);
+    ck_assert(FCGP_EARLY_DEATH == apr_time_from_sec(10));
+    ck_assert(FCGP_FAIL_WINDOW == apr_time_from_sec(30));
+    ck_assert(FCGP_BACKOFF_FIRST == apr_time_from_sec(2));
+    ck_assert(FCGP_BACKOFF_MAX == apr_time_from_sec(60));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("policy");
@@ -166,6 +635,21 @@ int main(void)
     tc = tcase_create("spawning");
     tcase_add_loop_test(tc, test_spawn_ahead, 0, N_OF(ahead_cases));
     tcase_add_test(tc, test_backoff_doubles_to_the_cap);
+    tcase_add_loop_test(tc, test_replace_now, 0, N_OF(replace_cases));
+    tcase_add_loop_test(tc, test_room, 0, N_OF(room_cases));
+    tcase_add_loop_test(tc, test_grow, 0, N_OF(grow_cases));
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("retiring");
+    tcase_add_loop_test(tc, test_retire, 0, N_OF(retire_cases));
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("failures");
+    tcase_add_loop_test(tc, test_note_death, 0, N_OF(death_cases));
+    tcase_add_loop_test(tc, test_note_success, 0, N_OF(success_cases));
+    tcase_add_loop_test(tc, test_death_sequences, 0, N_OF(seq_cases));
+    tcase_add_test(tc, test_backoff_cap_and_reset);
+    tcase_add_test(tc, test_failure_constants);
     suite_add_tcase(s, tc);
 
     return unit_run(s);

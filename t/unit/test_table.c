@@ -1,14 +1,16 @@
 /* test_table.c: Check unit tests for pm/table.c, the worker table in
  * shared memory.
  *
- * The table is driven the way its two users drive it: the PM fills a
- * slot (class, served, limit, ahead, pid, path) and publishes it, takes it
- * back or seizes it; handlers claim, wait and release.  Most tests lay a
- * small table out in zeroed pool memory (fcgp_table_size + _init); one
- * uses fcgp_table_create (anonymous shared memory) and a forked child.
- * Threads stand in for concurrent handlers where the test needs them;
- * they never call ck_assert (fork mode), they record what they saw and
- * the test thread checks it after joining.
+ * The table is driven the way its two users drive it: the PM allocates a
+ * slot, fills it (class, served, limit, ahead, pid, path) and publishes
+ * it, takes it back, seizes or frees it, and says whether a class is full
+ * or backing off; handlers claim, or join the class's line (enqueue, then
+ * next() until it says anything but ASK_PM, then dequeue) and release.
+ * Most tests lay a small table out in zeroed pool memory (fcgp_table_size
+ * + _init); two use fcgp_table_create (anonymous shared memory) and a
+ * forked child.  Threads stand in for concurrent handlers where the test
+ * needs them; they never call ck_assert (fork mode), they record what
+ * they saw and the test thread checks it after joining.
  *
  * Threads end by returning (APR joins them all the same), not by
  * apr_thread_exit(): pthread_exit() leaves the thread function's frame
@@ -28,6 +30,8 @@
 
 #include <check.h>
 #include "t/unit/unit.h"
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pm/pm_types.h"
 #include "pm/table.h"
 
 
@@ -46,22 +51,31 @@
     } while (0)
 
 #define HOLDER      4242u       /* the "httpd child" claiming */
-#define OUT_BROKEN  2u          /* fcgp_outcome_e values (pm/ipc.h) */
-#define OUT_TIMEOUT 3u
+#define OUT_BROKEN  FCGP_OUT_BROKEN
+#define OUT_TIMEOUT FCGP_OUT_TIMEOUT
+#define NWAITERS    16u         /* waiter records of mk_table's tables */
+#define PM_PID      777u        /* the process manager owning slots */
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
 
-/* A table in zeroed pool memory. */
-static fcgp_table_t *mk_table(apr_uint32_t nslots, apr_uint32_t nclasses,
-                              apr_uint32_t key_bytes)
+/* A table in zeroed pool memory, with nwaiters waiter records. */
+static fcgp_table_t *mk_table_w(apr_uint32_t nslots, apr_uint32_t nclasses,
+                                apr_uint32_t nwaiters, apr_uint32_t key_bytes)
 {
-    apr_size_t size = fcgp_table_size(nslots, nclasses, key_bytes);
+    apr_size_t size = fcgp_table_size(nslots, nclasses, nwaiters, key_bytes);
     void *mem = apr_pcalloc(pool, size);
-    fcgp_table_t *t = fcgp_table_init(mem, nslots, nclasses, key_bytes,
+    fcgp_table_t *t = fcgp_table_init(mem, nslots, nclasses, nwaiters,
+                                      key_bytes,
                                       APR_UINT64_C(0x1122334455667788));
     ck_assert_ptr_nonnull(t);
     return t;
+}
+
+static fcgp_table_t *mk_table(apr_uint32_t nslots, apr_uint32_t nclasses,
+                              apr_uint32_t key_bytes)
+{
+    return mk_table_w(nslots, nclasses, NWAITERS, key_bytes);
 }
 
 /* A table with one class "php" (index in *cls). */
@@ -81,6 +95,17 @@ static apr_uint32_t word_of(fcgp_table_t *t, apr_uint32_t i)
 static apr_uint32_t state_of(fcgp_table_t *t, apr_uint32_t i)
 {
     return FCGP_TBL_STATE(word_of(t, i));
+}
+
+/* The outcome of slot i's hand-back (DONE), as the PM reads it. */
+static apr_uint32_t outcome_of(fcgp_table_t *t, apr_uint32_t i)
+{
+    return FCGP_TBL_OUTCOME(word_of(t, i));
+}
+
+static apr_uint32_t seq_of(fcgp_table_t *t, apr_uint32_t cls)
+{
+    return apr_atomic_read32(&fcgp_table_class(t, cls)->seq);
 }
 
 static apr_uint32_t served_of(fcgp_table_t *t, apr_uint32_t i)
@@ -136,6 +161,21 @@ static apr_time_t elapsed_ms(apr_time_t since)
     return apr_time_as_msec(apr_time_now() - since);
 }
 
+/* alive() for fcgp_table_reap_waiters: every waiter's process is gone;
+ * or only DEAD_PID's. */
+#define DEAD_PID 99999u
+
+static int alive_none(apr_uint32_t pid)
+{
+    (void)pid;
+    return 0;
+}
+
+static int alive_unless_dead(apr_uint32_t pid)
+{
+    return pid != DEAD_PID;
+}
+
 /* ------------------------------------------------------------------ */
 /* Layout and classes                                                  */
 
@@ -145,46 +185,110 @@ START_TEST(test_init_rejects_class_counts)
     static const apr_uint32_t good[] = { 1, 2, 4, 8, 1024 };
     int i;
     for (i = 0; i < N_OF(bad); i++) {
-        void *mem = apr_pcalloc(pool, fcgp_table_size(4, bad[i], 64));
-        ck_assert_msg(fcgp_table_init(mem, 4, bad[i], 64, 1) == NULL,
+        void *mem = apr_pcalloc(pool, fcgp_table_size(4, bad[i], 2, 64));
+        ck_assert_msg(fcgp_table_init(mem, 4, bad[i], 2, 64, 1) == NULL,
                       "nclasses %u accepted", bad[i]);
     }
     for (i = 0; i < N_OF(good); i++) {
-        void *mem = apr_pcalloc(pool, fcgp_table_size(4, good[i], 64));
-        fcgp_table_t *t = fcgp_table_init(mem, 4, good[i], 64, 77);
+        void *mem = apr_pcalloc(pool, fcgp_table_size(4, good[i], 2, 64));
+        fcgp_table_t *t = fcgp_table_init(mem, 4, good[i], 2, 64, 77);
         ck_assert_msg(t != NULL, "nclasses %u refused", good[i]);
         ck_assert_uint_eq(fcgp_table_nslots(t), 4);
+        ck_assert_uint_eq(fcgp_table_nclasses(t), good[i]);
         ck_assert(fcgp_table_nonce(t) == 77);
         ck_assert_ptr_nonnull(fcgp_table_class(t, good[i] - 1));
         ck_assert_ptr_null(fcgp_table_class(t, good[i]));
+        /* every slot starts OFF, nobody's, in no class */
+        ck_assert_uint_eq(state_of(t, 3), FCGP_TBL_OFF);
+        ck_assert_uint_eq(fcgp_table_slot(t, 3)->owner, 0);
+        ck_assert_uint_eq(fcgp_table_slot(t, 3)->cls, FCGP_TBL_NO_CLASS);
     }
 }
 END_TEST
 
-/* Slots, classes and keys do not overlap, and all fit in the size asked
- * for: writing every byte of every slot leaves the classes and the keys
- * as they were. */
+/* Each waiter record takes room: the size grows with nwaiters, and by at
+ * least 8 bytes (pid, class) per record. */
+START_TEST(test_size_counts_waiters)
+{
+    apr_size_t s0 = fcgp_table_size(4, 8, 0, 64);
+    apr_size_t s1 = fcgp_table_size(4, 8, 1, 64);
+    apr_size_t s100 = fcgp_table_size(4, 8, 100, 64);
+    ck_assert_uint_gt(s1, s0);
+    ck_assert_uint_ge(s100 - s0, 100 * sizeof(fcgp_tbl_waiter_t));
+    ck_assert_uint_ge(sizeof(fcgp_tbl_waiter_t), 8);
+    ck_assert_uint_eq(s0 % 8, 0);
+    ck_assert_uint_eq(s1 % 8, 0);
+}
+END_TEST
+
+/* FcgiProcMaxProcesses, as the parent tells the handlers. */
+START_TEST(test_max_procs)
+{
+    fcgp_table_t *t = mk_table(4, 8, 64);
+    ck_assert_uint_eq(fcgp_table_max_procs(t), 0);
+    fcgp_table_set_max_procs(t, 150);
+    ck_assert_uint_eq(fcgp_table_max_procs(t), 150);
+    fcgp_table_set_max_procs(t, 0xFFFFFFFFu);
+    ck_assert_uint_eq(fcgp_table_max_procs(t), 0xFFFFFFFFu);
+    /* nothing else moved */
+    ck_assert_uint_eq(fcgp_table_nslots(t), 4);
+    ck_assert_uint_eq(fcgp_table_nclasses(t), 8);
+}
+END_TEST
+
+/* Slots, classes, waiter records and keys do not overlap, and all fit in
+ * the size asked for: writing every byte of every slot leaves the
+ * classes, the keys and the waiter records as they were, and filling
+ * every waiter record leaves the slots and keys as they were. */
 START_TEST(test_layout_disjoint)
 {
-    fcgp_table_t *t = mk_table(5, 8, 40);
-    apr_uint32_t i, a, b;
+    enum { NS = 5, NC = 8, NW = 7 };
+    fcgp_table_t *t = mk_table_w(NS, NC, NW, 40);
+    fcgp_tbl_place_t w[NW + 1];
+    unsigned char pat[sizeof(fcgp_tbl_slot_t)];
+    apr_uint32_t i, j, a, b;
     char *mem = (char *)t;
-    apr_size_t size = fcgp_table_size(5, 8, 40);
+    apr_size_t size = fcgp_table_size(NS, NC, NW, 40);
 
-    ck_assert_ptr_null(fcgp_table_slot(t, 5));
+    ck_assert_ptr_null(fcgp_table_slot(t, NS));
     a = fcgp_table_add_class(t, "first", 5);
     b = fcgp_table_add_class(t, "second", 6);
-    for (i = 0; i < 5; i++) {
+    memset(pat, 0xA5, sizeof(pat));
+    for (i = 0; i < NS; i++) {
         char *s = (char *)fcgp_table_slot(t, i);
         ck_assert(s >= mem && s + sizeof(fcgp_tbl_slot_t) <= mem + size);
         memset(s, 0xA5, sizeof(fcgp_tbl_slot_t));
     }
     ck_assert_uint_eq(fcgp_table_find_class(t, "first", 5), a);
     ck_assert_uint_eq(fcgp_table_find_class(t, "second", 6), b);
-    for (i = 0; i < 8; i++) {
+    for (i = 0; i < NC; i++) {
         char *c = (char *)fcgp_table_class(t, i);
         ck_assert(c >= mem && c + sizeof(fcgp_tbl_class_t) <= mem + size);
     }
+    /* every record is still free (pid 0): each waiter gets its own */
+    for (i = 0; i < NW; i++) {
+        fcgp_table_enqueue(t, a, HOLDER + i, &w[i]);
+        ck_assert_uint_lt(w[i].rec, NW);
+        for (j = 0; j < i; j++) {
+            ck_assert_uint_ne(w[i].rec, w[j].rec);
+        }
+    }
+    /* ... and there are no more */
+    fcgp_table_enqueue(t, b, HOLDER, &w[NW]);
+    ck_assert_uint_eq(w[NW].rec, FCGP_TBL_NO_SLOT);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, a), NW);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, b), 1);
+    /* the records did not write over the slots or the keys */
+    for (i = 0; i < NS; i++) {
+        ck_assert_mem_eq(fcgp_table_slot(t, i), pat, sizeof(pat));
+    }
+    ck_assert_uint_eq(fcgp_table_find_class(t, "first", 5), a);
+    ck_assert_uint_eq(fcgp_table_find_class(t, "second", 6), b);
+    for (i = 0; i <= NW; i++) {
+        fcgp_table_dequeue(t, &w[i], 1);
+    }
+    ck_assert_uint_eq(fcgp_table_sleepers(t, a), 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, b), 0);
 }
 END_TEST
 
@@ -595,7 +699,7 @@ START_TEST(test_release_not_ok)
     ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
     ck_assert_int_eq(fcgp_table_release(t, &c, 0, OUT_TIMEOUT), 1);
     ck_assert_uint_eq(state_of(t, 1), FCGP_TBL_DONE);
-    ck_assert_uint_eq(fcgp_table_outcome(t, 1), OUT_TIMEOUT);
+    ck_assert_uint_eq(outcome_of(t, 1), OUT_TIMEOUT);
     ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 0);
     /* a second hand-back of the same claim changes nothing */
     ck_assert_int_eq(fcgp_table_release(t, &c, 1, 0), 0);
@@ -969,80 +1073,395 @@ START_TEST(test_generation_wraps)
 END_TEST
 
 /* ------------------------------------------------------------------ */
-/* Fairness: requests queued in the PM come first                      */
+/* Slot ownership: alloc_slot, free_slot, closing                      */
 
-START_TEST(test_waiting_blocks_claim)
+/* Slots go to the PM that asks first, one each, until none is left;
+ * a freed slot is anyone's again. */
+START_TEST(test_alloc_slot_owners)
 {
-    apr_uint32_t cls;
-    fcgp_table_t *t = mk_table_cls(4, &cls);
-    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
-    fcgp_tbl_claim_t c;
+    fcgp_table_t *t = mk_table(3, 16, 1024);
+    apr_uint32_t a, b, c;
 
-    put(t, 0, cls, 1, 0, 0);
-    apr_atomic_set32(&k->waiting, 1);
-    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 0);
-    ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_IDLE);
-    ck_assert_uint_eq(served_of(t, 0), 1);
-    apr_atomic_set32(&k->waiting, 0);
-    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
+    a = fcgp_table_alloc_slot(t, PM_PID);
+    b = fcgp_table_alloc_slot(t, PM_PID + 1);
+    c = fcgp_table_alloc_slot(t, PM_PID);
+    ck_assert_uint_lt(a, 3);
+    ck_assert_uint_lt(b, 3);
+    ck_assert_uint_lt(c, 3);
+    ck_assert(a != b && a != c && b != c);
+    ck_assert_uint_eq(fcgp_table_slot(t, a)->owner, PM_PID);
+    ck_assert_uint_eq(fcgp_table_slot(t, b)->owner, PM_PID + 1);
+    ck_assert_uint_eq(fcgp_table_slot(t, c)->owner, PM_PID);
+    /* exhausted */
+    ck_assert_uint_eq(fcgp_table_alloc_slot(t, PM_PID + 2), FCGP_TBL_NO_SLOT);
+    ck_assert_uint_eq(fcgp_table_alloc_slot(t, PM_PID), FCGP_TBL_NO_SLOT);
+    /* allocating does not publish: nothing to claim yet */
+    ck_assert_uint_eq(state_of(t, a), FCGP_TBL_OFF);
+    /* one freed: the next PM gets exactly that one */
+    fcgp_table_free_slot(t, b);
+    ck_assert_uint_eq(fcgp_table_slot(t, b)->owner, 0);
+    ck_assert_uint_eq(fcgp_table_alloc_slot(t, PM_PID + 2), b);
+    ck_assert_uint_eq(fcgp_table_slot(t, b)->owner, PM_PID + 2);
+    ck_assert_uint_eq(fcgp_table_alloc_slot(t, PM_PID + 2), FCGP_TBL_NO_SLOT);
+    /* out of range: no crash, nothing changes */
+    fcgp_table_free_slot(t, 3);
+    fcgp_table_free_slot(t, FCGP_TBL_NO_SLOT);
+    ck_assert_uint_eq(fcgp_table_alloc_slot(t, PM_PID), FCGP_TBL_NO_SLOT);
+    /* a table without slots has none to give */
+    ck_assert_uint_eq(fcgp_table_alloc_slot(mk_table(0, 16, 64), PM_PID),
+                      FCGP_TBL_NO_SLOT);
 }
 END_TEST
 
-/* Handlers sleeping in the table (wait_claim) come first too. */
+/* free_slot: the slot is OFF with a new generation, in no class, with no
+ * pid, holder or closing mark; a claim made before it cannot be handed
+ * back, neither into the free slot nor into its next owner's worker. */
+START_TEST(test_free_slot_stale_release)
+{
+    apr_uint32_t cls, i, j, w;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_slot_t *s;
+    fcgp_tbl_claim_t old, cur;
+
+    i = fcgp_table_alloc_slot(t, PM_PID);
+    ck_assert_uint_ne(i, FCGP_TBL_NO_SLOT);
+    s = fcgp_table_slot(t, i);
+    put(t, i, cls, 3, 0, 0);
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &old), 1);
+    ck_assert_uint_eq(old.slot, i);
+    apr_atomic_set32(&s->closing, 1);
+    /* the PM goes away while the worker is held */
+    fcgp_table_free_slot(t, i);
+    w = word_of(t, i);
+    ck_assert_uint_eq(FCGP_TBL_STATE(w), FCGP_TBL_OFF);
+    ck_assert_uint_ne(FCGP_TBL_GEN(w), FCGP_TBL_GEN(old.word));
+    ck_assert_uint_eq(s->owner, 0);
+    ck_assert_uint_eq(s->cls, FCGP_TBL_NO_CLASS);
+    ck_assert_uint_eq(s->pid, 0);
+    ck_assert_uint_eq(s->holder, 0);
+    ck_assert_uint_eq(s->closing, 0);
+    /* the holder's hand-back fails, clean or not, and changes nothing */
+    ck_assert_int_eq(fcgp_table_release(t, &old, 1, 0), 0);
+    ck_assert_int_eq(fcgp_table_release(t, &old, 0, OUT_BROKEN), 0);
+    ck_assert_uint_eq(word_of(t, i), w);
+    /* another PM takes the slot and publishes its own worker */
+    j = fcgp_table_alloc_slot(t, PM_PID + 1);
+    ck_assert_uint_eq(j, i);
+    put(t, i, cls, 0, 0, 0);
+    w = word_of(t, i);
+    ck_assert_int_eq(fcgp_table_release(t, &old, 1, 0), 0);
+    ck_assert_uint_eq(word_of(t, i), w);
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER + 1, &cur), 1);
+    ck_assert_uint_eq(cur.slot, i);
+    ck_assert_uint_eq(cur.nth, 1);
+    ck_assert_int_eq(fcgp_table_release(t, &old, 0, OUT_TIMEOUT), 0);
+    ck_assert_uint_eq(word_of(t, i), cur.word);
+    ck_assert_int_eq(fcgp_table_release(t, &cur, 1, 0), 0);
+    ck_assert_uint_eq(state_of(t, i), FCGP_TBL_IDLE);
+}
+END_TEST
+
+/* Freeing an idle (published) slot unpublishes it. */
+START_TEST(test_free_slot_idle)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_claim_t c;
+
+    ck_assert_uint_eq(fcgp_table_alloc_slot(t, PM_PID), 0);
+    put(t, 0, cls, 2, 0, 0);
+    fcgp_table_free_slot(t, 0);
+    ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_OFF);
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 0);
+}
+END_TEST
+
+#define ALLOC_THREADS 8
+#define ALLOC_SLOTS   256
+
+typedef struct {
+    fcgp_table_t *t;
+    apr_uint32_t owner;
+    apr_uint32_t got[ALLOC_SLOTS];
+    apr_uint32_t n;
+} alloc_t;
+
+static void *APR_THREAD_FUNC alloc_worker(apr_thread_t *th, void *data)
+{
+    alloc_t *a = data;
+    apr_uint32_t i;
+    while ((i = fcgp_table_alloc_slot(a->t, a->owner)) != FCGP_TBL_NO_SLOT) {
+        a->got[a->n++] = i;
+        if (a->n == ALLOC_SLOTS) {
+            break;
+        }
+    }
+    (void)th;     /* returning, not apr_thread_exit(): see the top */
+    return NULL;
+}
+
+/* PMs allocating at once: every slot goes to exactly one of them, and
+ * its owner field says which. */
+START_TEST(test_alloc_slot_threads)
+{
+    fcgp_table_t *t = mk_table(ALLOC_SLOTS, 16, 64);
+    alloc_t *args = apr_pcalloc(pool, sizeof(alloc_t) * ALLOC_THREADS);
+    apr_thread_t *th[ALLOC_THREADS];
+    unsigned char seen[ALLOC_SLOTS];
+    apr_status_t trv;
+    apr_uint32_t i, k, total = 0;
+
+    for (i = 0; i < ALLOC_THREADS; i++) {
+        args[i].t = t;
+        args[i].owner = PM_PID + i;
+        ck_assert_int_eq(apr_thread_create(&th[i], NULL, alloc_worker,
+                                           &args[i], pool), APR_SUCCESS);
+    }
+    memset(seen, 0, sizeof(seen));
+    for (i = 0; i < ALLOC_THREADS; i++) {
+        ck_assert_int_eq(apr_thread_join(&trv, th[i]), APR_SUCCESS);
+        for (k = 0; k < args[i].n; k++) {
+            apr_uint32_t s = args[i].got[k];
+            REQUIRE(s < ALLOC_SLOTS);
+            REQUIRE(!seen[s]);
+            seen[s] = 1;
+            REQUIRE(fcgp_table_slot(t, s)->owner == args[i].owner);
+        }
+        total += args[i].n;
+    }
+    ck_assert_uint_eq(total, ALLOC_SLOTS);
+}
+END_TEST
+
+/* A draining PM's slot (closing): even a clean hand-back under the limit
+ * goes to the PM (DONE, kick), not to the line, and wakes nobody. */
+START_TEST(test_release_closing)
+{
+    apr_uint32_t cls, seq;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_slot_t *s = fcgp_table_slot(t, 0);
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    fcgp_tbl_claim_t c;
+
+    put(t, 0, cls, 1, 100, 0);
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
+    apr_atomic_set32(&s->closing, 1);
+    apr_atomic_set32(&k->sleepers, 1);  /* somebody in line */
+    seq = seq_of(t, cls);
+    ck_assert_int_eq(fcgp_table_release(t, &c, 1, FCGP_OUT_OK), 1);
+    ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_DONE);
+    ck_assert_uint_eq(outcome_of(t, 0), FCGP_OUT_OK);
+    ck_assert_uint_eq(seq_of(t, cls), seq);
+    apr_atomic_set32(&k->sleepers, 0);
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 0);
+    /* not ok while closing: DONE with its outcome */
+    ck_assert_uint_eq(FCGP_TBL_STATE(fcgp_table_take(t, 0, FCGP_TBL_DONE)),
+                      FCGP_TBL_DONE);
+    fcgp_table_publish(t, 0);
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
+    ck_assert_int_eq(fcgp_table_release(t, &c, 0, OUT_BROKEN), 1);
+    ck_assert_uint_eq(outcome_of(t, 0), OUT_BROKEN);
+    /* closing cleared (the PM publishes it again): back to the line */
+    fcgp_table_take(t, 0, FCGP_TBL_DONE);
+    apr_atomic_set32(&s->closing, 0);
+    fcgp_table_publish(t, 0);
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
+    ck_assert_int_eq(fcgp_table_release(t, &c, 1, 0), 0);
+    ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_IDLE);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Fairness: the line comes first                                      */
+
+/* Handlers in line come first: a claim refuses while anyone is in line,
+ * whether counted by hand or by enqueue. */
 START_TEST(test_sleepers_block_claim)
 {
     apr_uint32_t cls;
     fcgp_table_t *t = mk_table_cls(4, &cls);
     fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
     fcgp_tbl_claim_t c;
+    fcgp_tbl_place_t w;
 
     put(t, 0, cls, 1, 0, 0);
     apr_atomic_inc32(&k->sleepers);
     ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 0);
+    ck_assert_int_eq(c.kick, 0);
     ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_IDLE);
     apr_atomic_dec32(&k->sleepers);
-    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
-}
-END_TEST
-
-/* Requests queued in the PM while the worker was busy: the clean
- * hand-back goes to the PM (which serves its queue with it). */
-START_TEST(test_waiting_release_to_pm)
-{
-    apr_uint32_t cls;
-    fcgp_table_t *t = mk_table_cls(4, &cls);
-    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
-    fcgp_tbl_claim_t c;
-
-    put(t, 0, cls, 1, 0, 0);
-    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
-    apr_atomic_set32(&k->waiting, 2);
-    ck_assert_int_eq(fcgp_table_release(t, &c, 1, 0), 1);
-    ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_DONE);
-    ck_assert_uint_eq(fcgp_table_outcome(t, 0), 0);
-    apr_atomic_set32(&k->waiting, 0);
+    fcgp_table_enqueue(t, cls, HOLDER + 1, &w);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 1);
     ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 0);
+    ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_IDLE);
+    ck_assert_uint_eq(served_of(t, 0), 1);
+    fcgp_table_dequeue(t, &w, 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
 }
 END_TEST
 
 /* ------------------------------------------------------------------ */
-/* Waiting in a full class                                             */
+/* The line: enqueue, next, dequeue                                    */
+
+/* A whole wait the way pm/client.c does it, with the PM's answer taken
+ * as given: each ASK_PM is counted in *asks (may be NULL) and answered
+ * by setting asked.  Returns what next() said last; the line is left. */
+static fcgp_tbl_wait_e wait_for(fcgp_table_t *t, apr_uint32_t cls,
+                                apr_uint32_t holder, fcgp_tbl_claim_t *c,
+                                apr_time_t deadline, int asked, int *asks)
+{
+    fcgp_tbl_place_t w;
+    fcgp_tbl_wait_e res;
+
+    fcgp_table_enqueue(t, cls, holder, &w);
+    w.asked = asked;
+    while ((res = fcgp_table_next(t, &w, holder, c, deadline))
+           == FCGP_TBL_ASK_PM) {
+        if (asks) {
+            (*asks)++;
+        }
+        w.asked = 1;
+    }
+    fcgp_table_dequeue(t, &w, res == FCGP_TBL_CLAIMED);
+    return res;
+}
+
+/* enqueue counts the waiter and gives it a record; the second in line
+ * knows someone is ahead; dequeue undoes both, once. */
+START_TEST(test_enqueue_dequeue)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_place_t a, b;
+
+    memset(&a, 0x5A, sizeof(a));
+    memset(&b, 0x5A, sizeof(b));
+    fcgp_table_enqueue(t, cls, HOLDER, &a);
+    ck_assert_uint_eq(a.cls, cls);
+    ck_assert_uint_lt(a.rec, NWAITERS);
+    ck_assert_int_eq(a.ahead, 0);
+    ck_assert_int_eq(a.asked, 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 1);
+    fcgp_table_enqueue(t, cls, HOLDER, &b);     /* same process */
+    ck_assert_uint_lt(b.rec, NWAITERS);
+    ck_assert_uint_ne(b.rec, a.rec);
+    ck_assert_int_ne(b.ahead, 0);
+    ck_assert_int_eq(b.asked, 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 2);
+    fcgp_table_dequeue(t, &a, 1);
+    ck_assert_uint_eq(a.rec, FCGP_TBL_NO_SLOT);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 1);
+    fcgp_table_dequeue(t, &b, 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
+    /* a second dequeue of the same place does not go below zero */
+    fcgp_table_dequeue(t, &b, 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
+    /* the records are free again: nobody is reaped */
+    ck_assert_uint_eq(fcgp_table_reap_waiters(t, alive_none), 0);
+}
+END_TEST
+
+/* A class the table does not have: no count, no record, next() says
+ * TIMEOUT at once, dequeue is harmless. */
+START_TEST(test_enqueue_unknown_class)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_place_t w;
+    fcgp_tbl_claim_t c;
+    apr_time_t t0 = apr_time_now();
+
+    put(t, 0, cls, 1, 0, 0);
+    fcgp_table_enqueue(t, 16, HOLDER, &w);
+    ck_assert_uint_eq(w.cls, 16);
+    ck_assert_uint_eq(w.rec, FCGP_TBL_NO_SLOT);
+    ck_assert_int_eq(fcgp_table_next(t, &w, HOLDER, &c,
+                                     t0 + apr_time_from_sec(10)),
+                     FCGP_TBL_TIMEOUT);
+    ck_assert_int_lt(elapsed_ms(t0), 2000);
+    fcgp_table_dequeue(t, &w, 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, 16), 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, FCGP_TBL_NO_CLASS), 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
+    ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_IDLE);
+}
+END_TEST
+
+/* More waiters than records (or none at all): they still count, and
+ * leave, without a record. */
+START_TEST(test_enqueue_without_record)
+{
+    apr_uint32_t nw, cls, i;
+    for (nw = 0; nw <= 2; nw += 2) {
+        fcgp_table_t *t = mk_table_w(4, 16, nw, 1024);
+        fcgp_tbl_place_t w[3];
+        cls = fcgp_table_add_class(t, "php", 3);
+        for (i = 0; i < 3; i++) {
+            fcgp_table_enqueue(t, cls, HOLDER + i, &w[i]);
+            if (i < nw) {
+                ck_assert_uint_lt(w[i].rec, nw);
+            }
+            else {
+                ck_assert_uint_eq(w[i].rec, FCGP_TBL_NO_SLOT);
+            }
+        }
+        ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 3);
+        fcgp_table_dequeue(t, &w[2], 0);
+        ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 2);
+        /* a record freed is taken by the next waiter */
+        if (nw) {
+            fcgp_table_dequeue(t, &w[0], 0);
+            fcgp_table_enqueue(t, cls, HOLDER, &w[0]);
+            ck_assert_uint_lt(w[0].rec, nw);
+        }
+        fcgp_table_dequeue(t, &w[0], 0);
+        fcgp_table_dequeue(t, &w[1], 0);
+        ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
+    }
+}
+END_TEST
 
 START_TEST(test_full_flag)
 {
     apr_uint32_t cls;
     fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
 
     ck_assert_int_eq(fcgp_table_class_full(t, cls), 0);
-    fcgp_table_set_full(t, cls, 1);
+    fcgp_table_set_full(t, cls, FCGP_TBL_FULL_CLASS);
     ck_assert_int_ne(fcgp_table_class_full(t, cls), 0);
-    fcgp_table_set_full(t, cls, 7);
+    ck_assert_uint_eq(apr_atomic_read32(&k->full), FCGP_TBL_FULL_CLASS);
+    fcgp_table_set_full(t, cls, FCGP_TBL_FULL_SERVER);
     ck_assert_int_ne(fcgp_table_class_full(t, cls), 0);
+    ck_assert_uint_eq(apr_atomic_read32(&k->full), FCGP_TBL_FULL_SERVER);
     fcgp_table_set_full(t, cls, 0);
     ck_assert_int_eq(fcgp_table_class_full(t, cls), 0);
+    ck_assert_uint_eq(apr_atomic_read32(&k->full), 0);
     /* out of range: never full, no crash */
-    fcgp_table_set_full(t, 16, 1);
+    fcgp_table_set_full(t, 16, FCGP_TBL_FULL_CLASS);
     ck_assert_int_eq(fcgp_table_class_full(t, 16), 0);
+    ck_assert_int_eq(fcgp_table_class_full(t, FCGP_TBL_NO_CLASS), 0);
+}
+END_TEST
+
+START_TEST(test_set_live)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+
+    ck_assert_uint_eq(k->live, 0);
+    ck_assert_uint_eq(k->backoff_until, 0);
+    fcgp_table_set_live(t, cls, 3, 1234567);
+    ck_assert_uint_eq(apr_atomic_read32(&k->live), 3);
+    ck_assert_uint_eq(apr_atomic_read32(&k->backoff_until), 1234567);
+    fcgp_table_set_live(t, cls, 0, 0);
+    ck_assert_uint_eq(apr_atomic_read32(&k->live), 0);
+    ck_assert_uint_eq(apr_atomic_read32(&k->backoff_until), 0);
+    /* out of range: no crash */
+    fcgp_table_set_live(t, 16, 1, 1);
+    fcgp_table_set_live(t, FCGP_TBL_NO_CLASS, 1, 1);
 }
 END_TEST
 
@@ -1050,230 +1469,413 @@ START_TEST(test_wait_timeout)
 {
     apr_uint32_t cls;
     fcgp_table_t *t = mk_table_cls(4, &cls);
-    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
     fcgp_tbl_claim_t held, c;
+    fcgp_tbl_place_t w;
     apr_time_t t0;
-    fcgp_tbl_wait_e res;
+    int asks = 0;
 
     put(t, 0, cls, 1, 0, 0);
     ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &held), 1);
-    fcgp_table_set_full(t, cls, 1);
+    fcgp_table_set_full(t, cls, FCGP_TBL_FULL_CLASS);
     t0 = apr_time_now();
-    res = fcgp_table_wait_claim(t, cls, HOLDER + 1, &c,
-                                t0 + apr_time_from_msec(50));
-    ck_assert_int_eq(res, FCGP_TBL_TIMEOUT);
+    fcgp_table_enqueue(t, cls, HOLDER + 1, &w);
+    ck_assert_int_eq(fcgp_table_next(t, &w, HOLDER + 1, &c,
+                                     t0 + apr_time_from_msec(50)),
+                     FCGP_TBL_TIMEOUT);
     ck_assert_int_ge(elapsed_ms(t0), 40);
     ck_assert_int_lt(elapsed_ms(t0), 2000);
-    ck_assert_uint_eq(apr_atomic_read32(&k->sleepers), 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 1);  /* until dequeue */
+    fcgp_table_dequeue(t, &w, 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
     ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_BUSY);
-    /* a deadline already past: at once */
+    /* a deadline already past: at once, without asking (full) */
     t0 = apr_time_now();
-    res = fcgp_table_wait_claim(t, cls, HOLDER + 1, &c, t0);
-    ck_assert_int_eq(res, FCGP_TBL_TIMEOUT);
+    ck_assert_int_eq(wait_for(t, cls, HOLDER + 1, &c, t0, 0, &asks),
+                     FCGP_TBL_TIMEOUT);
     ck_assert_int_lt(elapsed_ms(t0), 2000);
-    ck_assert_uint_eq(apr_atomic_read32(&k->sleepers), 0);
+    ck_assert_int_eq(asks, 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
 }
 END_TEST
 
-START_TEST(test_wait_not_full_asks_pm)
+/* Not full: next() says ASK_PM at once, and again as long as the caller
+ * has not set asked; once asked, it waits (no second ask while nothing
+ * changes), and times out. */
+START_TEST(test_wait_not_full_asks_pm_once)
 {
     apr_uint32_t cls;
     fcgp_table_t *t = mk_table_cls(4, &cls);
-    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
     fcgp_tbl_claim_t held, c;
+    fcgp_tbl_place_t w;
     apr_time_t t0;
+    int asks = 0;
 
     put(t, 0, cls, 1, 0, 0);
     ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &held), 1);
     fcgp_table_set_full(t, cls, 0);
     t0 = apr_time_now();
-    ck_assert_int_eq(fcgp_table_wait_claim(t, cls, HOLDER + 1, &c,
-                                           t0 + apr_time_from_sec(10)),
+    fcgp_table_enqueue(t, cls, HOLDER + 1, &w);
+    ck_assert_int_eq(fcgp_table_next(t, &w, HOLDER + 1, &c,
+                                     t0 + apr_time_from_sec(10)),
+                     FCGP_TBL_ASK_PM);
+    ck_assert_int_eq(fcgp_table_next(t, &w, HOLDER + 1, &c,
+                                     t0 + apr_time_from_sec(10)),
                      FCGP_TBL_ASK_PM);
     ck_assert_int_lt(elapsed_ms(t0), 2000);
-    ck_assert_uint_eq(apr_atomic_read32(&k->sleepers), 0);
-    /* unknown class: the PM */
-    ck_assert_int_eq(fcgp_table_wait_claim(t, 16, HOLDER + 1, &c,
-                                           t0 + apr_time_from_sec(10)),
-                     FCGP_TBL_ASK_PM);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 1);
+    w.asked = 1;
+    t0 = apr_time_now();
+    ck_assert_int_eq(fcgp_table_next(t, &w, HOLDER + 1, &c,
+                                     t0 + apr_time_from_msec(60)),
+                     FCGP_TBL_TIMEOUT);
+    ck_assert_int_ge(elapsed_ms(t0), 50);
+    ck_assert_int_lt(elapsed_ms(t0), 2000);
+    fcgp_table_dequeue(t, &w, 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
+    /* a deadline already past still asks first (once), then times out */
+    ck_assert_int_eq(wait_for(t, cls, HOLDER + 1, &c, apr_time_now(), 0,
+                              &asks), FCGP_TBL_TIMEOUT);
+    ck_assert_int_eq(asks, 1);
+    /* asked before joining the line (the first WANT): no second ask */
+    asks = 0;
+    ck_assert_int_eq(wait_for(t, cls, HOLDER + 1, &c,
+                              apr_time_now() + apr_time_from_msec(20), 1,
+                              &asks), FCGP_TBL_TIMEOUT);
+    ck_assert_int_eq(asks, 0);
+    ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_BUSY);
 }
 END_TEST
 
-/* An idle worker already there: claimed at once, even in a full class,
- * and the claim counts. */
+/* An idle worker already there: claimed at once, full or not (a claim
+ * comes before asking), and the claim counts. */
 START_TEST(test_wait_idle_at_once)
 {
     apr_uint32_t cls;
     fcgp_table_t *t = mk_table_cls(4, &cls);
-    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
     fcgp_tbl_claim_t c;
+    fcgp_tbl_place_t w;
     apr_time_t t0;
+    int full;
 
-    put(t, 1, cls, 2, 0, 0);
-    fcgp_table_set_full(t, cls, 1);
-    t0 = apr_time_now();
-    ck_assert_int_eq(fcgp_table_wait_claim(t, cls, HOLDER, &c,
-                                           t0 + apr_time_from_sec(10)),
-                     FCGP_TBL_CLAIMED);
-    ck_assert_int_lt(elapsed_ms(t0), 2000);
-    ck_assert_uint_eq(c.slot, 1);
-    ck_assert_uint_eq(c.nth, 3);
-    ck_assert_uint_eq(state_of(t, 1), FCGP_TBL_BUSY);
-    ck_assert_uint_eq(apr_atomic_read32(&k->sleepers), 0);
+    for (full = 0; full < 2; full++) {
+        int asks = 0;
+        put(t, 1, cls, 2, 0, 0);
+        fcgp_table_set_full(t, cls, full ? FCGP_TBL_FULL_SERVER : 0);
+        t0 = apr_time_now();
+        fcgp_table_enqueue(t, cls, HOLDER, &w);
+        ck_assert_int_eq(fcgp_table_next(t, &w, HOLDER, &c,
+                                         t0 + apr_time_from_sec(10)),
+                         FCGP_TBL_CLAIMED);
+        ck_assert_int_lt(elapsed_ms(t0), 2000);
+        ck_assert_int_eq(asks, 0);
+        ck_assert_uint_eq(c.slot, 1);
+        ck_assert_uint_eq(c.nth, 3);
+        ck_assert_uint_eq(c.pid, pid_for(1));
+        ck_assert_uint_eq(fcgp_table_slot(t, 1)->holder, HOLDER);
+        ck_assert_uint_eq(state_of(t, 1), FCGP_TBL_BUSY);
+        fcgp_table_dequeue(t, &w, 1);
+        ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
+        fcgp_table_seize(t, 1);
+    }
 }
 END_TEST
 
-/* A worker handed back while others sleep was handed back for the
- * longest of them (its wake-up is on the way): one who comes to wait now
- * must not take it, or that sleeper finds nothing and goes to the end of
- * the line (a c=256 run had a p99 of 4x its mean from this). */
+/* A worker handed back while others are in line was handed back for the
+ * longest of them (its wake-up is on the way): one who joins the line now
+ * must not take it, or that one finds nothing and goes to the end of the
+ * line (a c=256 run had a p99 of 4x its mean from this). */
 START_TEST(test_wait_newcomer_does_not_take_a_woken_sleepers_worker)
 {
     apr_uint32_t cls;
     fcgp_table_t *t = mk_table_cls(4, &cls);
-    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
-    fcgp_tbl_claim_t c;
+    fcgp_tbl_claim_t held, c;
+    fcgp_tbl_place_t first, late;
     apr_time_t t0;
 
     put(t, 0, cls, 1, 0, 0);
-    fcgp_table_set_full(t, cls, 1);
-    apr_atomic_inc32(&k->sleepers);     /* woken, not yet running */
-    /* A deadline already past: one look, no sleep (a sleep would end
-     * with a look of its own, once the sleeper ahead had its chance). */
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &held), 1);
+    fcgp_table_set_full(t, cls, FCGP_TBL_FULL_CLASS);
+    fcgp_table_enqueue(t, cls, HOLDER + 1, &first);     /* in line */
+    /* the worker comes back for it: woken, not yet running */
+    ck_assert_int_eq(fcgp_table_release(t, &held, 1, 0), 0);
+    ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_IDLE);
+    /* A newcomer: the plain claim refuses (someone is in line) ... */
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER + 2, &c), 0);
+    fcgp_table_enqueue(t, cls, HOLDER + 2, &late);
+    ck_assert_int_ne(late.ahead, 0);
+    /* ... and so does its first look in line.  A deadline already past:
+     * one look, no sleep (a sleep would end with a look of its own, once
+     * the one ahead had its chance). */
     t0 = apr_time_now();
-    ck_assert_int_eq(fcgp_table_wait_claim(t, cls, HOLDER + 1, &c, t0),
+    ck_assert_int_eq(fcgp_table_next(t, &late, HOLDER + 2, &c, t0),
                      FCGP_TBL_TIMEOUT);
     ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_IDLE);
-    ck_assert_uint_eq(served_of(t, 0), 1);   /* not counted either */
-    /* the sleeper gets its turn: nobody ahead of it now */
-    apr_atomic_dec32(&k->sleepers);
-    ck_assert_int_eq(fcgp_table_wait_claim(t, cls, HOLDER, &c,
-                                           apr_time_now()
-                                           + apr_time_from_sec(10)),
+    ck_assert_uint_eq(served_of(t, 0), 2);   /* not counted either */
+    fcgp_table_dequeue(t, &late, 0);
+    /* the one in line gets its turn */
+    ck_assert_int_eq(fcgp_table_next(t, &first, HOLDER + 1, &c,
+                                     apr_time_now() + apr_time_from_sec(10)),
                      FCGP_TBL_CLAIMED);
     ck_assert_uint_eq(c.slot, 0);
-    ck_assert_uint_eq(apr_atomic_read32(&k->sleepers), 0);
+    ck_assert_uint_eq(c.nth, 3);
+    ck_assert_uint_eq(fcgp_table_slot(t, 0)->holder, HOLDER + 1);
+    fcgp_table_dequeue(t, &first, 1);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
 }
 END_TEST
 
-/* The wake-ups sleepers (in other processes) wait for: the class's seq
- * changes when a worker comes free or the class may grow, while someone
- * sleeps; and a sleeper leaving without a worker passes its wake-up on
- * to the next one. */
+/* The class backs off (rapid failures) and has no live worker: next()
+ * says BACKOFF at once, before asking the PM.  Not with a live worker
+ * (it may come free), not once the pause is over, and an idle worker is
+ * still claimed first. */
+START_TEST(test_wait_backoff)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_claim_t c;
+    fcgp_tbl_place_t w;
+    apr_uint32_t now_s = (apr_uint32_t)apr_time_sec(apr_time_now());
+    apr_time_t t0;
+    int asks = 0;
+
+    fcgp_table_set_live(t, cls, 0, now_s + 100);
+    t0 = apr_time_now();
+    fcgp_table_enqueue(t, cls, HOLDER, &w);
+    ck_assert_int_eq(fcgp_table_next(t, &w, HOLDER, &c,
+                                     t0 + apr_time_from_sec(10)),
+                     FCGP_TBL_BACKOFF);
+    ck_assert_int_lt(elapsed_ms(t0), 2000);
+    fcgp_table_dequeue(t, &w, 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
+    /* full or not, asked or not */
+    fcgp_table_set_full(t, cls, FCGP_TBL_FULL_CLASS);
+    ck_assert_int_eq(wait_for(t, cls, HOLDER, &c, t0 + apr_time_from_sec(10),
+                              1, &asks), FCGP_TBL_BACKOFF);
+    fcgp_table_set_full(t, cls, 0);
+    ck_assert_int_eq(wait_for(t, cls, HOLDER, &c, t0 + apr_time_from_sec(10),
+                              0, &asks), FCGP_TBL_BACKOFF);
+    ck_assert_int_eq(asks, 0);
+    /* a live worker: no 503, ask / wait as usual */
+    fcgp_table_set_live(t, cls, 1, now_s + 100);
+    ck_assert_int_eq(wait_for(t, cls, HOLDER, &c, apr_time_now(), 0, &asks),
+                     FCGP_TBL_TIMEOUT);
+    ck_assert_int_eq(asks, 1);
+    /* the pause is over (ended a second ago), or there is none */
+    asks = 0;
+    fcgp_table_set_live(t, cls, 0, now_s - 1);
+    ck_assert_int_eq(wait_for(t, cls, HOLDER, &c, apr_time_now(), 0, &asks),
+                     FCGP_TBL_TIMEOUT);
+    fcgp_table_set_live(t, cls, 0, 0);
+    ck_assert_int_eq(wait_for(t, cls, HOLDER, &c, apr_time_now(), 0, &asks),
+                     FCGP_TBL_TIMEOUT);
+    ck_assert_int_eq(asks, 2);
+    /* an idle worker is served even during a pause */
+    put(t, 0, cls, 1, 0, 0);
+    fcgp_table_set_live(t, cls, 0, now_s + 100);
+    ck_assert_int_eq(wait_for(t, cls, HOLDER, &c, t0 + apr_time_from_sec(10),
+                              0, NULL), FCGP_TBL_CLAIMED);
+    ck_assert_uint_eq(c.slot, 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
+}
+END_TEST
+
+/* The wake-ups waiters (in other processes) sleep for: the class's seq
+ * changes when a worker comes free, the class may grow, everyone should
+ * look again, or a dead waiter was taken out, while someone is in line;
+ * not when nobody is, nor when only the reason for `full` changes; and a
+ * waiter leaving without a worker passes its wake-up on to the next. */
 START_TEST(test_wake_protocol)
 {
     apr_uint32_t cls, seq;
     fcgp_table_t *t = mk_table_cls(4, &cls);
     fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
     fcgp_tbl_claim_t c, d;
+    fcgp_tbl_place_t w;
 
     put(t, 0, cls, 1, 0, 0);
-    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
-    apr_atomic_set32(&k->sleepers, 1);      /* somebody sleeps */
-    /* a clean hand-back */
-    seq = apr_atomic_read32(&k->seq);
-    ck_assert_int_eq(fcgp_table_release(t, &c, 1, 0), 0);
-    ck_assert_uint_ne(apr_atomic_read32(&k->seq), seq);
-    /* the PM: a worker came free */
-    seq = apr_atomic_read32(&k->seq);
+    /* nobody in line: no wake-up at all */
+    seq = seq_of(t, cls);
     fcgp_table_wake(t, cls);
-    ck_assert_uint_ne(apr_atomic_read32(&k->seq), seq);
-    /* the PM: the class may grow */
-    fcgp_table_set_full(t, cls, 1);
-    seq = apr_atomic_read32(&k->seq);
+    fcgp_table_wake_all(t, cls);
+    fcgp_table_set_full(t, cls, FCGP_TBL_FULL_CLASS);
     fcgp_table_set_full(t, cls, 0);
-    ck_assert_uint_ne(apr_atomic_read32(&k->seq), seq);
-    /* a second sleeper gives up (deadline past) with no worker free: the
+    ck_assert_uint_eq(seq_of(t, cls), seq);
+
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
+    apr_atomic_set32(&k->sleepers, 1);      /* somebody in line */
+    /* a clean hand-back */
+    seq = seq_of(t, cls);
+    ck_assert_int_eq(fcgp_table_release(t, &c, 1, 0), 0);
+    ck_assert_uint_ne(seq_of(t, cls), seq);
+    /* a hand-back to the PM wakes nobody (no worker came free) */
+    apr_atomic_set32(&k->sleepers, 0);
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
+    apr_atomic_set32(&k->sleepers, 1);
+    seq = seq_of(t, cls);
+    ck_assert_int_eq(fcgp_table_release(t, &c, 0, OUT_BROKEN), 1);
+    ck_assert_uint_eq(seq_of(t, cls), seq);
+    /* the PM: a worker came free; everyone should look */
+    seq = seq_of(t, cls);
+    fcgp_table_wake(t, cls);
+    ck_assert_uint_ne(seq_of(t, cls), seq);
+    seq = seq_of(t, cls);
+    fcgp_table_wake_all(t, cls);
+    ck_assert_uint_ne(seq_of(t, cls), seq);
+    /* the PM: full for another reason (no wake-up), then room again */
+    fcgp_table_set_full(t, cls, FCGP_TBL_FULL_CLASS);
+    seq = seq_of(t, cls);
+    fcgp_table_set_full(t, cls, FCGP_TBL_FULL_SERVER);
+    fcgp_table_set_full(t, cls, FCGP_TBL_FULL_SERVER);
+    ck_assert_uint_eq(seq_of(t, cls), seq);
+    fcgp_table_set_full(t, cls, 0);
+    ck_assert_uint_ne(seq_of(t, cls), seq);
+    seq = seq_of(t, cls);
+    fcgp_table_set_full(t, cls, 0);         /* no change: no wake-up */
+    ck_assert_uint_eq(seq_of(t, cls), seq);
+    /* out of range: no crash */
+    fcgp_table_wake(t, 16);
+    fcgp_table_wake_all(t, FCGP_TBL_NO_CLASS);
+    /* a second waiter gives up (deadline past) with no worker free: the
      * wake-up goes on to the first */
-    ck_assert_uint_eq(FCGP_TBL_STATE(fcgp_table_take(t, 0, FCGP_TBL_IDLE)),
-                      FCGP_TBL_IDLE);
-    fcgp_table_set_full(t, cls, 1);
-    seq = apr_atomic_read32(&k->seq);
-    ck_assert_int_eq(fcgp_table_wait_claim(t, cls, HOLDER, &d,
-                                           apr_time_now()),
+    fcgp_table_set_full(t, cls, FCGP_TBL_FULL_CLASS);
+    seq = seq_of(t, cls);
+    ck_assert_int_eq(wait_for(t, cls, HOLDER, &d, apr_time_now(), 1, NULL),
                      FCGP_TBL_TIMEOUT);
-    ck_assert_uint_ne(apr_atomic_read32(&k->seq), seq);
-    ck_assert_uint_eq(apr_atomic_read32(&k->sleepers), 1);
+    ck_assert_uint_ne(seq_of(t, cls), seq);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 1);
+    /* one that leaves with a worker does not */
+    put(t, 1, cls, 1, 0, 0);
+    fcgp_table_enqueue(t, cls, HOLDER, &w);
+    w.ahead = 0;            /* (its turn) */
+    ck_assert_int_eq(fcgp_table_next(t, &w, HOLDER, &d, apr_time_now()),
+                     FCGP_TBL_CLAIMED);
+    seq = seq_of(t, cls);
+    fcgp_table_dequeue(t, &w, 1);
+    ck_assert_uint_eq(seq_of(t, cls), seq);
+    /* a dead waiter taken out: its wake-up goes on */
+    fcgp_table_enqueue(t, cls, HOLDER, &w);
+    seq = seq_of(t, cls);
+    ck_assert_uint_eq(fcgp_table_reap_waiters(t, alive_none), 1);
+    ck_assert_uint_ne(seq_of(t, cls), seq);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 1);
 }
 END_TEST
+
+/* What a waiter thread does, and what the other thread does to it. */
+typedef enum {
+    ACT_RELEASE,        /* release `held` (clean) */
+    ACT_UNFULL,         /* set_full(cls, 0) */
+    ACT_WAKE,           /* fcgp_table_wake */
+    ACT_WAKE_ALL,       /* fcgp_table_wake_all */
+    ACT_BACKOFF_ALL     /* set_live(0, in a minute) and wake_all */
+} act_e;
 
 typedef struct {
     fcgp_table_t *t;
     apr_uint32_t cls;
-    fcgp_tbl_claim_t *held;     /* release this one ... */
-    int unfull;                 /* ... or set the class not full */
+    apr_uint32_t want;          /* wait for this many in line first */
+    act_e act;
+    fcgp_tbl_claim_t *held;
     apr_uint32_t saw_sleepers;
     int release_rc;
+    apr_time_t acted;           /* when it acted */
 } waker_t;
 
+/* Wait (2 s at most) until `want` are in line, give them 30 ms to fall
+ * asleep, then act. */
 static void *APR_THREAD_FUNC waker(apr_thread_t *th, void *data)
 {
     waker_t *w = data;
-    fcgp_tbl_class_t *k = fcgp_table_class(w->t, w->cls);
     int i;
 
-    /* until the other thread is asleep in the table (2 s at most) */
-    for (i = 0; i < 2000 && !apr_atomic_read32(&k->sleepers); i++) {
+    for (i = 0; i < 2000 && fcgp_table_sleepers(w->t, w->cls) < w->want;
+         i++) {
         apr_sleep(apr_time_from_msec(1));
     }
-    w->saw_sleepers = apr_atomic_read32(&k->sleepers);
+    w->saw_sleepers = fcgp_table_sleepers(w->t, w->cls);
     apr_sleep(apr_time_from_msec(30));
-    if (w->unfull) {
-        fcgp_table_set_full(w->t, w->cls, 0);
-    }
-    else {
+    w->acted = apr_time_now();
+    switch (w->act) {
+    case ACT_RELEASE:
         w->release_rc = fcgp_table_release(w->t, w->held, 1, 0);
+        break;
+    case ACT_UNFULL:
+        fcgp_table_set_full(w->t, w->cls, 0);
+        break;
+    case ACT_WAKE:
+        fcgp_table_wake(w->t, w->cls);
+        break;
+    case ACT_WAKE_ALL:
+        fcgp_table_wake_all(w->t, w->cls);
+        break;
+    case ACT_BACKOFF_ALL:
+        fcgp_table_set_live(w->t, w->cls, 0,
+                            (apr_uint32_t)apr_time_sec(apr_time_now()) + 60);
+        fcgp_table_wake_all(w->t, w->cls);
+        break;
     }
     (void)th;     /* returning, not apr_thread_exit(): see the top */
     return NULL;
+}
+
+static void start_waker(waker_t *w, fcgp_table_t *t, apr_uint32_t cls,
+                        apr_uint32_t want, act_e act, fcgp_tbl_claim_t *held,
+                        apr_thread_t **th)
+{
+    memset(w, 0, sizeof(*w));
+    w->t = t;
+    w->cls = cls;
+    w->want = want;
+    w->act = act;
+    w->held = held;
+    w->release_rc = -1;
+    ck_assert_int_eq(apr_thread_create(th, NULL, waker, w, pool),
+                     APR_SUCCESS);
 }
 
 START_TEST(test_wait_woken_by_release)
 {
     apr_uint32_t cls;
     fcgp_table_t *t = mk_table_cls(4, &cls);
-    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
     fcgp_tbl_claim_t held, c;
     waker_t w;
     apr_thread_t *th;
     apr_status_t trv;
     apr_time_t t0;
     fcgp_tbl_wait_e res;
+    int asks = 0;
 
     put(t, 0, cls, 1, 0, 0);
     ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &held), 1);
-    fcgp_table_set_full(t, cls, 1);
-    memset(&w, 0, sizeof(w));
-    w.t = t;
-    w.cls = cls;
-    w.held = &held;
-    w.release_rc = -1;
+    fcgp_table_set_full(t, cls, FCGP_TBL_FULL_CLASS);
     t0 = apr_time_now();
-    ck_assert_int_eq(apr_thread_create(&th, NULL, waker, &w, pool),
-                     APR_SUCCESS);
-    res = fcgp_table_wait_claim(t, cls, HOLDER + 1, &c,
-                                t0 + apr_time_from_sec(5));
+    start_waker(&w, t, cls, 1, ACT_RELEASE, &held, &th);
+    res = wait_for(t, cls, HOLDER + 1, &c, t0 + apr_time_from_sec(5), 0,
+                   &asks);
     ck_assert_int_eq(apr_thread_join(&trv, th), APR_SUCCESS);
     ck_assert_int_eq(res, FCGP_TBL_CLAIMED);
+    ck_assert_int_eq(asks, 0);
     ck_assert_uint_eq(w.saw_sleepers, 1);
     ck_assert_int_eq(w.release_rc, 0);
     ck_assert_int_ge(elapsed_ms(t0), 25);
-    ck_assert_int_lt(elapsed_ms(t0), 2000);
+    /* woken, not found at the end of a 1 s slice */
+    ck_assert_int_lt(apr_time_as_msec(apr_time_now() - w.acted), 900);
     ck_assert_uint_eq(c.slot, 0);
     ck_assert_uint_eq(c.nth, 3);
     ck_assert_uint_eq(fcgp_table_slot(t, 0)->holder, HOLDER + 1);
     ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_BUSY);
-    ck_assert_uint_eq(apr_atomic_read32(&k->sleepers), 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
 }
 END_TEST
 
-/* The PM says the class may grow again: the sleeper goes to ask it. */
+/* The PM says the class may grow again (set_full 0 wakes one): the
+ * waiter goes to ask it, even though it asked before. */
 START_TEST(test_wait_woken_by_unfull)
 {
     apr_uint32_t cls;
     fcgp_table_t *t = mk_table_cls(4, &cls);
-    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
     fcgp_tbl_claim_t held, c;
+    fcgp_tbl_place_t p;
     waker_t w;
     apr_thread_t *th;
     apr_status_t trv;
@@ -1282,23 +1884,303 @@ START_TEST(test_wait_woken_by_unfull)
 
     put(t, 0, cls, 1, 0, 0);
     ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &held), 1);
-    fcgp_table_set_full(t, cls, 1);
-    memset(&w, 0, sizeof(w));
-    w.t = t;
-    w.cls = cls;
-    w.unfull = 1;
+    fcgp_table_set_full(t, cls, FCGP_TBL_FULL_CLASS);
     t0 = apr_time_now();
-    ck_assert_int_eq(apr_thread_create(&th, NULL, waker, &w, pool),
-                     APR_SUCCESS);
-    res = fcgp_table_wait_claim(t, cls, HOLDER + 1, &c,
-                                t0 + apr_time_from_sec(5));
+    start_waker(&w, t, cls, 1, ACT_UNFULL, NULL, &th);
+    fcgp_table_enqueue(t, cls, HOLDER + 1, &p);
+    p.asked = 1;
+    res = fcgp_table_next(t, &p, HOLDER + 1, &c, t0 + apr_time_from_sec(5));
     ck_assert_int_eq(apr_thread_join(&trv, th), APR_SUCCESS);
     ck_assert_int_eq(res, FCGP_TBL_ASK_PM);
+    ck_assert_int_eq(p.asked, 0);
     ck_assert_uint_eq(w.saw_sleepers, 1);
     ck_assert_int_ge(elapsed_ms(t0), 25);
-    ck_assert_int_lt(elapsed_ms(t0), 2000);
+    ck_assert_int_lt(apr_time_as_msec(apr_time_now() - w.acted), 900);
     ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_BUSY);
-    ck_assert_uint_eq(apr_atomic_read32(&k->sleepers), 0);
+    /* asked, nothing new: the deadline */
+    p.asked = 1;
+    ck_assert_int_eq(fcgp_table_next(t, &p, HOLDER + 1, &c, apr_time_now()),
+                     FCGP_TBL_TIMEOUT);
+    fcgp_table_dequeue(t, &p, 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
+}
+END_TEST
+
+#define LINE_N 4
+
+typedef struct {
+    fcgp_table_t *t;
+    apr_uint32_t cls;
+    apr_uint32_t id;
+    apr_time_t deadline;
+    fcgp_tbl_wait_e res;
+    apr_uint32_t asks;
+    apr_time_t first_ask;
+    apr_time_t done;
+} liner_t;
+
+/* A handler in line that has asked the PM already: sleeps until woken;
+ * asks again (counted) when next() says so and stays in line, until it
+ * gets anything else. */
+static void *APR_THREAD_FUNC liner(apr_thread_t *th, void *data)
+{
+    liner_t *a = data;
+    fcgp_tbl_place_t w;
+    fcgp_tbl_claim_t c;
+
+    fcgp_table_enqueue(a->t, a->cls, HOLDER + a->id, &w);
+    w.asked = 1;
+    while ((a->res = fcgp_table_next(a->t, &w, HOLDER + a->id, &c,
+                                     a->deadline)) == FCGP_TBL_ASK_PM) {
+        if (a->asks == 0) {
+            a->first_ask = apr_time_now();
+        }
+        apr_atomic_inc32(&a->asks);     /* read before the join */
+        w.asked = 1;
+    }
+    a->done = apr_time_now();
+    fcgp_table_dequeue(a->t, &w, a->res == FCGP_TBL_CLAIMED);
+    (void)th;     /* returning, not apr_thread_exit(): see the top */
+    return NULL;
+}
+
+static void start_liners(liner_t *a, apr_thread_t **th, fcgp_table_t *t,
+                         apr_uint32_t cls)
+{
+    int i;
+    for (i = 0; i < LINE_N; i++) {
+        memset(&a[i], 0, sizeof(a[i]));
+        a[i].t = t;
+        a[i].cls = cls;
+        a[i].id = (apr_uint32_t)i;
+        a[i].deadline = apr_time_now() + apr_time_from_sec(10);
+        a[i].res = (fcgp_tbl_wait_e)-1;
+        ck_assert_int_eq(apr_thread_create(&th[i], NULL, liner, &a[i], pool),
+                         APR_SUCCESS);
+    }
+}
+
+/* End the liners: the class backs off, everyone hears it. */
+static void stop_liners(liner_t *a, apr_thread_t **th, fcgp_table_t *t,
+                        apr_uint32_t cls)
+{
+    apr_status_t trv;
+    int i;
+    fcgp_table_set_live(t, cls, 0,
+                        (apr_uint32_t)apr_time_sec(apr_time_now()) + 60);
+    fcgp_table_wake_all(t, cls);
+    for (i = 0; i < LINE_N; i++) {
+        ck_assert_int_eq(apr_thread_join(&trv, th[i]), APR_SUCCESS);
+        ck_assert_int_eq(a[i].res, FCGP_TBL_BACKOFF);
+    }
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
+}
+
+/* wake_all wakes every waiter at once (not at the end of its 1 s slice),
+ * though none leaves the line (which would pass a wake-up on): each looks
+ * again and, the class not being full, asks the PM once. */
+START_TEST(test_wake_all_wakes_every_sleeper)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    liner_t a[LINE_N];
+    apr_thread_t *th[LINE_N], *wt;
+    apr_status_t trv;
+    waker_t w;
+    int i;
+
+    start_waker(&w, t, cls, LINE_N, ACT_WAKE_ALL, NULL, &wt);
+    start_liners(a, th, t, cls);
+    ck_assert_int_eq(apr_thread_join(&trv, wt), APR_SUCCESS);
+    ck_assert_uint_eq(w.saw_sleepers, LINE_N);
+    apr_sleep(apr_time_from_msec(300));
+    for (i = 0; i < LINE_N; i++) {
+        ck_assert_uint_eq(apr_atomic_read32(&a[i].asks), 1);
+        ck_assert_int_lt(apr_time_as_msec(a[i].first_ask - w.acted), 250);
+    }
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), LINE_N);
+    stop_liners(a, th, t, cls);
+}
+END_TEST
+
+/* fcgp_table_wake wakes one waiter only: the others sleep on. */
+START_TEST(test_wake_wakes_one)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    liner_t a[LINE_N];
+    apr_thread_t *th[LINE_N], *wt;
+    apr_status_t trv;
+    waker_t w;
+    int i, asked = 0;
+
+    start_waker(&w, t, cls, LINE_N, ACT_WAKE, NULL, &wt);
+    start_liners(a, th, t, cls);
+    ck_assert_int_eq(apr_thread_join(&trv, wt), APR_SUCCESS);
+    ck_assert_uint_eq(w.saw_sleepers, LINE_N);
+    apr_sleep(apr_time_from_msec(200));
+    for (i = 0; i < LINE_N; i++) {
+        asked += apr_atomic_read32(&a[i].asks);
+    }
+    ck_assert_int_eq(asked, 1);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), LINE_N);
+    stop_liners(a, th, t, cls);
+}
+END_TEST
+
+/* The class starts backing off: every waiter hears it at once (503),
+ * full class or not. */
+START_TEST(test_wake_all_backoff)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    liner_t a[LINE_N];
+    apr_thread_t *th[LINE_N], *wt;
+    apr_status_t trv;
+    waker_t w;
+    int i;
+
+    fcgp_table_set_full(t, cls, FCGP_TBL_FULL_CLASS);
+    fcgp_table_set_live(t, cls, 1, 0);
+    start_waker(&w, t, cls, LINE_N, ACT_BACKOFF_ALL, NULL, &wt);
+    start_liners(a, th, t, cls);
+    ck_assert_int_eq(apr_thread_join(&trv, wt), APR_SUCCESS);
+    for (i = 0; i < LINE_N; i++) {
+        ck_assert_int_eq(apr_thread_join(&trv, th[i]), APR_SUCCESS);
+    }
+    ck_assert_uint_eq(w.saw_sleepers, LINE_N);
+    for (i = 0; i < LINE_N; i++) {
+        ck_assert_int_eq(a[i].res, FCGP_TBL_BACKOFF);
+        ck_assert_uint_eq(a[i].asks, 0);
+        ck_assert_int_lt(apr_time_as_msec(a[i].done - w.acted), 900);
+    }
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Dead waiters: fcgp_table_reap_waiters                               */
+
+/* Waiters whose process is gone are taken out of their class's line
+ * (each class its own), once; live ones stay; the records come free. */
+START_TEST(test_reap_waiters)
+{
+    fcgp_table_t *t = mk_table_w(4, 16, 4, 1024);
+    apr_uint32_t a = fcgp_table_add_class(t, "php", 3);
+    apr_uint32_t b = fcgp_table_add_class(t, "perl", 4);
+    fcgp_tbl_place_t live1, live2, dead1, dead2, more;
+    apr_uint32_t seq_a, seq_b;
+
+    fcgp_table_enqueue(t, a, HOLDER, &live1);
+    fcgp_table_enqueue(t, a, DEAD_PID, &dead1);
+    fcgp_table_enqueue(t, b, DEAD_PID, &dead2);
+    fcgp_table_enqueue(t, b, HOLDER + 1, &live2);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, a), 2);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, b), 2);
+    /* every record taken */
+    fcgp_table_enqueue(t, a, HOLDER, &more);
+    ck_assert_uint_eq(more.rec, FCGP_TBL_NO_SLOT);
+    fcgp_table_dequeue(t, &more, 0);
+    seq_a = seq_of(t, a);
+    seq_b = seq_of(t, b);
+    ck_assert_uint_eq(fcgp_table_reap_waiters(t, alive_unless_dead), 2);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, a), 1);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, b), 1);
+    /* each line woken: the dead one may have been woken for a worker */
+    ck_assert_uint_ne(seq_of(t, a), seq_a);
+    ck_assert_uint_ne(seq_of(t, b), seq_b);
+    /* once */
+    ck_assert_uint_eq(fcgp_table_reap_waiters(t, alive_unless_dead), 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, a), 1);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, b), 1);
+    /* their records are free again */
+    fcgp_table_enqueue(t, a, HOLDER, &more);
+    ck_assert_uint_lt(more.rec, 4);
+    fcgp_table_dequeue(t, &more, 0);
+    /* the live ones leave as usual */
+    fcgp_table_dequeue(t, &live1, 1);
+    fcgp_table_dequeue(t, &live2, 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, a), 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, b), 0);
+    ck_assert_uint_eq(fcgp_table_reap_waiters(t, alive_none), 0);
+}
+END_TEST
+
+/* The count never goes below zero, even when it has already lost the
+ * waiter a dead record stands for. */
+START_TEST(test_reap_waiters_floor)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    fcgp_tbl_place_t d1, d2;
+
+    fcgp_table_enqueue(t, cls, DEAD_PID, &d1);
+    fcgp_table_enqueue(t, cls, DEAD_PID, &d2);
+    apr_atomic_set32(&k->sleepers, 1);
+    ck_assert_uint_eq(fcgp_table_reap_waiters(t, alive_unless_dead), 2);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
+    /* and a claim is not held back by a count that wrapped */
+    put(t, 0, cls, 1, 0, 0);
+    {
+        fcgp_tbl_claim_t c;
+        ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
+    }
+}
+END_TEST
+
+/* A waiter taken out leaves the line free for the claims it blocked. */
+START_TEST(test_reap_unblocks_claims)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_place_t d;
+    fcgp_tbl_claim_t c;
+
+    put(t, 0, cls, 1, 0, 0);
+    fcgp_table_enqueue(t, cls, DEAD_PID, &d);   /* then its child died */
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 0);
+    ck_assert_uint_eq(fcgp_table_reap_waiters(t, alive_unless_dead), 1);
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
+}
+END_TEST
+
+/* kill(pid, 0): the process exists (EPERM: it does, not ours). */
+static int pid_alive(apr_uint32_t pid)
+{
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+/* The real thing: an "httpd child" joins the line in shared memory and
+ * dies there; the "PM" takes it out by its pid, and keeps a live one. */
+START_TEST(test_reap_waiters_fork)
+{
+    fcgp_table_t *t;
+    apr_uint32_t cls;
+    fcgp_tbl_place_t mine;
+    pid_t pid;
+    int status;
+
+    ck_assert_int_eq(fcgp_table_create(pool, 4, &t), APR_SUCCESS);
+    cls = fcgp_table_add_class(t, "/usr/bin/php-cgi", 16);
+    ck_assert_uint_ne(cls, FCGP_TBL_NO_CLASS);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        fcgp_tbl_place_t w;
+        fcgp_table_enqueue(t, cls, (apr_uint32_t)getpid(), &w);
+        _exit(w.rec != FCGP_TBL_NO_SLOT ? 0 : 1);   /* never dequeues */
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 1);
+    fcgp_table_enqueue(t, cls, (apr_uint32_t)getpid(), &mine);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 2);
+    ck_assert_uint_eq(fcgp_table_reap_waiters(t, pid_alive), 1);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 1);
+    ck_assert_uint_eq(fcgp_table_reap_waiters(t, pid_alive), 0);
+    fcgp_table_dequeue(t, &mine, 0);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
 }
 END_TEST
 
@@ -1394,6 +2276,107 @@ START_TEST(test_concurrent_claims)
 }
 END_TEST
 
+/* Handlers that find no idle worker join the line (a full class, two
+ * workers, eight threads): nobody holds a worker another holds, nobody
+ * times out, every request is counted once, and the line is empty at the
+ * end. */
+#define LINE_THREADS 8
+#define LINE_LOOPS   2000
+#define LINE_SLOTS   2
+
+typedef struct {
+    fcgp_table_t *t;
+    apr_uint32_t cls;
+    apr_uint32_t *owner;
+    apr_uint32_t *overlaps;
+    apr_uint32_t *bad;
+    apr_uint32_t id;
+    apr_uint32_t claims;
+    apr_uint32_t waits;
+} line_t;
+
+static void *APR_THREAD_FUNC line_worker(apr_thread_t *th, void *data)
+{
+    line_t *a = data;
+    int i;
+
+    for (i = 0; i < LINE_LOOPS; i++) {
+        fcgp_tbl_claim_t c;
+        if (!fcgp_table_claim(a->t, a->cls, a->id + 1, &c)) {
+            a->waits++;
+            if (wait_for(a->t, a->cls, a->id + 1, &c,
+                         apr_time_now() + apr_time_from_sec(30), 1, NULL)
+                != FCGP_TBL_CLAIMED) {
+                apr_atomic_inc32(a->bad);
+                continue;
+            }
+        }
+        a->claims++;
+        if (c.slot >= LINE_SLOTS || c.pid != pid_for(c.slot)) {
+            apr_atomic_inc32(a->bad);
+            continue;
+        }
+        if (apr_atomic_cas32(&a->owner[c.slot], a->id + 1, 0) != 0) {
+            apr_atomic_inc32(a->overlaps);
+        }
+        if ((i & 3) == 0) {
+            apr_thread_yield();
+        }
+        if (apr_atomic_read32(&a->owner[c.slot]) != a->id + 1) {
+            apr_atomic_inc32(a->overlaps);
+        }
+        apr_atomic_set32(&a->owner[c.slot], 0);
+        if (fcgp_table_release(a->t, &c, 1, 0) != 0) {
+            apr_atomic_inc32(a->bad);
+        }
+    }
+    (void)th;     /* returning, not apr_thread_exit(): see the top */
+    return NULL;
+}
+
+START_TEST(test_concurrent_line)
+{
+    apr_uint32_t cls, i, total = 0, waits = 0, served = 0;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    apr_uint32_t owner[LINE_SLOTS] = { 0 }, overlaps = 0, bad = 0;
+    line_t args[LINE_THREADS];
+    apr_thread_t *th[LINE_THREADS];
+    apr_status_t trv;
+
+    for (i = 0; i < LINE_SLOTS; i++) {
+        put(t, i, cls, 1, 0, 0);
+    }
+    fcgp_table_set_full(t, cls, FCGP_TBL_FULL_CLASS);
+    for (i = 0; i < LINE_THREADS; i++) {
+        memset(&args[i], 0, sizeof(args[i]));
+        args[i].t = t;
+        args[i].cls = cls;
+        args[i].owner = owner;
+        args[i].overlaps = &overlaps;
+        args[i].bad = &bad;
+        args[i].id = i;
+        ck_assert_int_eq(apr_thread_create(&th[i], NULL, line_worker,
+                                           &args[i], pool), APR_SUCCESS);
+    }
+    for (i = 0; i < LINE_THREADS; i++) {
+        ck_assert_int_eq(apr_thread_join(&trv, th[i]), APR_SUCCESS);
+        total += args[i].claims;
+        waits += args[i].waits;
+    }
+    ck_assert_uint_eq(overlaps, 0);
+    ck_assert_uint_eq(bad, 0);
+    ck_assert_uint_eq(total, LINE_THREADS * LINE_LOOPS);
+    ck_assert_uint_gt(waits, 0);        /* the line was used */
+    for (i = 0; i < LINE_SLOTS; i++) {
+        ck_assert_uint_eq(state_of(t, i), FCGP_TBL_IDLE);
+        served += served_of(t, i) - 1;
+    }
+    ck_assert_uint_eq(served, total);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
+    ck_assert_uint_eq(fcgp_table_reap_waiters(t, alive_none), 0);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* fcgp_table_create: anonymous shared memory, seen by a forked child   */
 
@@ -1413,8 +2396,9 @@ START_TEST(test_create_shared)
     ck_assert_uint_eq(fcgp_table_nslots(t), 6);
     ck_assert_ptr_nonnull(fcgp_table_slot(t, 5));
     ck_assert_ptr_null(fcgp_table_slot(t, 6));
-    ck_assert_ptr_nonnull(fcgp_table_class(t, 1023));
-    ck_assert_ptr_null(fcgp_table_class(t, 1024));
+    ck_assert_uint_eq(fcgp_table_nclasses(t), FCGP_TBL_CLASSES);
+    ck_assert_ptr_nonnull(fcgp_table_class(t, FCGP_TBL_CLASSES - 1));
+    ck_assert_ptr_null(fcgp_table_class(t, FCGP_TBL_CLASSES));
 
     cls = fcgp_table_add_class(t, "/usr/bin/php-cgi", 16);
     ck_assert_uint_ne(cls, FCGP_TBL_NO_CLASS);
@@ -1484,12 +2468,12 @@ START_TEST(test_bug_stale_release_outcome)
     put(t, 0, cls, 0, 0, 0);
     ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER + 1, &cur), 1);
     ck_assert_int_eq(fcgp_table_release(t, &cur, 0, OUT_BROKEN), 1);
-    ck_assert_uint_eq(fcgp_table_outcome(t, 0), OUT_BROKEN);
+    ck_assert_uint_eq(outcome_of(t, 0), OUT_BROKEN);
     ck_assert_int_eq(fcgp_table_release(t, &old, 0, OUT_TIMEOUT), 0);
     ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_DONE);
-    ck_assert_msg(fcgp_table_outcome(t, 0) == OUT_BROKEN,
+    ck_assert_msg(outcome_of(t, 0) == OUT_BROKEN,
                   "failed stale release overwrote outcome with %u",
-                  fcgp_table_outcome(t, 0));
+                  outcome_of(t, 0));
 }
 END_TEST
 
@@ -1532,6 +2516,8 @@ int main(void)
     tc = tcase_create("classes");
     tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
     tcase_add_test(tc, test_init_rejects_class_counts);
+    tcase_add_test(tc, test_size_counts_waiters);
+    tcase_add_test(tc, test_max_procs);
     tcase_add_test(tc, test_layout_disjoint);
     tcase_add_test(tc, test_hash_vectors);
     tcase_add_test(tc, test_class_same_key_same_index);
@@ -1576,29 +2562,49 @@ int main(void)
     tcase_add_test(tc, test_generation_wraps);
     suite_add_tcase(s, tc);
 
-    tc = tcase_create("fairness");
+    tc = tcase_create("slots");
     tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
-    tcase_add_test(tc, test_waiting_blocks_claim);
-    tcase_add_test(tc, test_sleepers_block_claim);
-    tcase_add_test(tc, test_waiting_release_to_pm);
+    tcase_add_test(tc, test_alloc_slot_owners);
+    tcase_add_test(tc, test_free_slot_stale_release);
+    tcase_add_test(tc, test_free_slot_idle);
+    tcase_add_test(tc, test_alloc_slot_threads);
+    tcase_add_test(tc, test_release_closing);
     suite_add_tcase(s, tc);
 
-    tc = tcase_create("full_class");
+    tc = tcase_create("line");
     tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
+    tcase_add_test(tc, test_sleepers_block_claim);
+    tcase_add_test(tc, test_enqueue_dequeue);
+    tcase_add_test(tc, test_enqueue_unknown_class);
+    tcase_add_test(tc, test_enqueue_without_record);
     tcase_add_test(tc, test_full_flag);
+    tcase_add_test(tc, test_set_live);
     tcase_add_test(tc, test_wait_timeout);
-    tcase_add_test(tc, test_wait_not_full_asks_pm);
+    tcase_add_test(tc, test_wait_not_full_asks_pm_once);
     tcase_add_test(tc, test_wait_idle_at_once);
     tcase_add_test(tc, test_wait_newcomer_does_not_take_a_woken_sleepers_worker);
+    tcase_add_test(tc, test_wait_backoff);
     tcase_add_test(tc, test_wake_protocol);
     tcase_add_test(tc, test_wait_woken_by_release);
     tcase_add_test(tc, test_wait_woken_by_unfull);
+    tcase_add_test(tc, test_wake_all_wakes_every_sleeper);
+    tcase_add_test(tc, test_wake_all_backoff);
+    tcase_add_test(tc, test_wake_wakes_one);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("dead_waiters");
+    tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
+    tcase_add_test(tc, test_reap_waiters);
+    tcase_add_test(tc, test_reap_waiters_floor);
+    tcase_add_test(tc, test_reap_unblocks_claims);
+    tcase_add_test(tc, test_reap_waiters_fork);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("concurrency");
     tcase_set_timeout(tc, 120);
     tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
     tcase_add_test(tc, test_concurrent_claims);
+    tcase_add_test(tc, test_concurrent_line);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("shm");
