@@ -1,5 +1,5 @@
 /* pm_internal.h: the process manager's private state, shared by
- * pm_main.c (the loop) and pm_status.c (the status page).  PM only. */
+ * pm_main.c (the loop) and pm_status.c (the status snapshot).  PM only. */
 #ifndef FCGP_PM_INTERNAL_H
 #define FCGP_PM_INTERNAL_H
 
@@ -141,8 +141,9 @@ typedef struct {
 /* Bring the PM's view of every slot up to date with the worker table. */
 void fcgp_pm_sync(pm_t *pm);
 
-/* The status document (pm_status.c), allocated from p. */
-const char *fcgp_pm_status_doc(pm_t *pm, apr_pool_t *p, int format);
+/* A snapshot of pm's state for the status page (pm_status.c), allocated
+ * from p: plain data (pm/status_data.h), sent as a STATUS_REPLY. */
+const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p);
 
 const char *fcgp_pm_slot_state_name(int state);
 

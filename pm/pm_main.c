@@ -1220,15 +1220,13 @@ static int on_lease_message(pm_t *pm, pm_lease_t *l, fcgp_ipc_hdr_t *h)
         }
     }
     else if (l->state == LEASE_READING && h->type == FCGP_MSG_STATUS) {
-        apr_uint32_t format;
         char *buf;
         apr_size_t len;
-        if (fcgp_ipc_decode_status(l->body, l->body_len, &format)
-            == APR_SUCCESS
+        if (fcgp_ipc_decode_status(l->body, l->body_len) == APR_SUCCESS
             && (fcgp_pm_sync(pm), 1)
             && fcgp_ipc_encode_status_reply(
                    l->mpool, pm->parent_pid,
-                   fcgp_pm_status_doc(pm, l->mpool, (int)format), &buf, &len)
+                   fcgp_pm_status_snapshot(pm, l->mpool), &buf, &len)
                == APR_SUCCESS) {
             send_msg(pm, l, buf, len);
         }
