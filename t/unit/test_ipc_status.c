@@ -21,6 +21,7 @@
 
 #include "pm/ipc.h"
 #include "t/unit/ipc_check.h"
+#include "t/unit/status_eq.h"
 
 /* Offsets in a reply body: 5 PM-wide u32, then the class count. */
 #define OFF_DRAINING    16
@@ -99,39 +100,6 @@ static void make_snapshot(apr_pool_t *p, int i, fcgp_status_t *st)
     }
 }
 
-static void check_snapshot_eq(const fcgp_status_t *a, const fcgp_status_t *b)
-{
-    apr_uint32_t k;
-    REQUIRE(a->pm_pid == b->pm_pid && a->processes == b->processes);
-    REQUIRE(a->max_processes == b->max_processes);
-    REQUIRE(a->exits_total == b->exits_total && a->draining == b->draining);
-    REQUIRE(a->nclasses == b->nclasses && a->nworkers == b->nworkers
-            && a->nexits == b->nexits);
-    for (k = 0; k < a->nclasses; k++) {
-        const fcgp_status_class_t *x = &a->classes[k], *y = &b->classes[k];
-        REQUIRE(strcmp(x->name, y->name) == 0);
-        REQUIRE(x->processes == y->processes && x->waiting == y->waiting);
-        REQUIRE(x->max_procs == y->max_procs && x->min_procs == y->min_procs);
-        REQUIRE(x->limit == y->limit && x->limit_source == y->limit_source);
-    }
-    for (k = 0; k < a->nworkers; k++) {
-        const fcgp_status_worker_t *x = &a->workers[k], *y = &b->workers[k];
-        REQUIRE(x->slot == y->slot && x->pid == y->pid);
-        REQUIRE(strcmp(x->cls, y->cls) == 0);
-        REQUIRE(x->state == y->state && x->last_request == y->last_request);
-        REQUIRE(x->requests == y->requests && x->limit == y->limit);
-        REQUIRE(x->limit_source == y->limit_source);
-        REQUIRE(x->age == y->age && x->idle == y->idle);
-    }
-    for (k = 0; k < a->nexits; k++) {
-        const fcgp_status_exit_t *x = &a->exits[k], *y = &b->exits[k];
-        REQUIRE(x->when == y->when && x->pid == y->pid);
-        REQUIRE(strcmp(x->cls, y->cls) == 0 && strcmp(x->how, y->how) == 0);
-        REQUIRE(strcmp(x->reason, y->reason) == 0);
-        REQUIRE(x->requests == y->requests && x->uptime == y->uptime);
-    }
-}
-
 static apr_status_t dec_reply(apr_pool_t *p, const char *b, apr_size_t n,
                               void *m)
 {
@@ -165,7 +133,7 @@ START_TEST(test_reply_round_trip)
     memset(&out, 0x5A, sizeof(out));
     REQUIRE(fcgp_ipc_decode_status_reply(pool, msg + FCGP_IPC_HDR_LEN, blen,
                                          &out) == APR_SUCCESS);
-    check_snapshot_eq(&in, &out);
+    REQUIRE(status_eq(&in, &out));
 }
 END_TEST
 
