@@ -81,3 +81,6 @@ t/unit/test_ipc_status_OBJS = pm/ipc.o
 
 UNIT_TESTS += t/unit/test_table
 t/unit/test_table_OBJS = pm/table.o
+
+UNIT_TESTS += t/unit/test_status_format
+t/unit/test_status_format_OBJS = handler/status_format.o pm/policy.o
