@@ -1,31 +1,18 @@
-/* ipc_check.h: what the Check suites of pm/ipc.c share: the failure
- * context, REQUIRE(), byte helpers, test strings, the header check and
- * the cut check (every prefix and every extension of a valid body must
- * be rejected).  Include after <check.h>, t/unit/unit.h and pm/ipc.h.
- *
- * Hot loops use REQUIRE() rather than ck_assert(): in fork mode every
- * passing ck_assert() writes a location record to the runner's pipe. */
+/* ipc_check.h: what the Check suites of pm/ipc.c share: REQUIRE()
+ * (t/unit/require.h), PID, byte helpers, test strings, the header check
+ * and the cut check (every prefix and every extension of a valid body
+ * must be rejected).  Include after <check.h>, t/unit/unit.h and
+ * pm/ipc.h. */
 #ifndef FCGP_T_UNIT_IPC_CHECK_H
 #define FCGP_T_UNIT_IPC_CHECK_H
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "t/unit/require.h"
 
 #define IPC_UNUSED  __attribute__((unused))
 #define PID         0x00ABCDEFu
-
-/* what is being tested, for failure messages */
-IPC_UNUSED static char ctx[256];
-
-#define REQUIRE(cond)                                                   \
-    do {                                                                \
-        if (!(cond)) {                                                  \
-            ck_abort_msg("%s:%d: %s failed [%s]", __FILE__, __LINE__,   \
-                         #cond, ctx);                                   \
-        }                                                               \
-    } while (0)
-
 
 IPC_UNUSED
 static apr_uint32_t be32(const unsigned char *b)

@@ -106,33 +106,37 @@ static apr_status_t dec_reply(apr_pool_t *p, const char *b, apr_size_t n,
     return fcgp_ipc_decode_status_reply(p, b, n, m);
 }
 
-/* Encode snapshot i; its body and length. */
-static const char *encode(int i, apr_size_t *blen)
+/* Encode st; its body and the body's length. */
+static const char *encode(const fcgp_status_t *st, apr_size_t *blen)
 {
-    fcgp_status_t st;
     char *msg;
     apr_size_t len;
-    make_snapshot(pool, i, &st);
-    REQUIRE(fcgp_ipc_encode_status_reply(pool, PID, &st, &msg, &len)
+    REQUIRE(fcgp_ipc_encode_status_reply(pool, PID, st, &msg, &len)
             == APR_SUCCESS);
     *blen = check_hdr(msg, len, FCGP_MSG_STATUS_REPLY);
     return msg + FCGP_IPC_HDR_LEN;
 }
 
+/* Snapshot i of the table, encoded. */
+static const char *encode_nth(int i, apr_size_t *blen)
+{
+    fcgp_status_t st;
+    make_snapshot(pool, i, &st);
+    return encode(&st, blen);
+}
+
 START_TEST(test_reply_round_trip)
 {
     fcgp_status_t in, out;
-    char *msg;
-    apr_size_t len, blen;
+    const char *body;
+    apr_size_t blen;
 
     snprintf(ctx, sizeof(ctx), "snapshot %d", _i);
     make_snapshot(pool, _i, &in);
-    REQUIRE(fcgp_ipc_encode_status_reply(pool, PID, &in, &msg, &len)
-            == APR_SUCCESS);
-    blen = check_hdr(msg, len, FCGP_MSG_STATUS_REPLY);
+    body = encode(&in, &blen);
     memset(&out, 0x5A, sizeof(out));
-    REQUIRE(fcgp_ipc_decode_status_reply(pool, msg + FCGP_IPC_HDR_LEN, blen,
-                                         &out) == APR_SUCCESS);
+    REQUIRE(fcgp_ipc_decode_status_reply(pool, body, blen, &out)
+            == APR_SUCCESS);
     REQUIRE(status_eq(&in, &out));
 }
 END_TEST
@@ -142,7 +146,7 @@ END_TEST
 START_TEST(test_reply_cuts)
 {
     apr_size_t blen;
-    const char *body = encode(_i, &blen);
+    const char *body = encode_nth(_i, &blen);
     snprintf(ctx, sizeof(ctx), "snapshot %d", _i);
     check_cuts(body, blen, dec_reply, sizeof(fcgp_status_t));
 }
@@ -152,7 +156,7 @@ END_TEST
 START_TEST(test_reply_wire_layout)
 {
     apr_size_t blen;
-    const unsigned char *b = (const unsigned char *)encode(3, &blen);
+    const unsigned char *b = (const unsigned char *)encode_nth(3, &blen);
     REQUIRE(be32(b) == 1237);                   /* pm_pid */
     REQUIRE(be32(b + 4) == 0 && be32(b + 8) == 1000 && be32(b + 12) == 3);
     REQUIRE(be32(b + OFF_DRAINING) == 1);
@@ -168,7 +172,7 @@ END_TEST
 static void expect_count_rejected(int snap, apr_size_t off, apr_uint32_t v)
 {
     apr_size_t blen;
-    const char *body = encode(snap, &blen);
+    const char *body = encode_nth(snap, &blen);
     char *copy = apr_pmemdup(pool, body, blen);
     fcgp_status_t st;
     put32((unsigned char *)copy + off, v);
@@ -223,17 +227,15 @@ static void spoil(fcgp_status_t *st, int i)
 START_TEST(test_reply_bad_values)
 {
     fcgp_status_t st;
-    char *msg;
-    apr_size_t len, blen;
+    const char *body;
+    apr_size_t blen;
 
     snprintf(ctx, sizeof(ctx), "%s", bad_value_cases[_i]);
     make_snapshot(pool, 4, &st);
     spoil(&st, _i);
-    REQUIRE(fcgp_ipc_encode_status_reply(pool, PID, &st, &msg, &len)
-            == APR_SUCCESS);
-    blen = check_hdr(msg, len, FCGP_MSG_STATUS_REPLY);
-    REQUIRE(fcgp_ipc_decode_status_reply(pool, msg + FCGP_IPC_HDR_LEN, blen,
-                                         &st) == APR_EINVAL);
+    body = encode(&st, &blen);
+    REQUIRE(fcgp_ipc_decode_status_reply(pool, body, blen, &st)
+            == APR_EINVAL);
     REQUIRE(st.nclasses == 0 && st.nworkers == 0 && st.nexits == 0);
 }
 END_TEST
