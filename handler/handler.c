@@ -304,10 +304,35 @@ static apr_status_t send_stdin(fcgp_req_t *rq, const char *data,
     return APR_SUCCESS;
 }
 
-/* Send every data bucket of bb as STDIN. */
-static int send_brigade(fcgp_req_t *rq, apr_bucket_brigade *bb)
+#define SPOOL_FAILED "cannot spool the chunked body to a temporary file"
+
+/* One piece of the body goes to the worker as STDIN, or with a sink to
+ * the spool file of a chunked body. */
+static int put_body(fcgp_req_t *rq, apr_file_t *sink, const char *data,
+                    apr_size_t len)
+{
+    if (sink) {
+        rq->rv = apr_file_write_full(sink, data, len, NULL);
+        if (rq->rv != APR_SUCCESS) {
+            rq->detail = SPOOL_FAILED;
+            return fcgp_fail(rq, FCGP_FAIL_BODY_READ);
+        }
+        return OK;
+    }
+    rq->rv = send_stdin(rq, data, len);
+    if (rq->rv != APR_SUCCESS) {
+        return fcgp_fail(rq, APR_STATUS_IS_TIMEUP(rq->rv)
+                             ? FCGP_FAIL_IO_TIMEOUT : FCGP_FAIL_SEND);
+    }
+    return OK;
+}
+
+/* The one walk over a body brigade: every data bucket to put_body(). */
+static int walk_brigade(fcgp_req_t *rq, apr_bucket_brigade *bb,
+                        apr_file_t *sink)
 {
     apr_bucket *b;
+    int st;
     for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
          b = APR_BUCKET_NEXT(b)) {
         const char *data;
@@ -317,34 +342,13 @@ static int send_brigade(fcgp_req_t *rq, apr_bucket_brigade *bb)
         }
         rq->rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
         if (rq->rv != APR_SUCCESS) {
+            if (sink) {
+                rq->detail = SPOOL_FAILED;
+            }
             return fcgp_fail(rq, FCGP_FAIL_BODY_READ);
         }
-        rq->rv = send_stdin(rq, data, len);
-        if (rq->rv != APR_SUCCESS) {
-            return fcgp_fail(rq, APR_STATUS_IS_TIMEUP(rq->rv)
-                                 ? FCGP_FAIL_IO_TIMEOUT : FCGP_FAIL_SEND);
-        }
-    }
-    return OK;
-}
-
-static int spool_brigade(fcgp_req_t *rq, apr_bucket_brigade *bb,
-                         apr_file_t *sink)
-{
-    apr_bucket *b;
-    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
-         b = APR_BUCKET_NEXT(b)) {
-        const char *data;
-        apr_size_t len;
-        if (APR_BUCKET_IS_METADATA(b)) {
-            continue;
-        }
-        if ((rq->rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ))
-            != APR_SUCCESS
-            || (rq->rv = apr_file_write_full(sink, data, len, NULL))
-               != APR_SUCCESS) {
-            rq->detail = "cannot spool the chunked body to a temporary file";
-            return fcgp_fail(rq, FCGP_FAIL_BODY_READ);
+        if ((st = put_body(rq, sink, data, len)) != OK) {
+            return st;
         }
     }
     return OK;
@@ -395,12 +399,7 @@ static int pump_body(fcgp_req_t *rq, apr_file_t *sink)
         if (max && total > max) {
             return too_large(rq, total, max);
         }
-        if (sink) {
-            if ((st = spool_brigade(rq, bb, sink)) != OK) {
-                return st;
-            }
-        }
-        else if ((st = send_brigade(rq, bb)) != OK) {
+        if ((st = walk_brigade(rq, bb, sink)) != OK) {
             return st;
         }
         apr_brigade_cleanup(bb);
@@ -445,6 +444,7 @@ static int spool_chunked(fcgp_req_t *rq, apr_file_t **spool)
 static int send_spool(fcgp_req_t *rq, apr_file_t *spool)
 {
     char *buf = apr_palloc(rq->r->pool, BODY_CHUNK);
+    int st;
     for (;;) {
         apr_size_t n = BODY_CHUNK;
         apr_status_t rv = apr_file_read(spool, buf, &n);
@@ -455,10 +455,8 @@ static int send_spool(fcgp_req_t *rq, apr_file_t *spool)
             rq->rv = rv;
             return fcgp_fail(rq, FCGP_FAIL_BODY_READ);
         }
-        rq->rv = send_stdin(rq, buf, n);
-        if (rq->rv != APR_SUCCESS) {
-            return fcgp_fail(rq, APR_STATUS_IS_TIMEUP(rq->rv)
-                                 ? FCGP_FAIL_IO_TIMEOUT : FCGP_FAIL_SEND);
+        if ((st = put_body(rq, NULL, buf, n)) != OK) {
+            return st;
         }
     }
 }
