@@ -15,6 +15,7 @@
 #include "util_script.h"
 #include "util_fcgi.h"
 #include "fcgp_log.h"
+#include "conf/conf.h"
 #include "handler/handler.h"
 #include "handler/fcgiproc_handler.h"
 
@@ -27,6 +28,24 @@ extern module AP_MODULE_DECLARE_DATA fcgiproc_module;
 /* A PARAMS record carries at most this much; bigger environments simply
  * take more records. */
 #define PARAMS_MAX AP_FCGI_MAX_CONTENT_LEN
+
+typedef struct {
+    request_rec *r;
+    fcgp_resp_t *rs;            /* the answer, read while the body goes */
+    const fcgp_srv_conf_t *sc;
+    const char *app;            /* command line, for logs */
+    int php_cgi;                /* the app is php-cgi (its wrapper says) */
+    fcgp_lease_t *lease;
+    apr_socket_t *sock;         /* to the worker */
+    apr_time_t start;
+    fcgp_timer_t timer;
+    apr_off_t body_sent;        /* STDIN bytes sent */
+    int may_retry;              /* idempotent, no body: one retry allowed */
+    int retry;                  /* the attempt failed and may be retried */
+    const char *redirect;       /* local Location: to follow */
+    const char *detail;         /* extra words for the failure log line */
+    apr_status_t rv;            /* the APR error behind a failure */
+} fcgp_req_t;
 
 typedef struct {
     int status;
@@ -78,14 +97,17 @@ static const fail_info_t fail_table[] = {
         "FcgiProcBusyTimeout"},
 };
 
-int fcgp_fail(fcgp_req_t *rq, fcgp_fail_e cause)
+/* Log one line for a failed request and give the status to return. */
+static int fcgp_fail(fcgp_req_t *rq, fcgp_fail_e cause)
 {
     const fail_info_t *f = &fail_table[cause];
     request_rec *r = rq->r;
     const char *change = "";
     int status = f->status;
+    const fcgp_resp_counts_t *n = rq->rs ? fcgp_response_counts(rq->rs)
+                                         : NULL;
 
-    if (rq->may_retry && !rq->headers_sent && rq->recv_bytes == 0
+    if (rq->may_retry && (!n || (!n->headers_sent && n->recv_bytes == 0))
         && (cause == FCGP_FAIL_CONNECT || cause == FCGP_FAIL_SEND
             || cause == FCGP_FAIL_CLOSED)) {
         /* Nothing of the answer was seen: one more try elsewhere. */
@@ -121,17 +143,6 @@ int fcgp_fail(fcgp_req_t *rq, fcgp_fail_e cause)
                        apr_psprintf(r->pool, "%u", ra ? ra : 5));
     }
     return status;
-}
-
-apr_interval_time_t fcgp_req_timeout(fcgp_req_t *rq, fcgp_fail_e *which)
-{
-    apr_interval_time_t left = rq->deadline - apr_time_now();
-    if (left < rq->io_timeout) {
-        *which = FCGP_FAIL_BUSY_TIMEOUT;
-        return left > 0 ? left : 1;
-    }
-    *which = FCGP_FAIL_IO_TIMEOUT;
-    return rq->io_timeout;
 }
 
 /* ---- sending ---------------------------------------------------------- */
@@ -185,7 +196,7 @@ static apr_status_t send_vec(fcgp_req_t *rq, struct iovec *vec, int n)
         }
         if (!APR_STATUS_IS_EAGAIN(rv)) {
             /* The app may have answered and closed: let the reader say. */
-            if (fcgp_response_drain(rq->rs) != OK
+            if (fcgp_response_drain(rq->rs) != FCGP_FAIL_NONE
                 || fcgp_response_ended(rq->rs)) {
                 return APR_SUCCESS;
             }
@@ -196,7 +207,7 @@ static apr_status_t send_vec(fcgp_req_t *rq, struct iovec *vec, int n)
         pfd.desc_type = APR_POLL_SOCKET;
         pfd.desc.s = rq->sock;
         pfd.reqevents = APR_POLLIN | APR_POLLOUT;
-        rv = apr_poll(&pfd, 1, &nready, fcgp_req_timeout(rq, &which));
+        rv = apr_poll(&pfd, 1, &nready, fcgp_timer_next(&rq->timer, &which));
         if (APR_STATUS_IS_TIMEUP(rv) || (rv == APR_SUCCESS && !nready)) {
             return APR_TIMEUP;
         }
@@ -512,7 +523,7 @@ static int connect_worker(fcgp_req_t *rq)
         rq->detail = rq->lease->grant.path;
         return fcgp_fail(rq, FCGP_FAIL_CONNECT);
     }
-    apr_socket_timeout_set(rq->sock, rq->io_timeout);
+    apr_socket_timeout_set(rq->sock, rq->timer.io_timeout);
     return OK;
 }
 
@@ -574,10 +585,34 @@ static void make_spec(fcgp_req_t *rq, const fcgp_wrapper_t *w,
     fcgp_conf_env(rq->sc, rq->php_cgi, &spec->envc, &spec->env);
 }
 
+/* Read the answer; a failure after the status line went out is logged,
+ * then the stream broken. */
+static int read_answer(fcgp_req_t *rq, fcgp_outcome_e *outcome)
+{
+    fcgp_resp_result_t res;
+    int st;
+
+    fcgp_response_run(rq->rs, &res);
+    *outcome = res.outcome;
+    rq->redirect = res.redirect;
+    if (res.fail == FCGP_FAIL_NONE) {
+        return res.status;
+    }
+    rq->rv = res.rv;
+    rq->detail = res.detail;
+    st = fcgp_fail(rq, res.fail);
+    if (fcgp_response_counts(rq->rs)->headers_sent) {
+        fcgp_response_abort(rq->rs);
+        return OK;
+    }
+    return st;
+}
+
 static int serve(fcgp_req_t *rq, fcgp_outcome_e *outcome)
 {
     request_rec *r = rq->r;
     apr_file_t *spool = NULL;
+    fcgp_peer_t peer;
     int has_body = ap_request_has_body(r);
     int st;
 
@@ -595,12 +630,17 @@ static int serve(fcgp_req_t *rq, fcgp_outcome_e *outcome)
     if ((st = send_begin_and_params(rq, has_body)) != OK) {
         return st;
     }
-    rq->rs = fcgp_response_start(rq);
+    peer.r = r;
+    peer.sock = rq->sock;
+    peer.timer = &rq->timer;
+    peer.pid = rq->lease->grant.pid;
+    peer.app = rq->app;
+    rq->rs = fcgp_response_start(&peer);
     if (has_body) {
         st = spool ? send_spool(rq, spool) : pump_body(rq, NULL);
         if (st != OK && fcgp_response_ended(rq->rs)) {
             /* The reader saw what went wrong first. */
-            return fcgp_response_run(rq->rs, outcome);
+            return read_answer(rq, outcome);
         }
         if (st != OK) {
             if (st == HTTP_GATEWAY_TIME_OUT) {
@@ -618,7 +658,7 @@ static int serve(fcgp_req_t *rq, fcgp_outcome_e *outcome)
             return fcgp_fail(rq, FCGP_FAIL_SEND);
         }
     }
-    return fcgp_response_run(rq->rs, outcome);
+    return read_answer(rq, outcome);
 }
 
 int fcgp_handler(request_rec *r)
@@ -638,8 +678,9 @@ int fcgp_handler(request_rec *r)
     rq->sc = ap_get_module_config(r->server->module_config,
                                   &fcgiproc_module);
     dc = ap_get_module_config(r->per_dir_config, &fcgiproc_module);
-    rq->io_timeout = fcgp_conf_val(rq->sc, FCGP_C_IO_TIMEOUT);
-    rq->deadline = rq->start + fcgp_conf_val(rq->sc, FCGP_C_BUSY_TIMEOUT);
+    rq->timer.io_timeout = fcgp_conf_val(rq->sc, FCGP_C_IO_TIMEOUT);
+    rq->timer.deadline = rq->start + fcgp_conf_val(rq->sc,
+                                                   FCGP_C_BUSY_TIMEOUT);
     make_spec(rq, fcgp_conf_wrapper_for(dc, r->filename), &spec);
 
     if ((st = check_request(rq)) != OK) {
@@ -676,7 +717,6 @@ int fcgp_handler(request_rec *r)
         rq->rs = NULL;
         rq->retry = 0;
         rq->may_retry = 0;
-        rq->recv_bytes = rq->resp_bytes = 0;
         rq->detail = NULL;
         rq->rv = APR_SUCCESS;
         outcome = FCGP_OUT_BROKEN;
