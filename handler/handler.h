@@ -55,6 +55,21 @@ static APR_INLINE apr_interval_time_t fcgp_timer_next(const fcgp_timer_t *t,
     return t->io_timeout;
 }
 
+/* Step past the first len bytes of the n pieces at *vec. */
+static APR_INLINE void fcgp_iov_skip(struct iovec **vec, int *n,
+                                     apr_size_t len)
+{
+    while (*n > 0 && len >= (*vec)->iov_len) {
+        len -= (*vec)->iov_len;
+        (*vec)++;
+        (*n)--;
+    }
+    if (*n > 0 && len) {
+        (*vec)->iov_base = (char *)(*vec)->iov_base + len;
+        (*vec)->iov_len -= len;
+    }
+}
+
 /* The worker whose answer is read, as the reader's log lines name it. */
 typedef struct {
     request_rec *r;
@@ -83,17 +98,18 @@ typedef struct {
 
 typedef struct fcgp_resp_t fcgp_resp_t;
 
-/* The answer's reader (response.c).  Start it before sending the body:
- * fcgp_response_drain() reads whatever the worker has sent so far without
- * waiting (an app may answer before it has read its stdin) and keeps a
- * failure for run, and fcgp_response_run() reads the rest and streams it
- * to the client.  After a failure with the status line already sent,
- * fcgp_response_abort() makes the client see a broken response.  run
- * keeps the last piece of a complete answer: fcgp_response_finish() sends
- * it, once the worker is handed back, so that the worker need not wait
- * for the client. */
+/* The answer's reader (response.c).  Start it before sending the body
+ * and send the body with fcgp_response_send(), which reads whatever the
+ * worker answers meanwhile (an app may answer before it has read its
+ * stdin) and keeps a failure for run; fcgp_response_ended() says when the
+ * rest of the body is moot.  fcgp_response_run() reads the rest of the
+ * answer and streams it to the client.  After a failure with the status
+ * line already sent, fcgp_response_abort() makes the client see a broken
+ * response.  run keeps the last piece of a complete answer:
+ * fcgp_response_finish() sends it, once the worker is handed back, so
+ * that the worker need not wait for the client. */
 fcgp_resp_t *fcgp_response_start(const fcgp_peer_t *peer);
-fcgp_fail_e fcgp_response_drain(fcgp_resp_t *rs);
+apr_status_t fcgp_response_send(fcgp_resp_t *rs, struct iovec *vec, int n);
 int fcgp_response_ended(const fcgp_resp_t *rs);
 void fcgp_response_run(fcgp_resp_t *rs, fcgp_resp_result_t *res);
 const fcgp_resp_counts_t *fcgp_response_counts(const fcgp_resp_t *rs);

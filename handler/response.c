@@ -10,6 +10,7 @@
  * memory is one receive buffer plus the header block. */
 #include <string.h>
 #include <apr_strings.h>
+#include <apr_poll.h>
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"
@@ -338,7 +339,8 @@ static fcgp_fail_e received(resp_t *rs, apr_size_t n, apr_status_t rv,
     return FCGP_FAIL_CLOSED;
 }
 
-fcgp_fail_e fcgp_response_drain(fcgp_resp_t *rs)
+/* Read whatever the worker has sent so far, without waiting. */
+static fcgp_fail_e drain(resp_t *rs)
 {
     if (rs->fail) {
         return rs->fail;
@@ -361,6 +363,47 @@ fcgp_fail_e fcgp_response_drain(fcgp_resp_t *rs)
 int fcgp_response_ended(const fcgp_resp_t *rs)
 {
     return rs->ended || rs->fail;
+}
+
+/* Send while watching for the answer: an app may answer (and stop
+ * reading) before it has read all its stdin; waiting only for room to
+ * write would deadlock with it.  Once the answer is complete, the rest of
+ * the body is moot and is not sent. */
+apr_status_t fcgp_response_send(fcgp_resp_t *rs, struct iovec *vec, int n)
+{
+    apr_socket_timeout_set(rs->w.sock, 0);
+    while (n > 0 && !fcgp_response_ended(rs)) {
+        apr_size_t len = 0;
+        apr_pollfd_t pfd;
+        apr_int32_t nready = 0;
+        fcgp_fail_e which;
+        apr_status_t rv = apr_socket_sendv(rs->w.sock, vec, n, &len);
+
+        fcgp_iov_skip(&vec, &n, len);
+        if (rv == APR_SUCCESS || n == 0) {
+            continue;
+        }
+        if (!APR_STATUS_IS_EAGAIN(rv)) {
+            /* The app may have answered and closed: let the reader say. */
+            if (drain(rs) != FCGP_FAIL_NONE || fcgp_response_ended(rs)) {
+                return APR_SUCCESS;
+            }
+            return rv;
+        }
+        memset(&pfd, 0, sizeof(pfd));
+        pfd.p = rs->w.r->pool;
+        pfd.desc_type = APR_POLL_SOCKET;
+        pfd.desc.s = rs->w.sock;
+        pfd.reqevents = APR_POLLIN | APR_POLLOUT;
+        rv = apr_poll(&pfd, 1, &nready, fcgp_timer_next(rs->w.timer, &which));
+        if (APR_STATUS_IS_TIMEUP(rv) || (rv == APR_SUCCESS && !nready)) {
+            return APR_TIMEUP;
+        }
+        if (rv == APR_SUCCESS && (pfd.rtnevents & ~APR_POLLOUT)) {
+            drain(rs);   /* a failure is kept in rs */
+        }
+    }
+    return APR_SUCCESS;
 }
 
 const fcgp_resp_counts_t *fcgp_response_counts(const fcgp_resp_t *rs)
