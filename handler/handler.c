@@ -1,7 +1,8 @@
 /* handler.c: the content handler.  acquire a worker from the PM -> send
  * BEGIN_REQUEST, PARAMS and STDIN -> response.c streams the answer ->
- * release the worker with the outcome.  Maps every failure to a status in
- * one place (fcgp_fail). */
+ * release the worker with the outcome; at most one retry (attempts(),
+ * worth_retrying()).  Maps every failure to a status and a log line in
+ * one place (fail_table, fcgp_fail). */
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_file_io.h>
@@ -158,8 +159,7 @@ static apr_status_t send_iov(apr_socket_t *s, struct iovec *vec, int n)
     return APR_SUCCESS;
 }
 
-static void rec_header(unsigned char *out, unsigned char type,
-                       apr_size_t len)
+static void rec_header(unsigned char *out, unsigned char type, apr_size_t len)
 {
     ap_fcgi_header h;
     ap_fcgi_fill_in_header(&h, type, REQUEST_ID, (apr_uint16_t)len, 0);

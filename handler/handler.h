@@ -11,7 +11,8 @@
 #include "fcgi_proto/fcgi_proto.h"
 
 /* Every way a request can fail, each with one status and one log line
- * (fcgp_fail() in handler.c is the only place that maps them). */
+ * (fail_table in handler.c is the only place that maps them; fcgp_fail()
+ * there writes the line). */
 typedef enum {
     FCGP_FAIL_NONE = 0,
     FCGP_FAIL_TOO_LARGE,        /* 413 */
