@@ -1,16 +1,18 @@
-/* handler.h: state of one request in the content handler, shared by
- * handler.c (acquire, send) and response.c (decode, stream).  Handler
- * only; everything lives in r->pool. */
+/* handler.h: what handler.c (acquire, send, the failure table) and
+ * response.c (decode, stream) share.  response.c reports failures as an
+ * fcgp_fail_e and keeps its own counters; handler.c alone maps a failure
+ * to a status and a log line.  Handler only; everything lives in
+ * r->pool. */
 #ifndef FCGP_HANDLER_H
 #define FCGP_HANDLER_H
 
 #include "httpd.h"
-#include "conf/conf.h"
 #include "pm/pm.h"
 #include "fcgi_proto/fcgi_proto.h"
 
 /* Every way a request can fail, each with one status and one log line
- * (fcgp_fail() in handler.c is the only place that maps them). */
+ * (fail_table in handler.c is the only place that maps them; fcgp_fail()
+ * there writes the line). */
 typedef enum {
     FCGP_FAIL_NONE = 0,
     FCGP_FAIL_TOO_LARGE,        /* 413 */
@@ -32,50 +34,87 @@ typedef enum {
     FCGP_FAIL_BUSY_TIMEOUT      /* 504: FcgiProcBusyTimeout */
 } fcgp_fail_e;
 
-typedef struct fcgp_resp_t fcgp_resp_t;
-
+/* How long the worker may keep us waiting: FcgiProcIOTimeout between two
+ * reads or writes, within FcgiProcBusyTimeout for the whole request. */
 typedef struct {
-    request_rec *r;
-    fcgp_resp_t *rs;            /* the answer, read while the body goes */
-    const fcgp_srv_conf_t *sc;
-    const char *app;            /* command line, for logs */
-    int php_cgi;                /* the app is php-cgi (its wrapper says) */
-    fcgp_lease_t *lease;
-    apr_socket_t *sock;         /* to the worker */
-    apr_time_t start;
     apr_time_t deadline;        /* FcgiProcBusyTimeout */
     apr_interval_time_t io_timeout;
-    apr_off_t body_sent;        /* STDIN bytes sent */
-    apr_off_t resp_bytes;       /* STDOUT bytes received */
-    apr_off_t recv_bytes;       /* every byte received from the worker */
-    int headers_sent;           /* response headers went to the client */
-    int may_retry;              /* idempotent, no body: one retry allowed */
-    int retry;                  /* the attempt failed and may be retried */
-    const char *redirect;       /* local Location: to follow */
-    const char *detail;         /* extra words for the failure log line */
-    apr_status_t rv;            /* the APR error behind a failure */
-} fcgp_req_t;
-
-/* Log one line for a failed request and give the status to return. */
-int fcgp_fail(fcgp_req_t *rq, fcgp_fail_e cause);
+} fcgp_timer_t;
 
 /* A socket operation's timeout: the IO timeout or what is left of the
  * busy timeout, whichever is sooner.  Sets *which to the cause if it
  * expires. */
-apr_interval_time_t fcgp_req_timeout(fcgp_req_t *rq, fcgp_fail_e *which);
+static APR_INLINE apr_interval_time_t fcgp_timer_next(const fcgp_timer_t *t,
+                                                      fcgp_fail_e *which)
+{
+    apr_interval_time_t left = t->deadline - apr_time_now();
+    if (left < t->io_timeout) {
+        *which = FCGP_FAIL_BUSY_TIMEOUT;
+        return left > 0 ? left : 1;
+    }
+    *which = FCGP_FAIL_IO_TIMEOUT;
+    return t->io_timeout;
+}
 
-/* The answer's reader (response.c).  Start it before sending the body:
- * fcgp_response_drain() reads whatever the worker has sent so far without
- * waiting (an app may answer before it has read its stdin), and
- * fcgp_response_run() reads the rest and streams it to the client.
- * run returns OK (also after an internal redirect) or an HTTP status via
- * fcgp_fail(), and sets *outcome for the PM.  It keeps the last piece of
- * a complete answer: fcgp_response_finish() sends it, once the worker is
- * handed back, so that the worker need not wait for the client. */
-fcgp_resp_t *fcgp_response_start(fcgp_req_t *rq);
-int fcgp_response_drain(fcgp_resp_t *rs);
+/* Step past the first len bytes of the n pieces at *vec. */
+static APR_INLINE void fcgp_iov_skip(struct iovec **vec, int *n,
+                                     apr_size_t len)
+{
+    while (*n > 0 && len >= (*vec)->iov_len) {
+        len -= (*vec)->iov_len;
+        (*vec)++;
+        (*n)--;
+    }
+    if (*n > 0 && len) {
+        (*vec)->iov_base = (char *)(*vec)->iov_base + len;
+        (*vec)->iov_len -= len;
+    }
+}
+
+/* The worker whose answer is read, as the reader's log lines name it. */
+typedef struct {
+    request_rec *r;
+    apr_socket_t *sock;         /* connected to the worker */
+    const fcgp_timer_t *timer;
+    apr_uint32_t pid;           /* the worker's */
+    const char *app;            /* command line */
+} fcgp_peer_t;
+
+/* What the reader counted (it alone writes these). */
+typedef struct {
+    apr_off_t recv_bytes;       /* every byte received from the worker */
+    apr_off_t resp_bytes;       /* STDOUT bytes received */
+    int headers_sent;           /* the status line went to the client */
+} fcgp_resp_counts_t;
+
+/* How the answer ended. */
+typedef struct {
+    fcgp_fail_e fail;           /* FCGP_FAIL_NONE, or why it failed */
+    apr_status_t rv;            /* the APR error behind fail */
+    const char *detail;         /* extra words for fail's log line */
+    int status;                 /* complete: OK or its own (304, 412, 302) */
+    const char *redirect;       /* a local Location: to follow */
+    fcgp_outcome_e outcome;     /* for the PM */
+} fcgp_resp_result_t;
+
+typedef struct fcgp_resp_t fcgp_resp_t;
+
+/* The answer's reader (response.c).  Start it before sending the body
+ * and send the body with fcgp_response_send(), which reads whatever the
+ * worker answers meanwhile (an app may answer before it has read its
+ * stdin) and keeps a failure for run; fcgp_response_ended() says when the
+ * rest of the body is moot.  fcgp_response_run() reads the rest of the
+ * answer and streams it to the client.  After a failure with the status
+ * line already sent, fcgp_response_abort() makes the client see a broken
+ * response.  run keeps the last piece of a complete answer:
+ * fcgp_response_finish() sends it, once the worker is handed back, so
+ * that the worker need not wait for the client. */
+fcgp_resp_t *fcgp_response_start(const fcgp_peer_t *peer);
+apr_status_t fcgp_response_send(fcgp_resp_t *rs, struct iovec *vec, int n);
 int fcgp_response_ended(const fcgp_resp_t *rs);
-int fcgp_response_run(fcgp_resp_t *rs, fcgp_outcome_e *outcome);
+void fcgp_response_run(fcgp_resp_t *rs, fcgp_resp_result_t *res);
+const fcgp_resp_counts_t *fcgp_response_counts(const fcgp_resp_t *rs);
+void fcgp_response_abort(fcgp_resp_t *rs);
 void fcgp_response_finish(fcgp_resp_t *rs);
 
 #endif

@@ -4,10 +4,13 @@
  * httpd's own CGI header parser; after it, each piece goes to the client as
  * it arrives, with a flush whenever the worker's socket has nothing more
  * ready (so the app's flush reaches the client).  STDERR goes to the error
- * log line by line, tagged with the worker's pid and command.  Handler
- * only; memory is one receive buffer plus the header block. */
+ * log line by line, tagged with the worker's pid and command.  Failures
+ * go back to handler.c as an fcgp_fail_e with their details; this file
+ * logs only what is not a failure (stderr, FCGP02005).  Handler only;
+ * memory is one receive buffer plus the header block. */
 #include <string.h>
 #include <apr_strings.h>
+#include <apr_poll.h>
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"
@@ -26,9 +29,13 @@ APLOG_USE_MODULE(fcgiproc);
 #define STDERR_LINE_MAX 4096
 
 struct fcgp_resp_t {
-    fcgp_req_t *rq;
+    fcgp_peer_t w;              /* the worker (read only here) */
+    fcgp_resp_counts_t n;
     char *buf;                  /* one receive buffer */
-    int st;                     /* a failure seen while the body was sent */
+    fcgp_fail_e fail;           /* the failure, once seen */
+    apr_status_t rv;            /* the APR error behind it */
+    const char *detail;         /* extra words for its log line */
+    const char *redirect;       /* local Location: to follow */
     fcgp_outcome_e outcome;
     fcgp_decoder_t dec;
     apr_bucket_brigade *hbb;    /* header block being collected */
@@ -48,10 +55,9 @@ typedef fcgp_resp_t resp_t;
 
 static void log_stderr_line(resp_t *rs)
 {
-    fcgp_req_t *rq = rs->rq;
-    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, rq->r, FCGP_LOGNO(02010)
-                  "app stderr (pid %u, %s): %.*s", rq->lease->grant.pid,
-                  rq->app, (int)rs->errlen, rs->errline);
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, rs->w.r, FCGP_LOGNO(02010)
+                  "app stderr (pid %u, %s): %.*s", rs->w.pid, rs->w.app,
+                  (int)rs->errlen, rs->errline);
     rs->errlen = 0;
 }
 
@@ -96,10 +102,9 @@ static apr_ssize_t header_end(resp_t *rs, const char *data, apr_size_t len)
     return -1;
 }
 
-static int parse_headers(resp_t *rs)
+static fcgp_fail_e parse_headers(resp_t *rs)
 {
-    fcgp_req_t *rq = rs->rq;
-    request_rec *r = rq->r;
+    request_rec *r = rs->w.r;
     const char *location;
     int ret;
 
@@ -109,50 +114,50 @@ static int parse_headers(resp_t *rs)
     if (ret == HTTP_NOT_MODIFIED || ret == HTTP_PRECONDITION_FAILED) {
         rs->discard = 1;
         rs->final_status = ret;
-        return OK;
+        return FCGP_FAIL_NONE;
     }
     if (ret != OK) {
-        return fcgp_fail(rq, FCGP_FAIL_HEADERS);
+        return FCGP_FAIL_HEADERS;
     }
     location = apr_table_get(r->headers_out, "Location");
     if (location && r->status == HTTP_OK) {
         rs->discard = 1;
         if (location[0] == '/') {
-            rq->redirect = apr_pstrdup(r->pool, location);
+            rs->redirect = apr_pstrdup(r->pool, location);
         }
         else {
             /* CGI/1.1: an absolute URI without a Status is a redirect */
             rs->final_status = HTTP_MOVED_TEMPORARILY;
         }
     }
-    return OK;
+    return FCGP_FAIL_NONE;
 }
 
-static int on_stdout(resp_t *rs, const char *data, apr_size_t len)
+static fcgp_fail_e on_stdout(resp_t *rs, const char *data, apr_size_t len)
 {
-    fcgp_req_t *rq = rs->rq;
-    apr_bucket_alloc_t *ba = rq->r->connection->bucket_alloc;
+    apr_bucket_alloc_t *ba = rs->w.r->connection->bucket_alloc;
     apr_ssize_t end;
+    fcgp_fail_e cause;
 
-    rq->resp_bytes += len;
+    rs->n.resp_bytes += len;
     if (!rs->headers_done) {
         apr_size_t take;
         end = header_end(rs, data, len);
         take = end < 0 ? len : (apr_size_t)end;
         rs->hdr_bytes += take;
         if (rs->hdr_bytes > MAX_HEADER_BYTES) {
-            rq->detail = apr_psprintf(rq->r->pool, "more than %d bytes "
+            rs->detail = apr_psprintf(rs->w.r->pool, "more than %d bytes "
                                       "without the blank line that ends "
                                       "the headers", MAX_HEADER_BYTES);
-            return fcgp_fail(rq, FCGP_FAIL_HEADERS_SIZE);
+            return FCGP_FAIL_HEADERS_SIZE;
         }
         APR_BRIGADE_INSERT_TAIL(rs->hbb,
                                 apr_bucket_heap_create(data, take, NULL, ba));
         if (end < 0) {
-            return OK;
+            return FCGP_FAIL_NONE;
         }
-        if (parse_headers(rs) != OK) {
-            return HTTP_BAD_GATEWAY;
+        if ((cause = parse_headers(rs)) != FCGP_FAIL_NONE) {
+            return cause;
         }
         data += take;
         len -= take;
@@ -161,12 +166,12 @@ static int on_stdout(resp_t *rs, const char *data, apr_size_t len)
         APR_BRIGADE_INSERT_TAIL(rs->obb,
                                 apr_bucket_transient_create(data, len, ba));
     }
-    return OK;
+    return FCGP_FAIL_NONE;
 }
 
-static int on_end(resp_t *rs, const fcgp_event_t *ev)
+static fcgp_fail_e on_end(resp_t *rs, const fcgp_event_t *ev)
 {
-    fcgp_req_t *rq = rs->rq;
+    apr_pool_t *p = rs->w.r->pool;
     rs->ended = 1;
     if (rs->errlen) {
         log_stderr_line(rs);
@@ -175,33 +180,32 @@ static int on_end(resp_t *rs, const fcgp_event_t *ev)
         static const char *const why[] = {
             "complete", "CANT_MPX_CONN", "OVERLOADED", "UNKNOWN_ROLE"
         };
-        rq->detail = apr_psprintf(rq->r->pool, "END_REQUEST with "
-                                  "protocolStatus %s (%u), appStatus %u",
+        rs->detail = apr_psprintf(p, "END_REQUEST with protocolStatus "
+                                  "%s (%u), appStatus %u",
                                   ev->protocol_status < 4
                                   ? why[ev->protocol_status] : "unknown",
                                   ev->protocol_status, ev->app_status);
-        return fcgp_fail(rq, ev->protocol_status == FCGP_OVERLOADED
-                             ? FCGP_FAIL_OVERLOADED : FCGP_FAIL_END_STATUS);
+        return ev->protocol_status == FCGP_OVERLOADED
+               ? FCGP_FAIL_OVERLOADED : FCGP_FAIL_END_STATUS;
     }
     if (!rs->headers_done) {
-        rq->detail = rq->resp_bytes
+        rs->detail = rs->n.resp_bytes
             ? "the output has no blank line after the headers"
-            : apr_psprintf(rq->r->pool, "the request ended without any "
-                           "output (appStatus %u)", ev->app_status);
-        return fcgp_fail(rq, rq->resp_bytes ? FCGP_FAIL_HEADERS
-                                            : FCGP_FAIL_CLOSED);
+            : apr_psprintf(p, "the request ended without any output "
+                           "(appStatus %u)", ev->app_status);
+        return rs->n.resp_bytes ? FCGP_FAIL_HEADERS : FCGP_FAIL_CLOSED;
     }
-    return OK;
+    return FCGP_FAIL_NONE;
 }
 
-/* Decode one received buffer; returns OK or a failure status. */
-static int process(resp_t *rs, const char *buf, apr_size_t n)
+/* Decode one received buffer; returns the failure, if any. */
+static fcgp_fail_e process(resp_t *rs, const char *buf, apr_size_t n)
 {
     apr_size_t off = 0;
     while (off < n && !rs->ended) {
         fcgp_event_t ev;
         apr_size_t used = 0;
-        int st = OK;
+        fcgp_fail_e st = FCGP_FAIL_NONE;
         fcgp_decode(&rs->dec, buf + off, n - off, &used, &ev);
         off += used;
         switch (ev.type) {
@@ -215,50 +219,50 @@ static int process(resp_t *rs, const char *buf, apr_size_t n)
             st = on_end(rs, &ev);
             break;
         case FCGP_EV_ERROR:
-            rs->rq->detail = ev.rec_type
-                ? apr_psprintf(rs->rq->r->pool, "%s (record type %u)",
+            rs->detail = ev.rec_type
+                ? apr_psprintf(rs->w.r->pool, "%s (record type %u)",
                                fcgp_strerror(ev.error), ev.rec_type)
                 : fcgp_strerror(ev.error);
-            return fcgp_fail(rs->rq, FCGP_FAIL_PROTOCOL);
+            return FCGP_FAIL_PROTOCOL;
         case FCGP_EV_NONE:
         default:
             if (used == 0) {
-                return OK;
+                return FCGP_FAIL_NONE;
             }
             break;
         }
-        if (st != OK) {
+        if (st != FCGP_FAIL_NONE) {
             return st;
         }
     }
     if (rs->ended && off < n) {
         rs->after_end += n - off;
     }
-    return OK;
+    return FCGP_FAIL_NONE;
 }
 
 /* The app may not say more after END_REQUEST; one that does is confused
  * about its connections, and is not given another request. */
 static void check_after_end(resp_t *rs)
 {
-    fcgp_req_t *rq = rs->rq;
+    request_rec *r = rs->w.r;
     char b[256];
     apr_size_t n = sizeof(b);
 
     if (!rs->after_end) {
-        apr_socket_timeout_set(rq->sock, 0);
+        apr_socket_timeout_set(rs->w.sock, 0);
         /* Read at once: APR would poll first after a short read. */
-        apr_socket_opt_set(rq->sock, APR_INCOMPLETE_READ, 0);
-        if (apr_socket_recv(rq->sock, b, &n) == APR_SUCCESS && n > 0) {
+        apr_socket_opt_set(rs->w.sock, APR_INCOMPLETE_READ, 0);
+        if (apr_socket_recv(rs->w.sock, b, &n) == APR_SUCCESS && n > 0) {
             rs->after_end = n;
         }
     }
     if (rs->after_end) {
-        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, rq->r, FCGP_LOGNO(02005)
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, FCGP_LOGNO(02005)
                       "%s %s: worker pid %u of %s sent %" APR_SIZE_T_FMT
                       "%s bytes after END_REQUEST; the answer was complete, "
-                      "the worker is retired", rq->r->method, rq->r->uri,
-                      rq->lease->grant.pid, rq->app, rs->after_end,
+                      "the worker is retired", r->method, r->uri,
+                      rs->w.pid, rs->w.app, rs->after_end,
                       rs->after_end >= sizeof(b) ? "+" : "");
         rs->outcome = FCGP_OUT_BROKEN;
     }
@@ -268,27 +272,26 @@ static void check_after_end(resp_t *rs)
  * nothing more ready, so an app's flush reaches the client. */
 static apr_status_t pass_body(resp_t *rs, int flush)
 {
-    fcgp_req_t *rq = rs->rq;
-    apr_bucket_alloc_t *ba = rq->r->connection->bucket_alloc;
+    apr_bucket_alloc_t *ba = rs->w.r->connection->bucket_alloc;
     apr_status_t rv;
 
-    if (APR_BRIGADE_EMPTY(rs->obb) && (!flush || !rq->headers_sent)) {
+    if (APR_BRIGADE_EMPTY(rs->obb) && (!flush || !rs->n.headers_sent)) {
         return APR_SUCCESS;
     }
     if (flush) {
         APR_BRIGADE_INSERT_TAIL(rs->obb, apr_bucket_flush_create(ba));
     }
-    rq->headers_sent = 1;
-    rv = ap_pass_brigade(rq->r->output_filters, rs->obb);
+    rs->n.headers_sent = 1;
+    rv = ap_pass_brigade(rs->w.r->output_filters, rs->obb);
     apr_brigade_cleanup(rs->obb);
     return rv;
 }
 
 /* A failure after the status line went out: the client must see a broken
  * response, not a short one that looks complete. */
-static void abort_stream(resp_t *rs)
+void fcgp_response_abort(fcgp_resp_t *rs)
 {
-    request_rec *r = rs->rq->r;
+    request_rec *r = rs->w.r;
     apr_bucket_alloc_t *ba = r->connection->bucket_alloc;
     apr_brigade_cleanup(rs->obb);
     APR_BRIGADE_INSERT_TAIL(rs->obb, ap_bucket_error_create(
@@ -299,15 +302,14 @@ static void abort_stream(resp_t *rs)
 }
 
 /* Handle what one recv() gave: n bytes and its status. */
-static int received(resp_t *rs, apr_size_t n, apr_status_t rv,
-                    int would_block_ok, fcgp_fail_e which)
+static fcgp_fail_e received(resp_t *rs, apr_size_t n, apr_status_t rv,
+                            int would_block_ok, fcgp_fail_e which)
 {
-    fcgp_req_t *rq = rs->rq;
-    int st;
+    fcgp_fail_e st;
 
-    rq->recv_bytes += n;
+    rs->n.recv_bytes += n;
     if (n > 0) {
-        if ((st = process(rs, rs->buf, n)) != OK) {
+        if ((st = process(rs, rs->buf, n)) != FCGP_FAIL_NONE) {
             return st;
         }
         /* The last piece waits for fcgp_response_finish(), after the
@@ -316,85 +318,126 @@ static int received(resp_t *rs, apr_size_t n, apr_status_t rv,
             /* The client went away; the worker's answer is moot. */
             rs->outcome = FCGP_OUT_CLIENT_ABORT;
             rs->ended = 1;
-            return OK;
+            return FCGP_FAIL_NONE;
         }
     }
     if (rs->ended || (n > 0 && rv == APR_SUCCESS)) {
-        return OK;
+        return FCGP_FAIL_NONE;
     }
     if (APR_STATUS_IS_EAGAIN(rv) && would_block_ok) {
-        return OK;
+        return FCGP_FAIL_NONE;
     }
     if (APR_STATUS_IS_TIMEUP(rv)) {
         rs->outcome = FCGP_OUT_TIMEOUT;
-        rq->rv = rv;
-        return fcgp_fail(rq, which);
+        rs->rv = rv;
+        return which;
     }
-    rq->rv = APR_STATUS_IS_EOF(rv) ? APR_SUCCESS : rv;
-    rq->detail = apr_psprintf(rq->r->pool, "after %" APR_OFF_T_FMT
+    rs->rv = APR_STATUS_IS_EOF(rv) ? APR_SUCCESS : rv;
+    rs->detail = apr_psprintf(rs->w.r->pool, "after %" APR_OFF_T_FMT
                               " bytes from it (%" APR_OFF_T_FMT " of them "
-                              "output)", rq->recv_bytes, rq->resp_bytes);
-    return fcgp_fail(rq, FCGP_FAIL_CLOSED);
+                              "output)", rs->n.recv_bytes, rs->n.resp_bytes);
+    return FCGP_FAIL_CLOSED;
 }
 
-int fcgp_response_drain(fcgp_resp_t *rs)
+/* Read whatever the worker has sent so far, without waiting. */
+static fcgp_fail_e drain(resp_t *rs)
 {
-    fcgp_req_t *rq = rs->rq;
-    if (rs->st) {
-        return rs->st;
+    if (rs->fail) {
+        return rs->fail;
     }
-    apr_socket_timeout_set(rq->sock, 0);
+    apr_socket_timeout_set(rs->w.sock, 0);
     while (!rs->ended) {
         apr_size_t n = RESP_BUF;
-        apr_status_t rv = apr_socket_recv(rq->sock, rs->buf, &n);
-        int st = received(rs, n, rv, 1, FCGP_FAIL_IO_TIMEOUT);
-        if (st != OK) {
-            rs->st = st;
-            return st;
+        apr_status_t rv = apr_socket_recv(rs->w.sock, rs->buf, &n);
+        rs->fail = received(rs, n, rv, 1, FCGP_FAIL_IO_TIMEOUT);
+        if (rs->fail) {
+            return rs->fail;
         }
         if (n == 0 || APR_STATUS_IS_EAGAIN(rv)) {
             break;
         }
     }
-    return OK;
+    return FCGP_FAIL_NONE;
 }
 
 int fcgp_response_ended(const fcgp_resp_t *rs)
 {
-    return rs->ended || rs->st;
+    return rs->ended || rs->fail;
 }
 
-static int read_loop(resp_t *rs)
+/* Send while watching for the answer: an app may answer (and stop
+ * reading) before it has read all its stdin; waiting only for room to
+ * write would deadlock with it.  Once the answer is complete, the rest of
+ * the body is moot and is not sent. */
+apr_status_t fcgp_response_send(fcgp_resp_t *rs, struct iovec *vec, int n)
 {
-    fcgp_req_t *rq = rs->rq;
+    apr_socket_timeout_set(rs->w.sock, 0);
+    while (n > 0 && !fcgp_response_ended(rs)) {
+        apr_size_t len = 0;
+        apr_pollfd_t pfd;
+        apr_int32_t nready = 0;
+        fcgp_fail_e which;
+        apr_status_t rv = apr_socket_sendv(rs->w.sock, vec, n, &len);
 
-    if (rs->st) {
-        return rs->st;
+        fcgp_iov_skip(&vec, &n, len);
+        if (rv == APR_SUCCESS || n == 0) {
+            continue;
+        }
+        if (!APR_STATUS_IS_EAGAIN(rv)) {
+            /* The app may have answered and closed: let the reader say. */
+            if (drain(rs) != FCGP_FAIL_NONE || fcgp_response_ended(rs)) {
+                return APR_SUCCESS;
+            }
+            return rv;
+        }
+        memset(&pfd, 0, sizeof(pfd));
+        pfd.p = rs->w.r->pool;
+        pfd.desc_type = APR_POLL_SOCKET;
+        pfd.desc.s = rs->w.sock;
+        pfd.reqevents = APR_POLLIN | APR_POLLOUT;
+        rv = apr_poll(&pfd, 1, &nready, fcgp_timer_next(rs->w.timer, &which));
+        if (APR_STATUS_IS_TIMEUP(rv) || (rv == APR_SUCCESS && !nready)) {
+            return APR_TIMEUP;
+        }
+        if (rv == APR_SUCCESS && (pfd.rtnevents & ~APR_POLLOUT)) {
+            drain(rs);   /* a failure is kept in rs */
+        }
+    }
+    return APR_SUCCESS;
+}
+
+const fcgp_resp_counts_t *fcgp_response_counts(const fcgp_resp_t *rs)
+{
+    return &rs->n;
+}
+
+static fcgp_fail_e read_loop(resp_t *rs)
+{
+    if (rs->fail) {
+        return rs->fail;
     }
     /* The answer is seldom there yet: wait for it before the first read
      * rather than after a read that finds nothing. */
-    apr_socket_opt_set(rq->sock, APR_INCOMPLETE_READ, 1);
-    while (!rs->ended) {
+    apr_socket_opt_set(rs->w.sock, APR_INCOMPLETE_READ, 1);
+    while (!rs->ended && !rs->fail) {
         fcgp_fail_e which;
         apr_size_t n = RESP_BUF;
         apr_status_t rv;
-        int st;
 
-        apr_socket_timeout_set(rq->sock, fcgp_req_timeout(rq, &which));
-        rv = apr_socket_recv(rq->sock, rs->buf, &n);
-        if ((st = received(rs, n, rv, 0, which)) != OK) {
-            return st;
-        }
+        apr_socket_timeout_set(rs->w.sock,
+                               fcgp_timer_next(rs->w.timer, &which));
+        rv = apr_socket_recv(rs->w.sock, rs->buf, &n);
+        rs->fail = received(rs, n, rv, 0, which);
     }
-    return OK;
+    return rs->fail;
 }
 
-fcgp_resp_t *fcgp_response_start(fcgp_req_t *rq)
+fcgp_resp_t *fcgp_response_start(const fcgp_peer_t *peer)
 {
-    request_rec *r = rq->r;
+    request_rec *r = peer->r;
     resp_t *rs = apr_pcalloc(r->pool, sizeof(*rs));
 
-    rs->rq = rq;
+    rs->w = *peer;
     rs->buf = apr_palloc(r->pool, RESP_BUF);
     rs->outcome = FCGP_OUT_BROKEN;
     fcgp_decoder_init(&rs->dec, 1);
@@ -403,30 +446,29 @@ fcgp_resp_t *fcgp_response_start(fcgp_req_t *rq)
     return rs;
 }
 
-int fcgp_response_run(fcgp_resp_t *rs, fcgp_outcome_e *outcome)
+void fcgp_response_run(fcgp_resp_t *rs, fcgp_resp_result_t *res)
 {
-    fcgp_req_t *rq = rs->rq;
-    int st = read_loop(rs);
-
-    *outcome = rs->outcome;
-    if (st != OK) {
-        if (*outcome == FCGP_OUT_OK || *outcome == FCGP_OUT_CLIENT_ABORT) {
-            *outcome = FCGP_OUT_BROKEN;
+    memset(res, 0, sizeof(*res));
+    res->fail = read_loop(rs);
+    res->rv = rs->rv;
+    res->detail = rs->detail;
+    res->redirect = rs->redirect;
+    res->outcome = rs->outcome;
+    if (res->fail != FCGP_FAIL_NONE) {
+        if (res->outcome == FCGP_OUT_OK
+            || res->outcome == FCGP_OUT_CLIENT_ABORT) {
+            res->outcome = FCGP_OUT_BROKEN;
         }
-        if (rq->headers_sent) {
-            abort_stream(rs);
-            return OK;
-        }
-        return st;
+        return;
     }
-    if (*outcome == FCGP_OUT_CLIENT_ABORT) {
-        return OK;
+    if (res->outcome == FCGP_OUT_CLIENT_ABORT) {
+        return;
     }
     rs->outcome = FCGP_OUT_OK;
     check_after_end(rs);
-    *outcome = rs->outcome;
+    res->outcome = rs->outcome;
     rs->held = 1;
-    return rs->final_status ? rs->final_status : OK;
+    res->status = rs->final_status ? rs->final_status : OK;
 }
 
 void fcgp_response_finish(fcgp_resp_t *rs)

@@ -1,5 +1,6 @@
 /* status.c: "SetHandler fcgiproc-status": the process manager's view of
- * every worker and the last exits, as HTML, or as JSON with ?json. */
+ * every worker and the last exits, as HTML, or as JSON with ?json.  The PM
+ * sends a snapshot (data); status_format.c writes the page. */
 #include <string.h>
 #include "httpd.h"
 #include "http_config.h"
@@ -9,6 +10,7 @@
 #include "conf/conf.h"
 #include "pm/pm.h"
 #include "handler/fcgiproc_handler.h"
+#include "handler/status_format.h"
 
 APLOG_USE_MODULE(fcgiproc);
 
@@ -17,7 +19,8 @@ extern module AP_MODULE_DECLARE_DATA fcgiproc_module;
 int fcgp_status_handler(request_rec *r)
 {
     const fcgp_srv_conf_t *sc;
-    const char *doc = NULL, *err = NULL;
+    fcgp_status_t *st = NULL;
+    const char *err = NULL;
     int json;
     apr_status_t rv;
 
@@ -29,9 +32,7 @@ int fcgp_status_handler(request_rec *r)
     }
     sc = ap_get_module_config(r->server->module_config, &fcgiproc_module);
     json = r->args && strncmp(r->args, "json", 4) == 0;
-    rv = fcgp_pm_status(r->pool, sc->pm_path,
-                        json ? FCGP_STATUS_JSON : FCGP_STATUS_HTML, &doc,
-                        &err);
+    rv = fcgp_pm_status(r->pool, sc->pm_path, &st, &err);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, FCGP_LOGNO(02020)
                       "status page: %s", err);
@@ -39,13 +40,13 @@ int fcgp_status_handler(request_rec *r)
     }
     if (json) {
         ap_set_content_type(r, "application/json");
-        ap_rputs(doc, r);
+        ap_rputs(fcgp_status_json(r->pool, st), r);
         return OK;
     }
     ap_set_content_type(r, "text/html; charset=utf-8");
     ap_rputs("<!DOCTYPE html>\n<html><head><title>mod_fcgiproc status"
              "</title></head><body>\n<h1>mod_fcgiproc status</h1>\n", r);
-    ap_rputs(doc, r);
+    ap_rputs(fcgp_status_html(r->pool, st), r);
     ap_rputs("<p><a href=\"?json\">JSON</a></p>\n</body></html>\n", r);
     return OK;
 }

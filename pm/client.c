@@ -418,16 +418,14 @@ void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome)
 }
 
 apr_status_t fcgp_pm_status(apr_pool_t *p, const char *pm_path,
-                            fcgp_status_format_e format, const char **doc,
-                            const char **errmsg)
+                            fcgp_status_t **st, const char **errmsg)
 {
     apr_socket_t *s;
     char *msg, *body;
     apr_size_t len;
     apr_status_t rv;
 
-    rv = fcgp_ipc_encode_status(p, (apr_uint32_t)getppid(), format, &msg,
-                                &len);
+    rv = fcgp_ipc_encode_status(p, (apr_uint32_t)getppid(), &msg, &len);
     if (rv != APR_SUCCESS) {
         *errmsg = "cannot encode the status request";
         return rv;
@@ -438,10 +436,11 @@ apr_status_t fcgp_pm_status(apr_pool_t *p, const char *pm_path,
                                "at %s", pm_path);
         return rv;
     }
+    *st = apr_pcalloc(p, sizeof(**st));
     if ((rv = send_all(s, msg, len)) == APR_SUCCESS
         && (rv = read_msg(s, p, FCGP_MSG_STATUS_REPLY, &body, &len, errmsg))
            == APR_SUCCESS
-        && fcgp_ipc_decode_status_reply(p, body, len, doc) != APR_SUCCESS) {
+        && fcgp_ipc_decode_status_reply(p, body, len, *st) != APR_SUCCESS) {
         *errmsg = "the process manager sent a malformed status";
         rv = APR_EGENERAL;
     }

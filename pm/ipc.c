@@ -264,45 +264,196 @@ apr_status_t fcgp_ipc_decode_answer(apr_pool_t *p, const char *body,
 }
 
 apr_status_t fcgp_ipc_encode_status(apr_pool_t *p, apr_uint32_t parent_pid,
-                                    apr_uint32_t format, char **out,
-                                    apr_size_t *len)
+                                    char **out, apr_size_t *len)
 {
     wbuf_t w;
     w_begin(&w, p);
-    w_u32(&w, format);
     return w_finish(&w, FCGP_MSG_STATUS, parent_pid, out, len);
 }
 
-apr_status_t fcgp_ipc_decode_status(const char *body, apr_size_t len,
-                                    apr_uint32_t *format)
+apr_status_t fcgp_ipc_decode_status(const char *body, apr_size_t len)
 {
-    rbuf_t r;
-    r_begin(&r, body, len);
-    *format = r_u32(&r);
-    if (r_finish(&r) != APR_SUCCESS || *format > FCGP_STATUS_JSON) {
-        return APR_EINVAL;
-    }
-    return APR_SUCCESS;
+    (void)body;
+    return len == 0 ? APR_SUCCESS : APR_EINVAL;
+}
+
+/* ---- the status snapshot ------------------------------------------------
+ * Each row has a fixed part and its strings; the smallest row (all strings
+ * empty) bounds the count a body can hold, before anything is allocated. */
+#define ST_CLASS_MIN    (4 + 6 * 4)
+#define ST_WORKER_MIN   (7 * 4 + 4 + 2 * 8)
+#define ST_EXIT_MIN     (8 + 4 + 3 * 4 + 4 + 8)
+
+static void w_st_class(wbuf_t *w, const fcgp_status_class_t *c)
+{
+    w_str(w, c->name);
+    w_u32(w, c->processes);
+    w_u32(w, c->waiting);
+    w_u32(w, c->max_procs);
+    w_u32(w, c->min_procs);
+    w_u32(w, c->limit);
+    w_u32(w, c->limit_source);
+}
+
+static void w_st_worker(wbuf_t *w, const fcgp_status_worker_t *k)
+{
+    w_u32(w, k->slot);
+    w_u32(w, k->pid);
+    w_str(w, k->cls);
+    w_u32(w, k->state);
+    w_u32(w, k->last_request);
+    w_u32(w, k->requests);
+    w_u32(w, k->limit);
+    w_u32(w, k->limit_source);
+    w_u64(w, (apr_uint64_t)k->age);
+    w_u64(w, (apr_uint64_t)k->idle);
+}
+
+static void w_st_exit(wbuf_t *w, const fcgp_status_exit_t *e)
+{
+    w_u64(w, (apr_uint64_t)e->when);
+    w_u32(w, e->pid);
+    w_str(w, e->cls);
+    w_str(w, e->how);
+    w_str(w, e->reason);
+    w_u32(w, e->requests);
+    w_u64(w, (apr_uint64_t)e->uptime);
 }
 
 apr_status_t fcgp_ipc_encode_status_reply(apr_pool_t *p,
                                           apr_uint32_t parent_pid,
-                                          const char *doc, char **out,
-                                          apr_size_t *len)
+                                          const fcgp_status_t *st,
+                                          char **out, apr_size_t *len)
 {
     wbuf_t w;
+    apr_uint32_t i;
+    if (st->nclasses > FCGP_STATUS_MAX_CLASSES
+        || st->nworkers > FCGP_STATUS_MAX_WORKERS
+        || st->nexits > FCGP_STATUS_MAX_EXITS) {
+        return APR_ENOSPC;
+    }
     w_begin(&w, p);
-    w_str(&w, doc);
+    w_u32(&w, st->pm_pid);
+    w_u32(&w, st->processes);
+    w_u32(&w, st->max_processes);
+    w_u32(&w, st->exits_total);
+    w_u32(&w, st->draining);
+    w_u32(&w, st->nclasses);
+    for (i = 0; i < st->nclasses; i++) {
+        w_st_class(&w, &st->classes[i]);
+    }
+    w_u32(&w, st->nworkers);
+    for (i = 0; i < st->nworkers; i++) {
+        w_st_worker(&w, &st->workers[i]);
+    }
+    w_u32(&w, st->nexits);
+    for (i = 0; i < st->nexits; i++) {
+        w_st_exit(&w, &st->exits[i]);
+    }
     return w_finish(&w, FCGP_MSG_STATUS_REPLY, parent_pid, out, len);
 }
 
+/* A row count: at most max, and no more rows than the rest of the body
+ * can hold at min_row bytes each.  Returns zeroed rows of size each, or
+ * NULL (and r->bad) when the count is out of range. */
+static void *r_rows(rbuf_t *r, apr_pool_t *p, apr_uint32_t max,
+                    apr_size_t min_row, apr_size_t size, apr_uint32_t *n)
+{
+    apr_uint32_t cnt = r_u32(r);
+    if (r->bad || cnt > max || cnt > (r->len - r->pos) / min_row) {
+        r->bad = 1;
+        *n = 0;
+        return NULL;
+    }
+    *n = cnt;
+    return apr_pcalloc(p, size * (cnt ? cnt : 1));
+}
+
+/* A time or interval: never negative. */
+static apr_int64_t r_time(rbuf_t *r)
+{
+    apr_int64_t t = (apr_int64_t)r_u64(r);
+    if (t < 0) {
+        r->bad = 1;
+    }
+    return t;
+}
+
+static void r_st_class(rbuf_t *r, apr_pool_t *p, fcgp_status_class_t *c)
+{
+    c->name = r_str(r, p);
+    c->processes = r_u32(r);
+    c->waiting = r_u32(r);
+    c->max_procs = r_u32(r);
+    c->min_procs = r_u32(r);
+    c->limit = r_u32(r);
+    c->limit_source = r_u32(r);
+    if (c->limit_source > FCGP_LIMIT_LEARNED) {
+        r->bad = 1;
+    }
+}
+
+static void r_st_worker(rbuf_t *r, apr_pool_t *p, fcgp_status_worker_t *k)
+{
+    k->slot = r_u32(r);
+    k->pid = r_u32(r);
+    k->cls = r_str(r, p);
+    k->state = r_u32(r);
+    k->last_request = r_u32(r);
+    k->requests = r_u32(r);
+    k->limit = r_u32(r);
+    k->limit_source = r_u32(r);
+    k->age = r_time(r);
+    k->idle = r_time(r);
+    if (k->state > FCGP_WORKER_STOPPING || k->last_request > 1
+        || k->limit_source > FCGP_LIMIT_LEARNED) {
+        r->bad = 1;
+    }
+}
+
+static void r_st_exit(rbuf_t *r, apr_pool_t *p, fcgp_status_exit_t *e)
+{
+    e->when = r_time(r);
+    e->pid = r_u32(r);
+    e->cls = r_str(r, p);
+    e->how = r_str(r, p);
+    e->reason = r_str(r, p);
+    e->requests = r_u32(r);
+    e->uptime = r_time(r);
+}
+
 apr_status_t fcgp_ipc_decode_status_reply(apr_pool_t *p, const char *body,
-                                          apr_size_t len, const char **doc)
+                                          apr_size_t len, fcgp_status_t *st)
 {
     rbuf_t r;
+    apr_uint32_t i;
     r_begin(&r, body, len);
-    *doc = r_str(&r, p);
-    return r_finish(&r);
+    memset(st, 0, sizeof(*st));
+    st->pm_pid = r_u32(&r);
+    st->processes = r_u32(&r);
+    st->max_processes = r_u32(&r);
+    st->exits_total = r_u32(&r);
+    st->draining = r_u32(&r);
+    st->classes = r_rows(&r, p, FCGP_STATUS_MAX_CLASSES, ST_CLASS_MIN,
+                         sizeof(*st->classes), &st->nclasses);
+    for (i = 0; i < st->nclasses && !r.bad; i++) {
+        r_st_class(&r, p, &st->classes[i]);
+    }
+    st->workers = r_rows(&r, p, FCGP_STATUS_MAX_WORKERS, ST_WORKER_MIN,
+                         sizeof(*st->workers), &st->nworkers);
+    for (i = 0; i < st->nworkers && !r.bad; i++) {
+        r_st_worker(&r, p, &st->workers[i]);
+    }
+    st->exits = r_rows(&r, p, FCGP_STATUS_MAX_EXITS, ST_EXIT_MIN,
+                       sizeof(*st->exits), &st->nexits);
+    for (i = 0; i < st->nexits && !r.bad; i++) {
+        r_st_exit(&r, p, &st->exits[i]);
+    }
+    if (r_finish(&r) != APR_SUCCESS || st->draining > 1) {
+        memset(st, 0, sizeof(*st));
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
 }
 
 apr_status_t fcgp_ipc_encode_kick(apr_pool_t *p, apr_uint32_t parent_pid,

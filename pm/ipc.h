@@ -22,6 +22,7 @@
 #include <apr.h>
 #include <apr_pools.h>
 #include "pm/pm_types.h"
+#include "pm/status_data.h"
 
 #define FCGP_IPC_MAGIC      0x46435050u    /* "FCPP" */
 #define FCGP_IPC_VERSION    2
@@ -31,17 +32,13 @@
 typedef enum {
     FCGP_MSG_WANT = 1,
     FCGP_MSG_ANSWER = 2,        /* (3 was a lease's hand-back: retired) */
-    FCGP_MSG_STATUS = 4,        /* handler -> PM: u32 format */
-    FCGP_MSG_STATUS_REPLY = 5,  /* PM -> handler: the document */
+    FCGP_MSG_STATUS = 4,        /* handler -> PM: empty body */
+    FCGP_MSG_STATUS_REPLY = 5,  /* PM -> handler: a snapshot
+                                 * (pm/status_data.h) */
     FCGP_MSG_KICK = 6           /* handler -> PM, no answer: look at the
                                  * worker table (pm/table.h) whose nonce
                                  * this is */
 } fcgp_msg_type_e;
-
-typedef enum {
-    FCGP_STATUS_HTML = 0,
-    FCGP_STATUS_JSON = 1
-} fcgp_status_format_e;
 
 /* ANSWER status, and what a lease got (pm.h) */
 typedef enum {
@@ -94,18 +91,20 @@ apr_status_t fcgp_ipc_encode_answer(apr_pool_t *p, apr_uint32_t parent_pid,
 apr_status_t fcgp_ipc_decode_answer(apr_pool_t *p, const char *body,
                                     apr_size_t len, fcgp_msg_answer_t *m);
 
-/* STATUS request (format) and its reply (one string, the document). */
+/* STATUS: the request has no body; the reply carries one snapshot,
+ * rows and all (the PM's numbers, then classes, workers and exits, each
+ * a u32 count and its rows).  decode_status_reply allocates the arrays
+ * and strings from p; it rejects counts over FCGP_STATUS_MAX_* or over
+ * what the body can hold, and states, sources and flags out of range. */
 apr_status_t fcgp_ipc_encode_status(apr_pool_t *p, apr_uint32_t parent_pid,
-                                    apr_uint32_t format, char **out,
-                                    apr_size_t *len);
-apr_status_t fcgp_ipc_decode_status(const char *body, apr_size_t len,
-                                    apr_uint32_t *format);
+                                    char **out, apr_size_t *len);
+apr_status_t fcgp_ipc_decode_status(const char *body, apr_size_t len);
 apr_status_t fcgp_ipc_encode_status_reply(apr_pool_t *p,
                                           apr_uint32_t parent_pid,
-                                          const char *doc, char **out,
-                                          apr_size_t *len);
+                                          const fcgp_status_t *st,
+                                          char **out, apr_size_t *len);
 apr_status_t fcgp_ipc_decode_status_reply(apr_pool_t *p, const char *body,
-                                          apr_size_t len, const char **doc);
+                                          apr_size_t len, fcgp_status_t *st);
 
 /* KICK: the table's nonce (u64). */
 apr_status_t fcgp_ipc_encode_kick(apr_pool_t *p, apr_uint32_t parent_pid,

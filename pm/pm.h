@@ -7,7 +7,8 @@
  * line, in arrival order, without polling, and asks the process manager
  * for a worker while the class may grow.  fcgp_pm_release() hands the
  * worker back with the outcome.  A worker that got its last request is
- * never handed out again. */
+ * never handed out again.  fcgp_pm_status() gets the PM's state as
+ * plain data for the status page. */
 #ifndef FCGP_PM_H
 #define FCGP_PM_H
 
@@ -16,6 +17,7 @@
 #include <apr_network_io.h>
 #include "pm/pm_types.h"
 #include "pm/ipc.h"
+#include "pm/status_data.h"
 #include "pm/table.h"
 
 typedef struct fcgp_lease_t fcgp_lease_t;
@@ -64,11 +66,12 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
 /* Hand the worker back.  Idempotent. */
 void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome);
 
-/* Ask the PM for its status page (every worker, every class, the last
- * exits) as HTML or JSON; *doc is allocated from p. */
+/* Handler only.  Ask the PM for a snapshot of its state (pm/status_data.h:
+ * every class, every worker, the last exits), as data: formatting it is
+ * the caller's business.  *st and everything in it is allocated from p
+ * (r->pool).  Anything but APR_SUCCESS: errmsg says what failed. */
 apr_status_t fcgp_pm_status(apr_pool_t *p, const char *pm_path,
-                            fcgp_status_format_e format, const char **doc,
-                            const char **errmsg);
+                            fcgp_status_t **st, const char **errmsg);
 
 /* Process-manager process (see pm_main.c): runs until told to stop. */
 int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,

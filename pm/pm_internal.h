@@ -162,9 +162,8 @@ void pm_on_accept(pm_t *pm);
 void pm_on_readable(pm_t *pm, pm_conn_t *conn);
 void pm_close_conns(pm_t *pm);
 
-/* pm_status.c */
-const char *fcgp_pm_status_doc(pm_t *pm, apr_pool_t *p, int format);
-const char *fcgp_pm_slot_state_name(int state);
-apr_uint32_t fcgp_pm_class_waiting(pm_t *pm, const pm_class_t *c);
+/* pm_status.c: a snapshot of pm's state for the status page, allocated
+ * from p: plain data (pm/status_data.h), sent as a STATUS_REPLY. */
+const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p);
 
 #endif

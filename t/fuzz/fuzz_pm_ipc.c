@@ -14,7 +14,8 @@
  *    so a string with a NUL in it shortens: the re-encoded body is shorter
  *    by exactly the bytes from each such NUL on, is byte-identical when no
  *    string held a NUL, and encoding is a fixed point from then on.  Equal
- *    specs give equal class keys;
+ *    specs give equal class keys; a status snapshot decodes to the same
+ *    rows again;
  *  - reference: a small independent walk of the wire format (below) must
  *    agree with each decoder on accept/reject.
  *
@@ -32,6 +33,7 @@
 #include <string.h>
 
 #include "pm/ipc.h"
+#include "t/unit/status_eq.h"
 
 #define INVARIANT(cond)                                                 \
     do {                                                                \
@@ -179,6 +181,59 @@ static int ref_answer(const char *body, apr_size_t len, apr_size_t *lost)
     ref_str(&r);                        /* message */
     *lost = r.lost;
     return r.ok && r.pos == len && status <= FCGP_GRANT_RETRY;
+}
+
+/* Would a correct decoder accept this STATUS_REPLY body?  Rows counts
+ * are capped; states, flags and limit sources in range; times not
+ * negative.  (The decoder also bounds a count by the bytes left, which a
+ * body that really holds the rows always satisfies.) */
+static int ref_status_reply(const char *body, apr_size_t len,
+                            apr_size_t *lost)
+{
+    ref_t r;
+    apr_uint32_t draining, n, k;
+    int j, ok = 1;
+    ref_begin(&r, body, len);
+    for (j = 0; j < 4; j++) {
+        ref_u32(&r);                    /* pm_pid .. exits_total: any */
+    }
+    draining = ref_u32(&r);
+    n = ref_u32(&r);
+    r.ok = r.ok && n <= FCGP_STATUS_MAX_CLASSES;
+    for (k = 0; r.ok && k < n; k++) {
+        ref_str(&r);                    /* name */
+        for (j = 0; j < 5; j++) {
+            ref_u32(&r);                /* processes .. limit: any */
+        }
+        ok = ok && ref_u32(&r) <= FCGP_LIMIT_LEARNED;
+    }
+    n = ref_u32(&r);
+    r.ok = r.ok && n <= FCGP_STATUS_MAX_WORKERS;
+    for (k = 0; r.ok && k < n; k++) {
+        ref_u32(&r);                    /* slot */
+        ref_u32(&r);                    /* pid */
+        ref_str(&r);                    /* class */
+        ok = ok && ref_u32(&r) <= FCGP_WORKER_STOPPING;
+        ok = ok && ref_u32(&r) <= 1;    /* last_request */
+        ref_u32(&r);                    /* requests */
+        ref_u32(&r);                    /* limit */
+        ok = ok && ref_u32(&r) <= FCGP_LIMIT_LEARNED;
+        ok = ok && ref_i64(&r) >= 0;    /* age */
+        ok = ok && ref_i64(&r) >= 0;    /* idle */
+    }
+    n = ref_u32(&r);
+    r.ok = r.ok && n <= FCGP_STATUS_MAX_EXITS;
+    for (k = 0; r.ok && k < n; k++) {
+        ok = ok && ref_i64(&r) >= 0;    /* when */
+        ref_u32(&r);                    /* pid */
+        for (j = 0; j < 3; j++) {
+            ref_str(&r);                /* class, how, reason */
+        }
+        ref_u32(&r);                    /* requests */
+        ok = ok && ref_i64(&r) >= 0;    /* uptime */
+    }
+    *lost = r.lost;
+    return r.ok && r.pos == len && ok && draining <= 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -338,6 +393,50 @@ static void fuzz_kick(apr_pool_t *p, const char *body, apr_size_t len)
     INVARIANT(n2 == nonce);
 }
 
+/* STATUS: the request has no body; the reply is a snapshot whose rows
+ * must be in range, and which re-encodes and decodes to the same. */
+static void fuzz_status(apr_pool_t *p, const char *body, apr_size_t len)
+{
+    fcgp_status_t st, st2;
+    char *msg, *msg2;
+    apr_size_t mlen, mlen2, blen, blen2, lost = 0;
+    const char *b, *b2;
+    apr_uint32_t k;
+    apr_status_t rv = fcgp_ipc_decode_status_reply(p, body, len, &st);
+    int want = ref_status_reply(body, len, &lost);
+
+    INVARIANT((fcgp_ipc_decode_status(body, len) == APR_SUCCESS)
+              == (len == 0));
+    if (rv != APR_SUCCESS) {
+        INVARIANT(rv == APR_EINVAL);
+        INVARIANT(!want);
+        INVARIANT(st.nclasses == 0 && st.nworkers == 0 && st.nexits == 0);
+        return;
+    }
+    INVARIANT(want);
+    INVARIANT(st.draining <= 1);
+    INVARIANT(st.nclasses <= FCGP_STATUS_MAX_CLASSES
+              && st.nworkers <= FCGP_STATUS_MAX_WORKERS
+              && st.nexits <= FCGP_STATUS_MAX_EXITS);
+    for (k = 0; k < st.nworkers; k++) {
+        INVARIANT(st.workers[k].state <= FCGP_WORKER_STOPPING);
+        INVARIANT(st.workers[k].age >= 0 && st.workers[k].idle >= 0);
+    }
+
+    INVARIANT(fcgp_ipc_encode_status_reply(p, PID, &st, &msg, &mlen)
+              == APR_SUCCESS);
+    b = body_of(msg, mlen, FCGP_MSG_STATUS_REPLY, &blen);
+    check_reencoded(body, len, b, blen, lost);
+    INVARIANT(fcgp_ipc_decode_status_reply(p, b, blen, &st2)
+              == APR_SUCCESS);
+    INVARIANT(status_eq(&st, &st2));
+
+    INVARIANT(fcgp_ipc_encode_status_reply(p, PID, &st2, &msg2, &mlen2)
+              == APR_SUCCESS);
+    b2 = body_of(msg2, mlen2, FCGP_MSG_STATUS_REPLY, &blen2);
+    INVARIANT(blen2 == blen && memcmp(b2, b, blen) == 0);
+}
+
 /* The decoders get their own copy of exactly len bytes, so ASan sees any
  * read past the end. */
 static void fuzz_body(apr_pool_t *p, const uint8_t *data, size_t len)
@@ -350,6 +449,7 @@ static void fuzz_body(apr_pool_t *p, const uint8_t *data, size_t len)
     fuzz_want(p, body, len);
     fuzz_answer(p, body, len);
     fuzz_kick(p, body, len);
+    fuzz_status(p, body, len);
     free(body);
 }
 

@@ -17,6 +17,7 @@
 
 #include <check.h>
 #include "t/unit/unit.h"
+#include "t/unit/require.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,16 +27,6 @@
 #define OUR_ID      0x0102
 #define MAX_RECS    8
 #define MAX_STREAM  (3 * (FCGP_HEADER_LEN + 65535 + 255))
-
-static char ctx[256];   /* what is being tested, for failure messages */
-
-#define REQUIRE(cond)                                                   \
-    do {                                                                \
-        if (!(cond)) {                                                  \
-            ck_abort_msg("%s:%d: %s failed [%s]", __FILE__, __LINE__,   \
-                         #cond, ctx);                                   \
-        }                                                               \
-    } while (0)
 
 /* ------------------------------------------------------------------ */
 /* Stream descriptions                                                 */

@@ -76,5 +76,11 @@ t/unit/test_policy_OBJS = pm/policy.o
 UNIT_TESTS += t/unit/test_pm_ipc
 t/unit/test_pm_ipc_OBJS = pm/ipc.o
 
+UNIT_TESTS += t/unit/test_ipc_status
+t/unit/test_ipc_status_OBJS = pm/ipc.o
+
 UNIT_TESTS += t/unit/test_table
 t/unit/test_table_OBJS = pm/table.o
+
+UNIT_TESTS += t/unit/test_status_format
+t/unit/test_status_format_OBJS = handler/status_format.o pm/policy.o

@@ -1,0 +1,289 @@
+/* test_ipc_status.c: Check unit tests for the STATUS messages of pm/ipc.c
+ * (the request, and the reply that carries a snapshot, pm/status_data.h).
+ *
+ * A table of snapshots (empty, one of each row, odd strings, many rows)
+ * is encoded, its header checked and decoded back field by field; each
+ * valid body is cut at every length and extended with trailing bytes,
+ * and all of those must be rejected.  Counts over the caps or over what
+ * the body can hold, and values out of range, are rejected before
+ * anything is allocated for them.  Fresh APR pool per test (fork mode).
+ */
+#include <apr.h>
+#include <apr_general.h>
+#include <apr_pools.h>
+#include <apr_strings.h>
+
+#include <check.h>
+#include "t/unit/unit.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pm/ipc.h"
+#include "t/unit/ipc_check.h"
+#include "t/unit/status_eq.h"
+
+/* Offsets in a reply body: 5 PM-wide u32, then the class count. */
+#define OFF_DRAINING    16
+#define OFF_NCLASSES    20
+
+static void fill_class(apr_pool_t *p, fcgp_status_class_t *c, unsigned i)
+{
+    c->name = apr_psprintf(p, "/usr/bin/php-cgi #%u", i);
+    c->processes = i;
+    c->waiting = i * 3;
+    c->max_procs = 100 + i;
+    c->min_procs = i % 2;
+    c->limit = i * 1000;
+    c->limit_source = i % (FCGP_LIMIT_LEARNED + 1);
+}
+
+static void fill_worker(apr_pool_t *p, fcgp_status_worker_t *w, unsigned i)
+{
+    w->slot = i;
+    w->pid = 40000 + i;
+    w->cls = apr_psprintf(p, "/srv/app%u.fcgi", i % 3);
+    w->state = i % (FCGP_WORKER_STOPPING + 1);
+    w->last_request = i % 2;
+    w->requests = i * 7;
+    w->limit = i ? 0xFFFFFFFFu : 0;
+    w->limit_source = FCGP_LIMIT_LEARNED - i % (FCGP_LIMIT_LEARNED + 1);
+    w->age = apr_time_from_sec(i) + 17;
+    w->idle = i % 2 ? 0 : APR_INT64_C(0x7FFFFFFFFFFFFFFF);
+}
+
+static void fill_exit(apr_pool_t *p, fcgp_status_exit_t *e, unsigned i)
+{
+    e->when = APR_INT64_C(1700000000000000) + i;
+    e->pid = 50000 + i;
+    e->cls = i % 2 ? "" : apr_psprintf(p, "cls %u", i);
+    e->how = i % 2 ? "killed by signal 9 (Killed)" : "exit status 0";
+    e->reason = "retired (request limit)";
+    e->requests = i;
+    e->uptime = apr_time_from_msec(i * 250);
+}
+
+/* Snapshot i of the table: rows counts, and odd strings in some. */
+#define N_SNAP 7
+static void make_snapshot(apr_pool_t *p, int i, fcgp_status_t *st)
+{
+    static const apr_uint32_t rows[N_SNAP][3] = {
+        {0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, 1, 1},
+        {3, 20, 20}, {40, 1000, FCGP_STATUS_MAX_EXITS}
+    };
+    apr_uint32_t k;
+    memset(st, 0, sizeof(*st));
+    st->pm_pid = 1234 + (apr_uint32_t)i;
+    st->processes = rows[i][1];
+    st->max_processes = i ? 1000 : 0xFFFFFFFFu;
+    st->exits_total = rows[i][2] * 3;
+    st->draining = i % 2;
+    st->nclasses = rows[i][0];
+    st->nworkers = rows[i][1];
+    st->nexits = rows[i][2];
+    st->classes = apr_pcalloc(p, sizeof(*st->classes) * (st->nclasses + 1));
+    st->workers = apr_pcalloc(p, sizeof(*st->workers) * (st->nworkers + 1));
+    st->exits = apr_pcalloc(p, sizeof(*st->exits) * (st->nexits + 1));
+    for (k = 0; k < st->nclasses; k++) {
+        fill_class(p, &st->classes[k], k);
+    }
+    for (k = 0; k < st->nworkers; k++) {
+        fill_worker(p, &st->workers[k], k);
+    }
+    for (k = 0; k < st->nexits; k++) {
+        fill_exit(p, &st->exits[k], k);
+    }
+    if (i == 4) {               /* every byte but NUL; 64 KiB */
+        st->classes[0].name = all_bytes(p);
+        st->workers[0].cls = pattern(p, 64 * 1024, 5);
+        st->exits[0].reason = "<script>\"quoted\" & \\ \n";
+    }
+}
+
+static apr_status_t dec_reply(apr_pool_t *p, const char *b, apr_size_t n,
+                              void *m)
+{
+    return fcgp_ipc_decode_status_reply(p, b, n, m);
+}
+
+/* Encode st; its body and the body's length. */
+static const char *encode(const fcgp_status_t *st, apr_size_t *blen)
+{
+    char *msg;
+    apr_size_t len;
+    REQUIRE(fcgp_ipc_encode_status_reply(pool, PID, st, &msg, &len)
+            == APR_SUCCESS);
+    *blen = check_hdr(msg, len, FCGP_MSG_STATUS_REPLY);
+    return msg + FCGP_IPC_HDR_LEN;
+}
+
+/* Snapshot i of the table, encoded. */
+static const char *encode_nth(int i, apr_size_t *blen)
+{
+    fcgp_status_t st;
+    make_snapshot(pool, i, &st);
+    return encode(&st, blen);
+}
+
+START_TEST(test_reply_round_trip)
+{
+    fcgp_status_t in, out;
+    const char *body;
+    apr_size_t blen;
+
+    snprintf(ctx, sizeof(ctx), "snapshot %d", _i);
+    make_snapshot(pool, _i, &in);
+    body = encode(&in, &blen);
+    memset(&out, 0x5A, sizeof(out));
+    REQUIRE(fcgp_ipc_decode_status_reply(pool, body, blen, &out)
+            == APR_SUCCESS);
+    REQUIRE(status_eq(&in, &out));
+}
+END_TEST
+
+/* Every truncation point fails cleanly, and so do trailing bytes (the
+ * large snapshot is sampled: see check_cuts). */
+START_TEST(test_reply_cuts)
+{
+    apr_size_t blen;
+    const char *body = encode_nth(_i, &blen);
+    snprintf(ctx, sizeof(ctx), "snapshot %d", _i);
+    check_cuts(body, blen, dec_reply, sizeof(fcgp_status_t));
+}
+END_TEST
+
+/* The fixed part of the reply, byte for byte. */
+START_TEST(test_reply_wire_layout)
+{
+    apr_size_t blen;
+    const unsigned char *b = (const unsigned char *)encode_nth(3, &blen);
+    REQUIRE(be32(b) == 1237);                   /* pm_pid */
+    REQUIRE(be32(b + 4) == 0 && be32(b + 8) == 1000 && be32(b + 12) == 3);
+    REQUIRE(be32(b + OFF_DRAINING) == 1);
+    REQUIRE(be32(b + OFF_NCLASSES) == 0);
+    REQUIRE(be32(b + 24) == 0);                 /* no workers */
+    REQUIRE(be32(b + 28) == 1);                 /* one exit */
+    REQUIRE(be32(b + 32) == 0x00060A24u);       /* when, high half */
+    REQUIRE(blen == 32 + 8 + 4 + 4 + 5 + 4 + 13 + 4 + 23 + 4 + 8);
+}
+END_TEST
+
+/* A body whose count field (at off) is replaced by v must be rejected. */
+static void expect_count_rejected(int snap, apr_size_t off, apr_uint32_t v)
+{
+    apr_size_t blen;
+    const char *body = encode_nth(snap, &blen);
+    char *copy = apr_pmemdup(pool, body, blen);
+    fcgp_status_t st;
+    put32((unsigned char *)copy + off, v);
+    snprintf(ctx, sizeof(ctx), "snapshot %d, u32 at %lu = %lu", snap,
+             (unsigned long)off, (unsigned long)v);
+    REQUIRE(fcgp_ipc_decode_status_reply(pool, copy, blen, &st)
+            == APR_EINVAL);
+    REQUIRE(st.nclasses == 0 && st.nworkers == 0 && st.nexits == 0);
+}
+
+/* Counts over the cap, or larger than the body could hold. */
+START_TEST(test_reply_overlong_counts)
+{
+    static const apr_uint32_t lies[] = {
+        1, 2, 1000, FCGP_STATUS_MAX_CLASSES, FCGP_STATUS_MAX_CLASSES + 1,
+        0x7FFFFFFFu, 0xFFFFFFFFu
+    };
+    int k;
+    for (k = 0; k < N_OF(lies); k++) {
+        expect_count_rejected(0, OFF_NCLASSES, lies[k]);
+        expect_count_rejected(0, OFF_NCLASSES + 4, lies[k]);
+        expect_count_rejected(0, OFF_NCLASSES + 8, lies[k]);
+    }
+    /* one more row than there is */
+    expect_count_rejected(1, OFF_NCLASSES, 2);
+}
+END_TEST
+
+/* Values out of range inside otherwise well-formed bodies: snapshot 4
+ * (one row of each kind) with one field spoiled. */
+static const char *const bad_value_cases[] = {
+    "draining 2", "class limit_source", "worker state", "worker last",
+    "worker limit_source", "worker age", "worker idle", "exit when",
+    "exit uptime"
+};
+
+static void spoil(fcgp_status_t *st, int i)
+{
+    switch (i) {
+    case 0: st->draining = 2; break;
+    case 1: st->classes[0].limit_source = FCGP_LIMIT_LEARNED + 1; break;
+    case 2: st->workers[0].state = FCGP_WORKER_STOPPING + 1; break;
+    case 3: st->workers[0].last_request = 2; break;
+    case 4: st->workers[0].limit_source = 0xFFFFFFFFu; break;
+    case 5: st->workers[0].age = -1; break;
+    case 6: st->workers[0].idle = APR_INT64_C(-0x7FFFFFFFFFFFFFFF) - 1; break;
+    case 7: st->exits[0].when = -1; break;
+    default: st->exits[0].uptime = -apr_time_from_sec(5); break;
+    }
+}
+
+START_TEST(test_reply_bad_values)
+{
+    fcgp_status_t st;
+    const char *body;
+    apr_size_t blen;
+
+    snprintf(ctx, sizeof(ctx), "%s", bad_value_cases[_i]);
+    make_snapshot(pool, 4, &st);
+    spoil(&st, _i);
+    body = encode(&st, &blen);
+    REQUIRE(fcgp_ipc_decode_status_reply(pool, body, blen, &st)
+            == APR_EINVAL);
+    REQUIRE(st.nclasses == 0 && st.nworkers == 0 && st.nexits == 0);
+}
+END_TEST
+
+START_TEST(test_reply_caps_on_encode)
+{
+    fcgp_status_t st;
+    char *msg;
+    apr_size_t len;
+    memset(&st, 0, sizeof(st));
+    st.nexits = FCGP_STATUS_MAX_EXITS + 1;
+    REQUIRE(fcgp_ipc_encode_status_reply(pool, PID, &st, &msg, &len)
+            == APR_ENOSPC);
+}
+END_TEST
+
+START_TEST(test_status_request)
+{
+    char *msg;
+    apr_size_t len;
+    REQUIRE(fcgp_ipc_encode_status(pool, PID, &msg, &len) == APR_SUCCESS);
+    REQUIRE(check_hdr(msg, len, FCGP_MSG_STATUS) == 0);
+    REQUIRE(fcgp_ipc_decode_status(msg + FCGP_IPC_HDR_LEN, 0)
+            == APR_SUCCESS);
+    REQUIRE(fcgp_ipc_decode_status("\0\0\0\1", 4) == APR_EINVAL);
+    REQUIRE(fcgp_ipc_decode_status("x", 1) == APR_EINVAL);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("ipc_status");
+    TCase *tc;
+
+    if (unit_init() != 0) {
+        return EXIT_FAILURE;
+    }
+    tc = tcase_create("status");
+    tcase_set_timeout(tc, 300);
+    tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
+    tcase_add_test(tc, test_status_request);
+    tcase_add_loop_test(tc, test_reply_round_trip, 0, N_SNAP);
+    tcase_add_loop_test(tc, test_reply_cuts, 0, N_SNAP);
+    tcase_add_test(tc, test_reply_wire_layout);
+    tcase_add_test(tc, test_reply_overlong_counts);
+    tcase_add_loop_test(tc, test_reply_bad_values, 0,
+                        N_OF(bad_value_cases));
+    tcase_add_test(tc, test_reply_caps_on_encode);
+    suite_add_tcase(s, tc);
+    return unit_run(s);
+}
