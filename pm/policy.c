@@ -42,7 +42,8 @@ apr_uint32_t fcgp_policy_spawn_ahead(apr_uint32_t limit)
 int fcgp_policy_replace_now(apr_uint32_t served, apr_uint32_t limit,
                             int fresh_idle)
 {
-    return limit && served + fcgp_policy_spawn_ahead(limit) >= limit
+    return limit && (served >= limit
+                     || limit - served <= fcgp_policy_spawn_ahead(limit))
            && !fresh_idle;
 }
 

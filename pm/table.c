@@ -339,6 +339,24 @@ static void leave_line(fcgp_tbl_class_t *k)
     }
 }
 
+#define WAITER(pid, cls)  ((apr_uint64_t)(pid) << 32 | (cls))
+#define WAITER_PID(v)     ((apr_uint32_t)((v) >> 32))
+#define WAITER_CLS(v)     ((apr_uint32_t)(v))
+
+/* Is a worker of class cls idle right now? */
+static int has_idle(fcgp_table_t *t, apr_uint32_t cls)
+{
+    apr_uint32_t i, hwm = apr_atomic_read32(&t->hwm);
+    for (i = 0; i < hwm && i < t->nslots; i++) {
+        fcgp_tbl_slot_t *s = &slots(t)[i];
+        if (FCGP_TBL_STATE(apr_atomic_read32(&s->word)) == FCGP_TBL_IDLE
+            && s->cls == cls) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void fcgp_table_enqueue(fcgp_table_t *t, apr_uint32_t cls,
                         apr_uint32_t holder, fcgp_tbl_place_t *w)
 {
@@ -355,18 +373,18 @@ void fcgp_table_enqueue(fcgp_table_t *t, apr_uint32_t cls,
     }
     /* With others in line before us, a worker idle right now was handed
      * back for the longest of them (each hand-back wakes one): taking it
-     * would send that one back to the end of the line. */
+     * would send that one back to the end of the line.  A wake-up after
+     * this look may be ours: next() does not sleep through it. */
+    w->seq = apr_atomic_read32(&k->seq);
     w->ahead = apr_atomic_inc32(&k->sleepers) != 0;
     /* Then a record of who waits, for fcgp_table_reap_waiters; counted
      * first, so the PM never takes out one that was not counted. */
     for (i = 0; i < n; i++) {
         fcgp_tbl_waiter_t *r = &waiters(t)[(start + i) % n];
-        if (apr_atomic_read32(&r->pid) == 0) {
-            r->cls = cls;
-            if (apr_atomic_cas32(&r->pid, holder, 0) == 0) {
-                w->rec = (start + i) % n;
-                break;
-            }
+        if (apr_atomic_read64(&r->word) == 0
+            && apr_atomic_cas64(&r->word, WAITER(holder, cls), 0) == 0) {
+            w->rec = (start + i) % n;
+            break;
         }
     }
 }
@@ -381,8 +399,7 @@ fcgp_tbl_wait_e fcgp_table_next(fcgp_table_t *t, fcgp_tbl_place_t *w,
         return FCGP_TBL_TIMEOUT;
     }
     for (;;) {
-        apr_uint32_t seq = apr_atomic_read32(&k->seq);
-        apr_uint32_t until;
+        apr_uint32_t until, seq;
         apr_time_t now;
         if (!w->ahead && claim_idle(t, w->cls, holder, c)) {
             return FCGP_TBL_CLAIMED;
@@ -404,9 +421,10 @@ fcgp_tbl_wait_e fcgp_table_next(fcgp_table_t *t, fcgp_tbl_place_t *w,
          * kernel's futex queue is first in, first out).  A sleeper that
          * woke on its own would take a worker out of turn, so the slice
          * is long: it only bounds a wake-up that went astray. */
-        sleep_on(&k->seq, seq, deadline - now < apr_time_from_sec(1)
-                               ? deadline - now : apr_time_from_sec(1));
-        if (apr_atomic_read32(&k->seq) != seq) {
+        sleep_on(&k->seq, w->seq, deadline - now < apr_time_from_sec(1)
+                                  ? deadline - now : apr_time_from_sec(1));
+        if ((seq = apr_atomic_read32(&k->seq)) != w->seq) {
+            w->seq = seq;
             w->asked = 0;   /* something changed: the PM may say more */
         }
     }
@@ -419,14 +437,27 @@ void fcgp_table_dequeue(fcgp_table_t *t, fcgp_tbl_place_t *w, int claimed)
         return;
     }
     if (w->rec != FCGP_TBL_NO_SLOT) {
-        apr_atomic_set32(&waiters(t)[w->rec].pid, 0);
+        apr_atomic_set64(&waiters(t)[w->rec].word, 0);
         w->rec = FCGP_TBL_NO_SLOT;
     }
     leave_line(k);
-    if (!claimed) {
-        wake(k, 1);     /* we leave without the worker we may have been
-                         * woken for: pass the wake-up on */
+    /* Leaving without the worker we may have been woken for: pass the
+     * wake-up on.  Leaving with one while another is idle: one that came
+     * in line behind us, and let that idle worker pass because we were
+     * ahead of it, must not sleep beside it. */
+    if (!claimed || (apr_atomic_read32(&k->sleepers)
+                     && has_idle(t, w->cls))) {
+        wake(k, 1);
     }
+}
+
+void fcgp_table_waiter(fcgp_table_t *t, apr_uint32_t i, apr_uint32_t *pid,
+                       apr_uint32_t *cls)
+{
+    apr_uint64_t v = i < t->nwaiters ? apr_atomic_read64(&waiters(t)[i].word)
+                                     : 0;
+    *pid = WAITER_PID(v);
+    *cls = WAITER_CLS(v);
 }
 
 apr_uint32_t fcgp_table_reap_waiters(fcgp_table_t *t,
@@ -435,13 +466,13 @@ apr_uint32_t fcgp_table_reap_waiters(fcgp_table_t *t,
     apr_uint32_t i, n = 0;
     for (i = 0; i < t->nwaiters; i++) {
         fcgp_tbl_waiter_t *r = &waiters(t)[i];
-        apr_uint32_t pid = apr_atomic_read32(&r->pid);
+        apr_uint64_t v = apr_atomic_read64(&r->word);
         fcgp_tbl_class_t *k;
-        if (!pid || alive(pid)
-            || apr_atomic_cas32(&r->pid, 0, pid) != pid) {
+        if (!v || alive(WAITER_PID(v))
+            || apr_atomic_cas64(&r->word, 0, v) != v) {
             continue;
         }
-        if ((k = fcgp_table_class(t, r->cls)) != NULL) {
+        if ((k = fcgp_table_class(t, WAITER_CLS(v))) != NULL) {
             leave_line(k);
             wake(k, 1);     /* it may have been woken for a worker */
         }
@@ -538,12 +569,6 @@ int fcgp_table_release(fcgp_table_t *t, const fcgp_tbl_claim_t *c, int ok,
                                           gen), c->word) == c->word;
 }
 
-apr_uint32_t fcgp_table_outcome(fcgp_table_t *t, apr_uint32_t i)
-{
-    fcgp_tbl_slot_t *s = fcgp_table_slot(t, i);
-    return s ? FCGP_TBL_OUTCOME(apr_atomic_read32(&s->word)) : 0;
-}
-
 void fcgp_table_publish(fcgp_table_t *t, apr_uint32_t i)
 {
     fcgp_tbl_slot_t *s = fcgp_table_slot(t, i);
@@ -551,8 +576,12 @@ void fcgp_table_publish(fcgp_table_t *t, apr_uint32_t i)
     if (!s) {
         return;
     }
-    if (i >= apr_atomic_read32(&t->hwm)) {
-        apr_atomic_set32(&t->hwm, i + 1);
+    for (;;) {      /* raise the high-water mark, never lower it (two
+                     * PMs may publish at once) */
+        apr_uint32_t h = apr_atomic_read32(&t->hwm);
+        if (i < h || apr_atomic_cas32(&t->hwm, i + 1, h) == h) {
+            break;
+        }
     }
     /* A new generation: a handler that read this slot before it was
      * taken back and refilled cannot claim it with what it read. */

@@ -91,10 +91,11 @@ typedef struct {
     apr_uint64_t hash;
 } fcgp_tbl_class_t;
 
-/* A waiting handler thread, so that the PM can take a dead one out. */
+/* A waiting handler thread, so that the PM can take a dead one out: its
+ * pid and its class in one word, taken and given up whole (atomic);
+ * 0: free. */
 typedef struct {
-    apr_uint32_t pid;       /* 0: free (atomic) */
-    apr_uint32_t cls;
+    apr_uint64_t word;      /* pid << 32 | class */
 } fcgp_tbl_waiter_t;
 
 typedef struct fcgp_table_t fcgp_table_t;
@@ -118,6 +119,8 @@ typedef struct {
     apr_uint32_t rec;       /* its waiter record, or FCGP_TBL_NO_SLOT */
     int ahead;              /* others were in line when it came */
     int asked;              /* asked the PM since the last wake-up */
+    apr_uint32_t seq;       /* the class's seq when last looked: a wake-up
+                             * since then is not missed */
 } fcgp_tbl_place_t;
 
 typedef enum {
@@ -194,6 +197,10 @@ void fcgp_table_dequeue(fcgp_table_t *t, fcgp_tbl_place_t *w, int claimed);
 
 /* Requests in class cls's line. */
 apr_uint32_t fcgp_table_sleepers(fcgp_table_t *t, apr_uint32_t cls);
+
+/* Waiter record i: its pid (0: free) and class. */
+void fcgp_table_waiter(fcgp_table_t *t, apr_uint32_t i, apr_uint32_t *pid,
+                       apr_uint32_t *cls);
 
 /* PM: take waiters whose process is gone out of their line; alive(pid)
  * says whether a pid still runs.  Returns how many were taken out. */

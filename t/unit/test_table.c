@@ -2504,6 +2504,98 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 
+/* Regression: a waiter that got its worker while a second worker came
+ * free left the line without passing the wake-up on, and the newcomer
+ * behind it (which let that idle worker pass, being behind someone)
+ * slept a whole slice beside it. */
+START_TEST(test_bug_newcomer_sleeps_beside_idle_worker)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_claim_t x, y, c, n;
+    fcgp_tbl_place_t w0, wn;
+    apr_time_t t0;
+
+    put(t, 0, cls, 1, 0, 0);
+    put(t, 1, cls, 1, 0, 0);
+    ck_assert_int_eq(fcgp_table_claim(t, cls, 1, &x), 1);
+    ck_assert_int_eq(fcgp_table_claim(t, cls, 2, &y), 1);
+    fcgp_table_set_full(t, cls, FCGP_TBL_FULL_CLASS);
+    fcgp_table_enqueue(t, cls, 3, &w0);
+    fcgp_table_release(t, &x, 1, 0);
+    ck_assert_int_eq(fcgp_table_next(t, &w0, 3, &c, apr_time_now()
+                                     + apr_time_from_sec(5)),
+                     FCGP_TBL_CLAIMED);
+    fcgp_table_release(t, &y, 1, 0);        /* before W0 has left */
+    ck_assert_int_eq(fcgp_table_claim(t, cls, 4, &n), 0);
+    fcgp_table_enqueue(t, cls, 4, &wn);
+    fcgp_table_dequeue(t, &w0, 1);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 1);   /* N alone */
+    t0 = apr_time_now();
+    ck_assert_int_eq(fcgp_table_next(t, &wn, 4, &n, apr_time_now()
+                                     + apr_time_from_sec(5)),
+                     FCGP_TBL_CLAIMED);
+    ck_assert_msg(apr_time_now() - t0 < apr_time_from_msec(100),
+                  "waited %ld ms beside an idle worker",
+                  (long)apr_time_as_msec(apr_time_now() - t0));
+    fcgp_table_dequeue(t, &wn, 1);
+}
+END_TEST
+
+/* Regression: a waiter record's class was written before the record was
+ * taken, so a thread that lost the race overwrote the winner's class (and
+ * a dead winner was taken out of the wrong line). */
+typedef struct {
+    fcgp_table_t *t;
+    apr_uint32_t cls, pid, wrong;
+    volatile apr_uint32_t *stop;
+} rec_racer_t;
+
+static void *APR_THREAD_FUNC rec_racer(apr_thread_t *th, void *d)
+{
+    rec_racer_t *a = d;
+    (void)th;
+    while (!*a->stop) {
+        fcgp_tbl_place_t w;
+        apr_uint32_t pid, cls;
+        fcgp_table_enqueue(a->t, a->cls, a->pid, &w);
+        if (w.rec == 0) {
+            fcgp_table_waiter(a->t, 0, &pid, &cls);
+            a->wrong += cls != a->cls || pid != a->pid;
+        }
+        fcgp_table_dequeue(a->t, &w, 1);
+    }
+    return NULL;
+}
+
+START_TEST(test_bug_waiter_record_class_overwritten)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_w(2, 16, 1, 1024);
+    volatile apr_uint32_t stop = 0;
+    rec_racer_t a, b;
+    apr_thread_t *ta, *tb;
+    apr_status_t rv;
+
+    cls = fcgp_table_add_class(t, "php", 3);
+    a.t = b.t = t;
+    a.stop = b.stop = &stop;
+    a.wrong = b.wrong = 0;
+    a.cls = cls;
+    a.pid = 111;
+    b.cls = fcgp_table_add_class(t, "perl", 4);
+    b.pid = 222;
+    apr_thread_create(&ta, NULL, rec_racer, &a, pool);
+    apr_thread_create(&tb, NULL, rec_racer, &b, pool);
+    apr_sleep(apr_time_from_msec(500));
+    stop = 1;
+    apr_thread_join(&rv, ta);
+    apr_thread_join(&rv, tb);
+    ck_assert_msg(a.wrong + b.wrong == 0, "%u records held with the other "
+                  "thread's class or pid", a.wrong + b.wrong);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("table");
@@ -2618,6 +2710,8 @@ int main(void)
     tcase_add_test(tc, test_bug_stale_release_outcome);
     tcase_add_test(tc, test_bug_quarter_not_kept_free);
     tcase_add_test(tc, test_bug_two_classes_hold_none);
+    tcase_add_test(tc, test_bug_newcomer_sleeps_beside_idle_worker);
+    tcase_add_test(tc, test_bug_waiter_record_class_overwritten);
     suite_add_tcase(s, tc);
 
     return unit_run(s);
