@@ -63,7 +63,7 @@ def get_while_busy(h, busy_path, path):
     ("FcgiProcMaxProcessesPerClass 1", "/app.fcgi", "FcgiProcQueueTimeout"),
     # The server is at its maximum and this class has no worker at all:
     ("FcgiProcMaxProcesses 1", "/hello.php", "server-wide process limit"),
-])
+], ids=["class-at-its-maximum", "server-at-its-maximum"])
 def test_503_after_queue_timeout_with_retry_after(make_httpd, limit, path,
                                                   cause):
     h = fcgp.server(make_httpd, limit + "\nFcgiProcQueueTimeout 500ms\n")
