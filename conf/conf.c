@@ -184,6 +184,9 @@ static const char *set_ipc_dir(cmd_parms *cmd, void *dummy, const char *arg)
         return err;
     }
     sc->ipc_dir = ap_runtime_dir_relative(cmd->pool, arg);
+    sc->ipc_dir_where = apr_psprintf(cmd->pool, "%s (%s:%d)", cmd->cmd->name,
+                                     cmd->directive->filename,
+                                     cmd->directive->line_num);
     if (!sc->ipc_dir) {
         return apr_psprintf(cmd->pool, "%s: invalid path '%s'",
                             cmd->cmd->name, arg);
@@ -284,6 +287,7 @@ void *fcgp_conf_merge_srv(apr_pool_t *p, void *basev, void *addv)
     sc->initial_env = apr_array_append(p, base->initial_env,
                                        add->initial_env);
     sc->ipc_dir = base->ipc_dir;
+    sc->ipc_dir_where = base->ipc_dir_where;
     return sc;
 }
 
@@ -442,8 +446,10 @@ int fcgp_conf_finalize(apr_pool_t *p, server_rec *main_s,
     }
     if (!msc->ipc_dir) {
         msc->ipc_dir = ap_runtime_dir_relative(p, "fcgiproc");
+        msc->ipc_dir_where = "FcgiProcIPCDir (default)";
     }
     settings->ipc_dir = msc->ipc_dir;
+    settings->ipc_dir_where = msc->ipc_dir_where;
     settings->max_procs = (apr_uint32_t)fcgp_conf_val(msc, FCGP_C_MAX_PROCS);
     settings->kill_timeout = fcgp_conf_val(msc, FCGP_C_KILL_TIMEOUT);
     settings->orphan_pgid = 0;

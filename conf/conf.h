@@ -45,6 +45,7 @@ typedef struct {
     unsigned char set[FCGP_C_NUM];
     apr_array_header_t *initial_env;/* "NAME=value" in order */
     const char *ipc_dir;            /* global */
+    const char *ipc_dir_where;      /* "FcgiProcIPCDir (file:line)" */
     /* Filled in at post_config for each server: */
     const char *pm_path;
     const char *vhost;

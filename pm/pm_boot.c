@@ -63,16 +63,16 @@ static void pm_maint(int reason, void *data, apr_wait_t status)
             break;
         }
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, h->s, FCGP_LOGNO(04001)
-                     "process manager pid %d died (%s); its workers are "
-                     "stopped and a new process manager is started",
+                     "process manager pid %d died (%s); a new one is "
+                     "started, which lets its busy workers finish their "
+                     "requests and stops them all",
                      (int)h->proc.pid,
                      reason == APR_OC_REASON_LOST ? "lost"
                      : apr_psprintf(h->pool, "wait status %d", status));
-        /* Its workers share its process group: stop them, the new PM
-         * starts fresh ones on demand. */
-        kill(-h->proc.pid, SIGTERM);
         {
-            /* The new PM finishes the job with SIGKILL if need be. */
+            /* The new PM adopts its workers (pm_adopt.c): it knows which
+             * are busy; the rest of its process group gets SIGKILL from
+             * the new PM when they are done. */
             pm_handle_t next = *h;
             next.settings.orphan_pgid = (int)h->proc.pid;
             start_pm(&next);
@@ -154,6 +154,7 @@ static apr_status_t pm_listener(apr_pool_t *proc_pool, server_rec *s,
     apr_sockaddr_t *sa;
     apr_socket_t *sock;
     apr_status_t rv;
+    mode_t mask;
 
     apr_pool_userdata_get((void **)out, key, proc_pool);
     if (*out) {
@@ -163,19 +164,24 @@ static apr_status_t pm_listener(apr_pool_t *proc_pool, server_rec *s,
     if ((rv = apr_sockaddr_info_get(&sa, path, APR_UNIX, 0, 0, proc_pool))
         != APR_SUCCESS
         || (rv = apr_socket_create(&sock, APR_UNIX, SOCK_STREAM, 0,
-                                   proc_pool)) != APR_SUCCESS
-        || (rv = apr_socket_bind(sock, sa)) != APR_SUCCESS
-        || (rv = apr_socket_listen(sock, 4096)) != APR_SUCCESS) {
+                                   proc_pool)) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, FCGP_LOGNO(04004)
                      "cannot create the process manager socket %s; check "
                      "FcgiProcIPCDir", path);
         return rv;
     }
-    if (geteuid() == 0 && chown(path, ap_unixd_config.user_id,
-                                ap_unixd_config.group_id) != 0) {
-        rv = errno;
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, FCGP_LOGNO(04005)
-                     "cannot give %s to the httpd User", path);
+    /* Made with the mode it keeps, never changed by path afterwards (a
+     * rename in the directory could swap what a chown reaches): anyone
+     * may connect, and only the httpd User (and root) can reach it, through
+     * FcgiProcIPCDir (0700).  The parent is single-threaded here. */
+    mask = umask(0111);
+    rv = apr_socket_bind(sock, sa);
+    umask(mask);
+    if (rv != APR_SUCCESS
+        || (rv = apr_socket_listen(sock, 4096)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, FCGP_LOGNO(04004)
+                     "cannot create the process manager socket %s; check "
+                     "FcgiProcIPCDir", path);
         return rv;
     }
     apr_pool_userdata_set(sock, key, apr_pool_cleanup_null, proc_pool);
@@ -183,29 +189,48 @@ static apr_status_t pm_listener(apr_pool_t *proc_pool, server_rec *s,
     return APR_SUCCESS;
 }
 
-apr_status_t fcgp_pm_ipc_dir_prepare(server_rec *s, const char *dir)
+apr_status_t fcgp_pm_ipc_dir_prepare(server_rec *s, const char *dir,
+                                     const char *where)
 {
+    uid_t uid = geteuid() == 0 ? ap_unixd_config.user_id : geteuid();
     struct stat st;
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+
+    /* Our own directory, made now (0700 from the start: nobody else can
+     * get in before it is given to the httpd User)... */
+    if (mkdir(dir, 0700) == 0) {
+        if (geteuid() == 0
+            && chown(dir, ap_unixd_config.user_id, ap_unixd_config.group_id)
+               != 0) {
+            apr_status_t rv = errno;
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, FCGP_LOGNO(04008)
+                         "cannot give %s %s to the httpd User", where, dir);
+            return rv;
+        }
+        return APR_SUCCESS;
+    }
+    if (errno != EEXIST) {
         apr_status_t rv = errno;
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, FCGP_LOGNO(04006)
-                     "cannot create FcgiProcIPCDir %s", dir);
+                     "cannot create %s %s", where, dir);
         return rv;
     }
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    /* ...or one that already is: a directory (not a link to one) of the
+     * httpd User's that nobody else may enter.  Anything else is not
+     * taken over. */
+    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, FCGP_LOGNO(04007)
-                     "FcgiProcIPCDir %s is not a directory", dir);
+                     "%s %s is not a directory", where, dir);
         return APR_ENOTDIR;
     }
-    /* Only the httpd User may reach the workers' sockets. */
-    if (geteuid() == 0
-        && (chown(dir, ap_unixd_config.user_id, ap_unixd_config.group_id)
-            != 0 || chmod(dir, 0700) != 0)) {
-        apr_status_t rv = errno;
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, FCGP_LOGNO(04008)
-                     "cannot make FcgiProcIPCDir %s private to the httpd "
-                     "User", dir);
-        return rv;
+    if (st.st_uid != uid || (st.st_mode & 077)) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, FCGP_LOGNO(04012)
+                     "%s %s exists and is not ours: it is owned by uid %d "
+                     "with mode %04o, and must be the httpd User's (uid %d) "
+                     "with mode 0700.  Remove it (httpd makes it), or name "
+                     "a directory that does not exist yet", where, dir,
+                     (int)st.st_uid, (unsigned)(st.st_mode & 07777),
+                     (int)uid);
+        return APR_EACCES;
     }
     return APR_SUCCESS;
 }
@@ -254,7 +279,9 @@ apr_status_t fcgp_pm_boot(apr_pool_t *pconf, server_rec *s,
     apr_status_t rv;
 
     memset(&h, 0, sizeof(h));
-    if ((rv = fcgp_pm_ipc_dir_prepare(s, settings->ipc_dir)) != APR_SUCCESS
+    if ((rv = fcgp_pm_ipc_dir_prepare(s, settings->ipc_dir,
+                                      settings->ipc_dir_where))
+        != APR_SUCCESS
         || (rv = pm_listener(proc_pool, s, pm_path, &h.listener))
            != APR_SUCCESS) {
         return rv;
@@ -263,6 +290,8 @@ apr_status_t fcgp_pm_boot(apr_pool_t *pconf, server_rec *s,
     h.s = s;
     h.pm_path = apr_pstrdup(proc_pool, pm_path);
     h.settings.ipc_dir = apr_pstrdup(proc_pool, settings->ipc_dir);
+    h.settings.ipc_dir_where = apr_pstrdup(proc_pool,
+                                           settings->ipc_dir_where);
     h.settings.max_procs = settings->max_procs;
     h.settings.kill_timeout = settings->kill_timeout;
     h.settings.orphan_pgid = 0;

@@ -7,6 +7,7 @@
  *                publishing, following what handlers did, room, growth
  *   pm_worker.c  starting and stopping worker processes
  *   pm_reap.c    reaping: exits, the exit log, learned limits, back-off
+ *   pm_adopt.c   the workers of a process manager that died
  *   pm_status.c  the status snapshot
  *
  * The PM is single-threaded: everything here is written by it alone.  The
@@ -24,6 +25,7 @@
 #include "pm/table.h"
 
 #define PM_EXITS_KEPT 20
+#define PM_MAX_CONNS  2048      /* connections to the PM socket at once */
 
 /* One worker exit, kept for the status page. */
 typedef struct {
@@ -46,6 +48,13 @@ typedef enum {
     SLOT_STOPPING,  /* retired: signalled, waiting to reap */
     SLOT_NSTATES
 } slot_state_e;
+
+/* A worker of a process manager that died, adopted (pm_adopt.c). */
+typedef struct {
+    apr_uint32_t id;            /* its slot in the table */
+    apr_uint32_t pid;
+    apr_time_t kill_at;         /* 0: not stopped yet (busy) */
+} pm_orphan_t;
 
 typedef struct pm_class pm_class_t;
 typedef struct pm_slot pm_slot_t;
@@ -118,8 +127,10 @@ typedef struct {
     apr_uint32_t parent_pid;
     apr_uint32_t seq;           /* makes socket names unique */
     int draining;               /* 1 graceful, 2 stop now */
+    apr_time_t next_refusal_log;    /* FCGP03024 at most once a minute */
     apr_time_t next_tick;
-    apr_time_t orphans_kill_at;
+    apr_array_header_t *orphans;        /* pm_orphan_t; NULL: none */
+    apr_time_t orphans_until;           /* stop them even if busy then */
     pm_exit_t exits[PM_EXITS_KEPT];     /* ring of the last exits */
     apr_uint32_t nexits;                /* exits ever; next = nexits % N */
     fcgp_table_t *table;                /* shared with the handlers */
@@ -161,6 +172,10 @@ apr_status_t pm_server_setup(pm_t *pm);
 void pm_on_accept(pm_t *pm);
 void pm_on_readable(pm_t *pm, pm_conn_t *conn);
 void pm_close_conns(pm_t *pm);
+
+/* pm_adopt.c */
+void pm_adopt(pm_t *pm);
+void pm_orphans_tick(pm_t *pm, apr_time_t now);
 
 /* pm_status.c: a snapshot of pm's state for the status page, allocated
  * from p: plain data (pm/status_data.h), sent as a STATUS_REPLY. */

@@ -66,6 +66,10 @@ static void tick(pm_t *pm, apr_time_t now)
 
     pm_serve_table(pm);
     pm_reclaim(pm);
+    if (pm->draining > 1) {
+        pm->orphans_until = now;    /* httpd is gone: no waiting for them */
+    }
+    pm_orphans_tick(pm, now);
     for (i = 0; i < pm->nslots; i++) {
         pm_slot_t *s = pm->slots[i];
         fcgp_worker_facts_t f;
@@ -114,9 +118,6 @@ static void tick(pm_t *pm, apr_time_t now)
 static apr_interval_time_t next_timeout(pm_t *pm, apr_time_t now)
 {
     apr_time_t next = pm->next_tick;
-    if (pm->settings.orphan_pgid && pm->orphans_kill_at < next) {
-        next = pm->orphans_kill_at;
-    }
     pm_kill_late(pm, now, &next);
     return next > now ? next - now : 0;
 }
@@ -180,9 +181,9 @@ static void remove_stale_sockets(pm_t *pm)
     apr_pool_destroy(tp);
 }
 
-/* Slots of process managers that died (killed, crashed) are nobody's:
- * free them (their workers are being stopped by the parent), and let
- * every waiter ask us (a dead PM may have left a class `full`). */
+/* Slots of process managers that died earlier and were not adopted
+ * (pm_adopt.c takes the last one's) are nobody's: free them, and let every
+ * waiter ask us (a dead PM may have left a class `full`). */
 static void take_over_table(pm_t *pm)
 {
     apr_uint32_t i;
@@ -264,11 +265,6 @@ static void after_events(pm_t *pm)
         start_draining(pm, 1);
     }
     now = apr_time_now();
-    if (pm->settings.orphan_pgid && now >= pm->orphans_kill_at) {
-        /* Workers of the PM we replace that ignored its SIGTERM. */
-        kill(-pm->settings.orphan_pgid, SIGKILL);
-        pm->settings.orphan_pgid = 0;
-    }
     if (now >= pm->next_tick) {
         if ((apr_uint32_t)getppid() != pm->parent_pid) {
             start_draining(pm, 2);   /* httpd is gone */
@@ -300,7 +296,7 @@ int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
     pm->classes = apr_hash_make(p);
     pm->me = (apr_uint32_t)getpid();
     pm->parent_pid = (apr_uint32_t)getppid();
-    pm->orphans_kill_at = apr_time_now() + pm->settings.kill_timeout;
+    pm_adopt(pm);
     take_over_table(pm);
     remove_stale_sockets(pm);
     if ((rv = setup(pm)) != APR_SUCCESS) {
@@ -345,7 +341,7 @@ int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
             }
         }
         after_events(pm);
-        if (pm->draining && pm->nprocs == 0) {
+        if (pm->draining && pm->nprocs == 0 && !pm->orphans) {
             free_table_slots(pm);
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, pm->s, FCGP_LOGNO(03033)
                          "process manager pid %d exiting: every worker is "

@@ -7,8 +7,11 @@
  * why none can be had), KICK (look at the table) and STATUS.  Workers are
  * never handed out here: handlers take them from the table.  Every
  * answer is immediate; no connection waits in the PM. */
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <apr_portable.h>
 #include <apr_strings.h>
 
 #include "httpd.h"
@@ -278,6 +281,60 @@ void pm_on_readable(pm_t *pm, pm_conn_t *conn)
     }
 }
 
+/* The parent of process pid, from /proc; 0 when it cannot be read. */
+static apr_uint32_t parent_of(apr_uint32_t pid)
+{
+    char path[64], buf[512];
+    const char *paren;
+    unsigned ppid = 0;
+    FILE *f;
+    size_t n;
+
+    apr_snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+    if (!(f = fopen(path, "r"))) {
+        return 0;
+    }
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* "pid (comm) state ppid ...": comm may hold anything, even ')'. */
+    if (!(paren = strrchr(buf, ')'))
+        || sscanf(paren + 1, " %*c %u", &ppid) != 1) {
+        return 0;
+    }
+    return ppid;
+}
+
+/* Only httpd's own children (and the parent) may talk to the PM: not an
+ * application (our child), not a CGI script (an httpd child's), not a
+ * process of another user.  Returns 0 (after logging why) to refuse. */
+static int peer_allowed(pm_t *pm, apr_socket_t *s)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    apr_os_sock_t fd;
+
+    apr_os_sock_get(&fd, s);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+        return 0;
+    }
+    if ((cred.uid == geteuid() || cred.uid == 0)
+        && ((apr_uint32_t)cred.pid == pm->parent_pid
+            || parent_of((apr_uint32_t)cred.pid) == pm->parent_pid)) {
+        return 1;
+    }
+    if (apr_time_now() >= pm->next_refusal_log) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, pm->s, FCGP_LOGNO(03024)
+                     "pid %d (uid %d), which is not one of httpd's children, "
+                     "connected to the process manager's socket in "
+                     "FcgiProcIPCDir %s: refused (logged at most once a "
+                     "minute)", (int)cred.pid, (int)cred.uid,
+                     pm->settings.ipc_dir);
+        pm->next_refusal_log = apr_time_now() + apr_time_from_sec(60);
+    }
+    return 0;
+}
+
 void pm_on_accept(pm_t *pm)
 {
     for (;;) {
@@ -289,6 +346,10 @@ void pm_on_accept(pm_t *pm)
         if (apr_socket_accept(&s, pm->listener, cp) != APR_SUCCESS) {
             apr_pool_destroy(cp);
             return;
+        }
+        if (!peer_allowed(pm, s) || pm->nconns >= PM_MAX_CONNS) {
+            apr_pool_destroy(cp);       /* closes it */
+            continue;
         }
         apr_socket_opt_set(s, APR_SO_NONBLOCK, 1);
         apr_socket_timeout_set(s, 0);

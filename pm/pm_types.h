@@ -43,6 +43,7 @@ typedef struct {
 /* Process-manager wide settings, resolved at post_config. */
 typedef struct {
     const char *ipc_dir;           /* FcgiProcIPCDir (absolute) */
+    const char *ipc_dir_where;     /* "FcgiProcIPCDir (file:line)" */
     apr_uint32_t max_procs;        /* FcgiProcMaxProcesses */
     apr_interval_time_t kill_timeout;   /* FcgiProcKillTimeout (main) */
     int orphan_pgid;               /* a dead PM's process group, whose

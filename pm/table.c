@@ -442,10 +442,12 @@ void fcgp_table_dequeue(fcgp_table_t *t, fcgp_tbl_place_t *w, int claimed)
     }
     leave_line(k);
     /* Leaving without the worker we may have been woken for: pass the
-     * wake-up on.  Leaving with one while another is idle: one that came
-     * in line behind us, and let that idle worker pass because we were
-     * ahead of it, must not sleep beside it. */
-    if (!claimed || (apr_atomic_read32(&k->sleepers)
+     * wake-up on.  Leaving with one after a wake-up we did not use (a
+     * worker came free while we were awake) while a worker is idle: one
+     * that came in line behind us, and let that worker pass because we
+     * were ahead of it, must not sleep beside it. */
+    if (!claimed || (apr_atomic_read32(&k->seq) != w->seq
+                     && apr_atomic_read32(&k->sleepers)
                      && has_idle(t, w->cls))) {
         wake(k, 1);
     }
@@ -635,6 +637,13 @@ apr_uint32_t fcgp_table_alloc_slot(fcgp_table_t *t, apr_uint32_t owner)
         }
     }
     return FCGP_TBL_NO_SLOT;
+}
+
+int fcgp_table_adopt_slot(fcgp_table_t *t, apr_uint32_t i, apr_uint32_t from,
+                          apr_uint32_t to)
+{
+    fcgp_tbl_slot_t *s = fcgp_table_slot(t, i);
+    return s && from && apr_atomic_cas32(&s->owner, to, from) == from;
 }
 
 void fcgp_table_free_slot(fcgp_table_t *t, apr_uint32_t i)

@@ -236,6 +236,11 @@ apr_uint32_t fcgp_table_alloc_slot(fcgp_table_t *t, apr_uint32_t owner);
  * fails (new generation). */
 void fcgp_table_free_slot(fcgp_table_t *t, apr_uint32_t i);
 
+/* PM: take over slot i of a process manager that died (owner `from`):
+ * returns 1 when it is now `to`'s. */
+int fcgp_table_adopt_slot(fcgp_table_t *t, apr_uint32_t i, apr_uint32_t from,
+                          apr_uint32_t to);
+
 /* PM: make slot i claimable (it is OFF and the PM's). */
 void fcgp_table_publish(fcgp_table_t *t, apr_uint32_t i);
 /* PM: take slot i back if it is in state `from` (IDLE: unpublish it;

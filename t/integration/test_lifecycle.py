@@ -135,6 +135,39 @@ def test_killed_process_manager_is_replaced(make_httpd):
     assert stale == []
 
 
+def test_killed_process_manager_lets_busy_workers_finish(make_httpd):
+    # A POST is being served when the process manager is killed: the new
+    # one adopts the old workers, the POST completes, and only then is its
+    # worker stopped.
+    h = fcgp.server(make_httpd, STATUS)
+    h.start()
+    assert h.get("/app.fcgi").status == 200
+    old_pm = status(h)["pm_pid"]
+    body = b"x" * 200000
+    out = {}
+
+    def post():
+        out["r"] = h.post("/app.fcgi?sleep=4000&echo=1", body, timeout=30)
+    t = threading.Thread(target=post)
+    t.start()
+    deadline = time.monotonic() + 5
+    while True:
+        busy = [w["pid"] for w in status(h)["workers"] if w["state"] == "busy"]
+        if busy:
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(old_pm, signal.SIGKILL)
+    t.join(30)
+    r = out["r"]
+    assert r.status == 200, r.body[-300:]
+    assert r.body.decode() == "len=%d fnv=%s\n" % (len(body),
+                                                      fcgp.fnv1a64(body))
+    assert fcgp.tagged(h.error_log(), "FCGP03034")
+    assert H.wait_pid_gone(busy[0], 5), "adopted worker still running"
+    assert h.get("/app.fcgi").status == 200
+
+
 def test_graceful_stop_finishes_requests_in_flight(make_httpd):
     h = fcgp.server(make_httpd, STATUS)
     h.start()

@@ -1,0 +1,108 @@
+/* pm_adopt.c: the workers of a process manager that died.
+ *
+ * PM process only.  When a PM dies (killed, crashed), the parent starts a
+ * new one and tells it the dead one's process group (settings.orphan_pgid).
+ * The dead PM's workers are still running, and some serve a request that
+ * an httpd child holds through the worker table.  The new PM adopts every
+ * slot the dead one owned: an idle worker is stopped at once; a busy one
+ * finishes its request (the handler hands it back as usual, and `closing`
+ * sends it to us rather than to the line), then it is stopped.  They are
+ * not our children: their exits are seen with kill(pid, 0), not reaped.
+ * When none is left, whatever else remains of the dead PM's process group
+ * gets SIGKILL.  Owns pm_t.orphans. */
+#include <errno.h>
+#include <signal.h>
+#include <apr_atomic.h>
+
+#include "httpd.h"
+#include "http_log.h"
+#include "fcgp_log.h"
+#include "pm/pm_internal.h"
+
+APLOG_USE_MODULE(fcgiproc);
+
+/* A request may run this long on an adopted worker before the rest of the
+ * dead PM's processes are killed anyway (the handler's own
+ * FcgiProcBusyTimeout normally ends it sooner). */
+#define ORPHAN_WAIT_MAX apr_time_from_sec(600)
+
+static int gone(apr_uint32_t pid)
+{
+    return pid == 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH);
+}
+
+void pm_adopt(pm_t *pm)
+{
+    apr_uint32_t i, dead = (apr_uint32_t)pm->settings.orphan_pgid;
+
+    if (!dead) {
+        return;
+    }
+    pm->orphans = apr_array_make(pm->pool, 16, sizeof(pm_orphan_t));
+    pm->orphans_until = apr_time_now() + ORPHAN_WAIT_MAX;
+    for (i = 0; i < pm->nslots; i++) {
+        fcgp_tbl_slot_t *ts = fcgp_table_slot(pm->table, i);
+        pm_orphan_t *o;
+        if (!fcgp_table_adopt_slot(pm->table, i, dead, pm->me)) {
+            continue;
+        }
+        apr_atomic_set32(&ts->closing, 1);
+        o = apr_array_push(pm->orphans);
+        o->id = i;
+        o->pid = ts->pid;
+        o->kill_at = 0;
+    }
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, pm->s, FCGP_LOGNO(03034)
+                 "adopted %d workers of process manager pid %u: busy ones "
+                 "finish their request, then all are stopped",
+                 pm->orphans->nelts, dead);
+}
+
+/* Stop orphan o now: SIGTERM, SIGKILL after FcgiProcKillTimeout. */
+static void stop_orphan(pm_t *pm, pm_orphan_t *o, apr_time_t now)
+{
+    fcgp_table_seize(pm->table, o->id);
+    if (o->pid) {
+        kill((pid_t)o->pid, SIGTERM);
+    }
+    o->kill_at = now + pm->settings.kill_timeout;
+}
+
+void pm_orphans_tick(pm_t *pm, apr_time_t now)
+{
+    int i;
+
+    if (!pm->orphans) {
+        return;
+    }
+    for (i = 0; i < pm->orphans->nelts; i++) {
+        pm_orphan_t *o = &APR_ARRAY_IDX(pm->orphans, i, pm_orphan_t);
+        fcgp_tbl_slot_t *ts = fcgp_table_slot(pm->table, o->id);
+        apr_uint32_t st = FCGP_TBL_STATE(apr_atomic_read32(&ts->word));
+
+        if (!o->kill_at) {
+            /* Busy with a live holder: let it finish. */
+            if (st == FCGP_TBL_BUSY && !gone(ts->holder) && !gone(o->pid)
+                && now < pm->orphans_until) {
+                continue;
+            }
+            stop_orphan(pm, o, now);
+        }
+        if (gone(o->pid)) {
+            fcgp_table_free_slot(pm->table, o->id);
+            *o = APR_ARRAY_IDX(pm->orphans, pm->orphans->nelts - 1,
+                               pm_orphan_t);
+            pm->orphans->nelts--;
+            i--;
+        }
+        else if (now >= o->kill_at) {
+            kill((pid_t)o->pid, SIGKILL);
+        }
+    }
+    if (pm->orphans->nelts == 0) {
+        /* Anything else of the dead PM's (a worker it was starting). */
+        kill(-pm->settings.orphan_pgid, SIGKILL);
+        pm->settings.orphan_pgid = 0;
+        pm->orphans = NULL;
+    }
+}
