@@ -161,24 +161,22 @@ static apr_status_t pm_listener(apr_pool_t *proc_pool, server_rec *s,
         return APR_SUCCESS;
     }
     unlink(path);
-    if ((rv = apr_sockaddr_info_get(&sa, path, APR_UNIX, 0, 0, proc_pool))
-        != APR_SUCCESS
-        || (rv = apr_socket_create(&sock, APR_UNIX, SOCK_STREAM, 0,
-                                   proc_pool)) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, FCGP_LOGNO(04004)
-                     "cannot create the process manager socket %s; check "
-                     "FcgiProcIPCDir", path);
-        return rv;
-    }
     /* Made with the mode it keeps, never changed by path afterwards (a
      * rename in the directory could swap what a chown reaches): anyone
      * may connect, and only the httpd User (and root) can reach it, through
      * FcgiProcIPCDir (0700).  The parent is single-threaded here. */
-    mask = umask(0111);
-    rv = apr_socket_bind(sock, sa);
-    umask(mask);
-    if (rv != APR_SUCCESS
-        || (rv = apr_socket_listen(sock, 4096)) != APR_SUCCESS) {
+    if ((rv = apr_sockaddr_info_get(&sa, path, APR_UNIX, 0, 0, proc_pool))
+        == APR_SUCCESS
+        && (rv = apr_socket_create(&sock, APR_UNIX, SOCK_STREAM, 0,
+                                   proc_pool)) == APR_SUCCESS) {
+        mask = umask(0111);
+        rv = apr_socket_bind(sock, sa);
+        umask(mask);
+        if (rv == APR_SUCCESS) {
+            rv = apr_socket_listen(sock, 4096);
+        }
+    }
+    if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, FCGP_LOGNO(04004)
                      "cannot create the process manager socket %s; check "
                      "FcgiProcIPCDir", path);
