@@ -153,6 +153,7 @@ static void start_draining(pm_t *pm, int how)
     /* Handlers waiting for our workers ask the next PM instead. */
     for (hi = apr_hash_first(NULL, pm->classes); hi; hi = apr_hash_next(hi)) {
         pm_class_t *c = apr_hash_this_val(hi);
+        fcgp_table_set_live(pm->table, c->tidx, 0, 0);  /* no pause of ours */
         fcgp_table_set_full(pm->table, c->tidx, 0);
         fcgp_table_wake_all(pm->table, c->tidx);
     }

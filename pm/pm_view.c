@@ -19,9 +19,13 @@
 
 #include "pm/pm_internal.h"
 
-/* What handlers read of the class: its live workers and its pause. */
+/* What handlers read of the class: its live workers and its pause.  Not
+ * from a draining PM: the class's entry is the next generation's now. */
 void pm_class_to_table(pm_t *pm, pm_class_t *c)
 {
+    if (pm->draining) {
+        return;
+    }
     fcgp_table_set_live(pm->table, c->tidx,
                         c->n[SLOT_IDLE] + c->n[SLOT_BUSY],
                         pm_class_backing_off(c, apr_time_now())
