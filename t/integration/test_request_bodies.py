@@ -5,7 +5,6 @@ over LimitRequestBody gets 413 naming it."""
 import http.client
 import os
 import pwd
-import re
 import socket
 import stat
 import threading
@@ -15,15 +14,6 @@ import pytest
 
 import fcgp
 import httpd as H
-
-
-def wait_for_log(h, tag, needle="", timeout=5):
-    deadline = time.monotonic() + timeout
-    while True:
-        lines = [l for l in fcgp.tagged(h.error_log(), tag) if needle in l]
-        if lines or time.monotonic() > deadline:
-            return lines
-        time.sleep(0.05)
 
 
 def connect(h, timeout=30):
@@ -121,8 +111,8 @@ def test_chunked_body_over_limit_request_body_gets_413_naming_it(make_httpd):
     h.start()
     r = h.post("/app.fcgi?echo=1", body=iter([b"y" * 50000] * 4))
     assert r.status == 413
-    lines = wait_for_log(h, "FCGP02001", "LimitRequestBody")
-    assert lines and "/app.fcgi" in lines[0], h.error_log()[-2000:]
+    h.wait_for_log(r"FCGP02001: Request Entity Too Large: POST /app.fcgi\b"
+                   r".* exceeds LimitRequestBody 100000 .*see LimitRequestBody")
     # a Content-Length over it: refused before a byte is read
     mark = h.log_mark()
     r = h.post("/app.fcgi?echo=1", body=b"z" * 150000)
@@ -172,7 +162,8 @@ def test_bad_spool_dir_fails_startup_with_name_and_line(make_httpd, what):
         os.mkdir(path, 0o755)        # root's; www-data may not write
     with pytest.raises(H.HttpdStartError):
         h.start(timeout=10)
-    lines = fcgp.tagged(h.error_log(), "FCGP01005")
-    assert lines, h.error_log()[-2000:]
-    assert "FcgiProcSpoolDir" in lines[0] and path in lines[0], lines
-    assert re.search(r"\.conf:\d+\)", lines[0]), lines
+    # the directive, where it was set, and the directory
+    m = h.wait_for_log(r"FCGP01005: FcgiProcSpoolDir \((\S+):(\d+)\): (\S+) ",
+                       timeout=1)
+    assert m.group(1) == h.conf_file and int(m.group(2)) > 0, m.group(0)
+    assert m.group(3) == path, m.group(0)
