@@ -233,7 +233,7 @@ fcgp_fail_e fcgp_body_read(request_rec *r, const fcgp_srv_conf_t *sc,
     return FCGP_FAIL_NONE;
 }
 
-/* ---- with the worker ------------------------------------------------------ */
+/* ---- with the worker ----------------------------------------------------- */
 
 static fcgp_fail_e send_stdin(fcgp_resp_t *rs, const char *data,
                               apr_size_t len, fcgp_body_fail_t *f)

@@ -1,8 +1,9 @@
 /* handler.c: the content handler.  read a small body (body.c) -> acquire
  * a worker from the PM -> send BEGIN_REQUEST, PARAMS and STDIN (body.c)
  * -> response.c streams the answer -> release the worker with the
- * outcome; at most one retry (attempts(), worth_retrying()).  Maps every failure to a status and a log line in
- * one place (fail_table, fcgp_fail). */
+ * outcome; at most one retry (attempts(), worth_retrying()).  Maps every
+ * failure to a status and a log line in one place (fail_table,
+ * fcgp_fail). */
 #include <string.h>
 #include <apr_strings.h>
 #include "httpd.h"
