@@ -4,12 +4,18 @@
  * command_rec entry points at its row, so one setter serves them all and an
  * alias (a later mod_fcgid-compatible name) is one more AP_INIT line with
  * the same row.  Errors name the directive; httpd adds the file and line. */
+#include <errno.h>
+#include <grp.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
+#include <apr_file_info.h>
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
+#include "unixd.h"
 #include "fcgp_log.h"
 #include "conf/conf.h"
 #include "conf/conf_parse.h"
@@ -60,6 +66,9 @@ static const fcgp_directive_t fcgp_directives[FCGP_C_NUM] = {
      0, (apr_int64_t)1 << 62, GIB},
     {FCGP_C_KILL_TIMEOUT, "FcgiProcKillTimeout", KIND_TIME, 0,
      0, SEC(3600), SEC(3)},
+    /* mod_fcgid's FcgidMaxRequestInMem and its default */
+    {FCGP_C_MAX_REQUEST_IN_MEM, "FcgiProcMaxRequestInMem", KIND_BYTES, 0,
+     0, GIB, 65536},
 };
 
 apr_int64_t fcgp_conf_val(const fcgp_srv_conf_t *sc, fcgp_conf_idx_e i)
@@ -175,6 +184,13 @@ static const char *set_initial_env(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
+/* "Directive (file:line)", for startup checks that run after parsing. */
+static const char *where_set(cmd_parms *cmd)
+{
+    return apr_psprintf(cmd->pool, "%s (%s:%d)", cmd->cmd->name,
+                        cmd->directive->filename, cmd->directive->line_num);
+}
+
 static const char *set_ipc_dir(cmd_parms *cmd, void *dummy, const char *arg)
 {
     fcgp_srv_conf_t *sc = ap_get_module_config(cmd->server->module_config,
@@ -184,9 +200,7 @@ static const char *set_ipc_dir(cmd_parms *cmd, void *dummy, const char *arg)
         return err;
     }
     sc->ipc_dir = ap_runtime_dir_relative(cmd->pool, arg);
-    sc->ipc_dir_where = apr_psprintf(cmd->pool, "%s (%s:%d)", cmd->cmd->name,
-                                     cmd->directive->filename,
-                                     cmd->directive->line_num);
+    sc->ipc_dir_where = where_set(cmd);
     if (!sc->ipc_dir) {
         return apr_psprintf(cmd->pool, "%s: invalid path '%s'",
                             cmd->cmd->name, arg);
@@ -197,6 +211,20 @@ static const char *set_ipc_dir(cmd_parms *cmd, void *dummy, const char *arg)
                             "socket paths (at most 80 characters)",
                             cmd->cmd->name, sc->ipc_dir);
     }
+    return NULL;
+}
+
+/* Checked at post_config (fcgp_conf_finalize), once User is known. */
+static const char *set_spool_dir(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    fcgp_srv_conf_t *sc = ap_get_module_config(cmd->server->module_config,
+                                               &fcgiproc_module);
+    sc->spool_dir = ap_server_root_relative(cmd->pool, arg);
+    if (!sc->spool_dir) {
+        return apr_psprintf(cmd->pool, "%s: invalid path '%s'",
+                            cmd->cmd->name, arg);
+    }
+    sc->spool_dir_where = where_set(cmd);
     return NULL;
 }
 
@@ -247,6 +275,13 @@ const command_rec fcgp_conf_cmds[] = {
     NUMERIC_NAMED("FcgiProcKillTimeout", FCGP_C_KILL_TIMEOUT, RSRC_CONF,
                   "SIGKILL a retiring process this long after SIGTERM "
                   "(default 3 s)"),
+    NUMERIC_NAMED("FcgiProcMaxRequestInMem", FCGP_C_MAX_REQUEST_IN_MEM,
+                  RSRC_CONF, "request bodies up to this size are read into "
+                  "memory before a process is taken (default 64K)"),
+    AP_INIT_TAKE1("FcgiProcSpoolDir", set_spool_dir, NULL, RSRC_CONF,
+                  "directory for chunked request bodies larger than "
+                  "FcgiProcMaxRequestInMem (default: the temporary "
+                  "directory, $TMPDIR or /tmp)"),
     {NULL}
 };
 
@@ -288,6 +323,9 @@ void *fcgp_conf_merge_srv(apr_pool_t *p, void *basev, void *addv)
                                        add->initial_env);
     sc->ipc_dir = base->ipc_dir;
     sc->ipc_dir_where = base->ipc_dir_where;
+    sc->spool_dir = add->spool_dir ? add->spool_dir : base->spool_dir;
+    sc->spool_dir_where = add->spool_dir ? add->spool_dir_where
+                                         : base->spool_dir_where;
     return sc;
 }
 
@@ -426,6 +464,86 @@ static void warn_env(server_rec *s, fcgp_srv_conf_t *sc)
     }
 }
 
+/* Is gid one of the httpd User's groups (as initgroups gives them)? */
+static int user_in_group(apr_pool_t *p, gid_t gid)
+{
+    int n = 64, i;
+    gid_t *groups = apr_palloc(p, n * sizeof(gid_t));
+    if (gid == ap_unixd_config.group_id) {
+        return 1;
+    }
+    if (getgrouplist(ap_unixd_config.user_name, ap_unixd_config.group_id,
+                     groups, &n) < 0) {
+        groups = apr_palloc(p, n * sizeof(gid_t));
+        if (getgrouplist(ap_unixd_config.user_name,
+                         ap_unixd_config.group_id, groups, &n) < 0) {
+            return 0;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        if (groups[i] == gid) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* May the httpd User create files in dir (by its mode bits)? */
+static int user_may_write(apr_pool_t *p, const char *dir,
+                          const struct stat *st)
+{
+    mode_t m = st->st_mode;
+    if (geteuid() != 0) {
+        return access(dir, W_OK | X_OK) == 0;   /* we are that User */
+    }
+    if (ap_unixd_config.user_id == 0) {
+        return 1;
+    }
+    if (st->st_uid == ap_unixd_config.user_id) {
+        return (m & (S_IWUSR | S_IXUSR)) == (S_IWUSR | S_IXUSR);
+    }
+    if (user_in_group(p, st->st_gid)) {
+        return (m & (S_IWGRP | S_IXGRP)) == (S_IWGRP | S_IXGRP);
+    }
+    return (m & (S_IWOTH | S_IXOTH)) == (S_IWOTH | S_IXOTH);
+}
+
+/* FcgiProcSpoolDir (or the temporary directory) must be a directory the
+ * httpd User can create files in: a chunked body larger than
+ * FcgiProcMaxRequestInMem is spooled there. */
+static int check_spool_dir(apr_pool_t *p, server_rec *s, fcgp_srv_conf_t *sc)
+{
+    struct stat st;
+    const char *why = NULL;
+
+    if (!sc->spool_dir) {
+        if (apr_temp_dir_get(&sc->spool_dir, p) != APR_SUCCESS) {
+            sc->spool_dir = "/tmp";
+        }
+        sc->spool_dir_where = "FcgiProcSpoolDir (default: the temporary "
+                              "directory)";
+    }
+    if (stat(sc->spool_dir, &st) != 0) {
+        why = apr_psprintf(p, "cannot be used (%s)", strerror(errno));
+    }
+    else if (!S_ISDIR(st.st_mode)) {
+        why = "is not a directory";
+    }
+    else if (!user_may_write(p, sc->spool_dir, &st)) {
+        why = apr_psprintf(p, "is not writable by the httpd User %s (owner "
+                           "uid %d, mode %04o)", ap_unixd_config.user_name,
+                           (int)st.st_uid, (unsigned)(st.st_mode & 07777));
+    }
+    if (why) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, FCGP_LOGNO(01005)
+                     "%s: %s %s; chunked request bodies larger than "
+                     "FcgiProcMaxRequestInMem are spooled there (server %s)",
+                     sc->spool_dir_where, sc->spool_dir, why, sc->vhost);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
 int fcgp_conf_finalize(apr_pool_t *p, server_rec *main_s,
                        fcgp_pm_settings_t *settings)
 {
@@ -462,6 +580,9 @@ int fcgp_conf_finalize(apr_pool_t *p, server_rec *main_s,
                                  ? s->server_hostname : "", s->port);
         build_env(p, sc);
         warn_env(s, sc);
+        if (check_spool_dir(p, s, sc) != OK) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
         if (fcgp_conf_val(sc, FCGP_C_MIN_PROCS_CLASS)
             > fcgp_conf_val(sc, FCGP_C_MAX_PROCS_CLASS)) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, FCGP_LOGNO(01004)

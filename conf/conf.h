@@ -25,6 +25,7 @@ typedef enum {
     FCGP_C_QUEUE_TIMEOUT,
     FCGP_C_MAX_REQUEST_LEN,
     FCGP_C_KILL_TIMEOUT,
+    FCGP_C_MAX_REQUEST_IN_MEM,
     FCGP_C_NUM
 } fcgp_conf_idx_e;
 
@@ -46,6 +47,8 @@ typedef struct {
     apr_array_header_t *initial_env;/* "NAME=value" in order */
     const char *ipc_dir;            /* global */
     const char *ipc_dir_where;      /* "FcgiProcIPCDir (file:line)" */
+    const char *spool_dir;          /* chunked bodies; NULL: temp dir */
+    const char *spool_dir_where;    /* "FcgiProcSpoolDir (file:line)" */
     /* Filled in at post_config for each server: */
     const char *pm_path;
     const char *vhost;

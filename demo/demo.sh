@@ -187,7 +187,10 @@ LoadModule mpm_event_module $MODDIR/mod_mpm_event.so
 LoadModule authz_core_module $MODDIR/mod_authz_core.so
 LoadModule mime_module $MODDIR/mod_mime.so
 LoadModule dir_module $MODDIR/mod_dir.so
+LoadModule reqtimeout_module $MODDIR/mod_reqtimeout.so
 LoadModule fcgiproc_module $MODULE
+# as Debian's default: clients that send too slowly are cut off
+RequestReadTimeout header=20-40,MinRate=500 body=10,MinRate=500
 
 $user_lines
 

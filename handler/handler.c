@@ -1,11 +1,11 @@
-/* handler.c: the content handler.  acquire a worker from the PM -> send
- * BEGIN_REQUEST, PARAMS and STDIN -> response.c streams the answer ->
- * release the worker with the outcome; at most one retry (attempts(),
- * worth_retrying()).  Maps every failure to a status and a log line in
- * one place (fail_table, fcgp_fail). */
+/* handler.c: the content handler.  read a small body (body.c) -> acquire
+ * a worker from the PM -> send BEGIN_REQUEST, PARAMS and STDIN (body.c)
+ * -> response.c streams the answer -> release the worker with the
+ * outcome; at most one retry (attempts(), worth_retrying()).  Maps every
+ * failure to a status and a log line in one place (fail_table,
+ * fcgp_fail). */
 #include <string.h>
 #include <apr_strings.h>
-#include <apr_file_io.h>
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"
@@ -23,8 +23,6 @@ APLOG_USE_MODULE(fcgiproc);
 
 extern module AP_MODULE_DECLARE_DATA fcgiproc_module;
 
-#define REQUEST_ID 1
-#define BODY_CHUNK (64 * 1024)
 /* A PARAMS record carries at most this much; bigger environments simply
  * take more records. */
 #define PARAMS_MAX AP_FCGI_MAX_CONTENT_LEN
@@ -34,7 +32,6 @@ typedef struct {
     fcgp_lease_t *lease;
     apr_socket_t *sock;         /* to the worker */
     fcgp_resp_t *rs;            /* the answer, read while the body goes */
-    apr_off_t body_sent;        /* STDIN bytes sent */
     fcgp_outcome_e outcome;     /* for the PM */
     fcgp_fail_e cause;          /* why it failed; logged by the loop */
     int abort;                  /* failed after the status line went out */
@@ -51,6 +48,7 @@ typedef struct {
     apr_time_t start;
     fcgp_timer_t timer;
     const char *redirect;       /* local Location: to follow */
+    fcgp_body_t *body;          /* read before the first try, or NULL */
     attempt_t at;               /* the current try */
 } fcgp_req_t;
 
@@ -65,6 +63,8 @@ static const fail_info_t fail_table[] = {
     [FCGP_FAIL_NONE] = {HTTP_INTERNAL_SERVER_ERROR, APLOG_ERR, "?", NULL},
     [FCGP_FAIL_TOO_LARGE] = {HTTP_REQUEST_ENTITY_TOO_LARGE, APLOG_ERR,
         "request body is larger than allowed", "FcgiProcMaxRequestLen"},
+    [FCGP_FAIL_TOO_LARGE_LRB] = {HTTP_REQUEST_ENTITY_TOO_LARGE, APLOG_ERR,
+        "request body is larger than allowed", "LimitRequestBody"},
     [FCGP_FAIL_BODY_READ] = {HTTP_BAD_REQUEST, APLOG_INFO,
         "could not read the request body from the client", NULL},
     [FCGP_FAIL_PM] = {HTTP_SERVICE_UNAVAILABLE, APLOG_ERR,
@@ -159,13 +159,6 @@ static apr_status_t send_iov(apr_socket_t *s, struct iovec *vec, int n)
     return APR_SUCCESS;
 }
 
-static void rec_header(unsigned char *out, unsigned char type, apr_size_t len)
-{
-    ap_fcgi_header h;
-    ap_fcgi_fill_in_header(&h, type, REQUEST_ID, (apr_uint16_t)len, 0);
-    ap_fcgi_header_to_array(&h, out);
-}
-
 /* Queue one record for a writev: its header, then its content if any. */
 static void push_rec(apr_array_header_t *vec, unsigned char type,
                      void *body, apr_size_t len)
@@ -173,7 +166,7 @@ static void push_rec(apr_array_header_t *vec, unsigned char type,
     struct iovec *v = apr_array_push(vec);
     v->iov_base = apr_palloc(vec->pool, AP_FCGI_HEADER_LEN);
     v->iov_len = AP_FCGI_HEADER_LEN;
-    rec_header(v->iov_base, type, len);
+    fcgp_rec_header(v->iov_base, type, len);
     if (len) {
         v = apr_array_push(vec);
         v->iov_base = body;
@@ -223,189 +216,6 @@ static int send_begin_and_params(fcgp_req_t *rq, int body_follows)
     }
     a->rv = send_iov(a->sock, (struct iovec *)vec->elts, vec->nelts);
     return a->rv == APR_SUCCESS ? OK : attempt_failed(rq, FCGP_FAIL_SEND);
-}
-
-static apr_status_t send_stdin(fcgp_req_t *rq, const char *data,
-                               apr_size_t len)
-{
-    attempt_t *a = &rq->at;
-    unsigned char hdr[AP_FCGI_HEADER_LEN];
-    while (len) {
-        apr_size_t n = len > AP_FCGI_MAX_CONTENT_LEN
-                       ? AP_FCGI_MAX_CONTENT_LEN : len;
-        struct iovec vec[2] = {{hdr, sizeof(hdr)}, {(void *)data, n}};
-        apr_status_t rv;
-        rec_header(hdr, AP_FCGI_STDIN, n);
-        rv = fcgp_response_send(a->rs, vec, 2);
-        if (rv != APR_SUCCESS) {
-            return rv;
-        }
-        data += n;
-        len -= n;
-        a->body_sent += n;
-    }
-    return APR_SUCCESS;
-}
-
-#define SPOOL_FAILED "cannot spool the chunked body to a temporary file"
-
-/* One piece of the body goes to the worker as STDIN, or with a sink to
- * the spool file of a chunked body. */
-static int put_body(fcgp_req_t *rq, apr_file_t *sink, const char *data,
-                    apr_size_t len)
-{
-    attempt_t *a = &rq->at;
-    if (sink) {
-        a->rv = apr_file_write_full(sink, data, len, NULL);
-        if (a->rv != APR_SUCCESS) {
-            a->detail = SPOOL_FAILED;
-            return attempt_failed(rq, FCGP_FAIL_BODY_READ);
-        }
-        return OK;
-    }
-    a->rv = send_stdin(rq, data, len);
-    if (a->rv != APR_SUCCESS) {
-        return attempt_failed(rq, APR_STATUS_IS_TIMEUP(a->rv)
-                                  ? FCGP_FAIL_IO_TIMEOUT : FCGP_FAIL_SEND);
-    }
-    return OK;
-}
-
-/* The one walk over a body brigade: every data bucket to put_body(). */
-static int walk_brigade(fcgp_req_t *rq, apr_bucket_brigade *bb,
-                        apr_file_t *sink)
-{
-    attempt_t *a = &rq->at;
-    apr_bucket *b;
-    int st;
-    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
-         b = APR_BUCKET_NEXT(b)) {
-        const char *data;
-        apr_size_t len;
-        if (APR_BUCKET_IS_METADATA(b)) {
-            continue;
-        }
-        a->rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
-        if (a->rv != APR_SUCCESS) {
-            a->detail = sink ? SPOOL_FAILED : NULL;
-            return attempt_failed(rq, FCGP_FAIL_BODY_READ);
-        }
-        if ((st = put_body(rq, sink, data, len)) != OK) {
-            return st;
-        }
-    }
-    return OK;
-}
-
-static int too_large(fcgp_req_t *rq, apr_off_t seen, apr_int64_t max)
-{
-    attempt_t *a = &rq->at;
-    a->detail = apr_psprintf(rq->r->pool, "body of %" APR_OFF_T_FMT
-                             " bytes%s exceeds FcgiProcMaxRequestLen %"
-                             APR_INT64_T_FMT, seen,
-                             apr_table_get(rq->r->headers_in,
-                                           "Content-Length")
-                             ? "" : " (so far)", max);
-    return attempt_failed(rq, FCGP_FAIL_TOO_LARGE);
-}
-
-/* Read the client's body in bounded pieces.  With sink == NULL the pieces
- * go to the worker as STDIN; otherwise they are appended to a spool file
- * (chunked bodies, whose length the app must know first). */
-static int pump_body(fcgp_req_t *rq, apr_file_t *sink)
-{
-    attempt_t *a = &rq->at;
-    request_rec *r = rq->r;
-    apr_int64_t max = fcgp_conf_val(rq->sc, FCGP_C_MAX_REQUEST_LEN);
-    apr_bucket_brigade *bb = apr_brigade_create(r->pool,
-                                                r->connection->bucket_alloc);
-    apr_off_t total = 0;
-    int seen_eos = 0, st;
-
-    while (!seen_eos) {
-        apr_off_t len = 0;
-        if (!sink && fcgp_response_ended(a->rs)) {
-            return OK;  /* answered already; httpd discards the rest */
-        }
-        a->rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
-                               APR_BLOCK_READ, BODY_CHUNK);
-        if (a->rv != APR_SUCCESS) {
-            int mapped = ap_map_http_request_error(a->rv, HTTP_BAD_REQUEST);
-            if (mapped != HTTP_REQUEST_ENTITY_TOO_LARGE) {
-                /* (LimitRequestBody's 413 httpd has logged itself) */
-                attempt_failed(rq, FCGP_FAIL_BODY_READ);
-            }
-            return mapped;
-        }
-        seen_eos = !APR_BRIGADE_EMPTY(bb)
-                   && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
-        apr_brigade_length(bb, 1, &len);
-        total += len;
-        if (max && total > max) {
-            return too_large(rq, total, max);
-        }
-        if ((st = walk_brigade(rq, bb, sink)) != OK) {
-            return st;
-        }
-        apr_brigade_cleanup(bb);
-    }
-    return OK;
-}
-
-/* A chunked body goes to a temp file first so that CONTENT_LENGTH can be
- * set: php-cgi reads no body without it.  Memory stays bounded. */
-static int spool_chunked(fcgp_req_t *rq, apr_file_t **spool)
-{
-    attempt_t *a = &rq->at;
-    request_rec *r = rq->r;
-    const char *tmpdir;
-    char *tmpl;
-    apr_off_t len = 0;
-    int st;
-
-    if (apr_temp_dir_get(&tmpdir, r->pool) != APR_SUCCESS) {
-        tmpdir = "/tmp";
-    }
-    tmpl = apr_pstrcat(r->pool, tmpdir, "/fcgiproc-body.XXXXXX", NULL);
-    a->rv = apr_file_mktemp(spool, tmpl, APR_FOPEN_CREATE | APR_FOPEN_READ
-                            | APR_FOPEN_WRITE | APR_FOPEN_EXCL
-                            | APR_FOPEN_DELONCLOSE | APR_FOPEN_BUFFERED,
-                            r->pool);
-    if (a->rv != APR_SUCCESS) {
-        a->detail = "cannot create a temporary file for a chunked body";
-        return attempt_failed(rq, FCGP_FAIL_BODY_READ);
-    }
-    if ((st = pump_body(rq, *spool)) != OK) {
-        return st;
-    }
-    apr_file_flush(*spool);
-    a->rv = apr_file_seek(*spool, APR_CUR, &len);
-    apr_table_setn(r->subprocess_env, "CONTENT_LENGTH",
-                   apr_off_t_toa(r->pool, len));
-    len = 0;
-    apr_file_seek(*spool, APR_SET, &len);
-    return OK;
-}
-
-static int send_spool(fcgp_req_t *rq, apr_file_t *spool)
-{
-    attempt_t *a = &rq->at;
-    char *buf = apr_palloc(rq->r->pool, BODY_CHUNK);
-    int st;
-    for (;;) {
-        apr_size_t n = BODY_CHUNK;
-        apr_status_t rv = apr_file_read(spool, buf, &n);
-        if (rv == APR_EOF || n == 0) {
-            return OK;
-        }
-        if (rv != APR_SUCCESS) {
-            a->rv = rv;
-            return attempt_failed(rq, FCGP_FAIL_BODY_READ);
-        }
-        if ((st = put_body(rq, NULL, buf, n)) != OK) {
-            return st;
-        }
-    }
 }
 
 /* ---- acquire and connect ------------------------------------------------- */
@@ -470,8 +280,6 @@ static int connect_worker(fcgp_req_t *rq)
 static int check_request(fcgp_req_t *rq)
 {
     request_rec *r = rq->r;
-    const char *cl = apr_table_get(r->headers_in, "Content-Length");
-    apr_int64_t max = fcgp_conf_val(rq->sc, FCGP_C_MAX_REQUEST_LEN);
 
     if (r->finfo.filetype == APR_NOFILE) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, FCGP_LOGNO(02002)
@@ -488,16 +296,29 @@ static int check_request(fcgp_req_t *rq)
                       "\"Options +ExecCGI\"", r->filename);
         return HTTP_FORBIDDEN;
     }
-    if (cl && max) {
-        char *end;
-        apr_off_t n;
-        if (apr_strtoff(&n, cl, &end, 10) == APR_SUCCESS && !*end
-            && n > max) {
-            /* Refuse before reading a byte of it. */
-            return too_large(rq, n, max);
-        }
-    }
     return OK;
+}
+
+/* A body failure becomes the attempt's: its cause, and the client read's
+ * own status (408 from mod_reqtimeout...) or the cause's. */
+static int body_failed(fcgp_req_t *rq, const fcgp_body_fail_t *f)
+{
+    attempt_t *a = &rq->at;
+    a->rv = f->rv;
+    a->detail = f->detail;
+    attempt_failed(rq, f->cause);
+    return f->status ? f->status : fail_table[f->cause].status;
+}
+
+/* Failed before a worker answered: whatever is left of the body is not
+ * read, when the status closes the connection anyway (a 413 body of a
+ * GiB), else thrown away so the connection can be kept. */
+static void drop_body(request_rec *r, int status)
+{
+    if (ap_status_drops_connection(status)) {
+        r->connection->keepalive = AP_CONN_CLOSE;
+    }
+    ap_discard_request_body(r);
 }
 
 static void make_spec(fcgp_req_t *rq, const fcgp_wrapper_t *w,
@@ -547,39 +368,24 @@ static int serve(fcgp_req_t *rq)
 {
     request_rec *r = rq->r;
     attempt_t *a = &rq->at;
-    apr_file_t *spool = NULL;
-    int has_body = ap_request_has_body(r);
+    fcgp_body_fail_t f;
     int st;
 
-    /* No Content-Length but a body: chunked (HTTP_IN dechunks it). */
-    if (has_body && !apr_table_get(r->headers_in, "Content-Length")
-        && (st = spool_chunked(rq, &spool)) != OK) {
-        a->outcome = FCGP_OUT_OK;  /* the worker was not touched yet */
-        return st;
-    }
     if ((st = connect_worker(rq)) != OK
-        || (st = send_begin_and_params(rq, has_body)) != OK) {
+        || (st = send_begin_and_params(rq, rq->body != NULL)) != OK) {
         return st;
     }
     a->rs = fcgp_response_start(&(fcgp_peer_t){r, a->sock, &rq->timer,
                                               a->lease->grant.pid, rq->app});
-    if (has_body) {
-        unsigned char eos[AP_FCGI_HEADER_LEN];
-        struct iovec end = {eos, sizeof(eos)};
-        st = spool ? send_spool(rq, spool) : pump_body(rq, NULL);
-        if (st != OK) {
-            if (fcgp_response_ended(a->rs)) {
-                return read_answer(rq);   /* the reader saw it first */
-            }
-            if (st == HTTP_GATEWAY_TIME_OUT) {
-                a->outcome = FCGP_OUT_TIMEOUT;
-            }
-            return st;
+    if (rq->body && fcgp_body_send(rq->body, a->rs, &f) != FCGP_FAIL_NONE) {
+        if (fcgp_response_ended(a->rs)) {
+            return read_answer(rq);   /* the reader saw it first */
         }
-        rec_header(eos, AP_FCGI_STDIN, 0);
-        if ((a->rv = fcgp_response_send(a->rs, &end, 1)) != APR_SUCCESS) {
-            return attempt_failed(rq, FCGP_FAIL_SEND);
+        st = body_failed(rq, &f);
+        if (st == HTTP_GATEWAY_TIME_OUT) {
+            a->outcome = FCGP_OUT_TIMEOUT;
         }
+        return st;
     }
     return read_answer(rq);
 }
@@ -640,7 +446,7 @@ static int attempts(fcgp_req_t *rq, const fcgp_app_spec_t *spec)
         rq->tries++;
         if ((st = acquire(rq, spec)) != OK) {
             report(rq, 0);
-            ap_discard_request_body(rq->r);
+            drop_body(rq->r, st);
             return st;
         }
         st = serve(rq);
@@ -664,6 +470,7 @@ int fcgp_handler(request_rec *r)
     fcgp_req_t *rq;
     fcgp_app_spec_t spec;
     const fcgp_dir_conf_t *dc;
+    fcgp_body_fail_t bf;
     int st;
 
     if (!r->handler || strcmp(r->handler, FCGP_HANDLER_NAME) != 0) {
@@ -676,17 +483,26 @@ int fcgp_handler(request_rec *r)
                                   &fcgiproc_module);
     dc = ap_get_module_config(r->per_dir_config, &fcgiproc_module);
     rq->timer.io_timeout = fcgp_conf_val(rq->sc, FCGP_C_IO_TIMEOUT);
-    rq->timer.deadline = rq->start + fcgp_conf_val(rq->sc,
-                                                   FCGP_C_BUSY_TIMEOUT);
     make_spec(rq, fcgp_conf_wrapper_for(dc, r->filename), &spec);
 
     if ((st = check_request(rq)) != OK) {
         report(rq, 0);
-        ap_discard_request_body(r);
+        drop_body(r, st);
         return st;
     }
     ap_add_common_vars(r);
     ap_add_cgi_vars(r);
+    /* A small body is in memory (a chunked one spooled) before a worker
+     * is taken: a slow client holds none, and its time does not count
+     * against FcgiProcBusyTimeout. */
+    if (fcgp_body_read(r, rq->sc, &rq->body, &bf) != FCGP_FAIL_NONE) {
+        st = body_failed(rq, &bf);
+        report(rq, 0);
+        drop_body(r, st);
+        return st;
+    }
+    rq->timer.deadline = apr_time_now() + fcgp_conf_val(rq->sc,
+                                                        FCGP_C_BUSY_TIMEOUT);
     st = attempts(rq, &spec);
     if (st == OK && rq->redirect) {
         /* CGI/1.1 local redirect, after the worker is back in the pool. */

@@ -1,12 +1,14 @@
-/* handler.h: what handler.c (acquire, send, the failure table) and
- * response.c (decode, stream) share.  response.c reports failures as an
- * fcgp_fail_e and keeps its own counters; handler.c alone maps a failure
- * to a status and a log line.  Handler only; everything lives in
- * r->pool. */
+/* handler.h: what handler.c (acquire, send, the failure table),
+ * body.c (the request body) and response.c (decode, stream) share.
+ * body.c and response.c report failures as an fcgp_fail_e with their
+ * details; handler.c alone maps a failure to a status and a log line.
+ * Handler only; everything lives in r->pool. */
 #ifndef FCGP_HANDLER_H
 #define FCGP_HANDLER_H
 
 #include "httpd.h"
+#include "util_fcgi.h"
+#include "conf/conf.h"
 #include "pm/pm.h"
 #include "fcgi_proto/fcgi_proto.h"
 
@@ -15,7 +17,8 @@
  * there writes the line). */
 typedef enum {
     FCGP_FAIL_NONE = 0,
-    FCGP_FAIL_TOO_LARGE,        /* 413 */
+    FCGP_FAIL_TOO_LARGE,        /* 413: FcgiProcMaxRequestLen */
+    FCGP_FAIL_TOO_LARGE_LRB,    /* 413: httpd's LimitRequestBody */
     FCGP_FAIL_BODY_READ,        /* client's body could not be read */
     FCGP_FAIL_PM,               /* 503: the PM could not be reached */
     FCGP_FAIL_BUSY,             /* 503: queue timeout */
@@ -71,6 +74,18 @@ static APR_INLINE void fcgp_iov_skip(struct iovec **vec, int *n,
     }
 }
 
+/* The one FastCGI request id we use (one request per connection). */
+#define FCGP_REQUEST_ID 1
+
+/* The 8-byte header of a record of ours. */
+static APR_INLINE void fcgp_rec_header(unsigned char *out, unsigned char type,
+                                       apr_size_t len)
+{
+    ap_fcgi_header h;
+    ap_fcgi_fill_in_header(&h, type, FCGP_REQUEST_ID, (apr_uint16_t)len, 0);
+    ap_fcgi_header_to_array(&h, out);
+}
+
 /* The worker whose answer is read, as the reader's log lines name it. */
 typedef struct {
     request_rec *r;
@@ -116,5 +131,36 @@ void fcgp_response_run(fcgp_resp_t *rs, fcgp_resp_result_t *res);
 const fcgp_resp_counts_t *fcgp_response_counts(const fcgp_resp_t *rs);
 void fcgp_response_abort(fcgp_resp_t *rs);
 void fcgp_response_finish(fcgp_resp_t *rs);
+
+/* ---- the request body (body.c) ---------------------------------------- */
+
+/* Why reading or sending the body failed. */
+typedef struct {
+    fcgp_fail_e cause;
+    apr_status_t rv;            /* the APR error behind it */
+    const char *detail;         /* extra words for its log line */
+    int status;                 /* a client read's own status (408, 400),
+                                 * else 0: the cause's */
+} fcgp_body_fail_t;
+
+typedef struct fcgp_body_t fcgp_body_t;
+
+/* Before a worker is taken.  A body of at most FcgiProcMaxRequestInMem
+ * bytes (by Content-Length, or a chunked one that ends within it) is read
+ * into memory; a larger chunked body goes on to a spool file in
+ * FcgiProcSpoolDir; a larger Content-Length body is left to be streamed.
+ * Refuses (413) a body over FcgiProcMaxRequestLen or LimitRequestBody.
+ * Sets CONTENT_LENGTH in r->subprocess_env for a chunked body.  *body is
+ * NULL for a request without one.  Returns FCGP_FAIL_NONE or the cause
+ * (details in *f). */
+fcgp_fail_e fcgp_body_read(request_rec *r, const fcgp_srv_conf_t *sc,
+                           fcgp_body_t **body, fcgp_body_fail_t *f);
+
+/* With the worker: the whole body as STDIN records, then the empty one,
+ * through rs (from memory, from the spool, or from the client as it
+ * comes).  Stops early, without failing, once the worker has answered
+ * (fcgp_response_ended).  Returns FCGP_FAIL_NONE or the cause. */
+fcgp_fail_e fcgp_body_send(fcgp_body_t *body, fcgp_resp_t *rs,
+                           fcgp_body_fail_t *f);
 
 #endif
