@@ -90,15 +90,19 @@ class Load:
     """clients threads, each sending one request at a time on a fresh
     connection until stop() or max_seconds: GET /app.fcgi (pid and count
     in the answer) or POST /app.fcgi?echo=1 with a random 1-6 KB body
-    (the answer's checksum must match)."""
+    (the answer's checksum must match).  slow_share of the GETs ask the
+    app to take slow_ms first, so that the 4 workers are often all busy
+    and requests wait in the class's line."""
 
     def __init__(self, h, clients=8, max_seconds=60, post_share=0.4,
-                 timeout=15, seed=None):
+                 timeout=15, seed=None, slow_share=0.25, slow_ms=30):
         self.h = h
         self.clients = clients
         self.max_seconds = max_seconds
         self.post_share = post_share
         self.timeout = timeout
+        self.slow_share = slow_share
+        self.slow_ms = slow_ms
         self.rng = random.Random(seed)
         self.recs = []
         self._lock = threading.Lock()
@@ -143,7 +147,10 @@ class Load:
                     rec.ok = rec.body == ("len=%d fnv=%s\n" % (
                         len(body), fcgp.fnv1a64(body))).encode()
             else:
-                rec = self._one("GET", "/app.fcgi", None)
+                path = "/app.fcgi"
+                if rng.random() < self.slow_share:
+                    path += "?sleep=%d" % self.slow_ms
+                rec = self._one("GET", path, None)
                 if rec.status == 200:
                     m = fcgp.PID_RE.search(rec.body)
                     rec.ok = m is not None
@@ -174,6 +181,39 @@ class Load:
         """Good answers per second that ended in [a, b) (load seconds)."""
         n = sum(1 for r in self.recs if r.ok and a <= r.t1 < b)
         return n / (b - a)
+
+    def timeline(self, step=1.0):
+        """Good answers per second in each step-second bucket."""
+        end = max((r.t1 for r in self.recs), default=0.0)
+        out = [0] * (int(end / step) + 1)
+        for r in self.recs:
+            if r.ok:
+                out[int(r.t1 / step)] += 1
+        return [int(n / step) for n in out]
+
+    def stalls(self, samples, start, end, step=0.25, min_len=0.75):
+        """Spans in [start, end) of at least min_len seconds in which no
+        good answer ended although every status sample taken in them
+        showed an idle worker and someone waiting: (from, to, samples)."""
+        ends = sorted(r.t1 for r in self.recs if r.ok)
+        import bisect
+        out = []
+        t = start
+        run_from = None
+        while t < end:
+            i = bisect.bisect_left(ends, t)
+            empty = i >= len(ends) or ends[i] >= t + step
+            if empty and run_from is None:
+                run_from = t
+            if (not empty or t + step >= end) and run_from is not None:
+                to = t if not empty else t + step
+                inside = [s for s in samples if run_from <= s[0] < to]
+                if to - run_from >= min_len and inside \
+                        and all(idle and waiting for _, idle, waiting in inside):
+                    out.append((round(run_from, 2), round(to, 2), inside))
+                run_from = None
+            t += step
+        return out
 
     def failed(self, method=None):
         return [r for r in self.recs if not r.ok
@@ -294,6 +334,36 @@ class Run:
             return len(os.listdir("/proc/%d/fd" % pid))
         except OSError:
             return -1
+
+    # ------------------------------------------------------------ sampler
+    def sample_waiting(self, every=0.25, max_seconds=60):
+        """Poll the status page in a thread (bounded): the largest `waiting`
+        seen (the line was in use) and samples (load time, idle workers,
+        waiting); stop_sampling() ends it."""
+        self.waiting_max = 0
+        self.samples = []
+        self._sampling = threading.Event()
+        end = time.monotonic() + max_seconds
+
+        def loop():
+            while not self._sampling.wait(every) and time.monotonic() < end:
+                try:
+                    r = self.h.get("/fcgiproc-status?json", timeout=5)
+                    st = json.loads(r.body)
+                except (OSError, ValueError, http.client.HTTPException):
+                    continue
+                w = sum(int(c["waiting"]) for c in st["classes"])
+                idle = sum(1 for x in st["workers"] if x["state"] == "idle")
+                if self.load is not None:
+                    self.samples.append((self.load.now(), idle, w))
+                self.waiting_max = max(self.waiting_max, w)
+        self._sampler = threading.Thread(target=loop, daemon=True)
+        self._sampler.start()
+
+    def stop_sampling(self):
+        if getattr(self, "_sampler", None):
+            self._sampling.set()
+            self._sampler.join(10)
 
     # ------------------------------------------------------------ faults
     def fault(self, kind, pid, sig=signal.SIGKILL):
