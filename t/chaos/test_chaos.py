@@ -223,9 +223,12 @@ def test_kill_an_httpd_child_every_2s(make_httpd):
     if stalls:
         pytest.xfail(
             "BUG: after an httpd child is SIGKILLed, no request is answered "
-            "for %s s while the status page shows idle workers and waiters "
-            "(the dead child's waiters stay counted until the parent reaps "
-            "it and the PM's next tick)%s: %s" % (
+            "for %s s while the status page shows idle workers and more "
+            "waiters than there are clients (likely: the dead child's "
+            "waiters stay in the line while it is a zombie, ~1 s, and until "
+            "the PM's next tick, and newcomers queue behind them instead of "
+            "taking the idle workers)%s; (from, to, [(t, idle, waiting)]): "
+            "%s" % (
                 [round(b - a, 2) for a, b, _ in stalls],
                 "; " + collapsed(fig) if collapsed(fig) else "",
                 [(a, b, s[:3]) for a, b, s in stalls]))
