@@ -1,10 +1,10 @@
 # mod_fcgiproc: `make` builds the module, `make test` runs every test,
 # `make demo` starts a private httpd on 127.0.0.1:8080, `make bench` runs the
-# benchmarks.  ./configure (optional) writes config.mk with the apxs to use.
+# benchmarks, `make chaos` the fault-injection suite (about 2 minutes).  ./configure (optional) writes config.mk with the apxs to use.
 -include config.mk
 
 .PHONY: all deps test unit-test integration-test asan-test fuzz demo \
-        demo-stop bench check-rules clean
+        demo-stop bench check-rules chaos clean
 
 all: .libs/mod_fcgiproc.so apps
 
@@ -26,6 +26,13 @@ test: deps all check-rules unit-test integration-test
 
 integration-test: .libs/mod_fcgiproc.so apps
 	FCGP_REQUIRE_MODULE=1 $(PYTHON) -m pytest -q -p no:cacheprovider t/integration $(PYTEST_ARGS)
+
+# Faults under a bounded load (t/chaos): workers, httpd children and the
+# process manager killed, a worker stopped, graceful restarts; nothing
+# lost that a fault does not explain, nothing leaked.  Not part of `make
+# test` (about 2 minutes); CI runs it.  Figures: build/chaos-summary.txt.
+chaos: deps .libs/mod_fcgiproc.so apps
+	FCGP_REQUIRE_MODULE=1 $(PYTHON) -m pytest -q -p no:cacheprovider t/chaos $(PYTEST_ARGS)
 
 # The whole integration suite against the module built with ASan+UBSan;
 # any sanitizer report fails it.
