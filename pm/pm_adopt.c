@@ -28,7 +28,7 @@ APLOG_USE_MODULE(fcgiproc);
 
 static int gone(apr_uint32_t pid)
 {
-    return pid == 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH);
+    return pid == 0 || !pm_pid_alive(pid);
 }
 
 void pm_adopt(pm_t *pm)
@@ -58,14 +58,26 @@ void pm_adopt(pm_t *pm)
                  pm->orphans->nelts, dead);
 }
 
-/* Stop orphan o now: SIGTERM, SIGKILL after FcgiProcKillTimeout. */
-static void stop_orphan(pm_t *pm, pm_orphan_t *o, apr_time_t now)
+/* Stop orphan o now: SIGTERM, SIGKILL after FcgiProcKillTimeout.  An
+ * idle one is taken back first; returns 0 when a handler claimed it
+ * meanwhile (it is busy: it finishes first). */
+static int stop_orphan(pm_t *pm, pm_orphan_t *o, apr_uint32_t st,
+                       apr_time_t now)
 {
-    fcgp_table_seize(pm->table, o->id);
+    if (st == FCGP_TBL_IDLE) {
+        if (FCGP_TBL_STATE(fcgp_table_take(pm->table, o->id, FCGP_TBL_IDLE))
+            != FCGP_TBL_IDLE) {
+            return 0;
+        }
+    }
+    else {
+        fcgp_table_seize(pm->table, o->id);
+    }
     if (o->pid) {
         kill((pid_t)o->pid, SIGTERM);
     }
     o->kill_at = now + pm->settings.kill_timeout;
+    return 1;
 }
 
 void pm_orphans_tick(pm_t *pm, apr_time_t now)
@@ -82,11 +94,11 @@ void pm_orphans_tick(pm_t *pm, apr_time_t now)
 
         if (!o->kill_at) {
             /* Busy with a live holder: let it finish. */
-            if (st == FCGP_TBL_BUSY && !gone(ts->holder) && !gone(o->pid)
-                && now < pm->orphans_until) {
+            if ((st == FCGP_TBL_BUSY && !gone(ts->holder) && !gone(o->pid)
+                 && now < pm->orphans_until)
+                || !stop_orphan(pm, o, st, now)) {
                 continue;
             }
-            stop_orphan(pm, o, now);
         }
         if (gone(o->pid)) {
             fcgp_table_free_slot(pm->table, o->id);

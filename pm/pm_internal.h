@@ -151,6 +151,7 @@ void pm_counted(pm_t *pm, pm_slot_t *s);
 int pm_grow(pm_t *pm, pm_class_t *c, int asked);
 void pm_serve_table(pm_t *pm);
 void pm_reclaim(pm_t *pm);
+int pm_pid_alive(apr_uint32_t pid);
 void pm_set_table_limits(pm_t *pm, pm_class_t *c);
 void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome);
 
@@ -168,6 +169,7 @@ void pm_note_early_death(pm_t *pm, pm_class_t *c, apr_time_t age,
                          apr_uint32_t done);
 
 /* pm_server.c */
+int pm_proc_stat(apr_uint32_t pid, char *state, apr_uint32_t *ppid);
 apr_status_t pm_server_setup(pm_t *pm);
 void pm_on_accept(pm_t *pm);
 void pm_on_readable(pm_t *pm, pm_conn_t *conn);

@@ -281,12 +281,13 @@ void pm_on_readable(pm_t *pm, pm_conn_t *conn)
     }
 }
 
-/* The parent of process pid, from /proc; 0 when it cannot be read. */
-static apr_uint32_t parent_of(apr_uint32_t pid)
+/* Process pid's state letter and parent, from /proc; 0 when it cannot be
+ * read (the process is gone). */
+int pm_proc_stat(apr_uint32_t pid, char *state, apr_uint32_t *ppid)
 {
-    char path[64], buf[512];
+    char path[64], buf[512], st = 0;
     const char *paren;
-    unsigned ppid = 0;
+    unsigned pp = 0;
     FILE *f;
     size_t n;
 
@@ -299,10 +300,19 @@ static apr_uint32_t parent_of(apr_uint32_t pid)
     buf[n] = '\0';
     /* "pid (comm) state ppid ...": comm may hold anything, even ')'. */
     if (!(paren = strrchr(buf, ')'))
-        || sscanf(paren + 1, " %*c %u", &ppid) != 1) {
+        || sscanf(paren + 1, " %c %u", &st, &pp) != 2) {
         return 0;
     }
-    return ppid;
+    *state = st;
+    *ppid = pp;
+    return 1;
+}
+
+static apr_uint32_t parent_of(apr_uint32_t pid)
+{
+    char state;
+    apr_uint32_t ppid;
+    return pm_proc_stat(pid, &state, &ppid) ? ppid : 0;
 }
 
 /* Only httpd's own children (and the parent) may talk to the PM: not an

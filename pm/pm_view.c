@@ -349,9 +349,17 @@ void pm_serve_table(pm_t *pm)
     }
 }
 
-static int pid_alive(apr_uint32_t pid)
+/* An httpd child killed is a zombie until the parent reaps it (up to a
+ * second): dead already, for the worker it held and its place in line. */
+int pm_pid_alive(apr_uint32_t pid)
 {
-    return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+    char state;
+    apr_uint32_t ppid;
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+        return 0;
+    }
+    return !pm_proc_stat(pid, &state, &ppid)
+           || (state != 'Z' && state != 'X');
 }
 
 /* A holder that died (its httpd child crashed or was killed) never hands
@@ -369,7 +377,7 @@ void pm_reclaim(pm_t *pm)
             continue;
         }
         holder = fcgp_table_slot(pm->table, s->id)->holder;
-        if (!holder || pid_alive(holder)) {
+        if (!holder || pm_pid_alive(holder)) {
             s->suspect = 0;
             continue;
         }
@@ -382,5 +390,5 @@ void pm_reclaim(pm_t *pm)
         s->suspect = 0;
         pm_worker_back(pm, s, FCGP_OUT_BROKEN);
     }
-    fcgp_table_reap_waiters(pm->table, pid_alive);
+    fcgp_table_reap_waiters(pm->table, pm_pid_alive);
 }

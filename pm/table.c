@@ -394,16 +394,19 @@ fcgp_tbl_wait_e fcgp_table_next(fcgp_table_t *t, fcgp_tbl_place_t *w,
                                 apr_time_t deadline)
 {
     fcgp_tbl_class_t *k = fcgp_table_class(t, w->cls);
+    int skipped = 0;
 
     if (!k) {
         return FCGP_TBL_TIMEOUT;
     }
     for (;;) {
         apr_uint32_t until, seq;
+        apr_interval_time_t slice;
         apr_time_t now;
         if (!w->ahead && claim_idle(t, w->cls, holder, c)) {
             return FCGP_TBL_CLAIMED;
         }
+        skipped |= w->ahead;
         w->ahead = 0;
         now = apr_time_now();
         until = apr_atomic_read32(&k->backoff_until);
@@ -420,9 +423,15 @@ fcgp_tbl_wait_e fcgp_table_next(fcgp_table_t *t, fcgp_tbl_place_t *w,
         /* Woken by a hand-back, in the order we began to sleep (the
          * kernel's futex queue is first in, first out).  A sleeper that
          * woke on its own would take a worker out of turn, so the slice
-         * is long: it only bounds a wake-up that went astray. */
-        sleep_on(&k->seq, w->seq, deadline - now < apr_time_from_sec(1)
-                                  ? deadline - now : apr_time_from_sec(1));
+         * is long: it only bounds a wake-up that went astray.  But when we
+         * let an idle worker pass for those ahead of us, a short one: if
+         * they do not take it (they died, and the PM has not taken them
+         * out of the line yet), we do. */
+        slice = skipped && has_idle(t, w->cls) ? FCGP_TBL_AHEAD_GRACE
+                                               : apr_time_from_sec(1);
+        skipped = 0;
+        sleep_on(&k->seq, w->seq, deadline - now < slice ? deadline - now
+                                                         : slice);
         if ((seq = apr_atomic_read32(&k->seq)) != w->seq) {
             w->seq = seq;
             w->asked = 0;   /* something changed: the PM may say more */

@@ -146,6 +146,8 @@ fcgp_table_t *fcgp_table_init(void *mem, apr_uint32_t nslots,
 #define FCGP_TBL_CLASSES    16384
 #define FCGP_TBL_KEY_BYTES  (8 * 1024 * 1024)
 #define FCGP_TBL_WAITERS    8192
+/* How long a waiter lets an idle worker pass for those ahead of it. */
+#define FCGP_TBL_AHEAD_GRACE apr_time_from_msec(20)
 apr_status_t fcgp_table_create(apr_pool_t *p, apr_uint32_t nslots,
                                fcgp_table_t **out);
 

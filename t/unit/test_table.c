@@ -2596,6 +2596,35 @@ START_TEST(test_bug_waiter_record_class_overwritten)
 }
 END_TEST
 
+/* Regression: a waiter that died (its place in line not yet taken out
+ * by the PM) made every newcomer let an idle worker pass and sleep a
+ * whole slice beside it.  Now a newcomer waits only a short grace for
+ * those ahead of it to take the worker. */
+START_TEST(test_bug_dead_waiter_stalls_newcomers)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_place_t ghost, wn;
+    fcgp_tbl_claim_t n;
+    apr_time_t t0;
+
+    put(t, 0, cls, 1, 0, 0);
+    fcgp_table_set_full(t, cls, FCGP_TBL_FULL_CLASS);
+    fcgp_table_enqueue(t, cls, 999, &ghost);    /* dies in line */
+    ck_assert_int_eq(fcgp_table_claim(t, cls, 4, &n), 0);
+    fcgp_table_enqueue(t, cls, 4, &wn);
+    t0 = apr_time_now();
+    ck_assert_int_eq(fcgp_table_next(t, &wn, 4, &n, apr_time_now()
+                                     + apr_time_from_sec(5)),
+                     FCGP_TBL_CLAIMED);
+    ck_assert_msg(apr_time_now() - t0 < apr_time_from_msec(200),
+                  "waited %ld ms beside an idle worker",
+                  (long)apr_time_as_msec(apr_time_now() - t0));
+    ck_assert_int_ge(apr_time_now() - t0, FCGP_TBL_AHEAD_GRACE / 2);
+    fcgp_table_dequeue(t, &wn, 1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("table");
@@ -2712,6 +2741,7 @@ int main(void)
     tcase_add_test(tc, test_bug_two_classes_hold_none);
     tcase_add_test(tc, test_bug_newcomer_sleeps_beside_idle_worker);
     tcase_add_test(tc, test_bug_waiter_record_class_overwritten);
+    tcase_add_test(tc, test_bug_dead_waiter_stalls_newcomers);
     suite_add_tcase(s, tc);
 
     return unit_run(s);
