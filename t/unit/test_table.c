@@ -1976,6 +1976,30 @@ static void stop_liners(liner_t *a, apr_thread_t **th, fcgp_table_t *t,
     ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
 }
 
+/* LINE_N liners get in line; once they all sleep, the waker does `act`
+ * once (its record in *w). */
+static void line_then(fcgp_table_t *t, apr_uint32_t cls, int act,
+                      liner_t *a, apr_thread_t **th, waker_t *w)
+{
+    apr_thread_t *wt;
+    apr_status_t trv;
+
+    start_waker(w, t, cls, LINE_N, act, NULL, &wt);
+    start_liners(a, th, t, cls);
+    ck_assert_int_eq(apr_thread_join(&trv, wt), APR_SUCCESS);
+    ck_assert_uint_eq(w->saw_sleepers, LINE_N);
+}
+
+/* How many of the liners asked the PM so far. */
+static int asks_of(liner_t *a)
+{
+    int i, n = 0;
+    for (i = 0; i < LINE_N; i++) {
+        n += (int)apr_atomic_read32(&a[i].asks);
+    }
+    return n;
+}
+
 /* wake_all wakes every waiter at once (not at the end of its 1 s slice),
  * though none leaves the line (which would pass a wake-up on): each looks
  * again and, the class not being full, asks the PM once. */
@@ -1984,15 +2008,11 @@ START_TEST(test_wake_all_wakes_every_sleeper)
     apr_uint32_t cls;
     fcgp_table_t *t = mk_table_cls(4, &cls);
     liner_t a[LINE_N];
-    apr_thread_t *th[LINE_N], *wt;
-    apr_status_t trv;
+    apr_thread_t *th[LINE_N];
     waker_t w;
     int i;
 
-    start_waker(&w, t, cls, LINE_N, ACT_WAKE_ALL, NULL, &wt);
-    start_liners(a, th, t, cls);
-    ck_assert_int_eq(apr_thread_join(&trv, wt), APR_SUCCESS);
-    ck_assert_uint_eq(w.saw_sleepers, LINE_N);
+    line_then(t, cls, ACT_WAKE_ALL, a, th, &w);
     apr_sleep(apr_time_from_msec(300));
     for (i = 0; i < LINE_N; i++) {
         ck_assert_uint_eq(apr_atomic_read32(&a[i].asks), 1);
@@ -2009,20 +2029,12 @@ START_TEST(test_wake_wakes_one)
     apr_uint32_t cls;
     fcgp_table_t *t = mk_table_cls(4, &cls);
     liner_t a[LINE_N];
-    apr_thread_t *th[LINE_N], *wt;
-    apr_status_t trv;
+    apr_thread_t *th[LINE_N];
     waker_t w;
-    int i, asked = 0;
 
-    start_waker(&w, t, cls, LINE_N, ACT_WAKE, NULL, &wt);
-    start_liners(a, th, t, cls);
-    ck_assert_int_eq(apr_thread_join(&trv, wt), APR_SUCCESS);
-    ck_assert_uint_eq(w.saw_sleepers, LINE_N);
+    line_then(t, cls, ACT_WAKE, a, th, &w);
     apr_sleep(apr_time_from_msec(200));
-    for (i = 0; i < LINE_N; i++) {
-        asked += apr_atomic_read32(&a[i].asks);
-    }
-    ck_assert_int_eq(asked, 1);
+    ck_assert_int_eq(asks_of(a), 1);
     ck_assert_uint_eq(fcgp_table_sleepers(t, cls), LINE_N);
     stop_liners(a, th, t, cls);
 }
@@ -2035,25 +2047,21 @@ START_TEST(test_wake_all_backoff)
     apr_uint32_t cls;
     fcgp_table_t *t = mk_table_cls(4, &cls);
     liner_t a[LINE_N];
-    apr_thread_t *th[LINE_N], *wt;
+    apr_thread_t *th[LINE_N];
     apr_status_t trv;
     waker_t w;
     int i;
 
     fcgp_table_set_full(t, cls, FCGP_TBL_FULL_CLASS);
     fcgp_table_set_live(t, cls, 1, 0);
-    start_waker(&w, t, cls, LINE_N, ACT_BACKOFF_ALL, NULL, &wt);
-    start_liners(a, th, t, cls);
-    ck_assert_int_eq(apr_thread_join(&trv, wt), APR_SUCCESS);
+    line_then(t, cls, ACT_BACKOFF_ALL, a, th, &w);
     for (i = 0; i < LINE_N; i++) {
         ck_assert_int_eq(apr_thread_join(&trv, th[i]), APR_SUCCESS);
-    }
-    ck_assert_uint_eq(w.saw_sleepers, LINE_N);
-    for (i = 0; i < LINE_N; i++) {
         ck_assert_int_eq(a[i].res, FCGP_TBL_BACKOFF);
         ck_assert_uint_eq(a[i].asks, 0);
         ck_assert_int_lt(apr_time_as_msec(a[i].done - w.acted), 900);
     }
+    ck_assert_uint_eq(asks_of(a), 0);
     ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
 }
 END_TEST
