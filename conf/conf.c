@@ -549,6 +549,7 @@ int fcgp_conf_finalize(apr_pool_t *p, server_rec *main_s,
 {
     fcgp_srv_conf_t *msc = ap_get_module_config(main_s->module_config,
                                                 &fcgiproc_module);
+    apr_array_header_t *profiles;
     server_rec *s;
     int i;
 
@@ -571,15 +572,23 @@ int fcgp_conf_finalize(apr_pool_t *p, server_rec *main_s,
     settings->max_procs = (apr_uint32_t)fcgp_conf_val(msc, FCGP_C_MAX_PROCS);
     settings->kill_timeout = fcgp_conf_val(msc, FCGP_C_KILL_TIMEOUT);
     settings->orphan_pgid = 0;
+    profiles = apr_array_make(p, 8, sizeof(fcgp_app_profile_t));
     for (s = main_s; s; s = s->next) {
         fcgp_srv_conf_t *sc = ap_get_module_config(s->module_config,
                                                    &fcgiproc_module);
+        int php;
         sc->ipc_dir = msc->ipc_dir;
         sc->pm_path = apr_pstrcat(p, msc->ipc_dir, "/pm.sock", NULL);
         sc->vhost = apr_psprintf(p, "%s:%u", s->server_hostname
                                  ? s->server_hostname : "", s->port);
         build_env(p, sc);
         warn_env(s, sc);
+        for (php = 0; php < 2; php++) {
+            fcgp_app_profile_t *pr = apr_array_push(profiles);
+            pr->vhost = sc->vhost;
+            fcgp_conf_env(sc, php, &pr->envc, &pr->env);
+            pr->limits = *fcgp_conf_limits(sc, php);
+        }
         if (check_spool_dir(p, s, sc) != OK) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -596,5 +605,7 @@ int fcgp_conf_finalize(apr_pool_t *p, server_rec *main_s,
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
+    settings->nprofiles = profiles->nelts;
+    settings->profiles = (const fcgp_app_profile_t *)profiles->elts;
     return OK;
 }

@@ -24,6 +24,7 @@
 #include "fcgp_log.h"
 #include "pm/pm.h"
 #include "pm/pm_boot.h"
+#include "pm/policy.h"
 
 APLOG_USE_MODULE(fcgiproc);
 
@@ -268,6 +269,50 @@ static apr_status_t worker_table(apr_pool_t *proc_pool, server_rec *s,
     return APR_SUCCESS;
 }
 
+/* Every profile (pm_types.h) of every configuration this httpd loaded,
+ * kept across restarts: a request of an older generation still being
+ * served during a graceful restart asks the new PM for a worker of its
+ * own configuration, and gets one; anything no configuration had is
+ * refused (FCGP03025). */
+static const fcgp_app_profile_t *all_profiles(apr_pool_t *proc_pool,
+                                              const fcgp_pm_settings_t *st,
+                                              int *n)
+{
+    static const char key[] = "fcgiproc-profiles";
+    apr_array_header_t *all;
+    int i, k;
+
+    apr_pool_userdata_get((void **)&all, key, proc_pool);
+    if (!all) {
+        all = apr_array_make(proc_pool, 16, sizeof(fcgp_app_profile_t));
+        apr_pool_userdata_set(all, key, apr_pool_cleanup_null, proc_pool);
+    }
+    for (i = 0; i < st->nprofiles; i++) {
+        const fcgp_app_profile_t *p = &st->profiles[i];
+        fcgp_app_spec_t spec;
+        fcgp_app_profile_t *c;
+        const char **env;
+        spec.vhost = p->vhost;
+        spec.envc = p->envc;
+        spec.env = p->env;
+        if (fcgp_policy_profile_ok((const fcgp_app_profile_t *)all->elts,
+                                   all->nelts, &spec, &p->limits)) {
+            continue;
+        }
+        c = apr_array_push(all);
+        c->vhost = apr_pstrdup(proc_pool, p->vhost);
+        c->envc = p->envc;
+        env = apr_pcalloc(proc_pool, sizeof(*env) * (p->envc + 1));
+        for (k = 0; k < p->envc; k++) {
+            env[k] = apr_pstrdup(proc_pool, p->env[k]);
+        }
+        c->env = env;
+        c->limits = p->limits;
+    }
+    *n = all->nelts;
+    return (const fcgp_app_profile_t *)all->elts;
+}
+
 apr_status_t fcgp_pm_boot(apr_pool_t *pconf, server_rec *s,
                           const fcgp_pm_settings_t *settings,
                           const char *pm_path)
@@ -293,6 +338,8 @@ apr_status_t fcgp_pm_boot(apr_pool_t *pconf, server_rec *s,
     h.settings.max_procs = settings->max_procs;
     h.settings.kill_timeout = settings->kill_timeout;
     h.settings.orphan_pgid = 0;
+    h.settings.profiles = all_profiles(proc_pool, settings,
+                                       &h.settings.nprofiles);
     if ((rv = worker_table(proc_pool, s, settings->max_procs, &h.table))
         != APR_SUCCESS) {
         return rv;

@@ -134,6 +134,18 @@ static void on_want(pm_t *pm, pm_conn_t *conn, const char *body,
         answer(pm, conn, FCGP_GRANT_RETRY, 0, 0, "process manager draining");
         return;
     }
+    if (!fcgp_policy_profile_ok(pm->settings.profiles,
+                                pm->settings.nprofiles, &m.spec, &m.limits)) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s, FCGP_LOGNO(03025)
+                     "a request for a worker of %s (virtual host %s) whose "
+                     "environment or limits are not this configuration's; "
+                     "refused (an httpd child of another configuration, or "
+                     "code inside one forging them)", m.spec.argv[0],
+                     m.spec.vhost);
+        answer(pm, conn, FCGP_GRANT_REFUSED, 0, 0,
+               "environment or limits not from the configuration");
+        return;
+    }
     if (!(c = find_class(pm, &m, conn->mpool))) {
         answer(pm, conn, FCGP_GRANT_SPAWN_FAILED, 0, 10,
                apr_psprintf(conn->mpool, "the worker table has no room for "

@@ -40,6 +40,17 @@ typedef struct {
     const char *const *env;        /* "NAME=value" */
 } fcgp_app_spec_t;
 
+/* What the configuration lets a class of one virtual host be: its
+ * environment and its limits (each server has two: php-cgi's, with the
+ * PHP_FCGI_MAX_REQUESTS we give it, and every other application's).  The
+ * PM starts only classes that match one of these. */
+typedef struct {
+    const char *vhost;
+    int envc;
+    const char *const *env;
+    fcgp_app_limits_t limits;
+} fcgp_app_profile_t;
+
 /* Process-manager wide settings, resolved at post_config. */
 typedef struct {
     const char *ipc_dir;           /* FcgiProcIPCDir (absolute) */
@@ -47,8 +58,10 @@ typedef struct {
     apr_uint32_t max_procs;        /* FcgiProcMaxProcesses */
     apr_interval_time_t kill_timeout;   /* FcgiProcKillTimeout (main) */
     int orphan_pgid;               /* a dead PM's process group, whose
-                                    * workers got SIGTERM: SIGKILL what is
-                                    * left after kill_timeout; 0 = none */
+                                    * workers it adopts (pm_adopt.c);
+                                    * 0 = none */
+    int nprofiles;                 /* every server's profiles */
+    const fcgp_app_profile_t *profiles;
 } fcgp_pm_settings_t;
 
 /* How a request went, as the handler hands its worker back, so the PM

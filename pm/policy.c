@@ -1,4 +1,5 @@
 /* policy.c: the process manager's decisions (see policy.h). */
+#include <string.h>
 #include "pm/policy.h"
 
 apr_uint32_t fcgp_policy_effective_limit(apr_uint32_t configured,
@@ -128,4 +129,46 @@ apr_interval_time_t fcgp_policy_next_backoff(apr_interval_time_t current,
 {
     apr_interval_time_t next = current > 0 ? current * 2 : first;
     return next > max ? max : next;
+}
+
+static int same_limits(const fcgp_app_limits_t *a, const fcgp_app_limits_t *b)
+{
+    return a->max_procs == b->max_procs && a->min_procs == b->min_procs
+           && a->max_requests == b->max_requests
+           && a->limit_source == b->limit_source
+           && a->idle_timeout == b->idle_timeout
+           && a->lifetime == b->lifetime
+           && a->queue_timeout == b->queue_timeout
+           && a->kill_timeout == b->kill_timeout;
+}
+
+static int same_env(int na, const char *const *a, int nb,
+                    const char *const *b)
+{
+    int i;
+    if (na != nb) {
+        return 0;
+    }
+    for (i = 0; i < na; i++) {
+        if (!a[i] || !b[i] || strcmp(a[i], b[i]) != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int fcgp_policy_profile_ok(const fcgp_app_profile_t *profiles, int n,
+                           const fcgp_app_spec_t *spec,
+                           const fcgp_app_limits_t *limits)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        const fcgp_app_profile_t *p = &profiles[i];
+        if (spec->vhost && strcmp(p->vhost, spec->vhost) == 0
+            && same_limits(&p->limits, limits)
+            && same_env(p->envc, p->env, spec->envc, spec->env)) {
+            return 1;
+        }
+    }
+    return 0;
 }

@@ -106,6 +106,15 @@ int fcgp_policy_note_death(fcgp_failures_t *f, apr_time_t now,
 /* A request succeeded: the pause, if any, is over. */
 void fcgp_policy_note_success(fcgp_failures_t *f);
 
+/* Whether a class a handler asks for (its virtual host, environment and
+ * limits) is one the configuration allows: one of the n profiles has the
+ * same virtual host, the same environment and the same limits.  The PM
+ * starts nothing else (a process that can talk to it cannot choose its
+ * own limits or environment). */
+int fcgp_policy_profile_ok(const fcgp_app_profile_t *profiles, int n,
+                           const fcgp_app_spec_t *spec,
+                           const fcgp_app_limits_t *limits);
+
 /* Rapid-failure back-off: the next pause after `current` (0 = none yet):
  * `first`, then doubling, never above `max`. */
 apr_interval_time_t fcgp_policy_next_backoff(apr_interval_time_t current,

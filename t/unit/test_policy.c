@@ -615,6 +615,69 @@ START_TEST(test_failure_constants)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* fcgp_policy_profile_ok: only classes the configuration allows        */
+
+START_TEST(test_profile_ok)
+{
+    static const char *const env_a[] = { "PATH=/bin", NULL };
+    static const char *const env_php[] = { "PATH=/bin",
+                                           "PHP_FCGI_MAX_REQUESTS=10000",
+                                           NULL };
+    static const char *const env_evil[] = { "PATH=/bin", "LD_PRELOAD=/x",
+                                            NULL };
+    fcgp_app_limits_t lim, php_lim, big;
+    fcgp_app_profile_t prof[2];
+    static const struct {
+        const char *vhost;
+        int envc;
+        const char *const *env;
+        int which_limits;       /* 0 lim, 1 php_lim, 2 big */
+        int ok;
+    } rows[] = {
+        { "a:80", 1, env_a, 0, 1 },         /* the app's own */
+        { "a:80", 2, env_php, 1, 1 },       /* php-cgi's */
+        { "a:80", 2, env_php, 0, 0 },       /* php env, app limits */
+        { "a:80", 1, env_a, 2, 0 },         /* a max of its own */
+        { "a:80", 2, env_evil, 0, 0 },      /* an environment of its own */
+        { "a:80", 0, env_a, 0, 0 },         /* fewer variables */
+        { "b:80", 1, env_a, 0, 0 },         /* another virtual host */
+        { NULL, 1, env_a, 0, 0 },
+    };
+    int i;
+
+    memset(&lim, 0, sizeof(lim));
+    lim.max_procs = 4;
+    lim.min_procs = 1;
+    lim.queue_timeout = apr_time_from_sec(30);
+    php_lim = lim;
+    php_lim.max_requests = 10000;
+    php_lim.limit_source = FCGP_LIMIT_PHP_GIVEN;
+    big = lim;
+    big.max_procs = 48;
+    prof[0].vhost = "a:80";
+    prof[0].envc = 1;
+    prof[0].env = env_a;
+    prof[0].limits = lim;
+    prof[1].vhost = "a:80";
+    prof[1].envc = 2;
+    prof[1].env = env_php;
+    prof[1].limits = php_lim;
+    for (i = 0; i < (int)(sizeof(rows) / sizeof(rows[0])); i++) {
+        fcgp_app_spec_t spec;
+        const fcgp_app_limits_t *l = rows[i].which_limits == 0 ? &lim
+                                     : rows[i].which_limits == 1 ? &php_lim
+                                     : &big;
+        memset(&spec, 0, sizeof(spec));
+        spec.vhost = rows[i].vhost;
+        spec.envc = rows[i].envc;
+        spec.env = rows[i].env;
+        ck_assert_msg(fcgp_policy_profile_ok(prof, 2, &spec, l)
+                      == rows[i].ok, "row %d", i);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("policy");
@@ -650,6 +713,7 @@ int main(void)
     tcase_add_loop_test(tc, test_death_sequences, 0, N_OF(seq_cases));
     tcase_add_test(tc, test_backoff_cap_and_reset);
     tcase_add_test(tc, test_failure_constants);
+    tcase_add_test(tc, test_profile_ok);
     suite_add_tcase(s, tc);
 
     return unit_run(s);
