@@ -216,11 +216,9 @@ void pm_sync_slot(pm_t *pm, pm_slot_t *s)
     case FCGP_TBL_IDLE:
         if (s->state == SLOT_BUSY) {
             pm_slot_set(pm, s, SLOT_IDLE);
+            s->last_used = apr_time_now();
         }
         follow_served(pm, s);
-        if (s->state == SLOT_IDLE) {
-            s->last_used = s->served ? apr_time_now() : 0;
-        }
         break;
     case FCGP_TBL_BUSY:
         if (s->state == SLOT_IDLE) {
