@@ -278,8 +278,7 @@ static const char *busy_text(apr_pool_t *p, apr_uint32_t cls,
                              const fcgp_app_spec_t *spec,
                              const fcgp_app_limits_t *limits)
 {
-    fcgp_tbl_class_t *k = fcgp_table_class(table, cls);
-    if (k && apr_atomic_read32(&k->full) == FCGP_TBL_FULL_SERVER) {
+    if (fcgp_table_class_full(table, cls) == FCGP_TBL_FULL_SERVER) {
         return apr_psprintf(p, "the server-wide process limit is reached "
                             "(FcgiProcMaxProcesses %u) and no worker of %s "
                             "freed up within %" APR_TIME_T_FMT " ms "

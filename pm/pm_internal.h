@@ -154,6 +154,8 @@ void pm_reclaim(pm_t *pm);
 int pm_pid_alive(apr_uint32_t pid);
 void pm_set_table_limits(pm_t *pm, pm_class_t *c);
 void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome);
+const char *pm_retire_reason(pm_t *pm, pm_slot_t *s, int returned,
+                             fcgp_outcome_e outcome, apr_time_t now);
 
 /* pm_worker.c */
 apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s);

@@ -56,15 +56,13 @@ static void on_signal(int signo)
     errno = saved;
 }
 
-/* Once a second (every 100 ms while draining): what the handlers did,
- * holders and waiters that died, the workers to retire, the class
- * minimum. */
+/* Once a second (every 100 ms while draining): holders and waiters that
+ * died, the workers to retire, then what the handlers did and the
+ * classes' lines and minimums. */
 static void tick(pm_t *pm, apr_time_t now)
 {
-    apr_hash_index_t *hi;
     apr_uint32_t i;
 
-    pm_serve_table(pm);
     pm_reclaim(pm);
     if (pm->draining > 1) {
         pm->orphans_until = now;    /* httpd is gone: no waiting for them */
@@ -72,8 +70,6 @@ static void tick(pm_t *pm, apr_time_t now)
     pm_orphans_tick(pm, now);
     for (i = 0; i < pm->nslots; i++) {
         pm_slot_t *s = pm->slots[i];
-        fcgp_worker_facts_t f;
-        apr_uint32_t src;
         const char *why;
 
         if (!s || s->state == SLOT_FREE || s->state == SLOT_STOPPING) {
@@ -85,34 +81,11 @@ static void tick(pm_t *pm, apr_time_t now)
             }
             continue;
         }
-        memset(&f, 0, sizeof(f));
-        f.draining = pm->draining;
-        f.served = s->served;
-        f.limit = pm_class_limit(s->cls, &src);
-        f.now = now;
-        f.started = s->started;
-        f.last_used = s->last_used;
-        f.class_live = s->cls->n[SLOT_IDLE] + s->cls->n[SLOT_BUSY];
-        f.min_procs = s->cls->limits.min_procs;
-        f.lifetime = s->cls->limits.lifetime;
-        f.idle_timeout = s->cls->limits.idle_timeout;
-        if ((why = fcgp_policy_retire(&f)) != NULL) {
-            pm_retire(pm, s, pm->draining > 1 ? "httpd is gone" : why);
+        if ((why = pm_retire_reason(pm, s, 0, FCGP_OUT_OK, now)) != NULL) {
+            pm_retire(pm, s, why);
         }
     }
-    for (hi = apr_hash_first(NULL, pm->classes); hi; hi = apr_hash_next(hi)) {
-        pm_class_t *c = apr_hash_this_val(hi);
-        while (!pm->draining
-               && c->n[SLOT_IDLE] + c->n[SLOT_BUSY] < c->limits.min_procs
-               && pm_room(pm, c, 0) == FCGP_ROOM) {
-            pm_slot_t *fresh = pm_spawn(pm, c);
-            if (!fresh) {
-                break;
-            }
-            pm_publish(pm, fresh);
-        }
-        pm_update_full(pm, c);
-    }
+    pm_serve_table(pm);     /* what handlers did; lines; class minimums */
 }
 
 static apr_interval_time_t next_timeout(pm_t *pm, apr_time_t now)

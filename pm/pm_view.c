@@ -13,7 +13,6 @@
  * (follow_served). */
 #include <errno.h>
 #include <signal.h>
-#include <string.h>
 #include <apr_atomic.h>
 #include <apr_strings.h>
 
@@ -276,13 +275,36 @@ int pm_take(pm_t *pm, pm_slot_t *s)
     return 1;
 }
 
+/* Why worker s should retire now, as the policy says, or NULL to keep
+ * it; returned: it was just handed back, with outcome. */
+const char *pm_retire_reason(pm_t *pm, pm_slot_t *s, int returned,
+                             fcgp_outcome_e outcome, apr_time_t now)
+{
+    pm_class_t *c = s->cls;
+    fcgp_worker_facts_t f;
+    apr_uint32_t src;
+
+    f.returned = returned;
+    f.outcome = (int)outcome;
+    f.draining = pm->draining;
+    f.last = s->state == SLOT_LAST;
+    f.served = s->served;
+    f.limit = pm_class_limit(c, &src);
+    f.now = now;
+    f.started = s->started;
+    f.last_used = s->last_used;
+    f.class_live = c->n[SLOT_IDLE] + c->n[SLOT_BUSY];
+    f.min_procs = c->limits.min_procs;
+    f.lifetime = c->limits.lifetime;
+    f.idle_timeout = c->limits.idle_timeout;
+    return fcgp_policy_retire(&f);
+}
+
 /* A worker is back from a handler: keep it or retire it, as the policy
  * says. */
 void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
 {
     pm_class_t *c = s->cls;
-    fcgp_worker_facts_t f;
-    apr_uint32_t src;
     const char *why;
 
     if (s->state != SLOT_BUSY && s->state != SLOT_LAST) {
@@ -292,18 +314,7 @@ void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
         fcgp_policy_note_success(&c->failures);
         pm_class_to_table(pm, c);
     }
-    memset(&f, 0, sizeof(f));
-    f.returned = 1;
-    f.outcome = (int)outcome;
-    f.draining = pm->draining;
-    f.last = s->state == SLOT_LAST;
-    f.served = s->served;
-    f.limit = pm_class_limit(c, &src);
-    f.now = apr_time_now();
-    f.started = s->started;
-    f.last_used = s->last_used;
-    f.lifetime = c->limits.lifetime;
-    why = fcgp_policy_retire(&f);
+    why = pm_retire_reason(pm, s, 1, outcome, apr_time_now());
     if (why) {
         pm_retire(pm, s, why);
     }
@@ -313,16 +324,21 @@ void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
     }
 }
 
-/* Start workers for the class's line while there is room; `asked`: a
- * handler asks for one right now.  Returns -1 when a start failed, else
- * how many were started. */
+/* Start workers for the class's line, and up to its minimum, while there
+ * is room; `asked`: a handler asks for one right now.  Returns -1 when a
+ * start failed, else how many were started. */
 int pm_grow(pm_t *pm, pm_class_t *c, int asked)
 {
     apr_uint32_t n = fcgp_policy_grow(fcgp_table_sleepers(pm->table,
                                                           c->tidx),
                                       c->n[SLOT_IDLE], asked);
+    apr_uint32_t top = fcgp_policy_top_up(c->n[SLOT_IDLE] + c->n[SLOT_BUSY],
+                                          c->limits.min_procs);
     int started = 0;
 
+    if (top > n) {
+        n = top;
+    }
     while (n-- > 0 && pm_room(pm, c, 0) == FCGP_ROOM) {
         pm_slot_t *fresh = pm_spawn(pm, c);
         if (!fresh) {

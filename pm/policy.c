@@ -57,7 +57,7 @@ const char *fcgp_policy_retire(const fcgp_worker_facts_t *f)
         return "broken request";
     }
     if (f->draining) {
-        return "httpd restart or stop";
+        return f->draining > 1 ? "httpd is gone" : "httpd restart or stop";
     }
     if (f->last || (f->limit && f->served >= f->limit)) {
         return "request limit";
@@ -93,6 +93,11 @@ apr_uint32_t fcgp_policy_grow(apr_uint32_t waiting, apr_uint32_t idle,
 {
     apr_uint32_t want = waiting ? waiting : (apr_uint32_t)!!asked;
     return want > idle ? want - idle : 0;
+}
+
+apr_uint32_t fcgp_policy_top_up(apr_uint32_t live, apr_uint32_t min_procs)
+{
+    return live < min_procs ? min_procs - live : 0;
 }
 
 int fcgp_policy_note_death(fcgp_failures_t *f, apr_time_t now,

@@ -43,7 +43,8 @@ int fcgp_policy_replace_now(apr_uint32_t served, apr_uint32_t limit,
 typedef struct {
     int returned;               /* just handed back (else: idle, looked at) */
     int outcome;                /* fcgp_outcome_e of the hand-back */
-    int draining;               /* its process manager drains */
+    int draining;               /* its process manager drains: 1 for a
+                                 * restart or stop, 2 httpd is gone */
     int last;                   /* it was given its last request */
     apr_uint32_t served;
     apr_uint32_t limit;         /* effective, 0 = none */
@@ -88,6 +89,10 @@ fcgp_room_e fcgp_policy_room(const fcgp_room_facts_t *f);
  * request is asking for one right now (at least one must be there). */
 apr_uint32_t fcgp_policy_grow(apr_uint32_t waiting, apr_uint32_t idle,
                               int asked);
+
+/* How many workers to start so that a class has its minimum
+ * (FcgiProcMinProcessesPerClass) of live ones. */
+apr_uint32_t fcgp_policy_top_up(apr_uint32_t live, apr_uint32_t min_procs);
 
 /* Rapid-failure bookkeeping of one class. */
 typedef struct {

@@ -275,10 +275,10 @@ void fcgp_table_wake_all(fcgp_table_t *t, apr_uint32_t cls)
     }
 }
 
-int fcgp_table_class_full(fcgp_table_t *t, apr_uint32_t cls)
+apr_uint32_t fcgp_table_class_full(fcgp_table_t *t, apr_uint32_t cls)
 {
     fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
-    return k && apr_atomic_read32(&k->full);
+    return k ? apr_atomic_read32(&k->full) : 0;
 }
 
 void fcgp_table_set_full(fcgp_table_t *t, apr_uint32_t cls, apr_uint32_t why)

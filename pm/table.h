@@ -209,8 +209,9 @@ void fcgp_table_waiter(fcgp_table_t *t, apr_uint32_t i, apr_uint32_t *pid,
 apr_uint32_t fcgp_table_reap_waiters(fcgp_table_t *t,
                                      int (*alive)(apr_uint32_t pid));
 
-/* Whether handlers of class cls should wait without asking the PM. */
-int fcgp_table_class_full(fcgp_table_t *t, apr_uint32_t cls);
+/* Why handlers of class cls should wait without asking the PM
+ * (FCGP_TBL_FULL_*), or 0. */
+apr_uint32_t fcgp_table_class_full(fcgp_table_t *t, apr_uint32_t cls);
 
 /* PM: say whether class cls is full (0 or FCGP_TBL_FULL_*); clearing it
  * wakes one waiter, who then asks for a worker. */

@@ -2,6 +2,8 @@
 takes a while to start gets about one process per waiting request, not
 one per request that came while it was starting."""
 import json
+import os
+import signal
 import threading
 import time
 
@@ -80,3 +82,48 @@ def test_slow_starting_app_across_a_graceful_restart(make_httpd):
     assert not errors, errors[:5]
     # the status page shows the serving generation's workers
     assert max(peak) <= 16, peak
+
+
+def live_app_workers(h):
+    st = json.loads(h.get("/fcgiproc-status?json").body)
+    return [w for w in st["workers"] if "/app.fcgi" in w["class"]
+            and w["state"] != "stopping"]
+
+
+def test_class_keeps_its_minimum(make_httpd):
+    # FcgiProcMinProcessesPerClass 3: the class grows to 3 after its first
+    # request, idle ones are not retired below it, and a worker that is
+    # killed is replaced up to it.
+    h = fcgp.server(make_httpd, STATUS + "FcgiProcMinProcessesPerClass 3\n"
+                                "FcgiProcIdleTimeout 1\n")
+    h.start()
+    assert h.get("/app.fcgi").status == 200
+    deadline = time.monotonic() + 5
+    while len(live_app_workers(h)) < 3:
+        assert time.monotonic() < deadline, live_app_workers(h)
+        time.sleep(0.1)
+    time.sleep(3)                           # past the idle timeout
+    ws = live_app_workers(h)
+    assert len(ws) == 3, ws
+    os.kill(ws[0]["pid"], signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while True:
+        pids = [w["pid"] for w in live_app_workers(h)]
+        if len(pids) == 3 and ws[0]["pid"] not in pids:
+            break
+        assert time.monotonic() < deadline, pids
+        time.sleep(0.1)
+
+
+def test_a_restart_past_the_tables_size_is_logged(make_httpd):
+    # The worker table is made when httpd starts (2 x FcgiProcMaxProcesses
+    # + 64 slots, at least 1,024); a graceful restart that wants more says
+    # so, and serves on.
+    h = fcgp.server(make_httpd, STATUS)
+    h.start()
+    assert h.get("/app.fcgi").status == 200
+    h.write_conf(h.extra_conf + "FcgiProcMaxProcesses 2000\n")
+    h.graceful()
+    lines = fcgp.tagged(h.error_log(), "FCGP04011")
+    assert lines and "FcgiProcMaxProcesses 2000" in lines[0], lines
+    assert h.get("/app.fcgi").status == 200

@@ -224,6 +224,9 @@ static const struct {
     { "idle, stale TIMEOUT outcome", { .outcome = FCGP_OUT_TIMEOUT }, NULL },
     /* draining */
     { "draining, idle", { .draining = 1 }, R_DRAIN },
+    { "httpd gone, idle", { .draining = 2 }, "httpd is gone" },
+    { "httpd gone, returned OK", { .returned = 1, .draining = 2 },
+      "httpd is gone" },
     { "draining, returned OK", { .returned = 1, .draining = 1 }, R_DRAIN },
     /* the order: broken / timeout before draining before the limit ... */
     { "broken and draining",
@@ -404,6 +407,21 @@ static const struct {
     { 0xFFFFFFFFu, 0, 0, 0xFFFFFFFFu }, { 0xFFFFFFFFu, 0xFFFFFFFFu, 1, 0 },
     { 0, 0xFFFFFFFFu, 1, 0 },
 };
+
+static const struct {
+    apr_uint32_t live, min, want;
+} top_up_cases[] = {
+    { 0, 0, 0 }, { 0, 1, 1 }, { 1, 1, 0 }, { 2, 1, 0 }, { 1, 4, 3 },
+    { 0, 0xFFFFFFFFu, 0xFFFFFFFFu }, { 0xFFFFFFFFu, 5, 0 },
+};
+
+START_TEST(test_top_up)
+{
+    ck_assert_uint_eq(fcgp_policy_top_up(top_up_cases[_i].live,
+                                         top_up_cases[_i].min),
+                      top_up_cases[_i].want);
+}
+END_TEST
 
 START_TEST(test_grow)
 {
@@ -701,6 +719,7 @@ int main(void)
     tcase_add_loop_test(tc, test_replace_now, 0, N_OF(replace_cases));
     tcase_add_loop_test(tc, test_room, 0, N_OF(room_cases));
     tcase_add_loop_test(tc, test_grow, 0, N_OF(grow_cases));
+    tcase_add_loop_test(tc, test_top_up, 0, N_OF(top_up_cases));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("retiring");
