@@ -6,7 +6,7 @@
 .PHONY: all deps test unit-test integration-test asan-test fuzz demo \
         demo-stop bench check-rules chaos clean
 
-all: .libs/mod_fcgiproc.so apps
+all: .libs/mod_fcgiproc.so apps docs/directives.md
 
 include Makefile.apxs
 include t/unit/unit.mk

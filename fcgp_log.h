@@ -9,4 +9,12 @@
 
 #define FCGP_LOGNO(n) "FCGP" #n ": "
 
+/* Every file that logs says FCGP_LOG_MODULE; (instead of httpd's
+ * APLOG_USE_MODULE): our log lines go under the identity httpd loaded us
+ * as (fcgiproc or fcgid, see mod_fcgiproc.c), so "LogLevel fcgid:debug"
+ * works for a mod_fcgid configuration.  mod_fcgiproc.c sets the index. */
+extern int fcgp_log_index;
+#define FCGP_LOG_MODULE \
+    static int *const aplog_module_index = &fcgp_log_index
+
 #endif

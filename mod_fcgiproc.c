@@ -1,7 +1,18 @@
-/* mod_fcgiproc.c: the module record and its hooks.  The only file that
+/* mod_fcgiproc.c: the module records and their hooks.  The only file that
  * sees every part: conf/ resolves the configuration, pm/ starts the
  * process manager with the plain values conf/ fills in, and handler/
- * serves requests. */
+ * serves requests.
+ *
+ * One .so, two identities: loaded as fcgiproc_module it is mod_fcgiproc;
+ * loaded as fcgid_module (module name "mod_fcgid.c") it takes mod_fcgid's
+ * place, so that <IfModule mod_fcgid.c> and <IfModule fcgid_module> are
+ * true and a mod_fcgid configuration loads unchanged.  Both records share
+ * the directive table and the hooks; fcgp_module (conf.h) is the one httpd
+ * loaded, and only one may be. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dlfcn.h>
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"
@@ -13,15 +24,105 @@
 #include "pm/pm.h"
 #include "handler/fcgiproc_handler.h"
 
-/* Built with -fvisibility=hidden: the module record is our one export. */
-extern module AP_MODULE_DECLARE_DATA __attribute__((visibility("default")))
-    fcgiproc_module;
+FCGP_LOG_MODULE;
+
+/* Built with -fvisibility=hidden: the module records are our exports. */
+#define FCGP_EXPORT __attribute__((visibility("default")))
+extern module AP_MODULE_DECLARE_DATA FCGP_EXPORT fcgiproc_module;
+extern module AP_MODULE_DECLARE_DATA FCGP_EXPORT fcgid_module;
+
+static void fcgiproc_register_hooks(apr_pool_t *p);
+static void fcgid_register_hooks(apr_pool_t *p);
+
+module AP_MODULE_DECLARE_DATA fcgiproc_module = {
+    STANDARD20_MODULE_STUFF,
+    fcgp_conf_create_dir,
+    fcgp_conf_merge_dir,
+    fcgp_conf_create_srv,
+    fcgp_conf_merge_srv,
+    fcgp_conf_cmds,
+    fcgiproc_register_hooks,
+    AP_MODULE_FLAG_ALWAYS_MERGE
+};
+
+/* mod_fcgid's identity: its module name is what <IfModule mod_fcgid.c>
+ * and ap_find_linked_module() look for. */
+module AP_MODULE_DECLARE_DATA fcgid_module = {
+    MODULE_MAGIC_NUMBER_MAJOR,
+    MODULE_MAGIC_NUMBER_MINOR,
+    -1,
+    "mod_fcgid.c",
+    NULL,
+    NULL,
+    MODULE_MAGIC_COOKIE,
+    NULL,
+    fcgp_conf_create_dir,
+    fcgp_conf_merge_dir,
+    fcgp_conf_create_srv,
+    fcgp_conf_merge_srv,
+    fcgp_conf_cmds,
+    fcgid_register_hooks,
+    AP_MODULE_FLAG_ALWAYS_MERGE
+};
+
+/* Our own names for the records.  APR loads modules RTLD_GLOBAL, so with
+ * the real mod_fcgid loaded first, "fcgid_module" in this file would be
+ * its record; these hidden aliases always mean ours. */
+#define FCGP_SELF(name) \
+    extern module fcgp_##name##_rec \
+        __attribute__((alias(#name "_module"), visibility("hidden")))
+FCGP_SELF(fcgiproc);
+FCGP_SELF(fcgid);
+
+module *fcgp_module;            /* the identity httpd loaded us as */
+int fcgp_log_index = APLOG_NO_MODULE;
+static module *fcgp_second;     /* a second identity that was loaded too */
+
+/* The file a module record was loaded from, for the double-load error. */
+static const char *so_of(const void *sym)
+{
+    Dl_info info;
+    if (sym && dladdr(sym, &info) && info.dli_fname) {
+        return info.dli_fname;
+    }
+    return "?";
+}
+
+static const char *symbol_of(const module *m)
+{
+    return m == &fcgp_fcgid_rec ? "fcgid_module"
+         : m == &fcgp_fcgiproc_rec ? "fcgiproc_module"
+         : "fcgid_module (the real mod_fcgid)";
+}
+
+/* Two of us, or us beside the real mod_fcgid, would each run a process
+ * manager and fight over the same directives: httpd does not start. */
+static int fcgp_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp)
+{
+    module *other = fcgp_second;
+    module *real = ap_find_linked_module("mod_fcgid.c");
+
+    if (!other && real && real != &fcgp_fcgid_rec) {
+        other = real;
+    }
+    if (other) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
+                     FCGP_LOGNO(04020) "mod_fcgiproc is loaded as %s from "
+                     "%s, and %s is loaded from %s as well: keep one of the "
+                     "two LoadModule lines (LoadModule fcgid_module %s "
+                     "takes over mod_fcgid's configuration)",
+                     symbol_of(fcgp_module), so_of(fcgp_module),
+                     symbol_of(other), so_of(other), so_of(fcgp_module));
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
 
 static int fcgp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s)
 {
     fcgp_pm_settings_t settings;
-    fcgp_srv_conf_t *sc;
     int st;
 
     if ((st = fcgp_conf_finalize(pconf, s, &settings)) != OK) {
@@ -32,8 +133,8 @@ static int fcgp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         || ap_state_query(AP_SQ_RUN_MODE) != AP_SQ_RM_NORMAL) {
         return OK;
     }
-    sc = ap_get_module_config(s->module_config, &fcgiproc_module);
-    if (fcgp_pm_boot(pconf, s, &settings, sc->pm_path) != APR_SUCCESS) {
+    if (fcgp_pm_boot(pconf, s, &settings, FCGP_SRV(s)->pm_path)
+        != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return OK;
@@ -41,13 +142,12 @@ static int fcgp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 static void fcgp_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    fcgp_srv_conf_t *sc = ap_get_module_config(s->module_config,
-                                               &fcgiproc_module);
     int threads = 1;
     apr_status_t rv;
 
     ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
-    rv = fcgp_pm_child_init(pchild, sc->pm_path, threads > 0 ? threads : 1);
+    rv = fcgp_pm_child_init(pchild, FCGP_SRV(s)->pm_path,
+                            threads > 0 ? threads : 1);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, FCGP_LOGNO(04009)
                      "cannot keep connections to the process manager; "
@@ -55,21 +155,41 @@ static void fcgp_child_init(apr_pool_t *pchild, server_rec *s)
     }
 }
 
-static void fcgp_register_hooks(apr_pool_t *p)
+static apr_status_t forget_identity(void *unused)
 {
+    fcgp_module = NULL;
+    fcgp_second = NULL;
+    fcgp_log_index = APLOG_NO_MODULE;
+    return APR_SUCCESS;
+}
+
+/* Called by httpd as it loads a record (LoadModule), before any of our
+ * directives is read.  The first identity loaded is ours; a second one
+ * is remembered for fcgp_pre_config to refuse. */
+static void register_as(module *m, apr_pool_t *p)
+{
+    if (fcgp_module) {
+        fcgp_second = m;
+        return;
+    }
+    fcgp_module = m;
+    fcgp_log_index = m->module_index;
+    apr_pool_cleanup_register(p, NULL, forget_identity,
+                              apr_pool_cleanup_null);
+    ap_hook_pre_config(fcgp_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(fcgp_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(fcgp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(fcgp_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(fcgp_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
-AP_DECLARE_MODULE(fcgiproc) = {
-    STANDARD20_MODULE_STUFF,
-    fcgp_conf_create_dir,
-    fcgp_conf_merge_dir,
-    fcgp_conf_create_srv,
-    fcgp_conf_merge_srv,
-    fcgp_conf_cmds,
-    fcgp_register_hooks,
-    AP_MODULE_FLAG_ALWAYS_MERGE
-};
+static void fcgiproc_register_hooks(apr_pool_t *p)
+{
+    register_as(&fcgp_fcgiproc_rec, p);
+}
+
+static void fcgid_register_hooks(apr_pool_t *p)
+{
+    register_as(&fcgp_fcgid_rec, p);
+}
+

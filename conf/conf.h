@@ -4,30 +4,27 @@
 #ifndef FCGP_CONF_H
 #define FCGP_CONF_H
 
+#include <apr_hash.h>
 #include "httpd.h"
 #include "http_config.h"
 #include "pm/pm_types.h"
+#include "conf/directives.h"
 
-/* Numeric directives, one index each.  The table in conf.c gives each its
- * name, kind, range and default; adding one is one enum entry and one
- * table row (and an alias is one more AP_INIT line). */
+/* One index per directive (conf/directives.h is the table). */
+#define FCGP_DIRECTIVE_ENUM(id, ...) FCGP_C_##id,
 typedef enum {
-    FCGP_C_MAX_PROCS = 0,       /* global */
-    FCGP_C_MAX_PROCS_CLASS,
-    FCGP_C_MIN_PROCS_CLASS,
-    FCGP_C_MAX_REQUESTS,
-    FCGP_C_APP_MAX_REQUESTS,
-    FCGP_C_IDLE_TIMEOUT,
-    FCGP_C_LIFETIME,
-    FCGP_C_CONNECT_TIMEOUT,
-    FCGP_C_IO_TIMEOUT,
-    FCGP_C_BUSY_TIMEOUT,
-    FCGP_C_QUEUE_TIMEOUT,
-    FCGP_C_MAX_REQUEST_LEN,
-    FCGP_C_KILL_TIMEOUT,
-    FCGP_C_MAX_REQUEST_IN_MEM,
+    FCGP_DIRECTIVES(FCGP_DIRECTIVE_ENUM)
     FCGP_C_NUM
 } fcgp_conf_idx_e;
+
+/* The identity httpd loaded the module as (fcgiproc_module or
+ * fcgid_module; mod_fcgiproc.c), and our configuration under it. */
+extern module *fcgp_module;
+#define FCGP_SRV(s) \
+    ((fcgp_srv_conf_t *)ap_get_module_config((s)->module_config, fcgp_module))
+#define FCGP_DIR(r) \
+    ((fcgp_dir_conf_t *)ap_get_module_config((r)->per_dir_config, \
+                                             fcgp_module))
 
 typedef struct {
     const char *cmdline;        /* as written, for logs */
@@ -35,29 +32,52 @@ typedef struct {
     const char **argv;
     const char *suffix;         /* ".php", or NULL for any file */
     int php_cgi;                /* the command is php-cgi */
+    int virtual;                /* the requested file need not exist */
 } fcgp_wrapper_t;
 
 typedef struct {
     apr_array_header_t *wrappers;   /* fcgp_wrapper_t; later ones win */
 } fcgp_dir_conf_t;
 
+/* What a command runs with on one server, resolved at startup from the
+ * server's directives and its FcgiProcCmdOptions. */
+typedef struct {
+    int envc;
+    const char **env;               /* base + FcgiProcInitialEnv (+ the
+                                     * PHP_FCGI_MAX_REQUESTS we give) */
+    const char *php_max_requests;   /* PHP_FCGI_MAX_REQUESTS, or NULL */
+    fcgp_app_limits_t limits;
+    apr_interval_time_t connect_timeout, io_timeout, busy_timeout;
+} fcgp_app_conf_t;
+
+/* FcgiProcCmdOptions for one command, as written. */
+typedef struct {
+    const char *path;
+    const char *where;              /* "FcgidCmdOptions (file:line)" */
+    server_rec *defined_in;
+    apr_int64_t val[FCGP_C_NUM];
+    unsigned char set[FCGP_C_NUM];
+    apr_array_header_t *initial_env;/* "NAME=value" */
+} fcgp_cmd_opts_t;
+
 typedef struct {
     apr_int64_t val[FCGP_C_NUM];    /* counts, bytes, or microseconds */
     unsigned char set[FCGP_C_NUM];
     apr_array_header_t *initial_env;/* "NAME=value" in order */
+    apr_array_header_t *pass_headers;   /* const char * */
+    apr_hash_t *cmd_opts;           /* path -> fcgp_cmd_opts_t */
     const char *ipc_dir;            /* global */
     const char *ipc_dir_where;      /* "FcgiProcIPCDir (file:line)" */
     const char *spool_dir;          /* chunked bodies; NULL: temp dir */
     const char *spool_dir_where;    /* "FcgiProcSpoolDir (file:line)" */
+    int fix_pathinfo;               /* global */
+    apr_array_header_t *unneeded;   /* main server: "Name (file:line)" and
+                                     * row, of directives we do not need */
     /* Filled in at post_config for each server: */
     const char *pm_path;
     const char *vhost;
-    int envc;
-    const char **env;               /* base + FcgiProcInitialEnv */
-    const char *php_max_requests;   /* PHP_FCGI_MAX_REQUESTS, or NULL */
-    int php_envc;
-    const char **php_env;           /* php-cgi's: env + the limit we give */
-    fcgp_app_limits_t limits[2];    /* [1]: php-cgi's, [0]: any other */
+    fcgp_app_conf_t app[2];         /* [1]: php-cgi's, [0]: any other */
+    apr_hash_t *cmd_apps;           /* path -> fcgp_app_conf_t[2] */
 } fcgp_srv_conf_t;
 
 extern const command_rec fcgp_conf_cmds[];
@@ -81,12 +101,9 @@ apr_int64_t fcgp_conf_val(const fcgp_srv_conf_t *sc, fcgp_conf_idx_e i);
 const fcgp_wrapper_t *fcgp_conf_wrapper_for(const fcgp_dir_conf_t *dc,
                                             const char *filename);
 
-/* The environment a command starts with on this server. */
-void fcgp_conf_env(const fcgp_srv_conf_t *sc, int php_cgi,
-                   int *envc, const char *const **env);
-
-/* The class limits for a command, resolved for this server at startup. */
-const fcgp_app_limits_t *fcgp_conf_limits(const fcgp_srv_conf_t *sc,
-                                          int php_cgi);
+/* What the command whose program is `program` runs with on this server
+ * (its FcgiProcCmdOptions, if any, over the server's settings). */
+const fcgp_app_conf_t *fcgp_conf_app(const fcgp_srv_conf_t *sc,
+                                     const char *program, int php_cgi);
 
 #endif

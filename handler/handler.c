@@ -6,6 +6,7 @@
  * fcgp_fail). */
 #include <string.h>
 #include <apr_strings.h>
+#include <apr_lib.h>
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"
@@ -19,9 +20,7 @@
 #include "handler/handler.h"
 #include "handler/fcgiproc_handler.h"
 
-APLOG_USE_MODULE(fcgiproc);
-
-extern module AP_MODULE_DECLARE_DATA fcgiproc_module;
+FCGP_LOG_MODULE;
 
 /* A PARAMS record carries at most this much; bigger environments simply
  * take more records. */
@@ -42,6 +41,8 @@ typedef struct {
 typedef struct {
     request_rec *r;
     const fcgp_srv_conf_t *sc;
+    const fcgp_wrapper_t *wrapper;  /* the file's, or NULL: it is the app */
+    const fcgp_app_conf_t *appc;    /* what the app runs with here */
     const char *app;            /* command line, for logs */
     int php_cgi;                /* the app is php-cgi (its wrapper says) */
     int tries;
@@ -228,7 +229,7 @@ static int acquire(fcgp_req_t *rq, const fcgp_app_spec_t *spec)
     apr_status_t rv;
 
     rv = fcgp_pm_acquire(r->pool, rq->sc->pm_path, spec,
-                         fcgp_conf_limits(rq->sc, rq->php_cgi),
+                         &rq->appc->limits,
                          &a->lease, &err);
     if (rv != APR_SUCCESS) {
         a->rv = rv;
@@ -264,8 +265,7 @@ static int connect_worker(fcgp_req_t *rq)
                                       r->pool)) != APR_SUCCESS) {
         return attempt_failed(rq, FCGP_FAIL_CONNECT);
     }
-    apr_socket_timeout_set(a->sock, fcgp_conf_val(rq->sc,
-                                                  FCGP_C_CONNECT_TIMEOUT));
+    apr_socket_timeout_set(a->sock, rq->appc->connect_timeout);
     a->rv = apr_socket_connect(a->sock, sa);
     if (a->rv != APR_SUCCESS) {
         a->detail = a->lease->grant.path;
@@ -277,19 +277,64 @@ static int connect_worker(fcgp_req_t *rq)
 
 /* ---- the handler ---------------------------------------------------------- */
 
+/* FcgiProcPassHeader: a header httpd does not pass (Authorization), both
+ * under its own name and as HTTP_NAME, as mod_fcgid does.
+ * FcgiProcFixPathinfo: SCRIPT_NAME as the file's path, for PHP's
+ * cgi.fix_pathinfo=1 (mod_fcgid's FcgidFixPathinfo). */
+static void add_fcgid_vars(request_rec *r, const fcgp_srv_conf_t *sc)
+{
+    apr_table_t *e = r->subprocess_env;
+    int i;
+
+    for (i = 0; i < sc->pass_headers->nelts; i++) {
+        const char *h = APR_ARRAY_IDX(sc->pass_headers, i, const char *);
+        const char *v = apr_table_get(r->headers_in, h);
+        char *env, *c;
+        if (!v) {
+            continue;
+        }
+        env = apr_pstrcat(r->pool, "HTTP_", h, NULL);
+        for (c = env + 5; *c; c++) {
+            *c = apr_isalnum(*c) ? apr_toupper(*c) : '_';
+        }
+        apr_table_setn(e, h, v);
+        apr_table_setn(e, env, v);
+    }
+    if (sc->fix_pathinfo) {
+        const char *root = apr_table_get(e, "DOCUMENT_ROOT");
+        const char *name = apr_table_get(e, "SCRIPT_NAME");
+        char *merged;
+        if (root && name && apr_filepath_merge(&merged, root, name, 0,
+                                               r->pool) == APR_SUCCESS) {
+            apr_table_setn(e, "SCRIPT_NAME", merged);
+        }
+    }
+}
+
+/* A ScriptAlias'ed directory needs no Options ExecCGI (as mod_cgi and
+ * mod_fcgid). */
+static int is_scriptaliased(const request_rec *r)
+{
+    const char *t = apr_table_get(r->notes, "alias-forced-type");
+    return t && strcasecmp(t, "cgi-script") == 0;
+}
+
 static int check_request(fcgp_req_t *rq)
 {
     request_rec *r = rq->r;
 
-    if (r->finfo.filetype == APR_NOFILE) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, FCGP_LOGNO(02002)
-                      "script not found: %s", r->filename);
-        return HTTP_NOT_FOUND;
+    /* A virtual wrapper runs whether the file exists or not. */
+    if (!(rq->wrapper && rq->wrapper->virtual)) {
+        if (r->finfo.filetype == APR_NOFILE) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, FCGP_LOGNO(02002)
+                          "script not found: %s", r->filename);
+            return HTTP_NOT_FOUND;
+        }
+        if (r->finfo.filetype == APR_DIR) {
+            return HTTP_FORBIDDEN;
+        }
     }
-    if (r->finfo.filetype == APR_DIR) {
-        return HTTP_FORBIDDEN;
-    }
-    if (!(ap_allow_options(r) & OPT_EXECCGI)) {
+    if (!(ap_allow_options(r) & OPT_EXECCGI) && !is_scriptaliased(r)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, FCGP_LOGNO(02003)
                       "Options ExecCGI is off in this directory, so %s may "
                       "not run as a FastCGI application; add "
@@ -321,10 +366,10 @@ static void drop_body(request_rec *r, int status)
     ap_discard_request_body(r);
 }
 
-static void make_spec(fcgp_req_t *rq, const fcgp_wrapper_t *w,
-                      fcgp_app_spec_t *spec)
+static void make_spec(fcgp_req_t *rq, fcgp_app_spec_t *spec)
 {
     request_rec *r = rq->r;
+    const fcgp_wrapper_t *w = rq->wrapper;
     spec->vhost = rq->sc->vhost;
     if (w) {
         spec->argc = w->argc;
@@ -341,7 +386,9 @@ static void make_spec(fcgp_req_t *rq, const fcgp_wrapper_t *w,
     }
     /* A file run as the app itself is never php-cgi (which lives outside
      * the document tree, behind FcgiProcWrapper). */
-    fcgp_conf_env(rq->sc, rq->php_cgi, &spec->envc, &spec->env);
+    rq->appc = fcgp_conf_app(rq->sc, spec->argv[0], rq->php_cgi);
+    spec->envc = rq->appc->envc;
+    spec->env = rq->appc->env;
 }
 
 /* Read the answer.  A failure after the status line went out still gets
@@ -375,8 +422,9 @@ static int serve(fcgp_req_t *rq)
         || (st = send_begin_and_params(rq, rq->body != NULL)) != OK) {
         return st;
     }
-    a->rs = fcgp_response_start(&(fcgp_peer_t){r, a->sock, &rq->timer,
-                                              a->lease->grant.pid, rq->app});
+    a->rs = fcgp_response_start(&(fcgp_peer_t){
+        r, a->sock, &rq->timer, a->lease->grant.pid, rq->app,
+        fcgp_conf_val(rq->sc, FCGP_C_OUTPUT_BUFFER) == 0});
     if (rq->body && fcgp_body_send(rq->body, a->rs, &f) != FCGP_FAIL_NONE) {
         if (fcgp_response_ended(a->rs)) {
             return read_answer(rq);   /* the reader saw it first */
@@ -473,17 +521,18 @@ int fcgp_handler(request_rec *r)
     fcgp_body_fail_t bf;
     int st;
 
-    if (!r->handler || strcmp(r->handler, FCGP_HANDLER_NAME) != 0) {
+    if (!r->handler || (strcmp(r->handler, FCGP_HANDLER_NAME) != 0
+                        && strcmp(r->handler, FCGP_HANDLER_NAME_FCGID) != 0)) {
         return DECLINED;
     }
     rq = apr_pcalloc(r->pool, sizeof(*rq));
     rq->r = r;
     rq->start = apr_time_now();
-    rq->sc = ap_get_module_config(r->server->module_config,
-                                  &fcgiproc_module);
-    dc = ap_get_module_config(r->per_dir_config, &fcgiproc_module);
-    rq->timer.io_timeout = fcgp_conf_val(rq->sc, FCGP_C_IO_TIMEOUT);
-    make_spec(rq, fcgp_conf_wrapper_for(dc, r->filename), &spec);
+    rq->sc = FCGP_SRV(r->server);
+    dc = FCGP_DIR(r);
+    rq->wrapper = fcgp_conf_wrapper_for(dc, r->filename);
+    make_spec(rq, &spec);
+    rq->timer.io_timeout = rq->appc->io_timeout;
 
     if ((st = check_request(rq)) != OK) {
         report(rq, 0);
@@ -492,6 +541,7 @@ int fcgp_handler(request_rec *r)
     }
     ap_add_common_vars(r);
     ap_add_cgi_vars(r);
+    add_fcgid_vars(r, rq->sc);
     /* A small body is in memory (a chunked one spooled) before a worker
      * is taken: a slow client holds none, and its time does not count
      * against FcgiProcBusyTimeout. */
@@ -501,8 +551,7 @@ int fcgp_handler(request_rec *r)
         drop_body(r, st);
         return st;
     }
-    rq->timer.deadline = apr_time_now() + fcgp_conf_val(rq->sc,
-                                                        FCGP_C_BUSY_TIMEOUT);
+    rq->timer.deadline = apr_time_now() + rq->appc->busy_timeout;
     st = attempts(rq, &spec);
     if (st == OK && rq->redirect) {
         /* CGI/1.1 local redirect, after the worker is back in the pool. */

@@ -93,6 +93,8 @@ typedef struct {
     const fcgp_timer_t *timer;
     apr_uint32_t pid;           /* the worker's */
     const char *app;            /* command line */
+    int flush_each;             /* FcgiProcOutputBufferSize 0: flush the
+                                 * client after every read */
 } fcgp_peer_t;
 
 /* What the reader counted (it alone writes these). */

@@ -21,7 +21,7 @@
 #include "fcgp_log.h"
 #include "handler/handler.h"
 
-APLOG_USE_MODULE(fcgiproc);
+FCGP_LOG_MODULE;
 
 #define RESP_BUF (64 * 1024)
 /* Response headers larger than this are not headers. */
@@ -314,7 +314,9 @@ static fcgp_fail_e received(resp_t *rs, apr_size_t n, apr_status_t rv,
         }
         /* The last piece waits for fcgp_response_finish(), after the
          * worker is handed back. */
-        if (!rs->ended && pass_body(rs, n < RESP_BUF) != APR_SUCCESS) {
+        if (!rs->ended
+            && pass_body(rs, n < RESP_BUF || rs->w.flush_each)
+               != APR_SUCCESS) {
             /* The client went away; the worker's answer is moot. */
             rs->outcome = FCGP_OUT_CLIENT_ABORT;
             rs->ended = 1;

@@ -12,9 +12,7 @@
 #include "handler/fcgiproc_handler.h"
 #include "handler/status_format.h"
 
-APLOG_USE_MODULE(fcgiproc);
-
-extern module AP_MODULE_DECLARE_DATA fcgiproc_module;
+FCGP_LOG_MODULE;
 
 int fcgp_status_handler(request_rec *r)
 {
@@ -30,7 +28,7 @@ int fcgp_status_handler(request_rec *r)
     if (r->method_number != M_GET) {
         return HTTP_METHOD_NOT_ALLOWED;
     }
-    sc = ap_get_module_config(r->server->module_config, &fcgiproc_module);
+    sc = FCGP_SRV(r->server);
     json = r->args && strncmp(r->args, "json", 4) == 0;
     rv = fcgp_pm_status(r->pool, sc->pm_path, &st, &err);
     if (rv != APR_SUCCESS) {

@@ -19,7 +19,7 @@
 #include "fcgp_log.h"
 #include "pm/pm_internal.h"
 
-APLOG_USE_MODULE(fcgiproc);
+FCGP_LOG_MODULE;
 
 /* A request may run this long on an adopted worker before the rest of the
  * dead PM's processes are killed anyway (the handler's own

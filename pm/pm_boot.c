@@ -26,7 +26,7 @@
 #include "pm/pm_boot.h"
 #include "pm/policy.h"
 
-APLOG_USE_MODULE(fcgiproc);
+FCGP_LOG_MODULE;
 
 typedef struct {
     const char *pm_path;

@@ -30,7 +30,7 @@
 #include "fcgp_log.h"
 #include "pm/pm_internal.h"
 
-APLOG_USE_MODULE(fcgiproc);
+FCGP_LOG_MODULE;
 
 /* The signal handler's only link to the loop: the write end of a pipe
  * (self-pipe trick).  The one file-level variable of the PM. */

@@ -16,7 +16,7 @@
 #include "fcgp_log.h"
 #include "pm/pm_internal.h"
 
-APLOG_USE_MODULE(fcgiproc);
+FCGP_LOG_MODULE;
 
 static const char *exit_text(apr_pool_t *p, int code, apr_exit_why_e why)
 {

@@ -19,7 +19,7 @@
 #include "fcgp_log.h"
 #include "pm/pm_internal.h"
 
-APLOG_USE_MODULE(fcgiproc);
+FCGP_LOG_MODULE;
 
 static void send_msg(pm_conn_t *conn, const char *buf, apr_size_t len)
 {

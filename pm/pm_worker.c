@@ -20,7 +20,7 @@
 #include "fcgp_log.h"
 #include "pm/pm_internal.h"
 
-APLOG_USE_MODULE(fcgiproc);
+FCGP_LOG_MODULE;
 
 static void spawn_errfn(apr_pool_t *p, apr_status_t err, const char *desc)
 {

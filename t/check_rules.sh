@@ -69,11 +69,14 @@ includes conf/*.c conf/*.h pm/*.c pm/*.h fcgi_proto/*.c fcgi_proto/*.h \
          fcgp_log.h | grep -E ': handler/' \
     && fail "only mod_fcgiproc.c and handler/ may include handler/"
 
-# The module exports its module record and nothing else.
+# The module exports its module records (its own identity and the
+# compatible ones, such as fcgid_module) and nothing else.
+MODULE_RECORDS="fcgid_module fcgiproc_module"
 if [ -f "$FCGP_SO" ]; then
-    syms=$(nm -D --defined-only "$FCGP_SO" | awk '{print $3}')
-    [ "$syms" = "fcgiproc_module" ] \
-        || fail "$FCGP_SO exports more than fcgiproc_module:" $syms
+    syms=$(nm -D --defined-only "$FCGP_SO" | awk '{print $3}' | sort | xargs)
+    [ "$syms" = "$MODULE_RECORDS" ] \
+        || fail "$FCGP_SO exports more than its module records" \
+                "($MODULE_RECORDS):" $syms
 else
     fail "$FCGP_SO not found (run make first)"
 fi
@@ -117,6 +120,20 @@ for f in *.c */*.c; do
             want = NR; buf = $0; if ($0 ~ /;/) check() }
         END { if (want) check(); exit bad }' "$f" || rc=1
 done
+
+# docs/directives.md is what conf/gen_directives.c writes from the table
+# the module's command table is made of (conf/directives.h).
+APXS=${APXS:-$(command -v apxs || command -v apxs2 || echo /usr/bin/apxs)}
+gen=$(mktemp /tmp/fcgp-gen.XXXXXX)
+if ${CC:-cc} -std=gnu99 -I. -I"$($APXS -q INCLUDEDIR)" \
+        $($APXS -q EXTRA_INCLUDES) -o "$gen" conf/gen_directives.c; then
+    "$gen" | cmp -s - docs/directives.md \
+        || fail "docs/directives.md is out of date with conf/directives.h" \
+                "(run make docs/directives.md)"
+else
+    fail "conf/gen_directives.c does not build"
+fi
+rm -f "$gen"
 
 # The committed ./configure is what configure.ac makes (checked when the
 # autoconf that generated it is installed; other versions write other text).

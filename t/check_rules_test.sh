@@ -110,11 +110,16 @@ expect handler_internals "only mod_fcgiproc.c and handler/ may include handler/"
     'add conf/conf.c "#include \"handler/handler.h\""'
 
 # Exported symbols: a module that exports one more symbol.
-expect exports "exports more than fcgiproc_module" '
-    printf "%s\n" "int fcgiproc_module;" "int fcgp_leaked(void) { return 0; }" \
+expect exports "exports more than its module records" '
+    printf "%s\n" "int fcgiproc_module;" "int fcgid_module;" \
+        "int fcgp_leaked(void) { return 0; }" \
         > leak.c &&
     ${CC:-cc} -shared -fPIC -o .libs/mod_fcgiproc.so leak.c'
 expect no_module "not found (run make first)" 'rm .libs/mod_fcgiproc.so'
+
+# The directive reference: a directive's text changed in the table only.
+expect directives_doc "docs/directives.md is out of date" \
+    'sed -i "s/most application processes in all (default 1000)/most processes/" conf/directives.h'
 
 # Header prerequisites: the old list, without the top-level fcgp_log.h (the
 # module is touched after, so that it is up to date and the rule runs).

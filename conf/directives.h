@@ -1,0 +1,306 @@
+/* directives.h: every directive, written once.
+ *
+ * FCGP_DIRECTIVES(D) calls D once per directive (in that order) with:
+ *   id       the row's index, FCGP_C_<id>
+ *   names    (ours, mod_fcgid's, mod_fcgid's deprecated ...): every
+ *            name is a directive with this row's meaning
+ *   how      TAKE1, TAKE12, TAKE123, FLAG or RAW_ARGS
+ *   func     its setter in conf.c (numeric rows share set_numeric)
+ *   where    httpd's override mask (RSRC_CONF, ACCESS_CONF, OR_FILEINFO)
+ *   global   1: main server only (GLOBAL_ONLY), as in mod_fcgid
+ *   kind     how set_numeric reads the value (KIND_NONE for others)
+ *   min, max, def   bounds and default of a numeric row (seconds for
+ *            KIND_TIME)
+ *   syntax   its arguments, as the reference shows them
+ *   deftext  its default, as the reference shows it
+ *   help     one line (httpd's help text, and the reference's summary)
+ *   doc      the reference's description
+ *   fcgid    how it compares with mod_fcgid 2.3.9 (for unneeded rows:
+ *            why it is not needed, also logged once at startup)
+ *
+ * conf.c makes the command table (one command_rec per name), the numeric
+ * defaults and bounds from it; conf/gen_directives.c writes
+ * docs/directives.md from it (`make docs/directives.md`; check-rules
+ * fails when that file is stale); t/unit/test_directives.c checks that
+ * every directive of mod_fcgid's manual has a row.  Directive names are
+ * case-insensitive in httpd, so "FCGIWrapper" also matches "FcgiWrapper". */
+#ifndef FCGP_DIRECTIVES_H
+#define FCGP_DIRECTIVES_H
+
+#define FCGP_SEC(n) ((apr_int64_t)(n))
+#define FCGP_GIB ((apr_int64_t)1024 * 1024 * 1024)
+
+/* The reasons shared by mod_fcgid's tuning knobs we do not need. */
+#define FCGP_WHY_SCAN \
+    "not needed: the process manager acts on each event (a worker handed " \
+    "back, exited or timed out) as it happens, without periodic scans"
+#define FCGP_WHY_SCORE \
+    "not needed: spawning is paced by each class's waiting requests and " \
+    "the rapid-failure back-off, not by a spawn score"
+
+#define FCGP_DIRECTIVES(D) \
+D(WRAPPER, ("FcgiProcWrapper", "FcgidWrapper", "FCGIWrapper"), \
+  TAKE123, set_wrapper, RSRC_CONF | ACCESS_CONF | OR_FILEINFO, 0, \
+  KIND_NONE, 0, 0, 0, "command [.suffix] [virtual]", "none", \
+  "the command line that runs files with this suffix " \
+  "(e.g. /usr/bin/php-cgi .php)", \
+  "The command line (in quotes when it has arguments) that runs files " \
+  "with this suffix; without a suffix, every `fcgiproc-script` file " \
+  "here. The program must be an absolute path to an executable file. " \
+  "php-cgi gets the script as `SCRIPT_FILENAME`. With `virtual`, the " \
+  "requested file need not exist (a front controller): the command runs " \
+  "for every request mapped to the handler here. A later wrapper for the " \
+  "same suffix, or one in an inner section, wins.", \
+  "Same syntax and meaning, `virtual` included. The command is checked " \
+  "at startup (mod_fcgid only checks that it exists). A suffix matches " \
+  "regardless of case (`.PHP` too).") \
+D(INITIAL_ENV, ("FcgiProcInitialEnv", "FcgidInitialEnv", "DefaultInitEnv"), \
+  TAKE12, set_initial_env, RSRC_CONF, 0, KIND_NONE, 0, 0, 0, \
+  "NAME [value]", "none", \
+  "an environment variable for the application's processes", \
+  "An environment variable for the application's processes. Without a " \
+  "value, httpd's own value is passed. Apart from these, the apps get " \
+  "only `PATH`. A virtual host adds to the main server's and may " \
+  "replace one of them by name.", \
+  "Same. `PHP_FCGI_MAX_REQUESTS` here is also the limit we retire " \
+  "php-cgi at (one request earlier than php-cgi would exit).") \
+D(MAX_PROCS, ("FcgiProcMaxProcesses", "FcgidMaxProcesses", \
+    "MaxProcessCount"), \
+  TAKE1, set_numeric, RSRC_CONF, 1, KIND_COUNT, \
+  1, 100000, 1000, "n", "1000", \
+  "most application processes in all (default 1000)", \
+  "Most application processes in all. The worker table is made when " \
+  "httpd starts, with room for 2 × n + 64 workers (at least 1,024), and " \
+  "kept across restarts: a restart that raises n past that logs " \
+  "FCGP04011 and the table bounds the processes until httpd is stopped " \
+  "and started.", \
+  "Same meaning and default.") \
+D(MAX_PROCS_CLASS, ("FcgiProcMaxProcessesPerClass", \
+   "FcgidMaxProcessesPerClass", \
+    "DefaultMaxClassProcessCount"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_COUNT, \
+  1, 100000, 100, "n", "100", \
+  "most processes per application (default 100)", \
+  "Most processes per class (one class per command line, environment " \
+  "and virtual host). A replacement started ahead of a worker's last " \
+  "request may run beside it until that worker has finished (n + 1 for " \
+  "a moment).", \
+  "Same meaning and default.") \
+D(MIN_PROCS_CLASS, ("FcgiProcMinProcessesPerClass", \
+   "FcgidMinProcessesPerClass", \
+    "DefaultMinClassProcessCount"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_COUNT, \
+  0, 100000, 1, "n", "1", \
+  "processes kept when idle (default 1)", \
+  "Processes a class keeps when idle; once a class has started, it is " \
+  "topped up to this number.", \
+  "mod_fcgid's default is 3; ours is 1. mod_fcgid keeps the processes " \
+  "it has, ours also starts missing ones.") \
+D(MAX_REQUESTS, ("FcgiProcMaxRequestsPerProcess", \
+   "FcgidMaxRequestsPerProcess", \
+    "MaxRequestsPerProcess"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_COUNT, \
+  -1, 2000000000, 0, "n", "0", \
+  "retire a process after this many requests; 0 = only the " \
+  "application's own limit (default 0)", \
+  "Retire a process after n requests; 0 (or -1): only the " \
+  "application's own limit applies (php-cgi: 10,000, see the README). " \
+  "Each request is counted as a worker is handed to it, so a worker is " \
+  "never given a request past its limit.", \
+  "Same meaning and default; mod_fcgid can hand a request to a process " \
+  "that is exiting at its own limit (the exit race), we cannot.") \
+D(APP_MAX_REQUESTS, ("FcgiProcAppMaxRequests"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_COUNT, \
+  0, 2000000000, 0, "n", "0", \
+  "the application exits by itself after this many requests; we retire " \
+  "it first (default 0 = unknown)", \
+  "The application exits by itself after n requests (as php-cgi does " \
+  "with `PHP_FCGI_MAX_REQUESTS`); we retire it first.", \
+  "Ours only.") \
+D(IDLE_TIMEOUT, ("FcgiProcIdleTimeout", "FcgidIdleTimeout", "IdleTimeout"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_TIME, \
+  0, FCGP_SEC(86400 * 365), FCGP_SEC(300), "seconds", "300 s", \
+  "retire a process idle this long (default 300 s)", \
+  "Retire a process idle this long, down to the class minimum.", \
+  "Same meaning and default; mod_fcgid looks every " \
+  "FcgidIdleScanInterval (120 s), we act on time.") \
+D(LIFETIME, ("FcgiProcProcessLifeTime", "FcgidProcessLifeTime", \
+    "ProcessLifeTime"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_TIME, \
+  0, FCGP_SEC(86400 * 365), FCGP_SEC(3600), "seconds", "3600 s", \
+  "retire a process this old once idle (default 3600 s)", \
+  "Retire a process this old once it is idle.", \
+  "Same meaning and default.") \
+D(CONNECT_TIMEOUT, ("FcgiProcConnectTimeout", "FcgidConnectTimeout", \
+    "IPCConnectTimeout"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_TIME, \
+  1, FCGP_SEC(3600), FCGP_SEC(3), "seconds", "3 s", \
+  "connect to a process (default 3 s)", \
+  "Most time to connect to a worker's socket.", \
+  "Same meaning and default.") \
+D(IO_TIMEOUT, ("FcgiProcIOTimeout", "FcgidIOTimeout", "IPCCommTimeout"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_TIME, \
+  1, FCGP_SEC(86400), FCGP_SEC(300), "seconds", "300 s", \
+  "most time between two reads or writes (default 300 s)", \
+  "Most time between two reads or writes on a worker's connection; " \
+  "then 504 and the worker is killed.", \
+  "mod_fcgid's default is 40 s and it answers 500; ours is 300 s, " \
+  "and 504.") \
+D(BUSY_TIMEOUT, ("FcgiProcBusyTimeout", "FcgidBusyTimeout", "BusyTimeout"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_TIME, \
+  1, FCGP_SEC(86400 * 7), FCGP_SEC(600), "seconds", "600 s", \
+  "most time for a whole request (default 600 s)", \
+  "Most time for a whole request, counted once its body (when small) " \
+  "has been read; then 504 and the worker is killed.", \
+  "mod_fcgid's default is 300 s, checked every FcgidBusyScanInterval " \
+  "(120 s) and it kills the process without an answer to the client; " \
+  "ours is 600 s, exact, with a 504.") \
+D(QUEUE_TIMEOUT, ("FcgiProcQueueTimeout"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_TIME, \
+  0, FCGP_SEC(3600), FCGP_SEC(30), "seconds", "30 s", \
+  "wait this long for a free process, then 503 (default 30 s)", \
+  "How long a request waits in its application's line for a free " \
+  "worker; then 503 with `Retry-After`, naming the limit that kept " \
+  "another worker from starting.", \
+  "Ours only (mod_fcgid waits up to about a minute, then answers 503 " \
+  "without saying why).") \
+D(MAX_REQUEST_LEN, ("FcgiProcMaxRequestLen", "FcgidMaxRequestLen", \
+    "MaxRequestLen"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_BYTES, \
+  0, (apr_int64_t)1 << 62, FCGP_GIB, "bytes", "1G", \
+  "largest request body, then 413 (default 1G)", \
+  "Largest request body (bytes, or with K/M/G); a bigger " \
+  "`Content-Length` gets 413 before the body is read, a chunked body " \
+  "when it passes the limit. httpd's `LimitRequestBody` applies as " \
+  "well: the smaller one wins, and the 413's log line names it.", \
+  "mod_fcgid's default is 131072 (128 KiB) and it answers 500; ours is " \
+  "1 GiB, and 413. A value set explicitly limits bodies the same way.") \
+D(MAX_REQUEST_IN_MEM, ("FcgiProcMaxRequestInMem", "FcgidMaxRequestInMem", \
+    "MaxRequestInMem"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_BYTES, \
+  0, FCGP_GIB, 65536, "bytes", "64K", \
+  "request bodies up to this size are read into memory before a process " \
+  "is taken (default 64K)", \
+  "A request body up to this size is read into memory before a worker " \
+  "is taken, so a slow client holds none; a larger one is streamed to " \
+  "the worker as it arrives, or, when chunked, spooled to " \
+  "`FcgiProcSpoolDir` first; 0: never read first.", \
+  "Same default. mod_fcgid spools every larger body to disk before it " \
+  "starts the request; we stream a body with a `Content-Length`.") \
+D(SPOOL_DIR, ("FcgiProcSpoolDir"), \
+  TAKE1, set_spool_dir, RSRC_CONF, 0, KIND_NONE, 0, 0, 0, \
+  "path", "the temporary directory", \
+  "directory for chunked request bodies larger than " \
+  "FcgiProcMaxRequestInMem (default: $TMPDIR or /tmp)", \
+  "Where chunked request bodies larger than `FcgiProcMaxRequestInMem` " \
+  "are spooled (a file of mode 0600, removed when the request ends); " \
+  "relative to ServerRoot. httpd does not start when it is not a " \
+  "directory the httpd User can write in.", \
+  "Ours only (mod_fcgid spools to the temporary directory).") \
+D(KILL_TIMEOUT, ("FcgiProcKillTimeout"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_TIME, \
+  0, FCGP_SEC(3600), FCGP_SEC(3), "seconds", "3 s", \
+  "SIGKILL a retiring process this long after SIGTERM (default 3 s)", \
+  "A retiring process that ignores SIGTERM gets SIGKILL after this.", \
+  "Ours only.") \
+D(IPC_DIR, ("FcgiProcIPCDir", "FcgidIPCDir", "SocketPath"), \
+  TAKE1, set_ipc_dir, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
+  "path", "DefaultRuntimeDir/fcgiproc", \
+  "directory for the process manager's and the workers' sockets", \
+  "Directory (0700, owned by httpd's User) for the process manager's " \
+  "and the workers' sockets; at most 80 characters (unix socket paths " \
+  "are short); relative to DefaultRuntimeDir. httpd does not start when " \
+  "it cannot be created, or when it exists and is not a directory of " \
+  "the httpd User's with mode 0700 (FCGP04012).", \
+  "Same meaning; mod_fcgid's default is `logs/fcgidsock` under " \
+  "ServerRoot. A directory mod_fcgid made can be used as it is.") \
+D(PASS_HEADER, ("FcgiProcPassHeader", "FcgidPassHeader", "PassHeader"), \
+  TAKE1, set_pass_header, RSRC_CONF, 0, KIND_NONE, 0, 0, 0, \
+  "header", "none", \
+  "a request header passed to the application (e.g. Authorization)", \
+  "A request header that httpd would not pass (such as `Authorization`) " \
+  "is passed to the application, both as `HTTP_NAME` and under its own " \
+  "name. `CGIPassAuth On` passes `Authorization` too.", \
+  "Same.") \
+D(FIX_PATHINFO, ("FcgiProcFixPathinfo", "FcgidFixPathinfo", \
+    "PHP_Fix_Pathinfo_Enable"), \
+  TAKE1, set_fix_pathinfo, RSRC_CONF, 1, KIND_NONE, \
+  0, 0, 0, "0|1", "0", \
+  "1 when php.ini has cgi.fix_pathinfo=1", \
+  "With a number other than 0, `SCRIPT_NAME` is merged onto " \
+  "`DOCUMENT_ROOT` with APR's path merge, exactly as mod_fcgid does. " \
+  "On Unix that merge keeps an absolute `SCRIPT_NAME` as it is, so the " \
+  "application sees the same variables either way; PHP's " \
+  "`cgi.fix_pathinfo=1` works with what httpd sets (`SCRIPT_FILENAME`, " \
+  "`PATH_INFO`, `PATH_TRANSLATED`).", \
+  "Same, including that on Unix it changes nothing.") \
+D(OUTPUT_BUFFER, ("FcgiProcOutputBufferSize", "FcgidOutputBufferSize", \
+    "OutputBufferSize"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_BYTES, \
+  0, FCGP_GIB, 65536, "bytes", "64K", \
+  "0: flush the client's connection after every read from the " \
+  "application", \
+  "The application's output is passed to the client as it arrives, and " \
+  "flushed whenever the application has nothing more ready; with 0, it " \
+  "is flushed after every read from the application.", \
+  "mod_fcgid buffers up to this much before it sends; we stream, so " \
+  "only 0 changes anything.") \
+D(CMD_OPTIONS, ("FcgiProcCmdOptions", "FcgidCmdOptions"), \
+  RAW_ARGS, set_cmd_options, RSRC_CONF, 0, KIND_NONE, \
+  0, 0, 0, "command option value [option value] ...", "none", \
+  "settings for one command (ConnectTimeout, IdleTimeout, InitialEnv, " \
+  "IOTimeout, MaxProcesses, MaxProcessLifetime, MaxRequestsPerProcess, " \
+  "MinProcesses, BusyTimeout, AppMaxRequests)", \
+  "Settings for the processes of one command (the program's path, as " \
+  "in the wrapper or the requested file): `ConnectTimeout s`, " \
+  "`IdleTimeout s`, `InitialEnv NAME[=value]` (repeatable), " \
+  "`IOTimeout s`, `MaxProcesses n`, `MaxProcessLifetime s`, " \
+  "`MaxRequestsPerProcess n`, `MinProcesses n`, and ours: " \
+  "`BusyTimeout s`, `AppMaxRequests n`. What it does not set comes from " \
+  "the server's (or virtual host's) directives.", \
+  "In mod_fcgid, an option left out falls back to mod_fcgid's " \
+  "compile-time default, not to the server's setting (so " \
+  "`FcgidCmdOptions /x IOTimeout 60` also sets the request limit to 0 " \
+  "and drops FcgidInitialEnv): we take the server's; when that gives " \
+  "another value than mod_fcgid would have used, a NOTICE at startup " \
+  "(FCGP01012) names the command, the option and the value we use.") \
+D(BUSY_SCAN, ("FcgidBusyScanInterval", "BusyScanInterval"), \
+  TAKE1, set_unneeded, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
+  "seconds", "(120)", "accepted; not needed", "Accepted, not needed.", \
+  FCGP_WHY_SCAN) \
+D(ERROR_SCAN, ("FcgidErrorScanInterval", "ErrorScanInterval"), \
+  TAKE1, set_unneeded, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
+  "seconds", "(3)", "accepted; not needed", "Accepted, not needed.", \
+  FCGP_WHY_SCAN) \
+D(IDLE_SCAN, ("FcgidIdleScanInterval", "IdleScanInterval"), \
+  TAKE1, set_unneeded, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
+  "seconds", "(120)", "accepted; not needed", "Accepted, not needed.", \
+  FCGP_WHY_SCAN) \
+D(ZOMBIE_SCAN, ("FcgidZombieScanInterval", "ZombieScanInterval"), \
+  TAKE1, set_unneeded, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
+  "seconds", "(3)", "accepted; not needed", "Accepted, not needed.", \
+  FCGP_WHY_SCAN) \
+D(SPAWN_SCORE, ("FcgidSpawnScore", "SpawnScore"), \
+  TAKE1, set_unneeded, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
+  "n", "(1)", "accepted; not needed", "Accepted, not needed.", \
+  FCGP_WHY_SCORE) \
+D(SPAWN_SCORE_UP, ("FcgidSpawnScoreUpLimit", "SpawnScoreUpLimit"), \
+  TAKE1, set_unneeded, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
+  "n", "(10)", "accepted; not needed", "Accepted, not needed.", \
+  FCGP_WHY_SCORE) \
+D(TERM_SCORE, ("FcgidTerminationScore", "TerminationScore"), \
+  TAKE1, set_unneeded, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
+  "n", "(2)", "accepted; not needed", "Accepted, not needed.", \
+  FCGP_WHY_SCORE) \
+D(TIME_SCORE, ("FcgidTimeScore", "TimeScore"), \
+  TAKE1, set_unneeded, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
+  "n", "(1)", "accepted; not needed", "Accepted, not needed.", \
+  FCGP_WHY_SCORE) \
+D(TABLE_FILE, ("FcgidProcessTableFile", "SharememPath"), \
+  TAKE1, set_unneeded, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
+  "path", "(logs/fcgid_shm)", "accepted; not needed", \
+  "Accepted, not needed.", \
+  "not needed: the worker table is anonymous shared memory, made when " \
+  "httpd starts; no file")
+
+#endif
