@@ -7,6 +7,7 @@
 #include "http_core.h"
 #include "http_log.h"
 #include "ap_mpm.h"
+#include "mod_status.h"
 #include "fcgp_log.h"
 #include "conf/conf.h"
 #include "pm/pm_boot.h"
@@ -39,6 +40,17 @@ static int fcgp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+/* Our section of /server-status: mod_status's optional hook (a no-op
+ * when mod_status is not loaded; loaded before or after us alike),
+ * registered at each pre_config as mod_fcgid does. */
+static int fcgp_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp)
+{
+    APR_OPTIONAL_HOOK(ap, status_hook, fcgp_status_hook, NULL, NULL,
+                      APR_HOOK_MIDDLE);
+    return OK;
+}
+
 static void fcgp_child_init(apr_pool_t *pchild, server_rec *s)
 {
     fcgp_srv_conf_t *sc = ap_get_module_config(s->module_config,
@@ -57,6 +69,7 @@ static void fcgp_child_init(apr_pool_t *pchild, server_rec *s)
 
 static void fcgp_register_hooks(apr_pool_t *p)
 {
+    ap_hook_pre_config(fcgp_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(fcgp_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(fcgp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(fcgp_handler, NULL, NULL, APR_HOOK_MIDDLE);
