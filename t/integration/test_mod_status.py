@@ -148,14 +148,16 @@ def test_busy_worker_shown_busy(make_httpd):
         assert keys["FcgiProcBusy"] == 1, keys
         assert keys["FcgiProcBusy"] + keys["FcgiProcIdle"] \
             + keys["FcgiProcStopping"] == keys["FcgiProcProcesses"]
-        rows = classes(section(h))[class_of(classes(section(h)), "app.fcgi")]
+        cls = classes(section(h))
+        rows = cls[class_of(cls, "app.fcgi")]
         busy = [row for row in rows if row[1] == "busy"]
         assert [row[0] for row in busy] == [pid], rows
         assert busy[0][2] == 2 and busy[0][5] == "-"   # counted when taken
     finally:
         t.join(30)
     assert done["r"].status == 200
-    rows = classes(section(h))[class_of(classes(section(h)), "app.fcgi")]
+    cls = classes(section(h))
+    rows = cls[class_of(cls, "app.fcgi")]
     assert [(row[0], row[1], row[2]) for row in rows] == [(pid, "idle", 2)]
 
 
