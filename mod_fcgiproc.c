@@ -18,6 +18,7 @@
 #include "http_core.h"
 #include "http_log.h"
 #include "ap_mpm.h"
+#include "mod_status.h"
 #include "fcgp_log.h"
 #include "conf/conf.h"
 #include "pm/pm_boot.h"
@@ -96,12 +97,18 @@ static const char *symbol_of(const module *m)
 }
 
 /* Two of us, or us beside the real mod_fcgid, would each run a process
- * manager and fight over the same directives: httpd does not start. */
+ * manager and fight over the same directives: httpd does not start.
+ * Also registers our section of /server-status: mod_status's optional
+ * hook (a no-op when mod_status is not loaded; loaded before or after us
+ * alike), at each pre_config as mod_fcgid does. */
 static int fcgp_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                            apr_pool_t *ptemp)
 {
     module *other = fcgp_second;
     module *real = ap_find_linked_module("mod_fcgid.c");
+
+    APR_OPTIONAL_HOOK(ap, status_hook, fcgp_status_hook, NULL, NULL,
+                      APR_HOOK_MIDDLE);
 
     if (!other && real && real != &fcgp_fcgid_rec) {
         other = real;

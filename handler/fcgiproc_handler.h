@@ -14,4 +14,8 @@ int fcgp_handler(request_rec *r);
 /* The status page handler (SetHandler fcgiproc-status). */
 int fcgp_status_handler(request_rec *r);
 
+/* Our section of mod_status's /server-status (its optional hook
+ * status_hook; flags: AP_STATUS_*).  Always OK. */
+int fcgp_status_hook(request_rec *r, int flags);
+
 #endif

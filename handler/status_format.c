@@ -1,14 +1,18 @@
-/* status_format.c: the status page as JSON or HTML, from a snapshot of the
- * process manager (see status_format.h).  Each row of the snapshot becomes
- * a list of cells (JSON key, text, number or not); one writer per format
- * turns cells into output, so both formats show the same values. */
+/* status_format.c: the status page as JSON or HTML, and mod_status's
+ * section, from a snapshot of the process manager (see status_format.h).
+ * Each row of the snapshot becomes a list of cells (JSON key, text, number
+ * or not); one writer per format turns cells into output, so both formats
+ * show the same values. */
+#include <stdlib.h>
+#include <string.h>
 #include <apr_strings.h>
 #include <apr_escape.h>
+#include <apr_hash.h>
 #include <apr_tables.h>
 #include "pm/pm_types.h"
 #include "handler/status_format.h"
 
-#define MAX_COLS 9
+#define MAX_COLS 10
 
 typedef struct {
     const char *key;            /* JSON */
@@ -128,7 +132,7 @@ static const col_t worker_cols[] = {
     {"slot", "slot"}, {"pid", "pid"}, {"class", "class"},
     {"state", "state"}, {"requests", "requests"}, {"limit", "limit"},
     {"limit_source", "limit from"}, {"age_s", "age (s)"},
-    {"idle_s", "idle (s)"}
+    {"idle_s", "idle (s)"}, {"reason", "why stopping"}
 };
 
 static void worker_cells(apr_pool_t *p, const void *row, cell_t *c)
@@ -143,6 +147,7 @@ static void worker_cells(apr_pool_t *p, const void *row, cell_t *c)
     c[6] = source(w->limit_source);
     c[7] = secs(p, w->age);
     c[8] = secs(p, w->idle);
+    c[9] = text(w->state == FCGP_WORKER_STOPPING ? w->reason : "");
 }
 
 static const col_t exit_cols[] = {
@@ -271,4 +276,279 @@ const char *fcgp_status_json(apr_pool_t *p, const fcgp_status_t *st)
 const char *fcgp_status_html(apr_pool_t *p, const fcgp_status_t *st)
 {
     return document(p, st, 0);
+}
+
+/* ---- mod_status's section (/server-status) ------------------------------
+ * The same snapshot, grouped by class: every process of a class in one
+ * table (ExtendedStatus On), or one line of totals (Off), or mod_status's
+ * "Key: value" lines (?auto). */
+
+typedef struct {
+    apr_uint32_t processes, busy, idle, stopping;
+    apr_uint64_t requests;      /* served by the processes alive now */
+    apr_uint64_t waiting;       /* requests in the classes' lines */
+} totals_t;
+
+/* The processes of one class name (command line and virtual host) and
+ * the classes of that name: one, or more when the environments differ
+ * (none when the snapshot does not list it: not expected, but its
+ * processes are shown all the same). */
+typedef struct {
+    const char *name;
+    apr_array_header_t *classes;    /* const fcgp_status_class_t * */
+    apr_array_header_t *workers;    /* const fcgp_status_worker_t * */
+} group_t;
+
+static totals_t totals(const fcgp_status_t *st)
+{
+    totals_t t;
+    apr_uint32_t i;
+    memset(&t, 0, sizeof(t));
+    for (i = 0; i < st->nworkers; i++) {
+        const fcgp_status_worker_t *w = &st->workers[i];
+        t.processes++;
+        t.requests += w->requests;
+        if (w->state == FCGP_WORKER_BUSY) {
+            t.busy++;
+        }
+        else if (w->state == FCGP_WORKER_STOPPING) {
+            t.stopping++;
+        }
+        else {
+            t.idle++;
+        }
+    }
+    for (i = 0; i < st->nclasses; i++) {
+        t.waiting += st->classes[i].waiting;
+    }
+    return t;
+}
+
+static int group_cmp(const void *a, const void *b)
+{
+    return strcmp((*(group_t *const *)a)->name, (*(group_t *const *)b)->name);
+}
+
+static group_t *group_new(apr_pool_t *p, apr_hash_t *by_name,
+                          apr_array_header_t *all, const char *name)
+{
+    group_t *g = apr_pcalloc(p, sizeof(*g));
+    g->name = name ? name : "";
+    g->classes = apr_array_make(p, 1, sizeof(const fcgp_status_class_t *));
+    g->workers = apr_array_make(p, 4, sizeof(const fcgp_status_worker_t *));
+    apr_hash_set(by_name, g->name, APR_HASH_KEY_STRING, g);
+    APR_ARRAY_PUSH(all, group_t *) = g;
+    return g;
+}
+
+/* The classes, sorted by name, each with its processes in slot order. */
+static apr_array_header_t *groups(apr_pool_t *p, const fcgp_status_t *st)
+{
+    apr_hash_t *by_name = apr_hash_make(p);
+    apr_array_header_t *all = apr_array_make(p, (int)st->nclasses + 1,
+                                             sizeof(group_t *));
+    apr_uint32_t i;
+
+    for (i = 0; i < st->nclasses; i++) {
+        const fcgp_status_class_t *c = &st->classes[i];
+        group_t *g = apr_hash_get(by_name, c->name ? c->name : "",
+                                  APR_HASH_KEY_STRING);
+        if (!g) {
+            g = group_new(p, by_name, all, c->name);
+        }
+        APR_ARRAY_PUSH(g->classes, const fcgp_status_class_t *) = c;
+    }
+    for (i = 0; i < st->nworkers; i++) {
+        const fcgp_status_worker_t *w = &st->workers[i];
+        group_t *g = apr_hash_get(by_name, w->cls ? w->cls : "",
+                                  APR_HASH_KEY_STRING);
+        if (!g) {
+            g = group_new(p, by_name, all, w->cls);
+        }
+        APR_ARRAY_PUSH(g->workers, const fcgp_status_worker_t *) = w;
+    }
+    qsort(all->elts, (size_t)all->nelts, sizeof(group_t *), group_cmp);
+    return all;
+}
+
+static const char *esc(apr_pool_t *p, const char *s)
+{
+    return apr_pescape_entity(p, s ? s : "", 0);
+}
+
+static const char *limit_text(apr_pool_t *p, apr_uint32_t limit)
+{
+    return limit ? apr_psprintf(p, "%u", limit) : "none";
+}
+
+/* A process's state, with why it stops when it does. */
+static const char *section_state(apr_pool_t *p, const fcgp_status_worker_t *w)
+{
+    if (w->state == FCGP_WORKER_STOPPING && w->reason && *w->reason) {
+        return apr_pstrcat(p, "stopping (", w->reason, ")", NULL);
+    }
+    return state_name(w);
+}
+
+static const char *s_if(apr_uint64_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
+static void section_short(doc_t *d, const fcgp_status_t *st)
+{
+    totals_t t = totals(st);
+    put(d, apr_psprintf(d->p,
+                        "FcgiProcManagerUp: 1\n"
+                        "FcgiProcProcesses: %u\n"
+                        "FcgiProcBusy: %u\n"
+                        "FcgiProcIdle: %u\n"
+                        "FcgiProcStopping: %u\n"
+                        "FcgiProcClasses: %u\n"
+                        "FcgiProcWaiting: %" APR_UINT64_T_FMT "\n"
+                        "FcgiProcRequests: %" APR_UINT64_T_FMT "\n"
+                        "FcgiProcExits: %u\n"
+                        "FcgiProcMaxProcesses: %u\n"
+                        "FcgiProcDraining: %u\n",
+                        t.processes, t.busy, t.idle, t.stopping,
+                        st->nclasses, t.waiting, t.requests,
+                        st->exits_total, st->max_processes, st->draining));
+}
+
+/* "N (B busy, I idle, S stopping) in C classes, W requests waiting" */
+static const char *totals_line(apr_pool_t *p, const totals_t *t,
+                               apr_uint32_t nclasses)
+{
+    return apr_psprintf(p, "%u (%u busy, %u idle, %u stopping) in %u "
+                        "class%s, %" APR_UINT64_T_FMT " request%s waiting",
+                        t->processes, t->busy, t->idle, t->stopping,
+                        nclasses, nclasses == 1 ? "" : "es", t->waiting,
+                        s_if(t->waiting));
+}
+
+/* One process: pid, state, requests, limit, age, idle (as text). */
+#define PROC_COLS 6
+static const char *const proc_heads[PROC_COLS] = {
+    "Pid", "State", "Requests", "Limit", "Age (s)", "Idle (s)"
+};
+
+static void proc_cells(apr_pool_t *p, const fcgp_status_worker_t *w,
+                       const char **c)
+{
+    c[0] = apr_psprintf(p, "%u", w->pid);
+    c[1] = esc(p, section_state(p, w));
+    c[2] = apr_psprintf(p, "%u", w->requests);
+    c[3] = limit_text(p, w->limit);
+    c[4] = apr_psprintf(p, "%" APR_TIME_T_FMT, apr_time_sec(w->age));
+    c[5] = w->state == FCGP_WORKER_IDLE
+           ? apr_psprintf(p, "%" APR_TIME_T_FMT, apr_time_sec(w->idle))
+           : "-";
+}
+
+static void section_group(doc_t *d, const group_t *g, int notable)
+{
+    const char *cells[PROC_COLS];
+    int i, k;
+
+    put(d, apr_pstrcat(d->p, "<h2>", esc(d->p, g->name), "</h2>\n", NULL));
+    for (i = 0; i < g->classes->nelts; i++) {
+        const fcgp_status_class_t *c =
+            APR_ARRAY_IDX(g->classes, i, const fcgp_status_class_t *);
+        put(d, apr_psprintf(d->p, "<p>%u process%s "
+                            "(FcgiProcMaxProcessesPerClass %u, "
+                            "FcgiProcMinProcessesPerClass %u), %u request%s "
+                            "waiting; request limit %s (%s).</p>\n",
+                            c->processes, c->processes == 1 ? "" : "es",
+                            c->max_procs, c->min_procs, c->waiting,
+                            s_if(c->waiting), limit_text(d->p, c->limit),
+                            esc(d->p, fcgp_limit_source_name(
+                                (fcgp_limit_source_e)c->limit_source))));
+    }
+    if (g->workers->nelts == 0) {
+        put(d, "<p>No process now.</p>\n");
+        return;
+    }
+    if (notable) {
+        put(d, "<ul>\n");
+    }
+    else {
+        put(d, "<table border=\"0\"><tr>");
+        for (k = 0; k < PROC_COLS; k++) {
+            put(d, apr_pstrcat(d->p, "<th>", proc_heads[k], "</th>", NULL));
+        }
+        put(d, "</tr>\n");
+    }
+    for (i = 0; i < g->workers->nelts; i++) {
+        proc_cells(d->p, APR_ARRAY_IDX(g->workers, i,
+                                       const fcgp_status_worker_t *), cells);
+        if (notable) {
+            put(d, apr_psprintf(d->p, "<li>pid %s: %s, %s requests "
+                                "(limit %s), age %s s, idle %s s</li>\n",
+                                cells[0], cells[1], cells[2], cells[3],
+                                cells[4], cells[5]));
+            continue;
+        }
+        put(d, "<tr>");
+        for (k = 0; k < PROC_COLS; k++) {
+            put(d, apr_pstrcat(d->p, "<td>", cells[k], "</td>", NULL));
+        }
+        put(d, "</tr>\n");
+    }
+    put(d, notable ? "</ul>\n" : "</table>\n");
+}
+
+static void section_html(doc_t *d, const fcgp_status_t *st, int flags)
+{
+    totals_t t = totals(st);
+    apr_array_header_t *gs;
+    int i;
+
+    if (!(flags & FCGP_SECTION_EXTENDED)) {
+        put(d, apr_pstrcat(d->p, "<hr />\n<p>mod_fcgiproc: FastCGI "
+                           "processes: ", totals_line(d->p, &t, st->nclasses),
+                           ". <code>ExtendedStatus On</code> lists every "
+                           "process.</p>\n", NULL));
+        return;
+    }
+    put(d, apr_psprintf(d->p, "<hr />\n<h1>mod_fcgiproc status</h1>\n"
+                        "<p>Total FastCGI processes: %s; FcgiProcMaxProcesses "
+                        "%u. They have served %" APR_UINT64_T_FMT
+                        " request%s; %u process%s exited since the process "
+                        "manager (pid %u) started%s.</p>\n",
+                        totals_line(d->p, &t, st->nclasses),
+                        st->max_processes, t.requests, s_if(t.requests),
+                        st->exits_total, st->exits_total == 1 ? "" : "es",
+                        st->pm_pid, st->draining ? "; it is draining" : ""));
+    gs = groups(d->p, st);
+    for (i = 0; i < gs->nelts; i++) {
+        section_group(d, APR_ARRAY_IDX(gs, i, group_t *),
+                      flags & FCGP_SECTION_NOTABLE);
+    }
+    put(d, "<p><b>Requests</b>: served by the process, of at most "
+           "<b>Limit</b> before it is replaced; <b>Age</b> and <b>Idle</b>: "
+           "seconds since it started and since its last request.</p>\n");
+}
+
+const char *fcgp_status_section(apr_pool_t *p, const fcgp_status_t *st,
+                                const char *errmsg, int flags)
+{
+    doc_t d;
+    d.p = p;
+    d.json = 0;
+    d.out = apr_array_make(p, 64, sizeof(const char *));
+    if (!st) {
+        put(&d, (flags & FCGP_SECTION_SHORT)
+                ? "FcgiProcManagerUp: 0\n"
+                : apr_pstrcat(p, "<hr />\n<p>mod_fcgiproc: the process "
+                              "manager cannot be reached (",
+                              esc(p, errmsg ? errmsg : "no answer"),
+                              ").</p>\n", NULL));
+    }
+    else if (flags & FCGP_SECTION_SHORT) {
+        section_short(&d, st);
+    }
+    else {
+        section_html(&d, st, flags);
+    }
+    return apr_array_pstrcat(p, d.out, '\0');
 }

@@ -71,6 +71,9 @@ const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p)
         w->age = since(now, s->started);
         w->idle = s->state == SLOT_IDLE
                   ? since(now, s->last_used ? s->last_used : s->started) : 0;
+        w->reason = apr_pstrdup(p, s->state == SLOT_STOPPING
+                                   && s->retire_reason
+                                   ? s->retire_reason : "");
     }
 
     n = pm->nexits < PM_EXITS_KEPT ? pm->nexits : PM_EXITS_KEPT;

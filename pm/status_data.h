@@ -44,6 +44,7 @@ typedef struct {
     apr_uint32_t limit_source;  /* fcgp_limit_source_e */
     apr_interval_time_t age;    /* since it was started */
     apr_interval_time_t idle;   /* IDLE: since its last request, else 0 */
+    const char *reason;         /* STOPPING: why it was retired, else "" */
 } fcgp_status_worker_t;
 
 /* One worker exit. */

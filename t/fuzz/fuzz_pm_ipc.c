@@ -220,6 +220,7 @@ static int ref_status_reply(const char *body, apr_size_t len,
         ok = ok && ref_u32(&r) <= FCGP_LIMIT_LEARNED;
         ok = ok && ref_i64(&r) >= 0;    /* age */
         ok = ok && ref_i64(&r) >= 0;    /* idle */
+        ref_str(&r);                    /* reason */
     }
     n = ref_u32(&r);
     r.ok = r.ok && n <= FCGP_STATUS_MAX_EXITS;

@@ -50,6 +50,7 @@ static void fill_worker(apr_pool_t *p, fcgp_status_worker_t *w, unsigned i)
     w->limit_source = FCGP_LIMIT_LEARNED - i % (FCGP_LIMIT_LEARNED + 1);
     w->age = apr_time_from_sec(i) + 17;
     w->idle = i % 2 ? 0 : APR_INT64_C(0x7FFFFFFFFFFFFFFF);
+    w->reason = w->state == FCGP_WORKER_STOPPING ? "idle timeout" : "";
 }
 
 static void fill_exit(apr_pool_t *p, fcgp_status_exit_t *e, unsigned i)
@@ -97,6 +98,7 @@ static void make_snapshot(apr_pool_t *p, int i, fcgp_status_t *st)
         st->classes[0].name = all_bytes(p);
         st->workers[0].cls = pattern(p, 64 * 1024, 5);
         st->exits[0].reason = "<script>\"quoted\" & \\ \n";
+        st->workers[0].reason = "retired (<idle> \"timeout\" &)";
     }
 }
 

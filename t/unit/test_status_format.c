@@ -1,7 +1,9 @@
 /* test_status_format.c: Check unit tests for handler/status_format.c, the
  * status page written from a snapshot (pm/status_data.h): the exact JSON
  * document (the keys and shape t/integration reads), escaping in JSON and
- * HTML, worker state names, and the HTML tables.  Fresh APR pool per test
+ * HTML, worker state names, and the HTML tables; and mod_status's section
+ * (?auto keys, the per-class tables, the one-line summary, lists without
+ * tables, the unreachable process manager).  Fresh APR pool per test
  * (fork mode). */
 #include <string.h>
 #include <apr_strings.h>
@@ -16,9 +18,9 @@ static fcgp_status_class_t one_class = {
 
 static fcgp_status_worker_t two_workers[] = {
     { 0, 4242, "/usr/bin/php-cgi", FCGP_WORKER_BUSY, 1, 3, 3,
-      FCGP_LIMIT_PHP_ENV, APR_INT64_C(12500000), 0 },
+      FCGP_LIMIT_PHP_ENV, APR_INT64_C(12500000), 0, "" },
     { 7, 4243, "/srv/app.fcgi", FCGP_WORKER_IDLE, 0, 1, 0, FCGP_LIMIT_NONE,
-      APR_INT64_C(5000000), APR_INT64_C(4999999) }
+      APR_INT64_C(5000000), APR_INT64_C(4999999), "" }
 };
 
 static fcgp_status_exit_t one_exit = {
@@ -54,10 +56,11 @@ START_TEST(test_json_exact)
         "\"workers\":[{\"slot\":0,\"pid\":4242,\"class\":\"/usr/bin/php-cgi\","
         "\"state\":\"busy (last request)\",\"requests\":3,\"limit\":3,"
         "\"limit_source\":\"PHP_FCGI_MAX_REQUESTS in FcgiProcInitialEnv\","
-        "\"age_s\":12,\"idle_s\":0},"
+        "\"age_s\":12,\"idle_s\":0,\"reason\":\"\"},"
         "{\"slot\":7,\"pid\":4243,\"class\":\"/srv/app.fcgi\","
         "\"state\":\"idle\",\"requests\":1,\"limit\":0,"
-        "\"limit_source\":\"no limit\",\"age_s\":5,\"idle_s\":4}],"
+        "\"limit_source\":\"no limit\",\"age_s\":5,\"idle_s\":4,"
+        "\"reason\":\"\"}],"
         "\"recent_exits\":[{\"time\":\"Thu, 01 Jan 1970 00:00:01 GMT\","
         "\"pid\":99,\"class\":\"/usr/bin/php-cgi\",\"exit\":\"exit status 0\","
         "\"requests\":3,\"up_s\":5,\"reason\":\"retired (request limit)\"}]}"
@@ -154,6 +157,254 @@ START_TEST(test_state_names)
 }
 END_TEST
 
+START_TEST(test_json_stopping_reason)
+{
+    fcgp_status_t st;
+    fcgp_status_worker_t w = two_workers[1];
+    memset(&st, 0, sizeof(st));
+    w.state = FCGP_WORKER_STOPPING;
+    w.reason = "idle \"timeout\"";
+    st.nworkers = 1;
+    st.workers = &w;
+    ck_assert_ptr_nonnull(strstr(fcgp_status_json(pool, &st),
+                                 "\"state\":\"stopping\",\"requests\":1,"));
+    ck_assert_ptr_nonnull(strstr(fcgp_status_json(pool, &st),
+                                 "\"reason\":\"idle \\\"timeout\\\"\"}"));
+    /* not stopping: no reason, whatever the field holds */
+    w.state = FCGP_WORKER_IDLE;
+    ck_assert_ptr_nonnull(strstr(fcgp_status_json(pool, &st),
+                                 "\"reason\":\"\"}"));
+}
+END_TEST
+
+/* ---- mod_status's section --------------------------------------------- */
+
+#define EXT FCGP_SECTION_EXTENDED
+
+START_TEST(test_section_short_exact)
+{
+    fcgp_status_t st;
+    snapshot(&st);
+    ck_assert_str_eq(fcgp_status_section(pool, &st, NULL,
+                                         FCGP_SECTION_SHORT | EXT),
+        "FcgiProcManagerUp: 1\n"
+        "FcgiProcProcesses: 2\n"
+        "FcgiProcBusy: 1\n"
+        "FcgiProcIdle: 1\n"
+        "FcgiProcStopping: 0\n"
+        "FcgiProcClasses: 1\n"
+        "FcgiProcWaiting: 1\n"
+        "FcgiProcRequests: 4\n"
+        "FcgiProcExits: 7\n"
+        "FcgiProcMaxProcesses: 1000\n"
+        "FcgiProcDraining: 0\n");
+    /* the same without ExtendedStatus */
+    ck_assert_str_eq(fcgp_status_section(pool, &st, NULL,
+                                         FCGP_SECTION_SHORT),
+                     fcgp_status_section(pool, &st, NULL,
+                                         FCGP_SECTION_SHORT | EXT));
+}
+END_TEST
+
+START_TEST(test_section_short_counts)
+{
+    fcgp_status_t st;
+    fcgp_status_worker_t w[4];
+    fcgp_status_class_t c[2] = { one_class, one_class };
+    int i;
+    memset(&st, 0, sizeof(st));
+    for (i = 0; i < 4; i++) {
+        w[i] = two_workers[1];
+        w[i].requests = 10u * (apr_uint32_t)(i + 1);
+    }
+    w[0].state = FCGP_WORKER_BUSY;
+    w[3].state = FCGP_WORKER_STOPPING;
+    c[1].waiting = 4;
+    st.nworkers = 4;
+    st.workers = w;
+    st.nclasses = 2;
+    st.classes = c;
+    st.draining = 1;
+    ck_assert_str_eq(fcgp_status_section(pool, &st, NULL,
+                                         FCGP_SECTION_SHORT),
+        "FcgiProcManagerUp: 1\n"
+        "FcgiProcProcesses: 4\n"
+        "FcgiProcBusy: 1\n"
+        "FcgiProcIdle: 2\n"
+        "FcgiProcStopping: 1\n"
+        "FcgiProcClasses: 2\n"
+        "FcgiProcWaiting: 5\n"
+        "FcgiProcRequests: 100\n"
+        "FcgiProcExits: 0\n"
+        "FcgiProcMaxProcesses: 0\n"
+        "FcgiProcDraining: 1\n");
+}
+END_TEST
+
+static const char *must_have(const char *doc, const char *what)
+{
+    const char *at = strstr(doc, what);
+    ck_assert_msg(at != NULL, "no \"%s\" in:\n%s", what, doc);
+    return at;
+}
+
+START_TEST(test_section_extended)
+{
+    fcgp_status_t st;
+    const char *doc;
+    snapshot(&st);
+    doc = fcgp_status_section(pool, &st, NULL, EXT);
+    must_have(doc, "<hr />\n<h1>mod_fcgiproc status</h1>\n"
+                   "<p>Total FastCGI processes: 2 (1 busy, 1 idle, 0 "
+                   "stopping) in 1 class, 1 request waiting; "
+                   "FcgiProcMaxProcesses 1000. They have served 4 requests; "
+                   "7 processes exited since the process manager (pid 1234) "
+                   "started.</p>\n");
+    /* sorted by name: /srv/app.fcgi (not in the class list) first */
+    ck_assert(must_have(doc, "<h2>/srv/app.fcgi</h2>\n<table")
+              < must_have(doc, "<h2>/usr/bin/php-cgi</h2>\n"
+                          "<p>2 processes "
+                          "(FcgiProcMaxProcessesPerClass 100, "
+                          "FcgiProcMinProcessesPerClass 1), 1 "
+                          "request waiting; request limit 3 "
+                          "(PHP_FCGI_MAX_REQUESTS in "
+                          "FcgiProcInitialEnv).</p>\n"));
+    must_have(doc, "<table border=\"0\"><tr><th>Pid</th><th>State</th>"
+                   "<th>Requests</th><th>Limit</th><th>Age (s)</th>"
+                   "<th>Idle (s)</th></tr>\n");
+    must_have(doc, "<tr><td>4242</td><td>busy (last request)</td><td>3</td>"
+                   "<td>3</td><td>12</td><td>-</td></tr>\n</table>\n");
+    must_have(doc, "<tr><td>4243</td><td>idle</td><td>1</td><td>none</td>"
+                   "<td>5</td><td>4</td></tr>\n</table>\n");
+    ck_assert_ptr_null(strstr(doc, "<ul>"));
+}
+END_TEST
+
+START_TEST(test_section_stopping_and_empty_class)
+{
+    fcgp_status_t st;
+    fcgp_status_worker_t w = two_workers[1];
+    fcgp_status_class_t c[2] = { one_class, one_class };
+    const char *doc;
+    memset(&st, 0, sizeof(st));
+    w.state = FCGP_WORKER_STOPPING;
+    w.reason = "idle timeout";
+    w.cls = "/usr/bin/php-cgi";
+    c[1].name = "/bin/idle-app (b:80)";
+    c[1].processes = 0;
+    st.nworkers = 1;
+    st.workers = &w;
+    st.nclasses = 2;
+    st.classes = c;
+    doc = fcgp_status_section(pool, &st, NULL, EXT);
+    must_have(doc, "<tr><td>4243</td><td>stopping (idle timeout)</td><td>1"
+                   "</td><td>none</td><td>5</td><td>-</td></tr>");
+    must_have(doc, "<h2>/bin/idle-app (b:80)</h2>\n<p>0 processes "
+                   "(FcgiProcMaxProcessesPerClass 100");
+    must_have(doc, "</p>\n<p>No process now.</p>\n");
+}
+END_TEST
+
+/* Two classes of one name (command line and virtual host; the
+ * environments differ): one heading, a line for each, their processes in
+ * one table. */
+START_TEST(test_section_same_name)
+{
+    fcgp_status_t st;
+    fcgp_status_class_t c[2] = { one_class, one_class };
+    const char *doc, *h;
+    snapshot(&st);
+    c[1].max_procs = 7;
+    st.nclasses = 2;
+    st.classes = c;
+    doc = fcgp_status_section(pool, &st, NULL, EXT);
+    h = must_have(doc, "<h2>/usr/bin/php-cgi</h2>\n");
+    ck_assert_ptr_null(strstr(h + 1, "<h2>/usr/bin/php-cgi</h2>"));
+    must_have(h, "(FcgiProcMaxProcessesPerClass 100,");
+    must_have(h, "(FcgiProcMaxProcessesPerClass 7,");
+}
+END_TEST
+
+START_TEST(test_section_escapes)
+{
+    fcgp_status_t st;
+    fcgp_status_class_t c = one_class;
+    fcgp_status_worker_t w = two_workers[0];
+    const char *doc;
+    memset(&st, 0, sizeof(st));
+    c.name = "/srv/<script>a&b\"c'.fcgi (<vhost>:80)";
+    w.cls = c.name;
+    w.state = FCGP_WORKER_STOPPING;
+    w.reason = "<b>why</b>";
+    st.nclasses = 1;
+    st.classes = &c;
+    st.nworkers = 1;
+    st.workers = &w;
+    doc = fcgp_status_section(pool, &st, NULL, EXT);
+    must_have(doc, "<h2>/srv/&lt;script&gt;a&amp;b&quot;c'.fcgi "
+                   "(&lt;vhost&gt;:80)</h2>");
+    must_have(doc, "<td>stopping (&lt;b&gt;why&lt;/b&gt;)</td>");
+    ck_assert_ptr_null(strstr(doc, "<script>"));
+    ck_assert_ptr_null(strstr(doc, "<vhost>"));
+    ck_assert_ptr_null(strstr(doc, "<b>why"));
+    doc = fcgp_status_section(pool, &st, NULL, EXT | FCGP_SECTION_NOTABLE);
+    ck_assert_ptr_null(strstr(doc, "<script>"));
+    ck_assert_ptr_null(strstr(doc, "<b>why"));
+}
+END_TEST
+
+START_TEST(test_section_summary)
+{
+    fcgp_status_t st;
+    snapshot(&st);
+    ck_assert_str_eq(fcgp_status_section(pool, &st, NULL, 0),
+        "<hr />\n<p>mod_fcgiproc: FastCGI processes: 2 (1 busy, 1 idle, 0 "
+        "stopping) in 1 class, 1 request waiting. <code>ExtendedStatus "
+        "On</code> lists every process.</p>\n");
+}
+END_TEST
+
+START_TEST(test_section_notable)
+{
+    fcgp_status_t st;
+    const char *doc;
+    snapshot(&st);
+    doc = fcgp_status_section(pool, &st, NULL, EXT | FCGP_SECTION_NOTABLE);
+    ck_assert_ptr_null(strstr(doc, "<table"));
+    must_have(doc, "<ul>\n<li>pid 4242: busy (last request), 3 requests "
+                   "(limit 3), age 12 s, idle - s</li>\n</ul>\n");
+    must_have(doc, "<li>pid 4243: idle, 1 requests (limit none), age 5 s, "
+                   "idle 4 s</li>");
+}
+END_TEST
+
+START_TEST(test_section_unreachable)
+{
+    ck_assert_str_eq(fcgp_status_section(pool, NULL, "cannot connect to "
+                                         "/run/<x>&y", EXT),
+        "<hr />\n<p>mod_fcgiproc: the process manager cannot be reached "
+        "(cannot connect to /run/&lt;x&gt;&amp;y).</p>\n");
+    ck_assert_str_eq(fcgp_status_section(pool, NULL, NULL, 0),
+        "<hr />\n<p>mod_fcgiproc: the process manager cannot be reached "
+        "(no answer).</p>\n");
+    ck_assert_str_eq(fcgp_status_section(pool, NULL, "x",
+                                         FCGP_SECTION_SHORT | EXT),
+                     "FcgiProcManagerUp: 0\n");
+}
+END_TEST
+
+START_TEST(test_section_empty)
+{
+    fcgp_status_t st;
+    const char *doc;
+    memset(&st, 0, sizeof(st));
+    doc = fcgp_status_section(pool, &st, NULL, EXT);
+    must_have(doc, "Total FastCGI processes: 0 (0 busy, 0 idle, 0 stopping)"
+                   " in 0 classes, 0 requests waiting;");
+    ck_assert_ptr_null(strstr(doc, "<h2>"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("status_format");
@@ -170,6 +421,17 @@ int main(void)
     tcase_add_test(tc, test_html);
     tcase_add_test(tc, test_html_draining);
     tcase_add_loop_test(tc, test_state_names, 0, N_OF(state_cases));
+    tcase_add_test(tc, test_json_stopping_reason);
+    tcase_add_test(tc, test_section_short_exact);
+    tcase_add_test(tc, test_section_short_counts);
+    tcase_add_test(tc, test_section_extended);
+    tcase_add_test(tc, test_section_stopping_and_empty_class);
+    tcase_add_test(tc, test_section_same_name);
+    tcase_add_test(tc, test_section_escapes);
+    tcase_add_test(tc, test_section_summary);
+    tcase_add_test(tc, test_section_notable);
+    tcase_add_test(tc, test_section_unreachable);
+    tcase_add_test(tc, test_section_empty);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
