@@ -299,12 +299,12 @@ int main(int argc, char **argv)
             exit_after = strtoul(argv[++i], NULL, 10);
     }
 
-    /* An app that ignores SIGTERM, for the kill-timeout tests. */
-    if (getenv("FCGP_IGNORE_TERM"))
-        signal(SIGTERM, SIG_IGN);
-
     if (FCGX_Init() != 0)
         return 1;
+    /* An app that ignores SIGTERM, for the kill-timeout tests.  After
+     * FCGX_Init(): libfcgi installs its own SIGTERM handler there. */
+    if (getenv("FCGP_IGNORE_TERM"))
+        signal(SIGTERM, SIG_IGN);
     if (FCGX_InitRequest(&req, 0, 0) != 0)
         return 1;
 

@@ -78,6 +78,16 @@ def test_request_during_graceful_is_not_delayed(make_httpd):
     busy.join()
 
 
+def ignores_sigterm(pid):
+    """The process really ignores SIGTERM (SigIgn in /proc), so that a
+    test relying on it tests what it says."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("SigIgn:"):
+                return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
+    return False
+
+
 def test_stop_leaves_no_process_even_when_sigterm_is_ignored(make_httpd):
     h = fcgp.server(make_httpd, STATUS + "FcgiProcInitialEnv FCGP_IGNORE_TERM 1\n"
                                 "FcgiProcKillTimeout 1\n")
@@ -93,6 +103,7 @@ def test_stop_leaves_no_process_even_when_sigterm_is_ignored(make_httpd):
     assert h.get("/app.fcgi").status == 200
     workers = [w["pid"] for w in status(h)["workers"]]
     assert len(workers) >= 2
+    assert all(ignores_sigterm(p) for p in workers), workers
     t0 = time.monotonic()
     left = h.stop(kill_leftovers=False)
     # every worker gone within FcgiProcKillTimeout + 1 s of the stop
@@ -114,6 +125,7 @@ def test_killed_process_manager_is_replaced(make_httpd):
     before = status(h)
     old_pm = before["pm_pid"]
     old_workers = [w["pid"] for w in before["workers"]]
+    assert all(ignores_sigterm(p) for p in old_workers), old_workers
     httpd_pid = h.pid()
     os.kill(old_pm, signal.SIGKILL)
     t0 = time.monotonic()
