@@ -221,6 +221,23 @@ apr_status_t fcgp_pm_ipc_dir_prepare(server_rec *s, const char *dir,
                      "%s %s is not a directory", where, dir);
         return APR_ENOTDIR;
     }
+    /* A distribution's directory of the httpd User's that others may
+     * only look into (RHEL's mod_fcgid makes /run/mod_fcgid 0755): made
+     * ours by taking their access away.  One others may write in could
+     * hold anything, and is refused. */
+    if (st.st_uid == uid && (st.st_mode & 077) && !(st.st_mode & 022)) {
+        if (chmod(dir, 0700) != 0) {
+            apr_status_t rv = errno;
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, FCGP_LOGNO(04014)
+                         "cannot make %s %s private (mode 0700)", where, dir);
+            return rv;
+        }
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, FCGP_LOGNO(04013)
+                     "%s %s had mode %04o; made it 0700, so that only the "
+                     "httpd User can reach the sockets in it", where, dir,
+                     (unsigned)(st.st_mode & 07777));
+        st.st_mode &= ~077;
+    }
     if (st.st_uid != uid || (st.st_mode & 077)) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, FCGP_LOGNO(04012)
                      "%s %s exists and is not ours: it is owned by uid %d "

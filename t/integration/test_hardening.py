@@ -64,6 +64,33 @@ def test_ipc_dir_of_someone_else_is_not_taken_over(make_httpd):
     assert st.st_uid == os.geteuid() and (st.st_mode & 0o7777) == 0o1777
 
 
+def test_ipc_dir_of_the_user_others_may_read_is_made_private(make_httpd):
+    """RHEL's mod_fcgid package makes /run/mod_fcgid the httpd User's with
+    mode 0755, and its fcgid.conf names it: that directory is taken (made
+    0700, one NOTICE); one others may write in is refused."""
+    h = fcgp.server(make_httpd, "FcgidIPCDir @ROOT@/mod_fcgid\n")
+    d = os.path.join(h.root, "mod_fcgid")
+    os.mkdir(d)
+    os.chmod(d, 0o755)
+    os.chown(d, H.pwd.getpwnam(H.RUN_USER).pw_uid,
+             H.grp.getgrnam(H.RUN_GROUP).gr_gid)
+    h.start()
+    assert h.get("/app.fcgi").status == 200
+    assert os.stat(d).st_mode & 0o7777 == 0o700
+    assert len(fcgp.tagged(h.error_log(), "FCGP04013")) == 1
+    h.stop()
+    h2 = fcgp.server(make_httpd, "FcgidIPCDir @ROOT@/open\n")
+    d2 = os.path.join(h2.root, "open")
+    os.mkdir(d2)
+    os.chmod(d2, 0o777)
+    os.chown(d2, H.pwd.getpwnam(H.RUN_USER).pw_uid,
+             H.grp.getgrnam(H.RUN_GROUP).gr_gid)
+    with pytest.raises(H.HttpdStartError):
+        h2.start(timeout=10)
+    assert fcgp.tagged(h2.error_log(), "FCGP04012")
+    assert os.stat(d2).st_mode & 0o7777 == 0o777
+
+
 def test_ipc_dir_that_is_a_link_is_not_followed(make_httpd):
     h = make_httpd(extra_conf=fcgp.BASE_CONF
                    + "FcgiProcIPCDir @ROOT@/link\n")
