@@ -282,6 +282,58 @@ const command_rec fcgp_conf_cmds[] = {
                   "directory for chunked request bodies larger than "
                   "FcgiProcMaxRequestInMem (default: the temporary "
                   "directory, $TMPDIR or /tmp)"),
+    /* ---- authorizer roles (conf_roles.c): FcgiProc*, then mod_fcgid's
+     * Fcgid* and deprecated FastCgi* names for the same setters. ---- */
+#define ROLE_APP(name, phase, help) \
+    AP_INIT_TAKE1(name, fcgp_roles_set_app, (void *)(phase), \
+                  ACCESS_CONF | OR_FILEINFO, help)
+#define ROLE_FLAG(name, phase, help) \
+    AP_INIT_FLAG(name, fcgp_roles_set_authoritative, (void *)(phase), \
+                 ACCESS_CONF | OR_FILEINFO, help)
+    ROLE_APP("FcgiProcAuthenticator", FCGP_PHASE_AUTHN,
+             "command line of a FastCGI app that checks Basic credentials"),
+    ROLE_FLAG("FcgiProcAuthenticatorAuthoritative", FCGP_PHASE_AUTHN,
+              "Off: when the authenticator denies or fails, other modules "
+              "decide (default On)"),
+    ROLE_APP("FcgiProcAuthorizer", FCGP_PHASE_AUTHZ,
+             "command line of a FastCGI app that decides whether the user "
+             "may have the resource"),
+    ROLE_FLAG("FcgiProcAuthorizerAuthoritative", FCGP_PHASE_AUTHZ,
+              "Off: when the authorizer denies or fails, other modules "
+              "decide (default On)"),
+    ROLE_APP("FcgiProcAccessChecker", FCGP_PHASE_ACCESS,
+             "command line of a FastCGI app that decides access before "
+             "authentication"),
+    ROLE_FLAG("FcgiProcAccessCheckerAuthoritative", FCGP_PHASE_ACCESS,
+              "Off: when the access checker denies or fails, other modules "
+              "decide (default On)"),
+    ROLE_APP("FcgidAuthenticator", FCGP_PHASE_AUTHN,
+             "same as FcgiProcAuthenticator"),
+    ROLE_FLAG("FcgidAuthenticatorAuthoritative", FCGP_PHASE_AUTHN,
+              "same as FcgiProcAuthenticatorAuthoritative"),
+    ROLE_APP("FcgidAuthorizer", FCGP_PHASE_AUTHZ,
+             "same as FcgiProcAuthorizer"),
+    ROLE_FLAG("FcgidAuthorizerAuthoritative", FCGP_PHASE_AUTHZ,
+              "same as FcgiProcAuthorizerAuthoritative"),
+    ROLE_APP("FcgidAccessChecker", FCGP_PHASE_ACCESS,
+             "same as FcgiProcAccessChecker"),
+    ROLE_FLAG("FcgidAccessCheckerAuthoritative", FCGP_PHASE_ACCESS,
+              "same as FcgiProcAccessCheckerAuthoritative"),
+    ROLE_APP("FastCgiAuthenticator", FCGP_PHASE_AUTHN,
+             "same as FcgiProcAuthenticator"),
+    ROLE_FLAG("FastCgiAuthenticatorAuthoritative", FCGP_PHASE_AUTHN,
+              "same as FcgiProcAuthenticatorAuthoritative"),
+    ROLE_APP("FastCgiAuthorizer", FCGP_PHASE_AUTHZ,
+             "same as FcgiProcAuthorizer"),
+    ROLE_FLAG("FastCgiAuthorizerAuthoritative", FCGP_PHASE_AUTHZ,
+              "same as FcgiProcAuthorizerAuthoritative"),
+    ROLE_APP("FastCgiAccessChecker", FCGP_PHASE_ACCESS,
+             "same as FcgiProcAccessChecker"),
+    ROLE_FLAG("FastCgiAccessCheckerAuthoritative", FCGP_PHASE_ACCESS,
+              "same as FcgiProcAccessCheckerAuthoritative"),
+#undef ROLE_FLAG
+#undef ROLE_APP
+    /* ---- end of authorizer roles ---- */
     {NULL}
 };
 
@@ -289,6 +341,7 @@ void *fcgp_conf_create_dir(apr_pool_t *p, char *dir)
 {
     fcgp_dir_conf_t *dc = apr_pcalloc(p, sizeof(*dc));
     dc->wrappers = apr_array_make(p, 2, sizeof(fcgp_wrapper_t));
+    fcgp_roles_init(&dc->roles);
     return dc;
 }
 
@@ -298,6 +351,7 @@ void *fcgp_conf_merge_dir(apr_pool_t *p, void *basev, void *addv)
     fcgp_dir_conf_t *dc = apr_pcalloc(p, sizeof(*dc));
     /* Inner sections come last, and the last match wins. */
     dc->wrappers = apr_array_append(p, base->wrappers, add->wrappers);
+    fcgp_roles_merge(&dc->roles, &base->roles, &add->roles);
     return dc;
 }
 

@@ -7,6 +7,7 @@
 #include "httpd.h"
 #include "http_config.h"
 #include "pm/pm_types.h"
+#include "conf/conf_roles.h"
 
 /* Numeric directives, one index each.  The table in conf.c gives each its
  * name, kind, range and default; adding one is one enum entry and one
@@ -39,6 +40,7 @@ typedef struct {
 
 typedef struct {
     apr_array_header_t *wrappers;   /* fcgp_wrapper_t; later ones win */
+    fcgp_roles_conf_t roles;        /* authorizer apps (conf_roles.c) */
 } fcgp_dir_conf_t;
 
 typedef struct {

@@ -13,4 +13,10 @@ int fcgp_handler(request_rec *r);
 /* The status page handler (SetHandler fcgiproc-status). */
 int fcgp_status_handler(request_rec *r);
 
+/* The authorizer apps (role.c): FcgiProcAuthenticator (hook check_authn),
+ * FcgiProcAuthorizer (check_authz), FcgiProcAccessChecker (check_access). */
+int fcgp_role_authn(request_rec *r);
+int fcgp_role_authz(request_rec *r);
+int fcgp_role_access(request_rec *r);
+
 #endif

@@ -111,6 +111,16 @@ static fcgp_fail_e parse_headers(resp_t *rs)
     ret = ap_scan_script_header_err_brigade_ex(r, rs->hbb, NULL,
                                                APLOG_MODULE_INDEX);
     rs->headers_done = 1;
+    if (rs->w.capture) {
+        /* An authorizer's answer: its status and headers are the result
+         * (a Location: is the caller's to judge), its body is dropped. */
+        rs->discard = 1;
+        if (ret == HTTP_NOT_MODIFIED || ret == HTTP_PRECONDITION_FAILED) {
+            r->status = ret;
+            return FCGP_FAIL_NONE;
+        }
+        return ret == OK ? FCGP_FAIL_NONE : FCGP_FAIL_HEADERS;
+    }
     if (ret == HTTP_NOT_MODIFIED || ret == HTTP_PRECONDITION_FAILED) {
         rs->discard = 1;
         rs->final_status = ret;
