@@ -1,5 +1,6 @@
 /* handler.h: what handler.c (acquire, send, the failure table),
- * body.c (the request body) and response.c (decode, stream) share.
+ * body.c (the request body), response.c (decode, stream) and role.c (the
+ * authorizer apps) share.
  * body.c and response.c report failures as an fcgp_fail_e with their
  * details; handler.c alone maps a failure to a status and a log line.
  * Handler only; everything lives in r->pool. */

@@ -6,8 +6,10 @@
  * ready (so the app's flush reaches the client).  STDERR goes to the error
  * log line by line, tagged with the worker's pid and command.  Failures
  * go back to handler.c as an fcgp_fail_e with their details; this file
- * logs only what is not a failure (stderr, FCGP02005).  Handler only;
- * memory is one receive buffer plus the header block. */
+ * logs only what is not a failure (stderr, FCGP02005).  An authorizer's
+ * answer (peer capture) is parsed into r the same way and its body read
+ * and dropped: nothing of it goes to the client.  Handler only; memory is
+ * one receive buffer plus the header block. */
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_poll.h>

@@ -87,7 +87,10 @@ static void make_env(request_rec *r, fcgp_phase_e ph, const char *password)
         "HTTP_TRANSFER_ENCODING", "HTTP_UPGRADE",
     };
     char *path_info = r->path_info;
+    const apr_array_header_t *env;
+    apr_table_entry_t *e;
     apr_size_t i;
+    int j;
 
     /* Without path_info, ap_add_cgi_vars makes no subrequest to find
      * PATH_TRANSLATED (which the app does not get anyway). */
@@ -103,6 +106,15 @@ static void make_env(request_rec *r, fcgp_phase_e ph, const char *password)
         apr_table_setn(r->subprocess_env, "REMOTE_PASSWD", password);
     }
     apr_table_setn(r->subprocess_env, "FCGI_APACHE_ROLE", phases[ph].role);
+    /* A request without a file (r->filename NULL) gets SCRIPT_FILENAME
+     * without a value: the FastCGI encoder wants a string. */
+    env = apr_table_elts(r->subprocess_env);
+    e = (apr_table_entry_t *)env->elts;
+    for (j = 0; j < env->nelts; j++) {
+        if (e[j].key && !e[j].val) {
+            e[j].val = "";
+        }
+    }
 }
 
 /* Granted: each Variable-NAME header becomes NAME in the environment of

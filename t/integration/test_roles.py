@@ -206,6 +206,17 @@ def test_the_apps_own_challenge_without_mod_auth_basic(make_httpd, auth_app):
     assert r.status == 200 and r.text == "REMOTE_USER=alice\n"
 
 
+def test_an_authenticator_without_authtype_basic(make_httpd, auth_app):
+    dirs = {"authn": """
+    Require valid-user
+    @P@Authenticator @AUTH@"""}
+    h = ours(make_httpd, dirs=dirs)
+    r = h.get("/authn/static.txt", basic("alice", "pw-alice"))
+    assert r.status == 500     # httpd: nobody authenticated the user
+    (line,) = lines(h, "FCGP02031")
+    assert 'FcgiProcAuthenticator' in line and 'AuthType Basic' in line
+
+
 # ------------------------------------------------------------ authorizer
 
 def test_authorizer_with_require_valid_user(make_httpd, auth_app):
@@ -244,6 +255,33 @@ def test_access_checker_allows_and_denies(make_httpd, auth_app):
         assert r.header("X-Fcgp-Denied") == "ACCESS_CHECKER"
         assert b"denied by fcgp-auth-app" not in r.body
     assert len(lines(h, "FCGP02030")) == 2
+
+
+def test_a_grants_body_is_dropped_and_head_requests(make_httpd, auth_app):
+    h = ours(make_httpd)
+    pid = h.get("/access/app.fcgi?env=FCGP_AUTH_PID").text
+    r = h.get("/access/static.txt?bigbody=ACCESS_CHECKER")
+    assert r.status == 200 and r.text == "static\n"
+    # Its 1 MB body was read to the end and dropped: the worker serves on.
+    assert h.get("/access/app.fcgi?env=FCGP_AUTH_PID").text == pid
+    r = h.request("HEAD", "/access/static.txt")
+    assert r.status == 200 and r.body == b""
+    assert h.request("HEAD", "/access/static.txt?deny=1").status == 401
+
+
+def test_a_server_wide_access_checker(make_httpd, auth_app):
+    """Like mod_fcgid's, the directives are allowed in the server's own
+    context too (FileInfo), where they apply to every request."""
+    h = make_httpd(extra_conf="FcgiProcAccessChecker "
+                   "@ROOT@/auth/fcgp-auth-app\n")
+    prepare(h, {})
+    h.htdocs_file("static.txt", "static\n")
+    h.start()
+    assert h.get("/static.txt").status == 200
+    assert h.get("/static.txt?deny=1").status == 401
+    r = h.raw(b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert r.startswith(b"HTTP/1.1 200"), r
+    assert h.get("/static.txt").status == 200
 
 
 def test_no_request_body_for_the_authorizer(make_httpd, auth_app):
