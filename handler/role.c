@@ -147,6 +147,7 @@ static int check(request_rec *r, fcgp_phase_e ph)
                                                      &fcgiproc_module);
     const fcgp_role_app_t *app;
     const char *password = NULL, *why = "";
+    char *user = r->user, *auth_type = r->ap_auth_type;
     fcgp_authorizer_t a;
     fcgp_wrapper_t cmd;
     saved_t sv;
@@ -214,6 +215,8 @@ static int check(request_rec *r, fcgp_phase_e ph)
     if (!authoritative) {
         restore(r, &sv);
         r->err_headers_out = sv.err_headers_out;
+        r->user = user;             /* as ap_get_basic_auth_pw found it */
+        r->ap_auth_type = auth_type;
         return DECLINED;
     }
     if (st != OK) {
