@@ -407,6 +407,7 @@ void *fcgp_conf_create_dir(apr_pool_t *p, char *dir)
 {
     fcgp_dir_conf_t *dc = apr_pcalloc(p, sizeof(*dc));
     dc->wrappers = apr_array_make(p, 2, sizeof(fcgp_wrapper_t));
+    fcgp_roles_init(&dc->roles);
     return dc;
 }
 
@@ -416,6 +417,7 @@ void *fcgp_conf_merge_dir(apr_pool_t *p, void *basev, void *addv)
     fcgp_dir_conf_t *dc = apr_pcalloc(p, sizeof(*dc));
     /* Inner sections come last, and the last match wins. */
     dc->wrappers = apr_array_append(p, base->wrappers, add->wrappers);
+    fcgp_roles_merge(&dc->roles, &base->roles, &add->roles);
     return dc;
 }
 

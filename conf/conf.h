@@ -9,6 +9,7 @@
 #include "http_config.h"
 #include "pm/pm_types.h"
 #include "conf/directives.h"
+#include "conf/conf_roles.h"
 
 /* One index per directive (conf/directives.h is the table). */
 #define FCGP_DIRECTIVE_ENUM(id, ...) FCGP_C_##id,
@@ -37,6 +38,7 @@ typedef struct {
 
 typedef struct {
     apr_array_header_t *wrappers;   /* fcgp_wrapper_t; later ones win */
+    fcgp_roles_conf_t roles;        /* authorizer apps (conf_roles.c) */
 } fcgp_dir_conf_t;
 
 /* What a command runs with on one server, resolved at startup from the

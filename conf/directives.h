@@ -264,6 +264,67 @@ D(CMD_OPTIONS, ("FcgiProcCmdOptions", "FcgidCmdOptions"), \
   "and drops FcgidInitialEnv): we take the server's; when that gives " \
   "another value than mod_fcgid would have used, a NOTICE at startup " \
   "(FCGP01012) names the command, the option and the value we use.") \
+D(AUTHENTICATOR, ("FcgiProcAuthenticator", "FcgidAuthenticator", \
+   "FastCgiAuthenticator"), \
+  TAKE1, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
+  0, 0, 0, "command", "none", \
+  "a FastCGI app that checks Basic credentials (AUTHORIZER role)", \
+  "A FastCGI application run in the AUTHORIZER role with " \
+  "`FCGI_APACHE_ROLE=AUTHENTICATOR`, the request's CGI variables and " \
+  "`REMOTE_PASSWD`, for requests with Basic credentials (`AuthType " \
+  "Basic`). A 200 answer authenticates the user; its `Variable-NAME` " \
+  "headers become `NAME` in the request's environment. Anything else " \
+  "is a 401 with the challenge. Its workers are a class like any other.", \
+  "Same. Ours runs before mod_auth_basic whatever the load order, " \
+  "`Variable-*` headers are not sent to the client, and an app that " \
+  "crashes or cannot start gets 502/503 instead of 500.") \
+D(AUTHENTICATOR_AUTH, ("FcgiProcAuthenticatorAuthoritative", \
+   "FcgidAuthenticatorAuthoritative", \
+   "FastCgiAuthenticatorAuthoritative"), \
+  FLAG, fcgp_roles_set_authoritative, ACCESS_CONF | OR_FILEINFO, 0, \
+  KIND_NONE, 0, 0, 0, "On|Off", "On", \
+  "Off: when the authenticator denies or fails, other modules decide", \
+  "With Off, a denial or a failure of the authenticator passes the " \
+  "request on to other authentication modules.", \
+  "Same; the request is put back as it was before the app ran (mod_fcgid " \
+  "leaves the app's status on it).") \
+D(AUTHORIZER, ("FcgiProcAuthorizer", "FcgidAuthorizer", \
+   "FastCgiAuthorizer"), \
+  TAKE1, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
+  0, 0, 0, "command", "none", \
+  "a FastCGI app that decides whether the user may have the resource", \
+  "A FastCGI application run in the AUTHORIZER role with " \
+  "`FCGI_APACHE_ROLE=AUTHORIZER` after authentication (`Require " \
+  "valid-user`); 200 grants (its `Variable-*` headers are exported), " \
+  "anything else is a 401.", \
+  "Same, with the differences of FcgiProcAuthenticator.") \
+D(AUTHORIZER_AUTH, ("FcgiProcAuthorizerAuthoritative", \
+   "FcgidAuthorizerAuthoritative", "FastCgiAuthorizerAuthoritative"), \
+  FLAG, fcgp_roles_set_authoritative, ACCESS_CONF | OR_FILEINFO, 0, \
+  KIND_NONE, 0, 0, 0, "On|Off", "On", \
+  "Off: when the authorizer denies or fails, other modules decide", \
+  "With Off, a denial or a failure of the authorizer passes the request " \
+  "on to other authorization modules.", \
+  "Same; the request is put back as it was before the app ran.") \
+D(ACCESS_CHECKER, ("FcgiProcAccessChecker", "FcgidAccessChecker", \
+   "FastCgiAccessChecker"), \
+  TAKE1, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
+  0, 0, 0, "command", "none", \
+  "a FastCGI app that decides access before authentication", \
+  "A FastCGI application run in the AUTHORIZER role with " \
+  "`FCGI_APACHE_ROLE=ACCESS_CHECKER`, before authentication; 200 " \
+  "allows (its `Variable-*` headers are exported), anything else is a " \
+  "401, as in mod_fcgid.", \
+  "Same, with the differences of FcgiProcAuthenticator.") \
+D(ACCESS_CHECKER_AUTH, ("FcgiProcAccessCheckerAuthoritative", \
+   "FcgidAccessCheckerAuthoritative", \
+   "FastCgiAccessCheckerAuthoritative"), \
+  FLAG, fcgp_roles_set_authoritative, ACCESS_CONF | OR_FILEINFO, 0, \
+  KIND_NONE, 0, 0, 0, "On|Off", "On", \
+  "Off: when the access checker denies or fails, other modules decide", \
+  "With Off, a denial or a failure of the access checker passes the " \
+  "request on to other access modules.", \
+  "Same; the request is put back as it was before the app ran.") \
 D(BUSY_SCAN, ("FcgidBusyScanInterval", "BusyScanInterval"), \
   TAKE1, set_unneeded, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
   "seconds", "(120)", "accepted; not needed", "Accepted, not needed.", \

@@ -17,5 +17,10 @@ int fcgp_status_handler(request_rec *r);
 /* Our section of mod_status's /server-status (its optional hook
  * status_hook; flags: AP_STATUS_*).  Always OK. */
 int fcgp_status_hook(request_rec *r, int flags);
+/* The authorizer apps (role.c): FcgiProcAuthenticator (hook check_authn),
+ * FcgiProcAuthorizer (check_authz), FcgiProcAccessChecker (check_access). */
+int fcgp_role_authn(request_rec *r);
+int fcgp_role_authz(request_rec *r);
+int fcgp_role_access(request_rec *r);
 
 #endif

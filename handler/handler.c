@@ -3,7 +3,8 @@
  * -> response.c streams the answer -> release the worker with the
  * outcome; at most one retry (attempts(), worth_retrying()).  Maps every
  * failure to a status and a log line in one place (fail_table,
- * fcgp_fail). */
+ * fcgp_fail).  The same path runs an app in the AUTHORIZER role for
+ * role.c (fcgp_authorizer_run): no body, the answer captured. */
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
@@ -50,6 +51,7 @@ typedef struct {
     fcgp_timer_t timer;
     const char *redirect;       /* local Location: to follow */
     fcgp_body_t *body;          /* read before the first try, or NULL */
+    const fcgp_authorizer_t *role;  /* AUTHORIZER role, else NULL */
     attempt_t at;               /* the current try */
 } fcgp_req_t;
 
@@ -118,27 +120,36 @@ static void fcgp_fail(const fcgp_req_t *rq, fcgp_fail_e cause)
 {
     const fail_info_t *f = &fail_table[cause];
     const attempt_t *a = &rq->at;
+    const fcgp_authorizer_t *role = rq->role;
     request_rec *r = rq->r;
     const char *change = "";
+    const char *directive = f->directive;
 
-    if (f->directive) {
-        change = apr_psprintf(r->pool, "; see %s", f->directive);
+    if (role && cause == FCGP_FAIL_SPAWN) {
+        directive = role->directive;
+    }
+    if (directive) {
+        change = apr_psprintf(r->pool, "; see %s", directive);
     }
     if (cause == FCGP_FAIL_BUSY) {
         change = "; raise FcgiProcMaxProcessesPerClass (or "
                  "FcgiProcMaxProcesses) if the machine has room, or "
                  "FcgiProcQueueTimeout to wait longer";
     }
+    if (role && role->declined) {
+        change = apr_pstrcat(r->pool, change, "; ", role->declined, NULL);
+    }
     /* One line: status, request, cause (and its details), who, how long,
      * and what to change. */
     ap_log_rerror(APLOG_MARK, f->level, a->rv, r, FCGP_LOGNO(02001)
-                  "%s: %s %s: %s%s%s (app %s, worker pid %u, %"
+                  "%s: %s %s: %s%s%s (%s%s %s, worker pid %u, %"
                   APR_TIME_T_FMT " ms)%s", ap_get_status_line(f->status) + 4,
                   r->method, r->uri, f->what, a->detail ? ": " : "",
-                  a->detail ? a->detail : "", rq->app ? rq->app : "?",
+                  a->detail ? a->detail : "", role ? role->phase : "",
+                  role ? " app" : "app", rq->app ? rq->app : "?",
                   a->lease ? a->lease->grant.pid : 0,
                   apr_time_as_msec(apr_time_now() - rq->start), change);
-    if (f->status == HTTP_SERVICE_UNAVAILABLE) {
+    if (f->status == HTTP_SERVICE_UNAVAILABLE && !(role && role->declined)) {
         apr_uint32_t ra = a->lease ? a->lease->grant.retry_after : 0;
         apr_table_setn(r->err_headers_out, "Retry-After",
                        apr_psprintf(r->pool, "%u", ra ? ra : 5));
@@ -188,7 +199,8 @@ static int send_begin_and_params(fcgp_req_t *rq, int body_follows)
     unsigned char *brb_arr = apr_palloc(r->pool, AP_FCGI_HEADER_LEN);
     int next = 0;
 
-    ap_fcgi_fill_in_request_body(&brb, AP_FCGI_RESPONDER, 0);
+    ap_fcgi_fill_in_request_body(&brb, rq->role ? AP_FCGI_AUTHORIZER
+                                                : AP_FCGI_RESPONDER, 0);
     ap_fcgi_begin_request_body_to_array(&brb, brb_arr);
     push_rec(vec, AP_FCGI_BEGIN_REQUEST, brb_arr, AP_FCGI_HEADER_LEN);
 
@@ -389,6 +401,7 @@ static void make_spec(fcgp_req_t *rq, fcgp_app_spec_t *spec)
     rq->appc = fcgp_conf_app(rq->sc, spec->argv[0], rq->php_cgi);
     spec->envc = rq->appc->envc;
     spec->env = rq->appc->env;
+    rq->timer.io_timeout = rq->appc->io_timeout;
 }
 
 /* Read the answer.  A failure after the status line went out still gets
@@ -424,7 +437,7 @@ static int serve(fcgp_req_t *rq)
     }
     a->rs = fcgp_response_start(&(fcgp_peer_t){
         r, a->sock, &rq->timer, a->lease->grant.pid, rq->app,
-        fcgp_conf_val(rq->sc, FCGP_C_OUTPUT_BUFFER) == 0});
+        fcgp_conf_val(rq->sc, FCGP_C_OUTPUT_BUFFER) == 0, rq->role != NULL});
     if (rq->body && fcgp_body_send(rq->body, a->rs, &f) != FCGP_FAIL_NONE) {
         if (fcgp_response_ended(a->rs)) {
             return read_answer(rq);   /* the reader saw it first */
@@ -439,16 +452,18 @@ static int serve(fcgp_req_t *rq)
 }
 
 /* The retry rule: a GET, HEAD or OPTIONS without a body (idempotent, and
- * nothing we would have to send twice) is tried once more, on another
- * worker, when its worker could not be reached or closed before sending
- * a single byte of its answer. */
+ * nothing we would have to send twice), or an authorizer's request (no
+ * body either), is tried once more, on another worker, when its worker
+ * could not be reached or closed before sending a single byte of its
+ * answer. */
 static int worth_retrying(const fcgp_req_t *rq)
 {
     const attempt_t *a = &rq->at;
     const fcgp_resp_counts_t *n = a->rs ? fcgp_response_counts(a->rs) : NULL;
-    int replayable = (rq->r->method_number == M_GET || rq->r->header_only
-                      || rq->r->method_number == M_OPTIONS)
-                     && !ap_request_has_body(rq->r);
+    int replayable = rq->role
+                     || ((rq->r->method_number == M_GET || rq->r->header_only
+                          || rq->r->method_number == M_OPTIONS)
+                         && !ap_request_has_body(rq->r));
 
     if (!replayable || rq->tries > 1
         || (a->cause != FCGP_FAIL_CONNECT && a->cause != FCGP_FAIL_SEND
@@ -494,7 +509,10 @@ static int attempts(fcgp_req_t *rq, const fcgp_app_spec_t *spec)
         rq->tries++;
         if ((st = acquire(rq, spec)) != OK) {
             report(rq, 0);
-            drop_body(rq->r, st);
+            if (!rq->role) {
+                /* (an authorizer's caller leaves the body to httpd) */
+                drop_body(rq->r, st);
+            }
             return st;
         }
         st = serve(rq);
@@ -513,6 +531,27 @@ static int attempts(fcgp_req_t *rq, const fcgp_app_spec_t *spec)
     return st;
 }
 
+static fcgp_req_t *new_req(request_rec *r)
+{
+    fcgp_req_t *rq = apr_pcalloc(r->pool, sizeof(*rq));
+    rq->r = r;
+    rq->start = apr_time_now();
+    rq->sc = FCGP_SRV(r->server);
+    return rq;
+}
+
+int fcgp_authorizer_run(request_rec *r, const fcgp_authorizer_t *a)
+{
+    fcgp_req_t *rq = new_req(r);
+    fcgp_app_spec_t spec;
+
+    rq->role = a;
+    rq->wrapper = a->cmd;
+    make_spec(rq, &spec);
+    rq->timer.deadline = apr_time_now() + rq->appc->busy_timeout;
+    return attempts(rq, &spec);
+}
+
 int fcgp_handler(request_rec *r)
 {
     fcgp_req_t *rq;
@@ -525,14 +564,10 @@ int fcgp_handler(request_rec *r)
                         && strcmp(r->handler, FCGP_HANDLER_NAME_FCGID) != 0)) {
         return DECLINED;
     }
-    rq = apr_pcalloc(r->pool, sizeof(*rq));
-    rq->r = r;
-    rq->start = apr_time_now();
-    rq->sc = FCGP_SRV(r->server);
+    rq = new_req(r);
     dc = FCGP_DIR(r);
     rq->wrapper = fcgp_conf_wrapper_for(dc, r->filename);
     make_spec(rq, &spec);
-    rq->timer.io_timeout = rq->appc->io_timeout;
 
     if ((st = check_request(rq)) != OK) {
         report(rq, 0);

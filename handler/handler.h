@@ -1,5 +1,6 @@
 /* handler.h: what handler.c (acquire, send, the failure table),
- * body.c (the request body) and response.c (decode, stream) share.
+ * body.c (the request body), response.c (decode, stream) and role.c (the
+ * authorizer apps) share.
  * body.c and response.c report failures as an fcgp_fail_e with their
  * details; handler.c alone maps a failure to a status and a log line.
  * Handler only; everything lives in r->pool. */
@@ -95,6 +96,8 @@ typedef struct {
     const char *app;            /* command line */
     int flush_each;             /* FcgiProcOutputBufferSize 0: flush the
                                  * client after every read */
+    int capture;                /* AUTHORIZER role: the answer is ours, not
+                                 * the client's (see fcgp_response_start) */
 } fcgp_peer_t;
 
 /* What the reader counted (it alone writes these). */
@@ -125,7 +128,11 @@ typedef struct fcgp_resp_t fcgp_resp_t;
  * line already sent, fcgp_response_abort() makes the client see a broken
  * response.  run keeps the last piece of a complete answer:
  * fcgp_response_finish() sends it, once the worker is handed back, so
- * that the worker need not wait for the client. */
+ * that the worker need not wait for the client.  With peer->capture,
+ * nothing goes to the client: the headers are parsed into r (r->status,
+ * headers_out, err_headers_out) as httpd's CGI parser puts them, without
+ * the responder's rules for Location and conditional requests, and the
+ * body is read and dropped. */
 fcgp_resp_t *fcgp_response_start(const fcgp_peer_t *peer);
 apr_status_t fcgp_response_send(fcgp_resp_t *rs, struct iovec *vec, int n);
 int fcgp_response_ended(const fcgp_resp_t *rs);
@@ -133,6 +140,27 @@ void fcgp_response_run(fcgp_resp_t *rs, fcgp_resp_result_t *res);
 const fcgp_resp_counts_t *fcgp_response_counts(const fcgp_resp_t *rs);
 void fcgp_response_abort(fcgp_resp_t *rs);
 void fcgp_response_finish(fcgp_resp_t *rs);
+
+/* ---- the AUTHORIZER role (handler.c, for role.c) ---------------------- */
+
+/* A request to an app for an access phase: the environment is
+ * r->subprocess_env, which the caller prepares (and restores). */
+typedef struct {
+    const fcgp_wrapper_t *cmd;  /* the app */
+    const char *phase;          /* "authenticator", ...: for log lines */
+    const char *directive;      /* that names the app: for log lines */
+    const char *declined;       /* non-NULL: a failure is left to other
+                                 * modules; these words say so in its line */
+} fcgp_authorizer_t;
+
+/* Run the app in the FastCGI AUTHORIZER role through the same path as a
+ * request (a worker of its class from the PM, counted and handed back;
+ * retried once as a body-less GET would be), with an empty FCGI_STDIN.
+ * Returns OK when the app answered: its status in r->status (200 when it
+ * sent none) and its headers in r, as fcgp_response_start says; else the
+ * failure's status from the failure table, with its one log line (no
+ * Retry-After when a->declined). */
+int fcgp_authorizer_run(request_rec *r, const fcgp_authorizer_t *a);
 
 /* ---- the request body (body.c) ---------------------------------------- */
 

@@ -6,8 +6,10 @@
  * ready (so the app's flush reaches the client).  STDERR goes to the error
  * log line by line, tagged with the worker's pid and command.  Failures
  * go back to handler.c as an fcgp_fail_e with their details; this file
- * logs only what is not a failure (stderr, FCGP02005).  Handler only;
- * memory is one receive buffer plus the header block. */
+ * logs only what is not a failure (stderr, FCGP02005).  An authorizer's
+ * answer (peer capture) is parsed into r the same way and its body read
+ * and dropped: nothing of it goes to the client.  Handler only; memory is
+ * one receive buffer plus the header block. */
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_poll.h>
@@ -111,6 +113,16 @@ static fcgp_fail_e parse_headers(resp_t *rs)
     ret = ap_scan_script_header_err_brigade_ex(r, rs->hbb, NULL,
                                                APLOG_MODULE_INDEX);
     rs->headers_done = 1;
+    if (rs->w.capture) {
+        /* An authorizer's answer: its status and headers are the result
+         * (a Location: is the caller's to judge), its body is dropped. */
+        rs->discard = 1;
+        if (ret == HTTP_NOT_MODIFIED || ret == HTTP_PRECONDITION_FAILED) {
+            r->status = ret;
+            return FCGP_FAIL_NONE;
+        }
+        return ret == OK ? FCGP_FAIL_NONE : FCGP_FAIL_HEADERS;
+    }
     if (ret == HTTP_NOT_MODIFIED || ret == HTTP_PRECONDITION_FAILED) {
         rs->discard = 1;
         rs->final_status = ret;

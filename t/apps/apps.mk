@@ -5,13 +5,20 @@ APPS_CFLAGS  ?= -O2 -g -std=gnu99 -Wall -Wextra -Werror
 APPS_LDLIBS  ?= -lfcgi
 APPS_BUILD   := build/apps
 
-APPS := $(APPS_BUILD)/fcgp-test-app $(APPS_BUILD)/fcgp-evil-app
+APPS := $(APPS_BUILD)/fcgp-test-app $(APPS_BUILD)/fcgp-evil-app \
+        $(APPS_BUILD)/fcgp-auth-app
 
 .PHONY: apps clean-apps
 
 apps: $(APPS)
 
 $(APPS_BUILD)/fcgp-test-app: t/apps/fcgp-test-app.c t/apps/apps.mk
+	@mkdir -p $(APPS_BUILD)
+	$(APPS_CC) $(APPS_CFLAGS) -o $@ $< $(APPS_LDLIBS)
+
+# A FastCGI authorizer (the FcgiProcAuthenticator/Authorizer/AccessChecker
+# tests).
+$(APPS_BUILD)/fcgp-auth-app: t/apps/fcgp-auth-app.c t/apps/apps.mk
 	@mkdir -p $(APPS_BUILD)
 	$(APPS_CC) $(APPS_CFLAGS) -o $@ $< $(APPS_LDLIBS)
 

@@ -86,8 +86,6 @@ def test_every_manual_directive_is_accepted(make_httpd, test_app, name):
             if in_dir else line + "\n")
     h = as_fcgid(make_httpd, conf)
     rc, out = h.config_test()
-    if name in ROLE_NAMES and "Invalid command" in out:
-        pytest.xfail("the FastCGI authorizer roles are not merged yet")
     assert rc == 0, out
     assert "Syntax OK" in out
 
