@@ -5,7 +5,8 @@ APPS_CFLAGS  ?= -O2 -g -std=gnu99 -Wall -Wextra -Werror
 APPS_LDLIBS  ?= -lfcgi
 APPS_BUILD   := build/apps
 
-APPS := $(APPS_BUILD)/fcgp-test-app $(APPS_BUILD)/fcgp-evil-app
+APPS := $(APPS_BUILD)/fcgp-test-app $(APPS_BUILD)/fcgp-evil-app \
+        $(APPS_BUILD)/fcgp-auth-app
 
 .PHONY: apps clean-apps
 
@@ -19,6 +20,13 @@ $(APPS_BUILD)/fcgp-test-app: t/apps/fcgp-test-app.c t/apps/apps.mk
 $(APPS_BUILD)/fcgp-evil-app: t/apps/fcgp-evil-app.c t/apps/apps.mk
 	@mkdir -p $(APPS_BUILD)
 	$(APPS_CC) $(APPS_CFLAGS) -o $@ $<
+
+# The mod_fcgid compatibility suite's app (t/compat): dumps its FastCGI
+# params as a responder; authenticator/authorizer/access checker as an
+# AUTHORIZER.
+$(APPS_BUILD)/fcgp-auth-app: t/apps/fcgp-auth-app.c t/apps/apps.mk
+	@mkdir -p $(APPS_BUILD)
+	$(APPS_CC) $(APPS_CFLAGS) -o $@ $< $(APPS_LDLIBS)
 
 clean-apps:
 	rm -f $(APPS)
