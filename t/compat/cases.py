@@ -1004,6 +1004,50 @@ Alias /team "@ROOT@/srv/team"
     ])
 
 # ---------------------------------------------------------------- 17
+_SHA = "{SHA}" + __import__("base64").b64encode(
+    __import__("hashlib").sha1(b"tulip").digest()).decode()
+BASIC_CAROL = "Basic Y2Fyb2w6dHVsaXA="    # carol:tulip
+
+case(
+    "auth_debian_defaults",
+    "FcgidAuthenticator on a Debian system with its default auth modules "
+    "(auth_basic, authn_file, authz_user loaded before fcgid): staff in the "
+    "htpasswd file are authenticated by mod_auth_basic; with "
+    "AuthBasicAuthoritative Off anyone else falls through to the FastCGI "
+    "authenticator (the module's hook must run after mod_auth_basic's)",
+    """\
+LoadModule fcgid_module /usr/lib/apache2/modules/mod_fcgid.so
+
+Alias /staff "@ROOT@/srv/staff"
+<Directory "@ROOT@/srv/staff">
+    Options +ExecCGI
+    AddHandler fcgid-script .php
+    FcgidWrapper /usr/bin/php-cgi .php
+    AuthType Basic
+    AuthName "Staff"
+    AuthBasicProvider file
+    AuthUserFile @ROOT@/etc/apache2/staff.htpasswd
+    AuthBasicAuthoritative Off
+    FcgidAuthenticator @ROOT@/usr/lib/cgi-bin/fcgi-auth
+    Require valid-user
+</Directory>
+""",
+    files={"usr/lib/cgi-bin/fcgi-auth": AUTH_APP, "srv/staff/index.php": MEMBERS_PAGE,
+           "etc/apache2/staff.htpasswd": "carol:%s\n" % _SHA},
+    modules=["auth_basic", "authn_core", "authn_file", "authz_user"],
+    requests=[
+        Req("/staff/index.php", label="no credentials", status=401),
+        Req("/staff/index.php", label="carol, from the htpasswd file",
+            headers={"Authorization": BASIC_CAROL},
+            equals="user=carol type=Basic authn_by=- authz=- access=-\n"),
+        Req("/staff/index.php", label="alice, from the FastCGI authenticator",
+            headers={"Authorization": BASIC_ALICE},
+            equals="user=alice type=Basic authn_by=fcgp-auth-app authz=- access=-\n"),
+        Req("/staff/index.php", label="mallory, nobody knows her",
+            headers={"Authorization": "Basic bWFsbG9yeTp4"}, status=401),
+    ])
+
+# ---------------------------------------------------------------- 18
 case(
     "manual_examples",
     "mod_fcgid manual's examples: a FastCGI app in an fcgi-bin directory "

@@ -90,6 +90,7 @@ NEEDS = {
     "server_status": ["Fcgid* directives", "server-status section"],
     "auth_roles": ["Fcgid* directives", "FastCGI roles"],
     "auth_fallthrough": ["Fcgid* directives", "FastCGI roles", "deprecated names"],
+    "auth_debian_defaults": ["Fcgid* directives", "FastCGI roles"],
     "manual_examples": ["Fcgid* directives"],
 }
 IDENTITY_NEEDS = {
