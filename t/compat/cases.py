@@ -528,7 +528,11 @@ exec /usr/bin/php-cgi
 
 # ---------------------------------------------------------------- 8
 CMDOPT_PAGE = """<?php
-if (isset($_GET["sleep"])) usleep((int)$_GET["sleep"] * 1000);
+if (isset($_GET["sleep"])) {
+    $t0 = microtime(true);
+    usleep((int)$_GET["sleep"] * 1000);
+    printf("t0=%.6f t1=%.6f\\n", $t0, microtime(true));
+}
 printf("app=%s global=%s max=%s pid=%d\\n",
        getenv("APP_MARK") === false ? "-" : getenv("APP_MARK"),
        getenv("GLOBAL_MARK") === false ? "-" : getenv("GLOBAL_MARK"),
@@ -546,9 +550,11 @@ def _pid(text):
 
 def probe_cmd_options(h, identity):
     """MaxRequestsPerProcess 3 from FcgidCmdOptions: no process serves more
-    than 3 requests; MaxProcesses 2: 4 concurrent slow requests are served
-    by at most 2 processes."""
+    than 3 requests; MaxProcesses 2: of 4 slow requests sent at once, never
+    more than 2 are in the application at the same moment (each reports
+    when it ran), so they take at least two rounds."""
     import collections
+    import re
     import threading
     seq = []
     for _ in range(7):
@@ -572,9 +578,16 @@ def probe_cmd_options(h, identity):
     for t in threads:
         t.join(90)
     assert [s for s, _ in out] == [200] * 4, out
-    pids = {_pid(t) for _, t in out}
-    assert len(pids) <= 2, ("MaxProcesses 2 but served by", pids)
-    return {"sequential_pids": len(per_pid), "concurrent_pids": len(pids)}
+    spans = []
+    for _, text in out:
+        m = re.search(r"t0=([\d.]+) t1=([\d.]+)", text)
+        assert m, text
+        spans.append((float(m.group(1)), float(m.group(2))))
+    # the most requests in the application at one moment
+    most = max(sum(1 for a, b in spans if a <= t < b) for t, _ in spans)
+    assert most <= 2, ("MaxProcesses 2, but %d requests ran at once" % most, spans)
+    assert most == 2, ("the two processes MaxProcesses allows never both served", spans)
+    return {"sequential_pids": len(per_pid), "most_at_once": most}
 
 
 case(
