@@ -1,10 +1,11 @@
 # mod_fcgiproc: `make` builds the module, `make test` runs every test,
 # `make demo` starts a private httpd on 127.0.0.1:8080, `make bench` runs the
-# benchmarks, `make chaos` the fault-injection suite (about 2 minutes).  ./configure (optional) writes config.mk with the apxs to use.
+# benchmarks, `make chaos` the fault-injection suite (about 2 minutes),
+# `make compat` the mod_fcgid compatibility suite (t/compat).  ./configure (optional) writes config.mk with the apxs to use.
 -include config.mk
 
 .PHONY: all deps test unit-test integration-test asan-test fuzz demo \
-        demo-stop bench check-rules chaos clean
+        demo-stop bench check-rules chaos compat clean
 
 all: .libs/mod_fcgiproc.so apps docs/directives.md
 
@@ -13,6 +14,7 @@ include t/unit/unit.mk
 include t/fuzz/fuzz.mk
 include t/apps/apps.mk
 include bench/bench.mk
+include t/compat/compat.mk
 
 PYTHON ?= /usr/bin/python3
 PYTEST_ARGS ?=
@@ -25,7 +27,7 @@ deps:
 test: deps all check-rules unit-test integration-test
 
 integration-test: .libs/mod_fcgiproc.so apps
-	FCGP_REQUIRE_MODULE=1 $(PYTHON) -m pytest -q -p no:cacheprovider t/integration $(PYTEST_ARGS)
+	FCGP_REQUIRE_MODULE=1 $(PYTHON) -m pytest -q -p no:cacheprovider t/integration t/compat $(PYTEST_ARGS)
 
 # Faults under a bounded load (t/chaos): workers, httpd children and the
 # process manager killed, a worker stopped, graceful restarts; nothing

@@ -176,12 +176,6 @@ static apr_status_t forget_identity(void *unused)
  * is remembered for fcgp_pre_config to refuse. */
 static void register_as(module *m, apr_pool_t *p)
 {
-    /* The authenticator goes before mod_auth_basic, whatever the order of
-     * the LoadModule lines: so that mod_auth_basic (with AuthUserFile)
-     * can decide after it when FcgiProcAuthenticatorAuthoritative is Off,
-     * and so that it needs no AuthBasicAuthoritative Off to run at all. */
-    static const char *const before_basic[] = {"mod_auth_basic.c", NULL};
-
     if (fcgp_module) {
         fcgp_second = m;
         return;
@@ -195,8 +189,12 @@ static void register_as(module *m, apr_pool_t *p)
     ap_hook_post_config(fcgp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(fcgp_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(fcgp_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_check_authn(fcgp_role_authn, NULL, before_basic,
-                        APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
+    /* The authenticator sits where mod_fcgid's does: among the other
+     * authentication modules in LoadModule order (Debian loads
+     * mod_auth_basic first; with AuthBasicAuthoritative Off it passes the
+     * users it does not know on to us, as under mod_fcgid). */
+    ap_hook_check_authn(fcgp_role_authn, NULL, NULL, APR_HOOK_MIDDLE,
+                        AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_check_authz(fcgp_role_authz, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_check_access(fcgp_role_access, NULL, NULL, APR_HOOK_MIDDLE,

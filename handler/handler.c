@@ -301,7 +301,7 @@ static void add_fcgid_vars(request_rec *r, const fcgp_srv_conf_t *sc)
     for (i = 0; i < sc->pass_headers->nelts; i++) {
         const char *h = APR_ARRAY_IDX(sc->pass_headers, i, const char *);
         const char *v = apr_table_get(r->headers_in, h);
-        char *env, *c;
+        char *env, *raw, *c;
         if (!v) {
             continue;
         }
@@ -309,9 +309,22 @@ static void add_fcgid_vars(request_rec *r, const fcgp_srv_conf_t *sc)
         for (c = env + 5; *c; c++) {
             *c = apr_isalnum(*c) ? apr_toupper(*c) : '_';
         }
-        apr_table_setn(e, h, v);
+        raw = apr_pstrdup(r->pool, h);
+        /* its own name, as httpd makes names for an environment */
+        for (c = raw; *c; c++) {
+            *c = apr_isalnum(*c) ? *c : '_';
+        }
+        apr_table_setn(e, raw, v);
         apr_table_setn(e, env, v);
     }
+    /* As mod_fcgid: no hop-by-hop headers, and "Connection: close" (the
+     * app is not to keep anything open for the client). */
+    apr_table_unset(e, "HTTP_KEEP_ALIVE");
+    apr_table_unset(e, "HTTP_TE");
+    apr_table_unset(e, "HTTP_TRAILER");
+    apr_table_unset(e, "HTTP_TRANSFER_ENCODING");
+    apr_table_unset(e, "HTTP_UPGRADE");
+    apr_table_setn(e, "HTTP_CONNECTION", "close");
     if (sc->fix_pathinfo) {
         const char *root = apr_table_get(e, "DOCUMENT_ROOT");
         const char *name = apr_table_get(e, "SCRIPT_NAME");
@@ -585,6 +598,10 @@ int fcgp_handler(request_rec *r)
         report(rq, 0);
         drop_body(r, st);
         return st;
+    }
+    if (!apr_table_get(r->subprocess_env, "CONTENT_LENGTH")) {
+        /* as mod_fcgid: the length of the body, 0 too */
+        apr_table_setn(r->subprocess_env, "CONTENT_LENGTH", "0");
     }
     rq->timer.deadline = apr_time_now() + rq->appc->busy_timeout;
     st = attempts(rq, &spec);

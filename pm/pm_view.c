@@ -33,9 +33,12 @@ void pm_class_to_table(pm_t *pm, pm_class_t *c)
 }
 
 /* The one place a slot's PM-side state changes. */
+static void publish_held(pm_t *pm, pm_class_t *c);
+
 void pm_slot_set(pm_t *pm, pm_slot_t *s, slot_state_e st)
 {
     pm_class_t *c = s->cls;
+    slot_state_e old = s->state;
 
     if (c && s->state != SLOT_FREE) {
         c->n[s->state]--;
@@ -46,6 +49,12 @@ void pm_slot_set(pm_t *pm, pm_slot_t *s, slot_state_e st)
     }
     if (c) {
         pm_class_to_table(pm, c);
+        /* One that could take requests left: a replacement held back
+         * (pm_publish) may take its place. */
+        if ((old == SLOT_IDLE || old == SLOT_BUSY || old == SLOT_LAST)
+            && st != SLOT_IDLE && st != SLOT_BUSY && st != SLOT_LAST) {
+            publish_held(pm, c);
+        }
     }
 }
 
@@ -123,7 +132,24 @@ void pm_set_table_limits(pm_t *pm, pm_class_t *c)
     }
 }
 
-/* Make an idle worker claimable. */
+/* How many requests a class's workers may take at once now: those
+ * serving (a last request too) and the claimable idle ones. */
+static apr_uint32_t class_serving(const pm_class_t *c)
+{
+    apr_uint32_t n = c->n[SLOT_BUSY] + c->n[SLOT_LAST];
+    int i;
+    for (i = 0; i < c->slots->nelts; i++) {
+        const pm_slot_t *o = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
+        n += o->state == SLOT_IDLE && o->published;
+    }
+    return n;
+}
+
+/* Make an idle worker claimable.  A replacement started ahead in a class
+ * at FcgiProcMaxProcessesPerClass (pm_counted) is held back until the
+ * worker it replaces has finished its last request: it is warm by then,
+ * and never more than that many requests run at once (pm_slot_set
+ * publishes it when one leaves). */
 void pm_publish(pm_t *pm, pm_slot_t *s)
 {
     fcgp_tbl_slot_t *ts = fcgp_table_slot(pm->table, s->id);
@@ -131,6 +157,9 @@ void pm_publish(pm_t *pm, pm_slot_t *s)
 
     if (s->published || s->state != SLOT_IDLE || pm->draining
         || s->proc.pid <= 0) {
+        return;
+    }
+    if (class_serving(s->cls) >= s->cls->limits.max_procs) {
         return;
     }
     limit = pm_class_limit(s->cls, &src);
@@ -151,6 +180,17 @@ void pm_publish(pm_t *pm, pm_slot_t *s)
         /* (A new worker in a full class is a replacement, started ahead:
          * waiting handlers get it when no warm one comes free first.) */
         fcgp_table_wake(pm->table, s->cls->tidx);
+    }
+}
+
+static void publish_held(pm_t *pm, pm_class_t *c)
+{
+    int i;
+    for (i = 0; i < c->slots->nelts; i++) {
+        pm_slot_t *o = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
+        if (o->state == SLOT_IDLE && !o->published) {
+            pm_publish(pm, o);
+        }
     }
 }
 

@@ -32,5 +32,12 @@ fi
 rc=0
 apt-get update -q >/dev/null && apt-get install -y -q $missing >/dev/null \
     || rc=$?
+# Debian's mod_fcgid is only the reference of the compatibility suite
+# (t/compat loads it into private httpds by path): its package enables it
+# in /etc/apache2, which the tests never use; take that back.
+case " $missing " in
+*" libapache2-mod-fcgid "*)
+    [ -x /usr/sbin/a2dismod ] && a2dismod -q -f fcgid >/dev/null 2>&1 || true ;;
+esac
 [ -n "$guard" ] && rm -f /usr/sbin/policy-rc.d
 exit $rc

@@ -6,7 +6,7 @@ APPS_LDLIBS  ?= -lfcgi
 APPS_BUILD   := build/apps
 
 APPS := $(APPS_BUILD)/fcgp-test-app $(APPS_BUILD)/fcgp-evil-app \
-        $(APPS_BUILD)/fcgp-auth-app
+        $(APPS_BUILD)/fcgp-auth-app $(APPS_BUILD)/fcgp-compat-app
 
 .PHONY: apps clean-apps
 
@@ -26,6 +26,13 @@ $(APPS_BUILD)/fcgp-auth-app: t/apps/fcgp-auth-app.c t/apps/apps.mk
 $(APPS_BUILD)/fcgp-evil-app: t/apps/fcgp-evil-app.c t/apps/apps.mk
 	@mkdir -p $(APPS_BUILD)
 	$(APPS_CC) $(APPS_CFLAGS) -o $@ $<
+
+# The mod_fcgid compatibility suite's app (t/compat): dumps its FastCGI
+# params as a responder; authenticator/authorizer/access checker as an
+# AUTHORIZER.
+$(APPS_BUILD)/fcgp-compat-app: t/apps/fcgp-compat-app.c t/apps/apps.mk
+	@mkdir -p $(APPS_BUILD)
+	$(APPS_CC) $(APPS_CFLAGS) -o $@ $< $(APPS_LDLIBS)
 
 clean-apps:
 	rm -f $(APPS)

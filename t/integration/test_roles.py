@@ -35,17 +35,25 @@ AUTH_APP = os.path.join(H.REPO_ROOT, "build", "apps", "fcgp-auth-app")
 AUTH_MODULES = ["authn_core", "auth_basic", "authn_file", "authz_user"]
 HAVE_FCGID = os.path.exists(os.path.join(H.MODULES_DIR, "mod_fcgid.so"))
 
-# Directory -> its access configuration.  @AUTH@ is the authorizer's path,
+# Directory -> its access configuration.  As under mod_fcgid, the
+# authenticator runs after mod_auth_basic (loaded first), which passes the
+# users it does not know on with AuthBasicAuthoritative Off.  @AUTH@ is the authorizer's path,
 # @P@ the directives' prefix (FcgiProc, or Fcgid for mod_fcgid).
 DIRS = {
     "authn": """
     AuthType Basic
     AuthName "fcgp"
+    <IfModule mod_auth_basic.c>
+    AuthBasicAuthoritative Off
+    </IfModule>
     Require valid-user
     @P@Authenticator @AUTH@""",
     "authn-off": """
     AuthType Basic
     AuthName "fcgp"
+    <IfModule mod_auth_basic.c>
+    AuthBasicAuthoritative Off
+    </IfModule>
     AuthUserFile @ROOT@/htpasswd
     Require valid-user
     @P@Authenticator @AUTH@
@@ -73,6 +81,9 @@ DIRS = {
     "chain": """
     AuthType Basic
     AuthName "fcgp"
+    <IfModule mod_auth_basic.c>
+    AuthBasicAuthoritative Off
+    </IfModule>
     Require valid-user
     @P@AccessChecker @AUTH@
     @P@Authenticator @AUTH@
@@ -125,10 +136,19 @@ def prepare(h, dirs=DIRS):
         h.htdocs_file(name + "/static.txt", "static\n")
 
 
-def ours(make_httpd, extra="", modules=AUTH_MODULES, dirs=DIRS):
-    h = make_httpd(modules=list(modules),
-                   extra_conf=fcgp.BASE_CONF + dir_conf("FcgiProc", dirs)
-                   + extra)
+def ours(make_httpd, extra="", modules=AUTH_MODULES, dirs=DIRS, first=False):
+    """Our module loaded after the auth modules (as Debian's alphabetical
+    order does), or first: the authenticator's place among them is the
+    LoadModule order, as with mod_fcgid."""
+    if first:
+        h = make_httpd(fcgiproc=False,
+                       modules=[("fcgiproc", H.MODULE_PATH)] + list(modules),
+                       extra_conf=fcgp.BASE_CONF + dir_conf("FcgiProc", dirs)
+                       + extra)
+    else:
+        h = make_httpd(modules=list(modules),
+                       extra_conf=fcgp.BASE_CONF + dir_conf("FcgiProc", dirs)
+                       + extra)
     prepare(h, dirs)
     return h.start()
 
@@ -314,7 +334,8 @@ def test_all_three_phases_and_their_variables(make_httpd, auth_app):
 # ------------------------------------------------------------ Authoritative Off
 
 def test_authoritative_off_leaves_it_to_other_modules(make_httpd, auth_app):
-    h = ours(make_httpd)
+    # Loaded before mod_auth_basic: the app is asked first.
+    h = ours(make_httpd, first=True)
     # bob: the app denies (it wants pw-bob), mod_authn_file knows him.
     r = h.get("/authn-off/static.txt", basic("bob", "htpw"))
     assert r.status == 200 and r.text == "static\n"
@@ -343,11 +364,25 @@ def test_authoritative_off_leaves_it_to_other_modules(make_httpd, auth_app):
 
 
 def test_a_failing_app_with_authoritative_off(make_httpd, auth_app):
-    h = ours(make_httpd)
+    h = ours(make_httpd, first=True)
     r = h.get("/authn-off/static.txt?crash=AUTHENTICATOR", basic("bob", "htpw"))
     assert r.status == 200 and r.header("Retry-After") is None
     (line,) = lines(h, "FCGP02001")
     assert "FcgiProcAuthenticatorAuthoritative Off" in line
+
+
+def test_after_mod_auth_basic_its_users_never_reach_the_app(make_httpd,
+                                                           auth_app):
+    """Loaded after mod_auth_basic (Debian's order), as mod_fcgid is: a
+    user of the AuthUserFile is mod_authn_file's; one it does not know is
+    passed on (AuthBasicAuthoritative Off) to the app."""
+    h = ours(make_httpd)
+    r = h.get("/authn-off/app.fcgi?env=FCGP_AUTHENTICATOR", basic("bob", "htpw"))
+    assert r.status == 404          # granted by htpasswd, the app not asked
+    assert h.get("/authn-off/static.txt", basic("bob", "bad")).status == 401
+    r = h.get("/authn-off/app.fcgi?env=FCGP_AUTHENTICATOR",
+              basic("carol", "pw-carol"))
+    assert saw(r, "AUTHENTICATOR")["user"] == "carol"
 
 
 # ------------------------------------------------------------ failures
