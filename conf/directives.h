@@ -82,9 +82,10 @@ D(MAX_PROCS_CLASS, ("FcgiProcMaxProcessesPerClass", \
   1, 100000, 100, "n", "100", \
   "most processes per application (default 100)", \
   "Most processes per class (one class per command line, environment " \
-  "and virtual host). A replacement started ahead of a worker's last " \
-  "request may run beside it until that worker has finished (n + 1 for " \
-  "a moment).", \
+  "and virtual host), and so most requests a class serves at once. A " \
+  "replacement started ahead of a worker's last request may exist " \
+  "beside it (n + 1 processes for a moment), but takes requests only " \
+  "once that worker has finished.", \
   "Same meaning and default.") \
 D(MIN_PROCS_CLASS, ("FcgiProcMinProcessesPerClass", \
    "FcgidMinProcessesPerClass", \
