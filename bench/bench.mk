@@ -7,6 +7,9 @@
 #   BENCH_PROCS=8    N: most app processes per class, php-fpm children, ...
 #   BENCH_ONLY=c_hello:32,php_hello:32   only these workloads (bench/quick/)
 #   BENCH_FCGIPROC_CONF='...'            extra directives for mod_fcgiproc
+#   BENCH_MW_PROCS=16 BENCH_MW_REQUESTS=4000 BENCH_MW_ROUNDS=2   the real
+#                    application (MediaWiki on SQLite, workloads mw and
+#                    mw_churn50: mod_fcgiproc and php-fpm only), c=16
 #   BENCH_AUTOGROUP=off  switch the kernel's autogroup scheduler off for the
 #                    run, back after (root); unset, no kernel setting changes
 BENCH_PYTHON ?= /usr/bin/python3

@@ -22,6 +22,10 @@ Environment:
     BENCH_FCGIPROC_CONF  extra directives for mod_fcgiproc's server, lines
                    separated by "|" (e.g. "FcgiProcInitialEnv
                    PHP_FCGI_MAX_REQUESTS 100000"); writes bench/quick/
+    BENCH_MW_PROCS, BENCH_MW_REQUESTS, BENCH_MW_ROUNDS  the real application
+                   (MediaWiki on SQLite, installed per run: workloads mw and
+                   mw_churn50, mod_fcgiproc and php-fpm only): processes
+                   (16), requests per run with ab at c=16 (4000), rounds (2)
     BENCH_AUTOGROUP=off  switch the kernel's autogroup scheduler off for the
                    run and back after (needs root: see autogroup_off());
                    unset (or "keep"), no kernel setting is changed
@@ -76,6 +80,15 @@ WRK_TIMEOUT = "10s"          # wrk --timeout: a slower answer counts as an error
 GAP = 0.3                    # pause between two runs
 SAMPLE_EVERY = 1.0           # RSS sampling period during a run
 POST_SIZE = 1 << 20
+# The real-application workload (MediaWiki on SQLite): processes per
+# system, requests per run (ab -n), and its concurrency.
+MW_PROCS = int(os.environ.get("BENCH_MW_PROCS") or 16)
+MW_REQUESTS = int(os.environ.get("BENCH_MW_REQUESTS") or 4000)
+MW_CONC = 16
+MW_ROUNDS = int(os.environ.get("BENCH_MW_ROUNDS") or 2)
+MW_WARM = 25 * MW_PROCS     # warm-up requests: every process serves some
+MW_DIR = "/usr/share/mediawiki"
+MW_PAGE = "/index.php?title=Main_Page"
 
 OUT_DIR = os.path.join(BENCH_DIR, "quick" if QUICK else "out")
 REPORT = os.path.join(OUT_DIR, "BENCHMARKS.md") if QUICK else os.path.join(REPO, "BENCHMARKS.md")
@@ -116,9 +129,19 @@ WORKLOADS = [
          path="/app.fcgi", static=None, concs=[32], churn=100),
     dict(key="c_churn20", title="C hello, retire every 20", kind="c",
          path="/app.fcgi", static=None, concs=[32], churn=20),
+    # A real application: MediaWiki's Main_Page (some 400 PHP files per
+    # request), MW_REQUESTS requests per run with ab, against php-fpm with
+    # the same number of processes.  Each has its own <VirtualHost>.
+    dict(key="mw", title="MediaWiki page", kind="mw", path=MW_PAGE, static=None,
+         concs=[MW_CONC], churn=None, count=MW_REQUESTS, rounds=MW_ROUNDS,
+         systems=("fcgiproc", "proxy")),
+    dict(key="mw_churn50", title="MediaWiki page, recycle every 50", kind="mw",
+         path=MW_PAGE, static=None, concs=[MW_CONC], churn=50, count=MW_REQUESTS,
+         rounds=MW_ROUNDS, systems=("fcgiproc", "proxy")),
 ]
 WL = {w["key"]: w for w in WORKLOADS}
-CHURN_KEYS = [w["key"] for w in WORKLOADS if w["churn"]]
+CHURN_KEYS = [w["key"] for w in WORKLOADS if w["churn"] and w["kind"] != "mw"]
+MW_KEYS = [w["key"] for w in WORKLOADS if w["kind"] == "mw"]
 if ONLY:
     ACTIVE = []
     for item in ONLY:
@@ -128,6 +151,10 @@ elif QUICK:
     ACTIVE = [WL["php_hello"]]
 else:
     ACTIVE = WORKLOADS
+# MediaWiki is installed, and its virtual hosts and php-fpm pools made, only
+# when one of its workloads runs.
+MW_ON = any(w["kind"] == "mw" for w in ACTIVE)
+VHOST_KEYS = CHURN_KEYS + (MW_KEYS if MW_ON else [])
 
 # Same MPM settings for every httpd: enough threads for c=256 from the
 # start, and no reaping of idle processes between runs.  Each child has
@@ -213,6 +240,72 @@ def ensure_tools():
     finally:
         if made_policy:
             os.unlink(policy)
+
+
+def ensure_mediawiki():
+    """Debian's mediawiki and php-sqlite3, without recommends (no database
+    server: it runs on SQLite).  The package enables its own Apache
+    configuration in /etc/apache2 (apache2_invoke enconf): that is taken
+    back, as nothing here uses the system's httpd.  Every bench run installs
+    its own wiki from it (setup_mediawiki)."""
+    import glob
+    have = (os.path.exists(os.path.join(MW_DIR, "index.php"))
+            and glob.glob("/usr/lib/php/*/pdo_sqlite.so"))
+    if have:
+        return
+    if os.geteuid() != 0:
+        sys.exit("bench: MediaWiki missing: apt-get install --no-install-recommends "
+                 "mediawiki php-sqlite3 (as root), or leave out the mw workloads")
+    log("installing: mediawiki php-sqlite3 (no recommends)")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    enabled = "/etc/apache2/conf-enabled/mediawiki.conf"
+    was_enabled = os.path.lexists(enabled)
+    policy = "/usr/sbin/policy-rc.d"
+    made_policy = False
+    if not os.path.exists(policy):
+        with open(policy, "w") as f:
+            f.write("#!/bin/sh\n# bench/bench.py: start no service while installing\nexit 101\n")
+        os.chmod(policy, 0o755)
+        made_policy = True
+    try:
+        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends",
+                        "mediawiki", "php-sqlite3"], env=env, timeout=1200,
+                       stdout=subprocess.DEVNULL, check=True)
+    finally:
+        if made_policy:
+            os.unlink(policy)
+        if not was_enabled and os.path.lexists(enabled):
+            subprocess.run(["a2disconf", "-q", "mediawiki"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=False)
+
+
+def setup_mediawiki(base):
+    """A private wiki for this run: maintenance/install.php on SQLite into
+    base/mw (database, caches and LocalSettings.php there, owned by
+    www-data), nothing written under /etc, /var/lib/mediawiki or
+    /usr/share/mediawiki.  Both systems serve /usr/share/mediawiki with
+    MW_CONFIG_FILE pointing at this LocalSettings.php.  Returns its path."""
+    d = os.path.join(base, "mw")
+    for sub in ("", "data", "cache", "conf"):
+        os.makedirs(os.path.join(d, sub), exist_ok=True)
+        shutil.chown(os.path.join(d, sub), WWW, WWW)
+    cmd = ["php", os.path.join(MW_DIR, "maintenance", "install.php"),
+           "--dbtype", "sqlite", "--dbpath", os.path.join(d, "data"), "--dbname", "wiki",
+           "--confpath", os.path.join(d, "conf"), "--server", "http://127.0.0.1",
+           "--scriptpath", "", "--pass", "bench-" + os.urandom(8).hex(),
+           "BenchWiki", "admin"]
+    p = subprocess.run(cmd, user=WWW, group=WWW, cwd=d, capture_output=True, text=True,
+                       timeout=300, env={"PATH": "/usr/bin:/bin", "LANG": "C"})
+    conf = os.path.join(d, "conf", "LocalSettings.php")
+    if p.returncode != 0 or not os.path.exists(conf):
+        raise RuntimeError("MediaWiki's install.php failed:\n" + (p.stdout + p.stderr)[-3000:])
+    with open(conf, "a") as f:
+        f.write("\n# bench/bench.py: any port of 127.0.0.1; the localisation cache in\n"
+                "# files (MediaWiki's advice); no jobs run at the end of page views\n"
+                "$wgServer = WebRequest::detectServer();\n"
+                "$wgCacheDirectory = \"%s\";\n"
+                "$wgJobRunRate = 0;\n" % os.path.join(d, "cache"))
+    return conf
 
 
 def php_fpm_bin():
@@ -301,22 +394,41 @@ def environ_of(pid, start):
 
 
 def classify_app(pid, start):
-    """(kind, churn) of an application process, or None.  kind: php / c;
+    """(kind, churn) of an application process, or None.  kind: php / c /
+    mw (MediaWiki) / fpm-master (php-fpm's master: it serves every pool);
     churn: its own request limit (None: none set by us)."""
     exe = os.path.basename(exe_of(pid))
     if exe.startswith("php-cgi"):
-        v = environ_of(pid, start).get("PHP_FCGI_MAX_REQUESTS")
+        env = environ_of(pid, start)
+        wl = env.get("BENCH_WL")        # mw, mw50 (FcgiProcInitialEnv)
+        if wl and wl.startswith("mw"):
+            return ("mw", int(wl[2:]) if wl[2:].isdigit() else None)
+        v = env.get("PHP_FCGI_MAX_REQUESTS")
         return ("php", int(v) if v and v.isdigit() and int(v) > 0 else None)
     if exe.startswith("php-fpm"):
         m = re.match(r"php-fpm: pool (\S+)", cmdline_of(pid))
         if not m:
-            return None  # the master
+            return ("fpm-master", None)
         pool = m.group(1)
+        if pool.startswith("mw"):
+            return ("mw", int(pool[2:]) if pool[2:].isdigit() else None)
         return ("php", int(pool[5:]) if pool.startswith("churn") else None)
     if exe in ("app.fcgi", "fcgp-test-app"):
         v = environ_of(pid, start).get("FCGP_EXIT_AFTER")
         return ("c", int(v) if v and v.isdigit() and int(v) > 0 else None)
     return None
+
+
+def pss_kib(pid):
+    """Proportional set size (shared pages split between their users)."""
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 class Sampler(threading.Thread):
@@ -329,6 +441,10 @@ class Sampler(threading.Thread):
         self.stop_ev = threading.Event()
         self.httpd_sum = self.httpd_max = self.app_sum = self.app_max = 0
         self.app_n = 0
+        # total PSS of the application's processes (and php-fpm's master),
+        # per sample: only for the real-application workload
+        self.pss = []
+        self.pss_n = 0
 
     def sample(self):
         table = proc_table()
@@ -343,15 +459,23 @@ class Sampler(threading.Thread):
                 hm = max(hm, r)
         as_, am, an = 0, 0, 0
         want = (self.wl["kind"], self.wl["churn"])
+        pss, pn = 0, 0
         for root in self.system.app_roots():
             for pid in tree(table, root):
                 if table[pid]["state"] in ("Z", "X"):
                     continue
-                if classify_app(pid, table[pid]["start"]) == want:
+                kind = classify_app(pid, table[pid]["start"])
+                if kind == want:
                     r = rss_kib(pid)
                     as_ += r
                     am = max(am, r)
                     an += 1
+                if self.wl["kind"] == "mw" and (kind == want or kind == ("fpm-master", None)):
+                    pss += pss_kib(pid)
+                    pn += 1
+        if self.wl["kind"] == "mw" and pn:
+            self.pss.append(pss)
+            self.pss_n = max(self.pss_n, pn)
         self.httpd_sum = max(self.httpd_sum, hs)
         self.httpd_max = max(self.httpd_max, hm)
         self.app_sum = max(self.app_sum, as_)
@@ -378,7 +502,10 @@ class Sampler(threading.Thread):
                 "httpd_rss_max_mib": self.httpd_max / 1024.0,
                 "app_rss_sum_mib": self.app_sum / 1024.0,
                 "app_rss_max_mib": self.app_max / 1024.0,
-                "app_procs": self.app_n}
+                "app_procs": self.app_n,
+                "app_pss_mib": statistics.median(self.pss) / 1024.0 if self.pss else None,
+                "app_pss_max_mib": max(self.pss) / 1024.0 if self.pss else None,
+                "app_pss_procs": self.pss_n}
 
 
 # ------------------------------------------------------------------ app side
@@ -396,7 +523,7 @@ class PhpFpm:
 
     def __init__(self, dir, pools):
         self.dir = dir
-        self.pools = pools  # name -> max_requests
+        self.pools = pools  # name -> max_requests, or (max_requests, children)
         os.makedirs(dir, exist_ok=True)
         os.chmod(dir, 0o755)
         self.conf = os.path.join(dir, "php-fpm.conf")
@@ -422,6 +549,9 @@ log_level = notice
 daemonize = no
 """.format(pid=self.pid_file, log=self.log)
         for name, maxreq in self.pools.items():
+            n = N
+            if isinstance(maxreq, tuple):
+                maxreq, n = maxreq
             s += """
 [{name}]
 user = {u}
@@ -434,7 +564,7 @@ pm = static
 pm.max_children = {n}
 pm.max_requests = {maxreq}
 env[BENCH_MAXREQ] = {maxreq}
-""".format(name=name, u=WWW, sock=self.sock(name), n=N, maxreq=maxreq)
+""".format(name=name, u=WWW, sock=self.sock(name), n=n, maxreq=maxreq)
         return s
 
     def command(self):
@@ -563,12 +693,30 @@ def _tail(path, n=30):
 # ------------------------------------------------------------------ systems
 
 def vhost_blocks(ports, body_for):
-    """Listen + <VirtualHost> for each churn workload on its own port."""
+    """Listen + <VirtualHost> for each churn workload and each MediaWiki
+    workload on its own port."""
     out = []
-    for key in CHURN_KEYS:
+    for key in VHOST_KEYS:
+        body = body_for(WL[key])
+        if body is None:
+            continue            # not run on this system
+        if WL[key]["kind"] == "mw":
+            body = mw_vhost_common() + body
         out.append("Listen 127.0.0.1:%d\n<VirtualHost 127.0.0.1:%d>\n    ServerName %s\n%s</VirtualHost>\n"
-                   % (ports[key], ports[key], key.replace("_", "-"), body_for(WL[key])))
+                   % (ports[key], ports[key], key.replace("_", "-"), body))
     return "\n".join(out)
+
+
+MW_CONFIG = None    # its LocalSettings.php (setup_mediawiki), set in main_run
+
+
+def mw_vhost_common():
+    return ("    DocumentRoot \"%s\"\n"
+            "    <Directory \"%s\">\n"
+            "        Options +ExecCGI\n"
+            "        Require all granted\n"
+            "    </Directory>\n"
+            "    SetEnv MW_CONFIG_FILE %s\n" % (MW_DIR, MW_DIR, MW_CONFIG))
 
 
 class System:
@@ -578,25 +726,27 @@ class System:
         self.module = module
         self.app = app
         self.root = os.path.join(base, key)
-        self.ports = {k: unique_port() for k in CHURN_KEYS}
+        self.ports = {k: unique_port() for k in VHOST_KEYS}
         self.fpm = None
         self.spawned = []
         self.h = None
 
     def repick_ports(self):
         """After a bind failure: another process took a port meanwhile."""
-        self.ports = {k: unique_port() for k in CHURN_KEYS}
+        self.ports = {k: unique_port() for k in VHOST_KEYS}
         self.h.port = unique_port()
         self.h.extra_conf = self.extra_conf()
 
     def port_for(self, wl):
-        return self.ports[wl["key"]] if wl["churn"] else self.h.port
+        return self.ports.get(wl["key"], self.h.port)
 
     def url_for(self, wl):
         path = wl["static"] if self.key == "static" else wl["path"]
         return "http://127.0.0.1:%d%s" % (self.port_for(wl), path)
 
     def runs(self, wl):
+        if wl.get("systems"):
+            return self.key in wl["systems"]
         return self.key != "static" or wl["static"] is not None
 
     def extra_conf(self):
@@ -606,6 +756,13 @@ class System:
         k = self.key
         if k == "fcgiproc":
             def body(wl):
+                if wl["kind"] == "mw":
+                    # as many processes as php-fpm's pool; the limit told
+                    # to us the way a mod_fcgid admin tells it
+                    return ("    FcgiProcMaxProcessesPerClass %d\n"
+                            "    FcgiProcInitialEnv BENCH_WL mw%s\n" % (MW_PROCS, wl["churn"] or "")
+                            + ("    FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS %d\n" % wl["churn"]
+                               if wl["churn"] else ""))
                 var = "PHP_FCGI_MAX_REQUESTS" if wl["kind"] == "php" else "FCGP_EXIT_AFTER"
                 return "    FcgiProcInitialEnv %s %d\n" % (var, wl["churn"])
             return """\
@@ -622,6 +779,8 @@ FcgiProcMaxProcessesPerClass %d
 """ % (PHP_CGI, N) + FCGIPROC_CONF + vhost_blocks(self.ports, body)
         if k == "fcgid":
             def body(wl):
+                if wl["kind"] == "mw":
+                    return None     # not measured here
                 var = "PHP_FCGI_MAX_REQUESTS" if wl["kind"] == "php" else "FCGP_EXIT_AFTER"
                 return "    FcgidInitialEnv %s %d\n" % (var, wl["churn"])
             classes = 2 + len(CHURN_KEYS)
@@ -643,6 +802,9 @@ FcgidMaxRequestLen 2097152
                 return '"proxy:unix:%s|fcgi://localhost"' % sock
 
             def body(wl):
+                if wl["kind"] == "mw":
+                    return ('    <FilesMatch "\\.php$">\n        SetHandler %s\n    </FilesMatch>\n'
+                            % handler(self.fpm.sock(mw_pool(wl))))
                 if wl["kind"] == "php":
                     return ('    <FilesMatch "\\.php$">\n        SetHandler %s\n    </FilesMatch>\n'
                             % handler(self.fpm.sock(wl["key"].split("_")[1])))
@@ -656,7 +818,8 @@ FcgidMaxRequestLen 2097152
     SetHandler %s
 </Files>
 """ % (handler(self.fpm.sock("www")), handler(self.spawn_sock("c"))) + vhost_blocks(self.ports, body)
-        return "# static files only\n" + vhost_blocks(self.ports, lambda wl: "")
+        return "# static files only\n" + vhost_blocks(
+            self.ports, lambda wl: None if wl["kind"] == "mw" else "")
 
     def spawn_sock(self, name):
         return os.path.join(self.base, "spawn", name + ".sock")
@@ -670,6 +833,9 @@ FcgidMaxRequestLen 2097152
             for key in CHURN_KEYS:
                 if WL[key]["kind"] == "php":
                     pools[key.split("_")[1]] = WL[key]["churn"]
+            for key in VHOST_KEYS:
+                if WL[key]["kind"] == "mw":
+                    pools[mw_pool(WL[key])] = (WL[key]["churn"] or 0, MW_PROCS)
             self.fpm = PhpFpm(os.path.join(self.base, "fpm"), pools)
             self.fpm.start()
             sdir = os.path.join(self.base, "spawn")
@@ -745,6 +911,11 @@ FcgidMaxRequestLen 2097152
             return False
 
 
+def mw_pool(wl):
+    """php-fpm pool of a MediaWiki workload: mw, mw50."""
+    return "mw%s" % (wl["churn"] or "")
+
+
 def populate_htdocs(h, app):
     h.htdocs_file("hello.txt", HELLO)
     h.htdocs_file("c_hello.txt", C_HELLO_STATIC)
@@ -796,11 +967,13 @@ def sanity(sys_, wl):
             return "status %d: %r" % (st, body[:200])
         if wl["key"].startswith("php_hello") and body != HELLO:
             return "body %r" % body[:200]
+        if wl["kind"] == "mw" and (b"BenchWiki" not in body or b"Main Page" not in body):
+            return "MediaWiki page without its title: %r" % body[:300]
         if wl["key"] == "c_64k" and body != app_pattern(65536):
             return "64k body differs (len %d)" % len(body)
         if want is not None and body != want:
             return "echo body %r, want %r" % (body[:100], want)
-        if wl["churn"] and not static:
+        if wl["churn"] and not static and wl["kind"] != "mw":
             # the right class/pool, and nobody serves more than its limit
             if wl["kind"] == "php":
                 st, b = http_req(port, "GET", "/which.php")
@@ -881,9 +1054,43 @@ def run_wrk(cmd, seconds):
     return out or "", hung, p.returncode
 
 
-def measure(sys_, wl, conc, seconds, rnd):
+def ab_cmd(url, conc, count):
+    # -l: MediaWiki's pages differ in length from one request to the next
+    return ["ab", "-l", "-n", str(count), "-c", str(conc), "-s", "60", url]
+
+
+def parse_ab(out):
+    """ab's summary in the fields parse_wrk gives."""
+    r = {"requests": 0, "rps": 0.0, "p50_ms": None, "p99_ms": None,
+         "non2xx": 0, "connect": 0, "read": 0, "write": 0, "timeout": 0}
+    m = re.search(r"^Complete requests:\s+(\d+)", out, re.M)
+    if m:
+        r["requests"] = int(m.group(1))
+    m = re.search(r"^Requests per second:\s+([\d.]+)", out, re.M)
+    if m:
+        r["rps"] = float(m.group(1))
+    for pct, val in re.findall(r"^\s+(50|99)%\s+(\d+)\s*$", out, re.M):
+        r["p%s_ms" % pct] = float(val)
+    m = re.search(r"^Non-2xx responses:\s+(\d+)", out, re.M)
+    if m:
+        r["non2xx"] = int(m.group(1))
+    m = re.search(r"\(Connect: (\d+), Receive: (\d+), Length: (\d+), Exceptions: (\d+)\)", out)
+    if m:
+        r["connect"], r["read"], _, r["write"] = map(int, m.groups())
+    r["errors"] = r["non2xx"] + r["connect"] + r["read"] + r["write"] + r["timeout"]
+    return r
+
+
+def measure(sys_, wl, conc, seconds, rnd, count=None):
+    """One run: wrk for `seconds`, or ab for `count` requests (the
+    workload's own count unless given)."""
     url = sys_.url_for(wl)
-    cmd = wrk_cmd(url, conc, seconds, wl.get("post"))
+    count = count or wl.get("count")
+    if count:
+        cmd = ab_cmd(url, conc, count)
+        seconds = count / 20.0      # the bound: 20 req/s at the least
+    else:
+        cmd = wrk_cmd(url, conc, seconds, wl.get("post"))
     roots = sys_.app_roots()
     before = tree_ticks(proc_table(), roots)
     sampler = Sampler(sys_, wl)
@@ -894,7 +1101,10 @@ def measure(sys_, wl, conc, seconds, rnd):
     wall = time.monotonic() - t
     mem = sampler.finish()
     after = tree_ticks(proc_table(), roots)
-    r = parse_wrk(out)
+    r = parse_ab(out) if count else parse_wrk(out)
+    if count and r["requests"] < count:
+        r["timeout"] += count - r["requests"]     # never answered
+        r["errors"] += count - r["requests"]
     r.update(mem)
     cpu = (after - before) / float(CLK_TCK)
     # no answer at all within the run: wrk reports zero latencies, which
@@ -1080,6 +1290,8 @@ def main_run(check_only=False):
         if not os.path.exists(p):
             sys.exit("bench: %s missing: run `make all` first" % p)
     ensure_tools()
+    if MW_ON:
+        ensure_mediawiki()
     ECHO_BODY = ("len=%d fnv=%s\n" % (POST_SIZE, fnv1a64(POST_BODY))).encode()
     os.makedirs(OUT_DIR, exist_ok=True)
 
@@ -1095,6 +1307,14 @@ def main_run(check_only=False):
     shutil.copy2(module_src, module)
     shutil.copy2(app_src, app)
     os.chmod(app, 0o755)
+    if MW_ON:
+        global MW_CONFIG
+        log("installing a private MediaWiki (SQLite) in %s/mw" % base)
+        MW_CONFIG = setup_mediawiki(base)
+        meta["mediawiki"] = {"version": subprocess.run(
+            ["dpkg-query", "-W", "-f=${Version}", "mediawiki"], capture_output=True,
+            text=True).stdout, "requests": MW_REQUESTS, "conc": MW_CONC,
+            "procs": MW_PROCS, "rounds": MW_ROUNDS, "warm": MW_WARM}
     meta["module_sha256"] = sha256(module)
     meta["module_mtime"] = datetime.datetime.fromtimestamp(
         os.path.getmtime(module_src)).isoformat(timespec="seconds")
@@ -1151,17 +1371,22 @@ def main_run(check_only=False):
             return 1 if sanity_fail else 0
 
         pairs = plan(ACTIVE)
-        nruns = sum(1 for wl, c in pairs for s in systems if s.runs(wl)) * ROUNDS
+        nruns = sum(min(ROUNDS, wl.get("rounds") or ROUNDS)
+                    for wl, c in pairs for s in systems if s.runs(wl))
         nwarm = sum(1 for wl in ACTIVE for s in systems if s.runs(wl))
         est = nruns * (SECONDS + 0.9) + nwarm * (WARM_SECONDS + 0.7)
         log("plan: %d runs of %gs in %d rounds + %d warm-up runs; about %d min"
             % (nruns, SECONDS, ROUNDS, nwarm, est / 60 + 0.5))
 
-        log("warm-up (%gs each, c=32)" % WARM_SECONDS)
+        log("warm-up (%gs each, c=32; MediaWiki: %d requests at c=%d)"
+            % (WARM_SECONDS, MW_WARM, MW_CONC))
         for wl in ACTIVE:
             for s in systems:
                 if s.runs(wl) and s.ensure_running(anomalies):
-                    r = measure(s, wl, 32, WARM_SECONDS, 0)
+                    if wl.get("count"):
+                        r = measure(s, wl, MW_CONC, 0, 0, count=MW_WARM)
+                    else:
+                        r = measure(s, wl, 32, WARM_SECONDS, 0)
                     if r["errors"] or r["hung"]:
                         anomalies.append("warm-up %s %s c=32: %d errors%s"
                                          % (s.key, wl["key"], r["errors"],
@@ -1172,6 +1397,8 @@ def main_run(check_only=False):
         for rnd in range(1, ROUNDS + 1):
             log("round %d/%d" % (rnd, ROUNDS))
             for wl, c in pairs:
+                if wl.get("rounds") and rnd > wl["rounds"]:
+                    continue
                 line = []
                 for s in systems:
                     if not s.runs(wl):
@@ -1181,9 +1408,10 @@ def main_run(check_only=False):
                     r = measure(s, wl, c, SECONDS, rnd)
                     results.append(r)
                     done += 1
-                    line.append("%s %.0f/s p99 %s%s%s" % (
+                    line.append("%s %.0f/s p99 %s%s%s%s" % (
                         s.key, r["rps"],
                         "%.1fms" % r["p99_ms"] if r["p99_ms"] is not None else "-",
+                        " PSS %.0fMiB" % r["app_pss_mib"] if r.get("app_pss_mib") else "",
                         (" ERR %d" % r["errors"]) if r["errors"] else "",
                         " STALLED" if r["stalled"] else ""))
                     if r["hung"]:

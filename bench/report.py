@@ -41,6 +41,8 @@ def aggregate(results):
             "app_max": max(r["app_rss_max_mib"] for r in rs),
             "app_sum": max(r["app_rss_sum_mib"] for r in rs),
             "app_procs": max(r["app_procs"] for r in rs),
+            "pss": med([r.get("app_pss_mib") for r in rs]),
+            "pss_procs": max(r.get("app_pss_procs") or 0 for r in rs),
             "errors": sum(r["errors"] for r in rs),
             "requests": sum(r["requests"] for r in rs),
             "err_detail": {f: sum(r[f] for r in rs)
@@ -183,7 +185,30 @@ def targets(A):
             txt += "; the same ratio for " + ", ".join(ctx)
         out.append(("%s at c=256: no errors, p99 ≤ 3× c=32" % w["title"], ok, txt))
 
-    # 4. 1 MiB POST and 64 KiB within 10% of proxy_fcgi
+    # 4. the real application (issue 15)
+    for wl, name in (("mw_churn50", "recycling every 50"), ("mw", "no recycling")):
+        fp, px = g(wl, 16, "fcgiproc"), g(wl, 16, "proxy")
+        if not (fp and px):
+            continue
+        r = ratio(fp["rps"], px["rps"])
+        ok = r is not None and r >= 1.0 and fp["errors"] == 0
+        txt = "%s req/s vs php-fpm's %s = %s (need ≥1.00×); errors %d / %d" % (
+            f0(fp["rps"]), f0(px["rps"]), fx(r), fp["errors"], px["errors"])
+        title = "MediaWiki, %s: req/s ≥ php-fpm's" % name
+        if wl == "mw_churn50":
+            rp = ratio(fp["p99"], px["p99"])
+            ok = ok and rp is not None and rp <= 1.5
+            txt += "; p99 %s ms vs %s ms = %s (need ≤1.5×)" % (fms(fp["p99"]), fms(px["p99"]), fx(rp))
+            title += ", p99 ≤ 1.5× php-fpm's"
+        out.append((title, ok, txt))
+        rm = ratio(fp.get("pss"), px.get("pss"))
+        out.append(("MediaWiki, %s: PSS of the app's processes ≤ 1.2× php-fpm's" % name,
+                    rm is not None and rm <= 1.2,
+                    "%s MiB in %d processes vs %s MiB in %d (php-fpm's master included) = %s "
+                    "(need ≤1.20×)" % (f0(fp.get("pss")), fp.get("pss_procs") or 0,
+                                       f0(px.get("pss")), px.get("pss_procs") or 0, fx(rm))))
+
+    # 5. 1 MiB POST and 64 KiB within 10% of proxy_fcgi
     for wl in ("c_post1m", "c_64k"):
         parts, oks = [], []
         for c in CONCS:
@@ -203,7 +228,8 @@ def targets(A):
 # ------------------------------------------------------------------ chart
 
 def chart(A, active_keys, png, out_dir):
-    panels = [w for w in WORKLOADS if not w["churn"] and w["key"] in active_keys]
+    panels = [w for w in WORKLOADS if not w["churn"] and w["kind"] != "mw"
+              and w["key"] in active_keys]
     churn_groups = [("php", "PHP hello: retire every n requests (c=32)"),
                     ("c", "C hello: retire every n requests (c=32)")]
     churn_panels = [(kind, t) for kind, t in churn_groups
@@ -266,6 +292,50 @@ def chart(A, active_keys, png, out_dir):
 
 # ------------------------------------------------------------------ report
 
+def mw_section(add, results, meta):
+    """The real application: every round side by side (the issue's table)."""
+    rows = {}
+    for r in results:
+        if r.get("round", 0) >= 1 and r["workload"] in ("mw", "mw_churn50"):
+            rows.setdefault((r["workload"], r["system"]), []).append(r)
+    if not rows:
+        return
+    mw = meta.get("mediawiki", {})
+    add("## A real application: MediaWiki")
+    add("")
+    add("Debian's MediaWiki %s on SQLite, installed for the run (`maintenance/install.php`) "
+        "in a private directory; `ab -l -n %s -c %s` of `/index.php?title=Main_Page` per run, "
+        "the systems alternating, %s rounds after %s warm-up requests each.  Both systems "
+        "have %s PHP processes: mod_fcgiproc `FcgiProcWrapper /usr/bin/php-cgi .php` with "
+        "`FcgiProcMaxProcessesPerClass %s` (recycling: `FcgiProcInitialEnv "
+        "PHP_FCGI_MAX_REQUESTS 50`), php-fpm a static pool of %s children behind "
+        "mod_proxy_fcgi (recycling: `pm.max_requests = 50`).  PSS: the total proportional "
+        "set size (`/proc/<pid>/smaps_rollup`) of the application's processes, the median "
+        "of one sample a second during the run (php-fpm: the pool's children and the "
+        "master)."
+        % (mw.get("version", "?"), mw.get("requests", "?"), mw.get("conc", "?"),
+           mw.get("rounds", "?"), mw.get("warm", "?"), mw.get("procs", "?"),
+           mw.get("procs", "?"), mw.get("procs", "?")))
+    add("")
+    add("| setup | req/s per round | p99 ms per round | PSS MiB per round (processes) | "
+        "errors | load average (1 min) at the start of each run |")
+    add("|---|---|---|---|--:|---|")
+    for wl, wt in (("mw_churn50", "recycling every 50"), ("mw", "no recycling")):
+        for sk, st in (("fcgiproc", "mod_fcgiproc, php-cgi"),
+                       ("proxy", "mod_proxy_fcgi + php-fpm")):
+            rs = sorted(rows.get((wl, sk), []), key=lambda r: r["round"])
+            if not rs:
+                continue
+            add("| %s, %s | %s | %s | %s | %d | %s |" % (
+                st, wt, ", ".join(f0(r["rps"]) for r in rs),
+                ", ".join(fms(r["p99_ms"]) for r in rs),
+                ", ".join("%s (%d)" % (f0(r.get("app_pss_mib")), r.get("app_pss_procs") or 0)
+                          for r in rs),
+                sum(r["errors"] for r in rs),
+                ", ".join("%.1f" % r.get("load1", 0) for r in rs)))
+    add("")
+
+
 def write(data, report_path, png, out_dir):
     meta, results, anomalies = data["meta"], data["results"], data.get("anomalies", [])
     A = aggregate(results)
@@ -324,6 +394,8 @@ def write(data, report_path, png, out_dir):
             *[fms(a[s]["p99"]) if a[s] else "-" for s in SYS_KEYS],
             " / ".join(errs_short(a[s]) for s in APP_SYS)))
     add("")
+
+    mw_section(add, results, meta)
 
     # -- ratios
     add("## Ratios (mod_fcgiproc ÷ the other)")
