@@ -62,7 +62,7 @@ static void resolve_app(apr_pool_t *p, const fcgp_srv_conf_t *sc,
     fcgp_app_limits_t *l = &a->limits;
     fcgp_limit_source_e src;
     apr_size_t i;
-    int j;
+    int j, php_children;
 
     for (i = 0; i < sizeof(base_env) / sizeof(base_env[0]); i++) {
         APR_ARRAY_PUSH(env, const char *) = base_env[i];
@@ -76,11 +76,13 @@ static void resolve_app(apr_pool_t *p, const fcgp_srv_conf_t *sc,
         env_put(env, APR_ARRAY_IDX(o->initial_env, j, const char *));
     }
     a->php_max_requests = NULL;
+    php_children = 0;
     for (j = 0; j < env->nelts; j++) {
         const char *e = APR_ARRAY_IDX(env, j, const char *);
         if (strncmp(e, "PHP_FCGI_MAX_REQUESTS=", 22) == 0) {
             a->php_max_requests = e + 22;
         }
+        php_children |= strncmp(e, "PHP_FCGI_CHILDREN=", 18) == 0;
     }
     l->max_procs = (apr_uint32_t)val_for(sc, o, FCGP_C_MAX_PROCS_CLASS);
     l->min_procs = (apr_uint32_t)val_for(sc, o, FCGP_C_MIN_PROCS_CLASS);
@@ -104,6 +106,14 @@ static void resolve_app(apr_pool_t *p, const fcgp_srv_conf_t *sc,
         APR_ARRAY_PUSH(env, const char *) =
             apr_psprintf(p, "PHP_FCGI_MAX_REQUESTS=%u", l->max_requests);
     }
+    /* and runs in its parent mode, with one child, unless the admin said:
+     * the parent keeps the listening socket and the opcode cache, and
+     * forks a warm child each time the last one reached that limit (the
+     * process manager renews the worker instead of starting a cold one,
+     * pm/pm_view.c). */
+    if (php_cgi && !php_children) {
+        APR_ARRAY_PUSH(env, const char *) = "PHP_FCGI_CHILDREN=1";
+    }
     a->envc = env->nelts;
     APR_ARRAY_PUSH(env, const char *) = NULL;
     a->env = (const char **)env->elts;
@@ -126,13 +136,18 @@ static void warn_env(server_rec *s, const fcgp_srv_conf_t *sc,
     int k;
     for (k = 0; k < a->envc; k++) {
         if (strncmp(a->env[k], "PHP_FCGI_CHILDREN=", 18) == 0
-            && atoi(a->env[k] + 18) > 0) {
+            && atoi(a->env[k] + 18) > 1) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, FCGP_LOGNO(01001)
                          "FcgiProcInitialEnv %s (server %s): php-cgi "
-                         "would fork that many children behind one socket, "
-                         "but we send one request at a time to each process, "
-                         "so only one child would ever be used.  Remove it "
-                         "and raise FcgiProcMaxProcessesPerClass instead",
+                         "would fork that many children behind each "
+                         "worker's socket, but a worker is given one "
+                         "request at a time, so one child would serve and "
+                         "the others only take memory.  Leave it out "
+                         "(php-cgi gets PHP_FCGI_CHILDREN=1: a parent that "
+                         "keeps the opcode cache and forks a warm child "
+                         "whenever the last one reached its request "
+                         "limit) and raise FcgiProcMaxProcessesPerClass "
+                         "for more requests at once",
                          a->env[k], sc->vhost);
         }
     }

@@ -12,7 +12,7 @@
 #include "pm/pm_types.h"
 #include "handler/status_format.h"
 
-#define MAX_COLS 10
+#define MAX_COLS 12
 
 typedef struct {
     const char *key;            /* JSON */
@@ -132,7 +132,8 @@ static const col_t worker_cols[] = {
     {"slot", "slot"}, {"pid", "pid"}, {"class", "class"},
     {"state", "state"}, {"requests", "requests"}, {"limit", "limit"},
     {"limit_source", "limit from"}, {"age_s", "age (s)"},
-    {"idle_s", "idle (s)"}, {"reason", "why stopping"}
+    {"idle_s", "idle (s)"}, {"reason", "why stopping"},
+    {"parent_pid", "php-cgi parent"}, {"renewals", "children before"}
 };
 
 static void worker_cells(apr_pool_t *p, const void *row, cell_t *c)
@@ -148,6 +149,8 @@ static void worker_cells(apr_pool_t *p, const void *row, cell_t *c)
     c[7] = secs(p, w->age);
     c[8] = secs(p, w->idle);
     c[9] = text(w->state == FCGP_WORKER_STOPPING ? w->reason : "");
+    c[10] = num(p, w->parent_pid);
+    c[11] = num(p, w->renewals);
 }
 
 static const col_t exit_cols[] = {

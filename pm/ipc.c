@@ -281,7 +281,7 @@ apr_status_t fcgp_ipc_decode_status(const char *body, apr_size_t len)
  * Each row has a fixed part and its strings; the smallest row (all strings
  * empty) bounds the count a body can hold, before anything is allocated. */
 #define ST_CLASS_MIN    (4 + 6 * 4)
-#define ST_WORKER_MIN   (7 * 4 + 4 + 2 * 8 + 4)
+#define ST_WORKER_MIN   (7 * 4 + 4 + 2 * 8 + 4 + 2 * 4)
 #define ST_EXIT_MIN     (8 + 4 + 3 * 4 + 4 + 8)
 
 static void w_st_class(wbuf_t *w, const fcgp_status_class_t *c)
@@ -308,6 +308,8 @@ static void w_st_worker(wbuf_t *w, const fcgp_status_worker_t *k)
     w_u64(w, (apr_uint64_t)k->age);
     w_u64(w, (apr_uint64_t)k->idle);
     w_str(w, k->reason);
+    w_u32(w, k->parent_pid);
+    w_u32(w, k->renewals);
 }
 
 static void w_st_exit(wbuf_t *w, const fcgp_status_exit_t *e)
@@ -407,6 +409,8 @@ static void r_st_worker(rbuf_t *r, apr_pool_t *p, fcgp_status_worker_t *k)
     k->age = r_time(r);
     k->idle = r_time(r);
     k->reason = r_str(r, p);
+    k->parent_pid = r_u32(r);
+    k->renewals = r_u32(r);
     if (k->state > FCGP_WORKER_STOPPING || k->last_request > 1
         || k->limit_source > FCGP_LIMIT_LEARNED) {
         r->bad = 1;

@@ -58,6 +58,16 @@ void pm_adopt(pm_t *pm)
                  pm->orphans->nelts, dead);
 }
 
+/* A worker leads a process group of its own (pm_start_process): signal
+ * the group; a worker of an older version that did not is signalled
+ * alone. */
+static void signal_worker(apr_uint32_t pid, int sig)
+{
+    if (kill(-(pid_t)pid, sig) != 0) {
+        kill((pid_t)pid, sig);
+    }
+}
+
 /* Stop orphan o now: SIGTERM, SIGKILL after FcgiProcKillTimeout.  An
  * idle one is taken back first; returns 0 when a handler claimed it
  * meanwhile (it is busy: it finishes first). */
@@ -74,7 +84,7 @@ static int stop_orphan(pm_t *pm, pm_orphan_t *o, apr_uint32_t st,
         fcgp_table_seize(pm->table, o->id);
     }
     if (o->pid) {
-        kill((pid_t)o->pid, SIGTERM);
+        signal_worker(o->pid, SIGTERM);
     }
     o->kill_at = now + pm->settings.kill_timeout;
     return 1;
@@ -101,6 +111,10 @@ void pm_orphans_tick(pm_t *pm, apr_time_t now)
             }
         }
         if (gone(o->pid)) {
+            /* a php-cgi parent's children may still finish a request */
+            pm_linger_add(pm, (pid_t)o->pid,
+                          o->kill_at ? o->kill_at
+                                     : now + pm->settings.kill_timeout);
             fcgp_table_free_slot(pm->table, o->id);
             *o = APR_ARRAY_IDX(pm->orphans, pm->orphans->nelts - 1,
                                pm_orphan_t);
@@ -108,7 +122,7 @@ void pm_orphans_tick(pm_t *pm, apr_time_t now)
             i--;
         }
         else if (now >= o->kill_at) {
-            kill((pid_t)o->pid, SIGKILL);
+            signal_worker(o->pid, SIGKILL);
         }
     }
     if (pm->orphans->nelts == 0) {

@@ -77,6 +77,9 @@ struct pm_slot {
                                  * (IDLE there) or hold it (BUSY) */
     apr_uint32_t suspect;       /* a holder seen dead once: reclaimed if
                                  * still so at the next look */
+    int parent;                 /* seen to be a php-cgi parent (a child of
+                                 * its own program): renewed at its limit */
+    apr_uint32_t renewals;      /* children it went through (parent) */
     apr_pool_t *pool;
 };
 
@@ -91,8 +94,20 @@ struct pm_class {
     apr_array_header_t *slots;  /* pm_slot_t *, not FREE */
     apr_uint32_t n[SLOT_NSTATES];   /* slots in each state */
     apr_uint32_t tidx;          /* index in the worker table */
+    int parent_mode;            /* its environment asks php-cgi for parent
+                                 * mode (PHP_FCGI_CHILDREN=1) */
     apr_pool_t *pool;
 };
+
+/* The process group of a worker that exited while others of its group
+ * still ran (php-cgi's children outlive a parent that got SIGTERM while
+ * one of them served): SIGTERM was sent, SIGKILL follows at kill_at.
+ * Each worker leads a group of its own (pm_start_process). */
+typedef struct {
+    pid_t pgid;
+    apr_time_t kill_at;
+    int kill_sent;
+} pm_linger_t;
 
 /* A connection to the PM socket (handlers keep a few open). */
 struct pm_conn {
@@ -130,6 +145,7 @@ typedef struct {
     apr_time_t next_refusal_log;    /* FCGP03024 at most once a minute */
     apr_time_t next_tick;
     apr_array_header_t *orphans;        /* pm_orphan_t; NULL: none */
+    apr_array_header_t *linger;         /* pm_linger_t */
     apr_time_t orphans_until;           /* stop them even if busy then */
     pm_exit_t exits[PM_EXITS_KEPT];     /* ring of the last exits */
     apr_uint32_t nexits;                /* exits ever; next = nexits % N */
@@ -164,6 +180,9 @@ void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason);
 void pm_drop(pm_t *pm, pm_slot_t *s);
 void pm_free_slot(pm_t *pm, pm_slot_t *s);
 void pm_kill_late(pm_t *pm, apr_time_t now, apr_time_t *next);
+int pm_worker_is_parent(pm_t *pm, pm_slot_t *s);
+apr_uint32_t pm_worker_child(pm_slot_t *s);
+void pm_linger_add(pm_t *pm, pid_t pgid, apr_time_t kill_at);
 
 /* pm_reap.c */
 void pm_reap(pm_t *pm);

@@ -19,6 +19,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <apr_atomic.h>
 #include <apr_file_info.h>
 #include <apr_portable.h>
@@ -205,6 +208,11 @@ static apr_status_t setup(pm_t *pm)
     }
     apr_os_file_get(&ofd, sig_out);
     sig_fd = ofd;
+#ifdef PR_SET_CHILD_SUBREAPER
+    /* A php-cgi parent's children that outlive it become ours, not
+     * init's: reaped here, never left as zombies. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+#endif
     apr_signal(SIGCHLD, on_signal);
     apr_signal(SIGTERM, on_signal);
     apr_signal(SIGUSR1, on_signal);
@@ -315,7 +323,8 @@ int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
             }
         }
         after_events(pm);
-        if (pm->draining && pm->nprocs == 0 && !pm->orphans) {
+        if (pm->draining && pm->nprocs == 0 && !pm->orphans
+            && !(pm->linger && pm->linger->nelts)) {
             free_table_slots(pm);
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, pm->s, FCGP_LOGNO(03033)
                          "process manager pid %d exiting: every worker is "

@@ -134,6 +134,11 @@ static void worker_exited(pm_t *pm, pm_slot_t *s, int code,
      * queued or in progress. */
     done = busy && s->served ? s->served - 1 : s->served;
     pm->nprocs--;
+    /* The rest of its process group (a php-cgi parent's children) does
+     * not outlive it for long. */
+    pm_linger_add(pm, s->proc.pid, s->state == SLOT_STOPPING
+                                   ? s->kill_at
+                                   : apr_time_now() + c->limits.kill_timeout);
     if (s->state == SLOT_LAST && !connection_queued(s)) {
         /* It served its last request and exited, as the app's own limit
          * says; the handler's hand-back is still on its way. */

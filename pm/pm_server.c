@@ -104,6 +104,8 @@ static pm_class_t *find_class(pm_t *pm, const fcgp_msg_want_t *m,
         c->spec.env = copy_strv(cp, m->spec.envc, m->spec.env);
         c->spec.vhost = apr_pstrdup(cp, m->spec.vhost);
         c->name = join_name(cp, &c->spec);
+        c->parent_mode = fcgp_policy_parent_mode(c->spec.envc,
+                                                 c->spec.env);
         c->slots = apr_array_make(cp, 8, sizeof(pm_slot_t *));
         c->tidx = tidx;
         apr_hash_set(pm->classes, c->key, (apr_ssize_t)klen, c);

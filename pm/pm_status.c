@@ -63,6 +63,16 @@ const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p)
         w = &st->workers[st->nworkers++];
         w->slot = s->id;
         w->pid = (apr_uint32_t)s->proc.pid;
+        /* A php-cgi parent: its child serves, so its pid is the one a
+         * request sees (getmypid()), and the parent's is beside it. */
+        if (s->state != SLOT_STOPPING && pm_worker_is_parent(pm, s)) {
+            apr_uint32_t kid = pm_worker_child(s);
+            if (kid) {
+                w->parent_pid = w->pid;
+                w->pid = kid;
+            }
+        }
+        w->renewals = s->renewals;
         w->cls = apr_pstrdup(p, s->cls->name);
         w->state = worker_state(s->state);
         w->last_request = s->state == SLOT_LAST;

@@ -13,6 +13,7 @@
  * (follow_served). */
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
 #include <apr_atomic.h>
 #include <apr_strings.h>
 
@@ -215,6 +216,14 @@ void pm_counted(pm_t *pm, pm_slot_t *s)
     pm_class_t *c = s->cls;
     apr_uint32_t src, limit = pm_class_limit(c, &src);
 
+    if (limit && s->served + fcgp_policy_spawn_ahead(limit) >= limit
+        && pm_worker_is_parent(pm, s)) {
+        /* A php-cgi parent: its child exits at the limit and the parent
+         * forks the next, warm, on the same socket.  No replacement to
+         * start, and the worker stays one that serves (pm_worker_back
+         * renews it). */
+        return;
+    }
     if (limit && s->served >= limit && s->state == SLOT_BUSY) {
         pm_slot_set(pm, s, SLOT_LAST);
         pm_update_full(pm, c);
@@ -337,7 +346,40 @@ const char *pm_retire_reason(pm_t *pm, pm_slot_t *s, int returned,
     f.min_procs = c->limits.min_procs;
     f.lifetime = c->limits.lifetime;
     f.idle_timeout = c->limits.idle_timeout;
+    f.parent = s->parent;
     return fcgp_policy_retire(&f);
+}
+
+/* A php-cgi parent whose child finished its last request is kept: the
+ * child exits by itself and the parent forks a warm one, which accepts
+ * the next connection from the socket the parent holds (nothing queued
+ * there is lost).  Its count starts again for the new child. */
+static int renewed(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
+{
+    fcgp_worker_facts_t f;
+    apr_uint32_t src;
+
+    memset(&f, 0, sizeof(f));
+    f.returned = 1;
+    f.outcome = (int)outcome;
+    f.draining = pm->draining;
+    f.served = s->served;
+    f.limit = pm_class_limit(s->cls, &src);
+    f.parent = s->parent || (f.limit && s->served >= f.limit
+                             && pm_worker_is_parent(pm, s));
+    if (!fcgp_policy_renew(&f)) {
+        return 0;
+    }
+    s->served = 0;
+    s->renewals++;
+    pm_slot_set(pm, s, SLOT_IDLE);
+    pm_publish(pm, s);
+    /* (pm_publish wakes the line for a worker that has served, or in a
+     * class that may grow; this one is warm, whatever its count says.) */
+    if (s->published && fcgp_table_class_full(pm->table, s->cls->tidx)) {
+        fcgp_table_wake(pm->table, s->cls->tidx);
+    }
+    return 1;
 }
 
 /* A worker is back from a handler: keep it or retire it, as the policy
@@ -353,6 +395,9 @@ void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
     if (outcome == FCGP_OUT_OK && c->failures.until) {
         fcgp_policy_note_success(&c->failures);
         pm_class_to_table(pm, c);
+    }
+    if (renewed(pm, s, outcome)) {
+        return;
     }
     why = pm_retire_reason(pm, s, 1, outcome, apr_time_now());
     if (why) {

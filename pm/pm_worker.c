@@ -2,13 +2,18 @@
  *
  * PM process only.  Each worker slot owns a listening unix socket that the
  * PM creates and keeps open for the slot's whole life; the worker gets it
- * as fd 0 (the FastCGI convention).  A worker that exits on its own leaves
+ * as fd 0 (the FastCGI convention), and leads a process group of its own,
+ * which the PM signals whole.  A worker that exits on its own leaves
  * the socket (and any connection queued on it) in place, and the
  * replacement the PM starts on the same socket accepts it (pm_reap.c).
  * Memory: one pool per slot, cleared when the slot is freed. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <apr_strings.h>
@@ -22,71 +27,222 @@
 
 FCGP_LOG_MODULE;
 
-static void spawn_errfn(apr_pool_t *p, apr_status_t err, const char *desc)
+/* The worker gets fds 0 (its socket), 1 and 2 (httpd's), nothing else of
+ * the PM's: what apr_proc_create's cleanup-for-exec did, for descriptors
+ * httpd opened without close-on-exec too. */
+static int close_the_rest(posix_spawn_file_actions_t *fa)
 {
-    char buf[256];
-    /* Runs in the child between fork and exec: its stderr is httpd's
-     * error log. */
-    fprintf(stderr, "[fcgiproc:error] [pid %d] " FCGP_LOGNO(03001)
-            "cannot start FastCGI application: %s: %s\n", (int)getpid(),
-            desc, apr_strerror(err, buf, sizeof(buf)));
+#if defined(__GLIBC__) \
+    && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    return posix_spawn_file_actions_addclosefrom_np(fa, STDERR_FILENO + 1);
+#else
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    int err = 0;
+    if (!d) {
+        return 0;
+    }
+    while (!err && (e = readdir(d)) != NULL) {
+        int fd = atoi(e->d_name);
+        if (fd > STDERR_FILENO && fd != dirfd(d)
+            && !(fcntl(fd, F_GETFD) & FD_CLOEXEC)) {
+            err = posix_spawn_file_actions_addclose(fa, fd);
+        }
+    }
+    closedir(d);
+    return err;
+#endif
 }
 
 /* The process of slot s, on the slot's socket, in the directory of the
- * command. */
+ * command, leading a process group of its own in httpd's session.
+ *
+ * Its own group: php-cgi in parent mode (PHP_FCGI_CHILDREN, on by default,
+ * see conf_finalize.c) calls setsid(), which fails for a group leader, so
+ * it stays in httpd's session (the kernel's autogroup scheduler counts it
+ * with httpd, as CGI scripts are) and its children stay in its group, which
+ * our signals reach whole (pm_retire, pm_kill_late).
+ *
+ * posix_spawn (vfork and exec in glibc): the PM's memory is not copied for
+ * a process that execs at once, and an exec that fails is reported here.
+ * Signals stay as httpd left them for its children (SIGPIPE ignored), as
+ * with apr_proc_create, but SIGCHLD, which the PM catches. */
 apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s)
 {
     pm_class_t *c = s->cls;
-    apr_pool_t *tp;
-    apr_procattr_t *attr;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t dfl;
     apr_os_sock_t fd;
-    apr_file_t *in;
     const char **env;
     char *dir;
-    apr_status_t rv;
+    pid_t pid = 0;
+    int err;
 
-    apr_pool_create(&tp, s->pool);
     apr_os_sock_get(&fd, s->listen);
-    env = apr_pcalloc(tp, sizeof(*env) * (c->spec.envc + 1));
+    env = apr_pcalloc(pm->tmp, sizeof(*env) * (c->spec.envc + 1));
     memcpy(env, c->spec.env, sizeof(*env) * c->spec.envc);
-    dir = apr_pstrdup(tp, c->spec.argv[0]);
+    dir = apr_pstrdup(pm->tmp, c->spec.argv[0]);
     if (strrchr(dir, '/') && strrchr(dir, '/') != dir) {
         *strrchr(dir, '/') = '\0';
     }
     else {
         dir = "/";
     }
-    if ((rv = apr_procattr_create(&attr, tp)) == APR_SUCCESS
-        && (rv = apr_procattr_cmdtype_set(attr, APR_PROGRAM)) == APR_SUCCESS
-        && (rv = apr_os_file_put(&in, &fd, APR_FOPEN_READ, tp))
-           == APR_SUCCESS
-        && (rv = apr_procattr_child_in_set(attr, in, NULL)) == APR_SUCCESS
-        && (rv = apr_procattr_dir_set(attr, dir)) == APR_SUCCESS
-        && (rv = apr_procattr_child_errfn_set(attr, spawn_errfn))
-           == APR_SUCCESS
-        && (rv = apr_procattr_error_check_set(attr, 1)) == APR_SUCCESS) {
-        rv = apr_proc_create(&s->proc, c->spec.argv[0],
-                             (const char *const *)c->spec.argv, env, attr,
-                             s->pool);
-    }
-    apr_pool_destroy(tp);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, pm->s, FCGP_LOGNO(03002)
+    sigemptyset(&dfl);
+    sigaddset(&dfl, SIGCHLD);
+    if ((err = posix_spawn_file_actions_init(&fa)) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, err, pm->s, FCGP_LOGNO(03002)
                      "cannot start FastCGI application %s", c->name);
         s->proc.pid = 0;
-        return rv;
+        return err;
     }
+    if ((err = posix_spawnattr_init(&at)) == 0) {
+        if ((err = posix_spawn_file_actions_adddup2(&fa, fd, STDIN_FILENO))
+            == 0
+            && (err = close_the_rest(&fa)) == 0
+            && (err = posix_spawn_file_actions_addchdir_np(&fa, dir)) == 0
+            && (err = posix_spawnattr_setpgroup(&at, 0)) == 0
+            && (err = posix_spawnattr_setsigdefault(&at, &dfl)) == 0
+            && (err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP
+                                                    | POSIX_SPAWN_SETSIGDEF))
+               == 0) {
+            err = posix_spawn(&pid, c->spec.argv[0], &fa, &at,
+                              (char *const *)c->spec.argv,
+                              (char *const *)env);
+        }
+        posix_spawnattr_destroy(&at);
+    }
+    posix_spawn_file_actions_destroy(&fa);
+    if (err != 0) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, err, pm->s, FCGP_LOGNO(03001)
+                     "cannot start FastCGI application %s (in %s)", c->name,
+                     dir);
+        s->proc.pid = 0;
+        return err;
+    }
+    memset(&s->proc, 0, sizeof(s->proc));
+    s->proc.pid = pid;
     s->served = 0;
+    s->parent = 0;
+    s->renewals = 0;
     /* A new process has never served: it is the least recently used, so
      * warm workers go first and it starts (php-cgi takes ~10 ms) in the
      * background, before it is needed. */
     s->started = apr_time_now();
     s->last_used = 0;
     pm->nprocs++;
+    /* Known at once to a PM that adopts our slots if we die. */
+    fcgp_table_slot(pm->table, s->id)->pid = (apr_uint32_t)pid;
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, pm->s,
-                 "started worker pid %d for %s on %s", (int)s->proc.pid,
+                 "started worker pid %d for %s on %s", (int)pid,
                  c->name, s->path);
     return APR_SUCCESS;
+}
+
+/* Up to max children of process pid (its main thread's), oldest first. */
+static int children_of(pid_t pid, pid_t *out, int max)
+{
+    char path[64], buf[256];
+    ssize_t len;
+    int fd, n = 0;
+    char *p, *end;
+
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid,
+             (int)pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        return 0;
+    }
+    len = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (len <= 0) {
+        return 0;
+    }
+    buf[len] = '\0';
+    for (p = buf; n < max; p = end) {
+        long v = strtol(p, &end, 10);
+        if (end == p || v <= 0) {
+            break;
+        }
+        out[n++] = (pid_t)v;
+    }
+    return n;
+}
+
+static int same_program(pid_t a, pid_t b)
+{
+    char pa[64], pb[64], la[512], lb[512];
+    ssize_t na, nb;
+    snprintf(pa, sizeof(pa), "/proc/%d/exe", (int)a);
+    snprintf(pb, sizeof(pb), "/proc/%d/exe", (int)b);
+    na = readlink(pa, la, sizeof(la));
+    nb = readlink(pb, lb, sizeof(lb));
+    return na > 0 && na == nb && memcmp(la, lb, (size_t)na) == 0;
+}
+
+/* Is worker s a php-cgi parent: a class that asks for parent mode, and a
+ * process with a child running its own program (a command a script runs
+ * is another program)?  Looked at when it matters (near its limit), and
+ * remembered once seen: a parent stays one.  A starter script that execs
+ * php-cgi with PHP_FCGI_CHILDREN=0 is no parent: it is retired at its
+ * limit as any other worker. */
+int pm_worker_is_parent(pm_t *pm, pm_slot_t *s)
+{
+    pid_t kids[8];
+    int i, n;
+
+    (void)pm;
+    if (s->parent) {
+        return 1;
+    }
+    if (!s->cls->parent_mode || s->proc.pid <= 0) {
+        return 0;
+    }
+    n = children_of(s->proc.pid, kids, 8);
+    for (i = 0; i < n; i++) {
+        if (same_program(s->proc.pid, kids[i])) {
+            s->parent = 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The pid that serves for worker s: a parent's newest child, else its
+ * own (for the status page). */
+apr_uint32_t pm_worker_child(pm_slot_t *s)
+{
+    pid_t kids[8];
+    int n;
+    if (!s->parent || s->proc.pid <= 0
+        || (n = children_of(s->proc.pid, kids, 8)) == 0) {
+        return 0;
+    }
+    return (apr_uint32_t)kids[n - 1];
+}
+
+/* Worker pgid exited but others of its group still run: SIGTERM them
+ * now, SIGKILL at kill_at (pm_kill_late); the PM does not exit before
+ * they are gone. */
+void pm_linger_add(pm_t *pm, pid_t pgid, apr_time_t kill_at)
+{
+    pm_linger_t *l;
+    if (pgid <= 0 || kill(-pgid, 0) != 0) {
+        return;
+    }
+    kill(-pgid, SIGTERM);
+    if (!pm->linger) {
+        pm->linger = apr_array_make(pm->pool, 4, sizeof(pm_linger_t));
+    }
+    l = apr_array_push(pm->linger);
+    l->pgid = pgid;
+    l->kill_at = kill_at;
+    l->kill_sent = 0;
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, pm->s,
+                 "worker pid %d exited while processes of its group still "
+                 "run (a php-cgi parent's children, exiting or finishing a "
+                 "request): SIGTERM sent to them, SIGKILL follows if they "
+                 "are still there after FcgiProcKillTimeout", (int)pgid);
 }
 
 static apr_status_t make_listener(pm_t *pm, pm_slot_t *s)
@@ -228,7 +384,9 @@ void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason)
     s->retire_reason = reason;
     s->kill_at = apr_time_now() + c->limits.kill_timeout;
     if (s->proc.pid > 0) {
-        apr_proc_kill(&s->proc, SIGTERM);
+        /* Its group: a php-cgi parent's children too.  Safe by number:
+         * the leader is our child, not reaped yet. */
+        kill(-s->proc.pid, SIGTERM);
     }
     else {
         pm_free_slot(pm, s);
@@ -247,10 +405,13 @@ void pm_drop(pm_t *pm, pm_slot_t *s)
 }
 
 /* Retiring workers that ignored SIGTERM for FcgiProcKillTimeout get
- * SIGKILL; *next is lowered to the earliest deadline still ahead. */
+ * SIGKILL, their whole group, and so do the groups left by workers that
+ * exited before the rest of their group; *next is lowered to the earliest
+ * deadline still ahead. */
 void pm_kill_late(pm_t *pm, apr_time_t now, apr_time_t *next)
 {
     apr_uint32_t i;
+    int k;
     for (i = 0; i < pm->nslots; i++) {
         pm_slot_t *s = pm->slots[i];
         if (!s || s->state != SLOT_STOPPING || s->kill_sent
@@ -261,14 +422,41 @@ void pm_kill_late(pm_t *pm, apr_time_t now, apr_time_t *next)
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, pm->s,
                          FCGP_LOGNO(03012) "worker pid %d of %s did not exit "
                          "within FcgiProcKillTimeout (%" APR_TIME_T_FMT
-                         " ms) of SIGTERM; sending SIGKILL",
-                         (int)s->proc.pid, s->cls->name,
+                         " ms) of SIGTERM; sending SIGKILL to its process "
+                         "group", (int)s->proc.pid, s->cls->name,
                          apr_time_as_msec(s->cls->limits.kill_timeout));
-            apr_proc_kill(&s->proc, SIGKILL);
+            kill(-s->proc.pid, SIGKILL);
             s->kill_sent = 1;
         }
         else if (s->kill_at < *next) {
             *next = s->kill_at;
+        }
+    }
+    for (k = 0; pm->linger && k < pm->linger->nelts; k++) {
+        pm_linger_t *l = &APR_ARRAY_IDX(pm->linger, k, pm_linger_t);
+        if (kill(-l->pgid, 0) != 0) {
+            /* all gone (they were reaped by their parent, or by us as
+             * their subreaper) */
+            *l = APR_ARRAY_IDX(pm->linger, pm->linger->nelts - 1,
+                               pm_linger_t);
+            pm->linger->nelts--;
+            k--;
+            continue;
+        }
+        if (!l->kill_sent && now >= l->kill_at) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, pm->s,
+                         FCGP_LOGNO(03091) "processes of exited worker pid "
+                         "%d's group did not exit within FcgiProcKillTimeout "
+                         "of SIGTERM; sending SIGKILL", (int)l->pgid);
+            kill(-l->pgid, SIGKILL);
+            l->kill_sent = 1;
+        }
+        /* look again soon: a group is gone only when seen gone */
+        if (l->kill_at > now && l->kill_at < *next) {
+            *next = l->kill_at;
+        }
+        else if (now + apr_time_from_msec(100) < *next) {
+            *next = now + apr_time_from_msec(100);
         }
     }
 }

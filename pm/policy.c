@@ -74,6 +74,31 @@ const char *fcgp_policy_retire(const fcgp_worker_facts_t *f)
     return NULL;
 }
 
+int fcgp_policy_renew(const fcgp_worker_facts_t *f)
+{
+    return f->parent && f->returned && f->outcome == FCGP_OUT_OK
+           && !f->draining && f->limit && f->served >= f->limit;
+}
+
+int fcgp_policy_parent_mode(int envc, const char *const *env)
+{
+    int i, n = 0;
+    for (i = 0; i < envc; i++) {
+        if (env[i] && strncmp(env[i], "PHP_FCGI_CHILDREN=", 18) == 0) {
+            const char *v = env[i] + 18;
+            n = 0;
+            while (*v >= '0' && *v <= '9' && n < 100000) {
+                n = n * 10 + (*v++ - '0');
+            }
+            if (*v) {
+                n = 0;      /* php-cgi's atoi would differ: not ours */
+            }
+            break;          /* getenv() finds the first */
+        }
+    }
+    return n > 0;
+}
+
 fcgp_room_e fcgp_policy_room(const fcgp_room_facts_t *f)
 {
     if (f->draining || f->backing_off) {

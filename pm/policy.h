@@ -55,12 +55,27 @@ typedef struct {
     apr_uint32_t min_procs;     /* FcgiProcMinProcessesPerClass */
     apr_interval_time_t lifetime;      /* 0 = never */
     apr_interval_time_t idle_timeout;  /* 0 = never */
+    int parent;                 /* a php-cgi parent (PHP_FCGI_CHILDREN=1):
+                                 * its child serves, and exits at the limit
+                                 * while the parent forks the next one */
 } fcgp_worker_facts_t;
 
 /* Why the worker should retire now, or NULL to keep it.  In this order:
  * a broken hand-back, draining, its request limit, FcgiProcProcessLifeTime,
  * and (idle only, above the class minimum) FcgiProcIdleTimeout. */
 const char *fcgp_policy_retire(const fcgp_worker_facts_t *f);
+
+/* Whether a worker just handed back is renewed instead of retired: a
+ * parent whose child got its last request and finished it cleanly, while
+ * its process manager does not drain.  The child exits by itself at the
+ * limit, the parent (which holds the listening socket and the opcode
+ * cache) forks a warm one, and the worker's count starts again at 0. */
+int fcgp_policy_renew(const fcgp_worker_facts_t *f);
+
+/* Whether an application started with this environment runs in
+ * php-cgi's parent mode: PHP_FCGI_CHILDREN is 1 or more (php-cgi then
+ * forks that many children, which serve, and keeps the listening socket). */
+int fcgp_policy_parent_mode(int envc, const char *const *env);
 
 /* Room for another worker of a class. */
 typedef enum {

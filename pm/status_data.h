@@ -35,7 +35,7 @@ typedef struct {
 /* One live worker process. */
 typedef struct {
     apr_uint32_t slot;          /* the PM's slot id */
-    apr_uint32_t pid;
+    apr_uint32_t pid;           /* the process that serves its requests */
     const char *cls;            /* its class's name */
     apr_uint32_t state;         /* fcgp_worker_state_e */
     apr_uint32_t last_request;  /* 1: was given its last request */
@@ -45,6 +45,9 @@ typedef struct {
     apr_interval_time_t age;    /* since it was started */
     apr_interval_time_t idle;   /* IDLE: since its last request, else 0 */
     const char *reason;         /* STOPPING: why it was retired, else "" */
+    apr_uint32_t parent_pid;    /* a php-cgi parent's pid when pid is its
+                                 * child that serves (parent mode), else 0 */
+    apr_uint32_t renewals;      /* children the parent went through */
 } fcgp_status_worker_t;
 
 /* One worker exit. */

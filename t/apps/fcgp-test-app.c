@@ -26,7 +26,8 @@
  *
  * Environment FCGP_EXIT_AFTER=N (or argv "--exit-after N"): exit(0) right
  * after finishing the Nth request, before accepting another one (simulates
- * PHP_FCGI_MAX_REQUESTS).
+ * PHP_FCGI_MAX_REQUESTS).  FCGP_START_DELAY_MS=N: sleep N ms before
+ * accepting the first connection (an application slow to start).
  *
  * To try it by hand: spawn-fcgi -s /tmp/app.sock -n -- build/apps/fcgp-test-app
  * and talk to it with cgi-fcgi -bind -connect /tmp/app.sock.
@@ -294,6 +295,11 @@ int main(int argc, char **argv)
 
     if (e && *e)
         exit_after = strtoul(e, NULL, 10);
+    /* An application that takes a while to start (loading a framework,
+     * warming caches) before it accepts its first connection. */
+    e = getenv("FCGP_START_DELAY_MS");
+    if (e && *e)
+        sleep_ms(strtol(e, NULL, 10));
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--exit-after") && i + 1 < argc)
             exit_after = strtoul(argv[++i], NULL, 10);

@@ -221,6 +221,8 @@ static int ref_status_reply(const char *body, apr_size_t len,
         ok = ok && ref_i64(&r) >= 0;    /* age */
         ok = ok && ref_i64(&r) >= 0;    /* idle */
         ref_str(&r);                    /* reason */
+        ref_u32(&r);                    /* parent_pid: any */
+        ref_u32(&r);                    /* renewals: any */
     }
     n = ref_u32(&r);
     r.ok = r.ok && n <= FCGP_STATUS_MAX_EXITS;

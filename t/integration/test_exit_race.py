@@ -1,5 +1,8 @@
 """The exit race under load: apps that retire themselves after 20 requests,
 20,000 requests at concurrency 32, and not one may fail."""
+import collections
+import json
+import os
 import re
 
 import pytest
@@ -9,6 +12,11 @@ import httpd as H
 
 N = 20000
 C = 32
+STATUS = """\
+<Location /fcgiproc-status>
+    SetHandler fcgiproc-status
+</Location>
+"""
 
 
 def run_load(h, path):
@@ -27,19 +35,46 @@ def assert_no_loss(h, res, counts):
     assert fcgp.tagged(h.error_log(), "FCGP02001") == []
 
 
-def test_php_cgi_own_limit(make_httpd):
-    h = fcgp.server(make_httpd, "FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS 20\n"
-                                "FcgiProcMaxProcessesPerClass 8\n", app=False)
-    h.write_php("t.php", "<?php echo 'ok';")
+@pytest.mark.parametrize("children", ["default", "0"])
+def test_php_cgi_own_limit(make_httpd, children):
+    # By default php-cgi runs as a parent with one child (PHP_FCGI_CHILDREN=1):
+    # the child exits after PHP_FCGI_MAX_REQUESTS and the parent, which keeps
+    # the socket, forks the next; we renew the worker.  With
+    # PHP_FCGI_CHILDREN 0, php-cgi serves and exits itself, and we retire it.
+    extra = ("FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS 20\n"
+             "FcgiProcMaxProcessesPerClass 8\n")
+    if children == "0":
+        extra += "FcgiProcInitialEnv PHP_FCGI_CHILDREN 0\n"
+    h = fcgp.server(make_httpd, extra + STATUS, app=False)
+    d = h.make_dir("pids")
+    # every request says which process served it
+    h.write_php("t.php", "<?php file_put_contents('%s/served', getmypid() . "
+                "\"\\n\", FILE_APPEND | LOCK_EX); echo 'ok';" % d)
     h.start()
     res, counts = run_load(h, "/t.php")
     assert_no_loss(h, res, counts)
     assert res.errors_fixed_length == 0, res    # no connection dropped
+    with open(os.path.join(d, "served")) as f:
+        per_pid = collections.Counter(f.read().split())
+    # No process was given a request past PHP's limit, and they were
+    # recycled at it.
+    assert sum(per_pid.values()) >= N, sum(per_pid.values())
+    assert max(per_pid.values()) <= 20, per_pid.most_common(3)
+    assert len(per_pid) >= N // 20, len(per_pid)
     exits = fcgp.tagged(h.error_log(), "FCGP03010")
-    # Workers really were recycled at PHP's limit, by us.
-    assert len(exits) >= N // 20 - 8 - 1, len(exits)
-    assert all("after 20 requests" in l for l in exits), exits[:3]
-    assert all("PHP_FCGI_MAX_REQUESTS" in l for l in exits)
+    if children == "0":
+        # Workers really were retired at PHP's limit, by us.
+        assert len(exits) >= N // 20 - 8 - 1, len(exits)
+        assert all("after 20 requests" in l for l in exits), exits[:3]
+        assert all("PHP_FCGI_MAX_REQUESTS" in l for l in exits)
+    else:
+        # No worker was retired: each one's parent went through children.
+        assert exits == [], exits[:3]
+        st = json.loads(h.get("/fcgiproc-status?json").body)
+        ws = [w for w in st["workers"] if "php-cgi" in w["class"]]
+        assert 1 <= len(ws) <= 8, ws
+        assert all(w["parent_pid"] for w in ws), ws
+        assert sum(w["renewals"] for w in ws) >= N // 20 - 8, ws
 
 
 def test_c_app_declared_limit(make_httpd):

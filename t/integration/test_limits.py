@@ -175,7 +175,8 @@ def test_php_fcgi_children_warns(make_httpd):
     h = fcgp.server(make_httpd, "FcgiProcInitialEnv PHP_FCGI_CHILDREN 4\n")
     h.start()
     lines = fcgp.tagged(h.error_log(), "FCGP01001")
-    assert lines and "only one child would ever be used" in lines[0]
+    assert lines and "one child would serve" in lines[0], lines
+    assert "PHP_FCGI_CHILDREN=1" in lines[0]
     assert h.get("/hello.php").status == 200
 
 
@@ -233,8 +234,9 @@ def test_unusable_ipc_dir_fails_startup_with_its_name(make_httpd):
 def test_php_cgi_is_told_the_limit_it_is_retired_at(make_httpd, conf, want,
                                                     want_c):
     # php-cgi's own default (500) would restart it twenty times as often as
-    # ours; whatever the limit, php-cgi and we agree on it, so it is retired
-    # by us after exactly that many requests and never exits on its own.
+    # ours; whatever the limit, php-cgi and we agree on it, so each of its
+    # children serves exactly that many requests (then its parent forks the
+    # next, and we renew the worker), and the worker never exits on its own.
     h = fcgp.server(make_httpd, conf + """\
 <Location /fcgiproc-status>
     SetHandler fcgiproc-status
@@ -258,6 +260,8 @@ def test_php_cgi_is_told_the_limit_it_is_retired_at(make_httpd, conf, want,
         # served in runs of exactly `want` per process, then retired by us
         runs = [len(list(g)) for _, g in itertools.groupby(pids)]
         assert runs[:-1] == [want] * (len(runs) - 1), pids
-        exits = st["recent_exits"]
-        assert exits and all(e["reason"] == "retired (request limit)"
-                             and e["requests"] == want for e in exits), exits
+        php = [w for w in st["workers"] if "php-cgi" in w["class"]]
+        # renewed after each child's last request, the last one's too
+        assert len(php) == 1, php
+        assert php[0]["renewals"] == sum(1 for n in runs if n == want), php
+        assert st["recent_exits"] == [], st["recent_exits"]

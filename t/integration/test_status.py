@@ -14,14 +14,20 @@ FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS 3
 def test_status_json_shows_workers_limits_and_exits(make_httpd):
     h = fcgp.server(make_httpd, STATUS_CONF)
     h.start()
-    pids = set()
+    pids = []
     for _ in range(4):
         r = h.get("/hello.php")
         assert r.status == 200
-        pids.add(int(r.body.split()[-1]))
-    assert len(pids) == 2          # retired after PHP_FCGI_MAX_REQUESTS 3
-    r = h.get("/app.fcgi")
-    app_pid, _ = fcgp.app_pid(r.body)
+        pids.append(int(r.body.split()[-1]))
+    # php-cgi's child exits after PHP_FCGI_MAX_REQUESTS 3, and its parent
+    # forks the next one
+    assert len(set(pids)) == 2 and pids[0] == pids[2] != pids[3], pids
+    app_pids = set()
+    for _ in range(4):
+        r = h.get("/app.fcgi")
+        app_pid, _ = fcgp.app_pid(r.body)
+        app_pids.add(app_pid)
+    assert len(app_pids) == 2      # retired after 3 (the limit applies to all)
 
     r = h.get("/fcgiproc-status?json")
     assert r.status == 200
@@ -33,7 +39,12 @@ def test_status_json_shows_workers_limits_and_exits(make_httpd):
     assert w["requests"] == 1 and w["state"] == "idle"
     assert w["limit"] == 3 and "PHP_FCGI_MAX_REQUESTS" in w["limit_source"]
     php = [w for w in st["workers"] if "php-cgi" in w["class"]]
-    assert php and php[0]["requests"] == 1
+    # the child that serves, its parent, and the child before it
+    assert len(php) == 1 and php[0]["pid"] == pids[3], php
+    assert php[0]["requests"] == 1 and php[0]["renewals"] == 1, php
+    assert php[0]["parent_pid"] not in (0, pids[3]), php
+    with open("/proc/%d/stat" % pids[3]) as f:
+        assert int(f.read().rsplit(")", 1)[1].split()[1]) == php[0]["parent_pid"]
     exits = st["recent_exits"]
     assert any(e["reason"] == "retired (request limit)" and e["requests"] == 3
                for e in exits), exits

@@ -27,7 +27,8 @@ static int worker_eq(const fcgp_status_worker_t *x,
            && x->state == y->state && x->last_request == y->last_request
            && x->requests == y->requests && x->limit == y->limit
            && x->limit_source == y->limit_source && x->age == y->age
-           && x->idle == y->idle && str_eq(x->reason, y->reason);
+           && x->idle == y->idle && str_eq(x->reason, y->reason)
+           && x->parent_pid == y->parent_pid && x->renewals == y->renewals;
 }
 
 static int exit_eq(const fcgp_status_exit_t *x, const fcgp_status_exit_t *y)

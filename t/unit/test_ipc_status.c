@@ -51,6 +51,8 @@ static void fill_worker(apr_pool_t *p, fcgp_status_worker_t *w, unsigned i)
     w->age = apr_time_from_sec(i) + 17;
     w->idle = i % 2 ? 0 : APR_INT64_C(0x7FFFFFFFFFFFFFFF);
     w->reason = w->state == FCGP_WORKER_STOPPING ? "idle timeout" : "";
+    w->parent_pid = i % 2 ? 30000 + i : 0;
+    w->renewals = i * 3;
 }
 
 static void fill_exit(apr_pool_t *p, fcgp_status_exit_t *e, unsigned i)

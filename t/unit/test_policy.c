@@ -319,6 +319,71 @@ START_TEST(test_retire)
 }
 END_TEST
 
+/* fcgp_policy_renew: a php-cgi parent whose child finished its last
+ * request cleanly is kept (its count starts again); anything else goes
+ * through fcgp_policy_retire. */
+static const struct {
+    const char *what;
+    fcgp_worker_facts_t f;
+    int want;
+} renew_cases[] = {
+    { "parent at its limit", { .returned = 1, .served = 50, .limit = 50,
+      .parent = 1 }, 1 },
+    { "parent past a lowered limit", { .returned = 1, .served = 51,
+      .limit = 50, .parent = 1 }, 1 },
+    { "parent below its limit", { .returned = 1, .served = 49, .limit = 50,
+      .parent = 1 }, 0 },
+    { "parent, no limit", { .returned = 1, .served = 50, .parent = 1 }, 0 },
+    { "not a parent", { .returned = 1, .served = 50, .limit = 50 }, 0 },
+    { "parent, missed a deadline", { .returned = 1, .served = 50,
+      .limit = 50, .parent = 1, .outcome = FCGP_OUT_TIMEOUT }, 0 },
+    { "parent, broken", { .returned = 1, .served = 50, .limit = 50,
+      .parent = 1, .outcome = FCGP_OUT_BROKEN }, 0 },
+    { "parent, client went away", { .returned = 1, .served = 50,
+      .limit = 50, .parent = 1, .outcome = FCGP_OUT_CLIENT_ABORT }, 0 },
+    { "parent, draining", { .returned = 1, .served = 50, .limit = 50,
+      .parent = 1, .draining = 1 }, 0 },
+    { "parent, httpd gone", { .returned = 1, .served = 50, .limit = 50,
+      .parent = 1, .draining = 2 }, 0 },
+    { "parent, idle (looked at)", { .served = 50, .limit = 50,
+      .parent = 1 }, 0 },
+};
+
+START_TEST(test_renew)
+{
+    ck_assert_msg(fcgp_policy_renew(&renew_cases[_i].f)
+                  == renew_cases[_i].want, "%s", renew_cases[_i].what);
+}
+END_TEST
+
+static const struct {
+    const char *env[4];
+    int want;
+} parent_mode_cases[] = {
+    { { "PATH=/bin", "PHP_FCGI_CHILDREN=1" }, 1 },
+    { { "PHP_FCGI_CHILDREN=4" }, 1 },
+    { { "PHP_FCGI_CHILDREN=0" }, 0 },
+    { { "PHP_FCGI_CHILDREN=" }, 0 },
+    { { "PHP_FCGI_CHILDREN=1x" }, 0 },
+    { { "PHP_FCGI_CHILDREN=-1" }, 0 },
+    { { "PATH=/bin" }, 0 },
+    { { "PHP_FCGI_CHILDRENX=1" }, 0 },
+    /* the first one of a name is the one getenv() finds */
+    { { "PHP_FCGI_CHILDREN=1", "PHP_FCGI_CHILDREN=0" }, 1 },
+    { { "PHP_FCGI_CHILDREN=0", "PHP_FCGI_CHILDREN=1" }, 0 },
+};
+
+START_TEST(test_parent_mode)
+{
+    int n = 0;
+    while (n < 4 && parent_mode_cases[_i].env[n]) {
+        n++;
+    }
+    ck_assert_int_eq(fcgp_policy_parent_mode(n, parent_mode_cases[_i].env),
+                     parent_mode_cases[_i].want);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* fcgp_policy_room                                                    */
 
@@ -724,6 +789,8 @@ int main(void)
 
     tc = tcase_create("retiring");
     tcase_add_loop_test(tc, test_retire, 0, N_OF(retire_cases));
+    tcase_add_loop_test(tc, test_renew, 0, N_OF(renew_cases));
+    tcase_add_loop_test(tc, test_parent_mode, 0, N_OF(parent_mode_cases));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("failures");

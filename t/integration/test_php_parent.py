@@ -1,0 +1,170 @@
+"""php-cgi in its parent mode (PHP_FCGI_CHILDREN=1, what it gets by
+default): the parent keeps the listening socket and the opcode cache, its
+child serves; at the request limit the child exits and the parent forks a
+warm one, and the worker is renewed, not replaced.  Each worker leads a
+process group of its own in httpd's session; retiring it signals the whole
+group, and nothing of it outlives FcgiProcKillTimeout."""
+import json
+import os
+import time
+
+import fcgp
+import httpd as H
+
+STATUS = """\
+<Location /fcgiproc-status>
+    SetHandler fcgiproc-status
+</Location>
+"""
+
+
+def status(h):
+    return json.loads(h.get("/fcgiproc-status?json").body)
+
+
+def php_workers(h):
+    return [w for w in status(h)["workers"] if "php-cgi" in w["class"]]
+
+
+def stat(pid):
+    """(ppid, pgrp, session, state) of a live process, or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            rest = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(rest[1]), int(rest[2]), int(rest[3]), rest[0]
+
+
+def alive(pid):
+    s = stat(pid)
+    return s is not None and s[3] not in ("Z", "X")
+
+
+def wait_gone(pids, timeout):
+    deadline = time.monotonic() + timeout
+    while any(alive(p) for p in pids):
+        if time.monotonic() > deadline:
+            return [p for p in pids if alive(p)]
+        time.sleep(0.05)
+    return []
+
+
+def test_php_cgi_gets_parent_mode_and_stays_in_httpds_session(make_httpd):
+    # The admin writes only FcgiProcWrapper /usr/bin/php-cgi .php.  php-cgi
+    # calls setsid() in parent mode; as the leader of its own process group
+    # that fails, so parent and child stay in httpd's session (the kernel's
+    # autogroup scheduler counts them with httpd), in the worker's group.
+    h = fcgp.server(make_httpd, STATUS)
+    h.write_php("env.php", "<?php echo getenv('PHP_FCGI_CHILDREN'), ' ', "
+                "getmypid();")
+    h.start()
+    children, child = h.get("/env.php").body.split()
+    assert children == b"1"
+    child = int(child)
+    ws = php_workers(h)
+    assert len(ws) == 1 and ws[0]["pid"] == child, ws
+    parent = ws[0]["parent_pid"]
+    httpd_sid = os.getsid(h.pid())
+    assert stat(child)[0] == parent                 # its parent forked it
+    assert stat(parent)[1] == parent                # leads its group
+    assert stat(child)[1] == parent                 # the child is in it
+    assert stat(parent)[2] == stat(child)[2] == httpd_sid
+    assert os.getpgid(parent) != os.getpgid(h.pid())
+
+
+def test_limit_renews_the_child_not_the_worker(make_httpd):
+    # Each child serves PHP_FCGI_MAX_REQUESTS requests, then the same parent
+    # forks the next: the worker (its socket, its opcode cache) stays, its
+    # count starts again, and no worker exits.
+    h = fcgp.server(make_httpd, STATUS
+                    + "FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS 5\n")
+    h.start()
+    pids = [int(h.get("/hello.php").body.split()[-1]) for _ in range(12)]
+    assert [pids.count(p) for p in dict.fromkeys(pids)] == [5, 5, 2], pids
+    ws = php_workers(h)
+    assert len(ws) == 1, ws
+    w = ws[0]
+    assert (w["pid"], w["requests"], w["renewals"], w["limit"]) == \
+        (pids[-1], 2, 2, 5), w
+    parents = {stat(p)[0] for p in pids[-1:]} | {w["parent_pid"]}
+    assert len(parents) == 1, parents
+    assert fcgp.tagged(h.error_log(), "FCGP03010") == []   # no worker exit
+    assert status(h)["exits_total"] == 0
+
+
+def test_timeout_kills_the_whole_worker_group(make_httpd):
+    # A request that misses FcgiProcIOTimeout gets 504 and its worker is
+    # retired: SIGTERM to the worker's process group (php-cgi's parent
+    # exits at once; its child only notes it and keeps running the script),
+    # then SIGKILL to what is left of the group after FcgiProcKillTimeout.
+    # The busy child does not outlive that.
+    h = fcgp.server(make_httpd, STATUS + "FcgiProcIOTimeout 2\n"
+                    "FcgiProcKillTimeout 1\n")
+    d = h.make_dir("pids")
+    # usleep() uses no CPU, so max_execution_time never ends it
+    h.write_php("spin.php", "<?php file_put_contents('%s/pid', getmypid());"
+                " while (true) { usleep(100000); }" % d)
+    h.start()
+    assert h.get("/hello.php").status == 200
+    parent = php_workers(h)[0]["parent_pid"]
+    r = h.get("/spin.php", timeout=30)
+    assert r.status == 504
+    with open(os.path.join(d, "pid")) as f:
+        child = int(f.read())
+    assert stat(child)[1] == parent             # the busy child of that worker
+    assert wait_gone([parent, child], 6) == []
+    h.wait_for_log("FCGP03091", timeout=5)      # SIGKILL to the group
+    # a new worker serves
+    r = h.get("/hello.php")
+    assert r.status == 200 and int(r.body.split()[-1]) != child
+
+
+def test_idle_retirement_and_stop_leave_no_php_cgi(make_httpd):
+    h = fcgp.server(make_httpd, STATUS + "FcgiProcIdleTimeout 1\n"
+                    "FcgiProcMinProcessesPerClass 0\n")
+    h.start()
+    assert h.get("/hello.php").status == 200
+    w = php_workers(h)[0]
+    first = [w["pid"], w["parent_pid"]]
+    # idle retirement: the parent gets SIGTERM and passes it on
+    assert wait_gone(first, 10) == [], first
+    assert php_workers(h) == []
+    # a worker up when httpd stops: nothing of it is left
+    assert h.get("/hello.php").status == 200
+    w = php_workers(h)[0]
+    second = [w["pid"], w["parent_pid"]]
+    assert h.stop() == []
+    assert wait_gone(second, 1) == [], second
+
+
+def test_graceful_restart_leaves_no_old_php_cgi(make_httpd):
+    h = fcgp.server(make_httpd, STATUS)
+    h.start()
+    assert h.get("/hello.php").status == 200
+    w = php_workers(h)[0]
+    old = [w["pid"], w["parent_pid"]]
+    h.graceful()
+    r = h.get("/hello.php")
+    assert r.status == 200 and int(r.body.split()[-1]) not in old
+    assert wait_gone(old, 10) == [], old
+
+
+def test_starter_script_that_execs_php_cgi(make_httpd):
+    # A hosting panel's starter script: sets php.ini options and execs
+    # php-cgi.  It is not php-cgi by name, so it is told nothing; with
+    # PHP_FCGI_CHILDREN 1 in FcgiProcInitialEnv its php-cgi runs as a
+    # parent and its workers are renewed too.
+    h = fcgp.server(make_httpd, STATUS
+                    + "FcgiProcInitialEnv PHP_FCGI_CHILDREN 1\n"
+                    + "FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS 3\n"
+                    + "FcgiProcWrapper @ROOT@/php-starter .php\n")
+    h.write_file("php-starter", "#!/bin/sh\nPHPRC=/etc/php/8.2/cgi\n"
+                 "export PHPRC\nexec /usr/bin/php-cgi\n", mode=0o755)
+    h.start()
+    pids = [int(h.get("/hello.php").body.split()[-1]) for _ in range(7)]
+    assert [pids.count(p) for p in dict.fromkeys(pids)] == [3, 3, 1], pids
+    ws = [w for w in status(h)["workers"] if "php-starter" in w["class"]]
+    assert len(ws) == 1 and ws[0]["renewals"] == 2, ws
+    assert ws[0]["pid"] == pids[-1] and ws[0]["parent_pid"], ws
+    assert fcgp.tagged(h.error_log(), "FCGP03010") == []
