@@ -318,7 +318,6 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
     apr_size_t klen;
     const char *key;
     apr_uint32_t cls;
-    int asked = 0;
     apr_status_t rv;
 
     *out = NULL;
@@ -350,10 +349,12 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
                 return APR_SUCCESS;
             }
             cls = ans.cls;
-            asked = 1;
+            /* Not counted as asked: the PM started one worker for the
+             * class, counting nobody in its line yet (requests that came
+             * at the same time asked before they were in it); in line, we
+             * ask again, so that it starts one per request waiting. */
         }
         fcgp_table_enqueue(table, cls, me, &place);
-        place.asked = asked;
         for (;;) {
             res = fcgp_table_next(table, &place, me, c, deadline);
             if (res != FCGP_TBL_ASK_PM) {

@@ -127,3 +127,72 @@ def test_a_restart_past_the_tables_size_is_logged(make_httpd):
     lines = fcgp.tagged(h.error_log(), "FCGP04011")
     assert lines and "FcgiProcMaxProcesses 2000" in lines[0], lines
     assert h.get("/app.fcgi").status == 200
+
+
+def app_processes(exe):
+    """Live processes running exe (any generation, stopping ones too)."""
+    n = 0
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            if os.readlink("/proc/%s/exe" % d) != exe:
+                continue
+            with open("/proc/%s/stat" % d) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X"):
+                    n += 1
+        except OSError:
+            pass
+    return n
+
+
+def test_slow_start_peak_processes_across_a_graceful(make_httpd):
+    # The test app sleeps 1.5 s before it accepts.  16 clients for 10 s,
+    # a request limit of 50 (so replacements are started ahead), and a
+    # graceful restart after 4 s: counted in /proc, all generations and
+    # stopping processes included, the processes never exceed the clients
+    # plus the spawn-ahead allowance (one replacement started ahead, one
+    # on its way out); idle ones above the minimum go after
+    # FcgiProcIdleTimeout.  Every request is answered.
+    clients = 16
+    h = fcgp.server(make_httpd, STATUS + "FcgiProcInitialEnv FCGP_START_DELAY_MS 1500\n"
+                    "FcgiProcMaxRequestsPerProcess 50\n"
+                    "FcgiProcIdleTimeout 3\n", app=False)
+    exe = h.install_app("slow.fcgi")
+    h.start()
+    end = time.monotonic() + 10
+    errors, done = [], []
+
+    def client():
+        n = 0
+        while time.monotonic() < end:
+            try:
+                r = h.get("/slow.fcgi", timeout=30)
+                if r.status != 200:
+                    errors.append(r.status)
+                n += 1
+            except OSError as e:
+                errors.append(repr(e))
+        done.append(n)
+    ts = [threading.Thread(target=client) for _ in range(clients)]
+    for t in ts:
+        t.start()
+    counts, graceful = [], False
+    t0 = time.monotonic()
+    while any(t.is_alive() for t in ts):
+        counts.append(app_processes(exe))
+        if not graceful and time.monotonic() - t0 > 4:
+            h.graceful()
+            graceful = True
+        time.sleep(0.05)
+    for t in ts:
+        t.join()
+    assert not errors, errors[:5]
+    assert sum(done) > 200, done            # it served, across the restart
+    assert max(counts) <= clients + 2, counts
+    assert max(counts) >= clients - 2, counts   # it did grow for the load
+    # idle ones above FcgiProcMinProcessesPerClass (1) go
+    deadline = time.monotonic() + 3 + 5
+    while app_processes(exe) > 1:
+        assert time.monotonic() < deadline, app_processes(exe)
+        time.sleep(0.2)
