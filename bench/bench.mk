@@ -10,6 +10,8 @@
 #   BENCH_MW_PROCS=16 BENCH_MW_REQUESTS=4000 BENCH_MW_ROUNDS=2   the real
 #                    application (MediaWiki on SQLite, workloads mw and
 #                    mw_churn50: mod_fcgiproc and php-fpm only), c=16
+#   (slow_start: processes of an app taking 1.5 s to start, c=16 and a
+#                    graceful restart; mod_fcgiproc and mod_fcgid, last round)
 #   BENCH_AUTOGROUP=off  switch the kernel's autogroup scheduler off for the
 #                    run, back after (root); unset, no kernel setting changes
 BENCH_PYTHON ?= /usr/bin/python3

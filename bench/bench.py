@@ -87,6 +87,15 @@ MW_REQUESTS = int(os.environ.get("BENCH_MW_REQUESTS") or 4000)
 MW_CONC = 16
 MW_ROUNDS = int(os.environ.get("BENCH_MW_ROUNDS") or 2)
 MW_WARM = 25 * MW_PROCS     # warm-up requests: every process serves some
+# The slow-starting application: the C test app sleeping this long before
+# it accepts; wrk for SPAWN_SECONDS at c=16, a graceful restart after
+# SPAWN_GRACEFUL_AT seconds; processes counted in /proc every 0.1 s, and
+# SPAWN_AFTER seconds after the load (FcgiProcIdleTimeout SPAWN_IDLE).
+SPAWN_DELAY_MS = 1500
+SPAWN_SECONDS = 10
+SPAWN_GRACEFUL_AT = 4
+SPAWN_IDLE = 3
+SPAWN_AFTER = 8
 MW_DIR = "/usr/share/mediawiki"
 MW_PAGE = "/index.php?title=Main_Page"
 
@@ -138,10 +147,16 @@ WORKLOADS = [
     dict(key="mw_churn50", title="MediaWiki page, recycle every 50", kind="mw",
          path=MW_PAGE, static=None, concs=[MW_CONC], churn=50, count=MW_REQUESTS,
          rounds=MW_ROUNDS, systems=("fcgiproc", "proxy")),
+    # How many processes an application that takes 1.5 s to start gets
+    # for 16 clients, across a graceful restart (not a rate).
+    dict(key="slow_start", title="C app starting in 1.5 s, a graceful restart", kind="slow",
+         path="/slow.fcgi", static=None, concs=[16], churn=None, spawn=True, last_round=True,
+         systems=("fcgiproc", "fcgid")),
 ]
 WL = {w["key"]: w for w in WORKLOADS}
 CHURN_KEYS = [w["key"] for w in WORKLOADS if w["churn"] and w["kind"] != "mw"]
 MW_KEYS = [w["key"] for w in WORKLOADS if w["kind"] == "mw"]
+SPAWN_KEYS = [w["key"] for w in WORKLOADS if w.get("spawn")]
 if ONLY:
     ACTIVE = []
     for item in ONLY:
@@ -154,7 +169,7 @@ else:
 # MediaWiki is installed, and its virtual hosts and php-fpm pools made, only
 # when one of its workloads runs.
 MW_ON = any(w["kind"] == "mw" for w in ACTIVE)
-VHOST_KEYS = CHURN_KEYS + (MW_KEYS if MW_ON else [])
+VHOST_KEYS = CHURN_KEYS + SPAWN_KEYS + (MW_KEYS if MW_ON else [])
 
 # Same MPM settings for every httpd: enough threads for c=256 from the
 # start, and no reaping of idle processes between runs.  Each child has
@@ -756,6 +771,11 @@ class System:
         k = self.key
         if k == "fcgiproc":
             def body(wl):
+                if wl["kind"] == "slow":
+                    return ("    FcgiProcMaxProcessesPerClass 100\n"
+                            "    FcgiProcIdleTimeout %d\n"
+                            "    FcgiProcInitialEnv FCGP_START_DELAY_MS %d\n"
+                            % (SPAWN_IDLE, SPAWN_DELAY_MS))
                 if wl["kind"] == "mw":
                     # as many processes as php-fpm's pool; the limit told
                     # to us the way a mod_fcgid admin tells it
@@ -781,6 +801,11 @@ FcgiProcMaxProcessesPerClass %d
             def body(wl):
                 if wl["kind"] == "mw":
                     return None     # not measured here
+                if wl["kind"] == "slow":
+                    return ("    FcgidMaxProcessesPerClass 100\n"
+                            "    FcgidIdleTimeout %d\n"
+                            "    FcgidInitialEnv FCGP_START_DELAY_MS %d\n"
+                            % (SPAWN_IDLE, SPAWN_DELAY_MS))
                 var = "PHP_FCGI_MAX_REQUESTS" if wl["kind"] == "php" else "FCGP_EXIT_AFTER"
                 return "    FcgidInitialEnv %s %d\n" % (var, wl["churn"])
             classes = 2 + len(CHURN_KEYS)
@@ -789,6 +814,8 @@ AddHandler fcgid-script .php .fcgi
 FcgidWrapper %s .php
 FcgidMaxProcessesPerClass %d
 FcgidMaxProcesses %d
+# the slow-start workload's FcgidIdleTimeout is looked at every second
+FcgidIdleScanInterval 1
 FcgidIPCDir "@ROOT@/fcgid-ipc"
 FcgidProcessTableFile "@ROOT@/fcgid-ipc/shm"
 # mod_fcgid's default (131072) would refuse the 1 MiB POST with 500
@@ -796,12 +823,14 @@ FcgidMaxRequestLen 2097152
 <Directory "@HTDOCS@">
     Options +ExecCGI
 </Directory>
-""" % (PHP_CGI, N, N * classes) + vhost_blocks(self.ports, body)
+""" % (PHP_CGI, N, N * classes + 100) + vhost_blocks(self.ports, body)
         if k == "proxy":
             def handler(sock):
                 return '"proxy:unix:%s|fcgi://localhost"' % sock
 
             def body(wl):
+                if wl["kind"] == "slow":
+                    return None     # spawn-fcgi starts a fixed number
                 if wl["kind"] == "mw":
                     return ('    <FilesMatch "\\.php$">\n        SetHandler %s\n    </FilesMatch>\n'
                             % handler(self.fpm.sock(mw_pool(wl))))
@@ -819,7 +848,7 @@ FcgidMaxRequestLen 2097152
 </Files>
 """ % (handler(self.fpm.sock("www")), handler(self.spawn_sock("c"))) + vhost_blocks(self.ports, body)
         return "# static files only\n" + vhost_blocks(
-            self.ports, lambda wl: None if wl["kind"] == "mw" else "")
+            self.ports, lambda wl: None if wl["kind"] in ("mw", "slow") else "")
 
     def spawn_sock(self, name):
         return os.path.join(self.base, "spawn", name + ".sock")
@@ -925,6 +954,7 @@ def populate_htdocs(h, app):
     h.write_php("which.php", "<?php echo getenv('PHP_FCGI_MAX_REQUESTS') ?: getenv('BENCH_MAXREQ') ?: '-', "
                 " ' ', getmypid(), \"\\n\";")
     h.install_app("app.fcgi", src=app)
+    h.install_app("slow.fcgi", src=app)
 
 
 def app_pattern(n):
@@ -1081,9 +1111,68 @@ def parse_ab(out):
     return r
 
 
+def count_exe(exe):
+    """Live processes running exe (zombies not counted)."""
+    n = 0
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            if os.readlink("/proc/%s/exe" % d) != exe:
+                continue
+            with open("/proc/%s/stat" % d) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X"):
+                    n += 1
+        except OSError:
+            pass
+    return n
+
+
+def measure_spawn(sys_, wl, conc, rnd):
+    """The slow-starting application: wrk at c=conc for SPAWN_SECONDS, a
+    graceful restart SPAWN_GRACEFUL_AT seconds in, its processes (every
+    generation, stopping ones too) counted in /proc every 0.1 s; then the
+    count SPAWN_AFTER seconds after the load (idle timeout SPAWN_IDLE)."""
+    exe = os.path.join(sys_.h.htdocs, "slow.fcgi")
+    url = sys_.url_for(wl)
+    cmd = wrk_cmd(url, conc, SPAWN_SECONDS, False)
+    load1 = float(open("/proc/loadavg").read().split()[0])
+    before = count_exe(exe)
+    box = {}
+    t = threading.Thread(target=lambda: box.update(zip(("out", "hung", "rc"),
+                                                       run_wrk(cmd, SPAWN_SECONDS))))
+    t0 = time.monotonic()
+    t.start()
+    samples, graceful = [], None
+    while t.is_alive():
+        samples.append(count_exe(exe))
+        if graceful is None and time.monotonic() - t0 >= SPAWN_GRACEFUL_AT:
+            try:
+                sys_.h.graceful()
+                graceful = round(time.monotonic() - t0, 1)
+            except Exception as e:
+                graceful = repr(e)
+        time.sleep(0.1)
+    t.join()
+    wall = time.monotonic() - t0
+    time.sleep(SPAWN_AFTER)
+    r = parse_wrk(box.get("out", ""))
+    r.update({"system": sys_.key, "workload": wl["key"], "conc": conc, "round": rnd,
+              "procs_before": before, "procs_peak": max(samples) if samples else 0,
+              "procs_after": count_exe(exe), "graceful_at": graceful,
+              "wall_s": wall, "hung": box.get("hung"), "rc": box.get("rc"),
+              "load1": load1, "cmd": " ".join(cmd), "stalled": r["requests"] == 0,
+              "cpu_s": None, "cpu_per_1k": None, "httpd_rss_sum_mib": 0,
+              "httpd_rss_max_mib": 0, "app_rss_sum_mib": 0, "app_rss_max_mib": 0,
+              "app_procs": max(samples) if samples else 0})
+    return r
+
+
 def measure(sys_, wl, conc, seconds, rnd, count=None):
     """One run: wrk for `seconds`, or ab for `count` requests (the
     workload's own count unless given)."""
+    if wl.get("spawn"):
+        return measure_spawn(sys_, wl, conc, rnd)
     url = sys_.url_for(wl)
     count = count or wl.get("count")
     if count:
@@ -1371,7 +1460,7 @@ def main_run(check_only=False):
             return 1 if sanity_fail else 0
 
         pairs = plan(ACTIVE)
-        nruns = sum(min(ROUNDS, wl.get("rounds") or ROUNDS)
+        nruns = sum(1 if wl.get("last_round") else min(ROUNDS, wl.get("rounds") or ROUNDS)
                     for wl, c in pairs for s in systems if s.runs(wl))
         nwarm = sum(1 for wl in ACTIVE for s in systems if s.runs(wl))
         est = nruns * (SECONDS + 0.9) + nwarm * (WARM_SECONDS + 0.7)
@@ -1382,6 +1471,8 @@ def main_run(check_only=False):
             % (WARM_SECONDS, MW_WARM, MW_CONC))
         for wl in ACTIVE:
             for s in systems:
+                if wl.get("spawn"):
+                    continue        # it is about starting cold
                 if s.runs(wl) and s.ensure_running(anomalies):
                     if wl.get("count"):
                         r = measure(s, wl, MW_CONC, 0, 0, count=MW_WARM)
@@ -1399,6 +1490,9 @@ def main_run(check_only=False):
             for wl, c in pairs:
                 if wl.get("rounds") and rnd > wl["rounds"]:
                     continue
+                # (its graceful restart would leave the next round cold)
+                if wl.get("last_round") and rnd != ROUNDS:
+                    continue
                 line = []
                 for s in systems:
                     if not s.runs(wl):
@@ -1411,7 +1505,9 @@ def main_run(check_only=False):
                     line.append("%s %.0f/s p99 %s%s%s%s" % (
                         s.key, r["rps"],
                         "%.1fms" % r["p99_ms"] if r["p99_ms"] is not None else "-",
-                        " PSS %.0fMiB" % r["app_pss_mib"] if r.get("app_pss_mib") else "",
+                        " PSS %.0fMiB" % r["app_pss_mib"] if r.get("app_pss_mib") else ""
+                        + (" procs peak %d, after %d"
+                           % (r["procs_peak"], r["procs_after"]) if "procs_peak" in r else ""),
                         (" ERR %d" % r["errors"]) if r["errors"] else "",
                         " STALLED" if r["stalled"] else ""))
                     if r["hung"]:

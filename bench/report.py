@@ -6,6 +6,10 @@ import statistics
 import subprocess
 
 from bench import SYSTEMS, SYS_TITLE, WORKLOADS, WL, CONCS, REPO
+from bench import SPAWN_DELAY_MS, SPAWN_IDLE, SPAWN_SECONDS, SPAWN_GRACEFUL_AT, SPAWN_AFTER
+
+SPAWN_DELAY_MS_TXT, SPAWN_IDLE_TXT, SPAWN_SECONDS_TXT, SPAWN_AT_TXT, SPAWN_AFTER_TXT = (
+    "{:,}".format(SPAWN_DELAY_MS), SPAWN_IDLE, SPAWN_SECONDS, SPAWN_GRACEFUL_AT, SPAWN_AFTER)
 
 SYS_KEYS = [k for k, _ in SYSTEMS]
 # httpd's own start/stop notices; php-fpm's start notices
@@ -48,6 +52,7 @@ def aggregate(results):
             "err_detail": {f: sum(r[f] for r in rs)
                            for f in ("non2xx", "connect", "read", "write", "timeout")},
             "hung": sum(1 for r in rs if r.get("hung")),
+            "runs": rs,
             "stalled": sum(1 for r in rs if r.get("stalled")),
         }
     return out
@@ -208,6 +213,18 @@ def targets(A):
                     "(need ≤1.20×)" % (f0(fp.get("pss")), fp.get("pss_procs") or 0,
                                        f0(px.get("pss")), px.get("pss_procs") or 0, fx(rm))))
 
+    # the slow-starting application's processes
+    sp = [r for r in A.get(("slow_start", 16, "fcgiproc"), {}).get("runs", [])]
+    if sp:
+        peak = max(r["procs_peak"] for r in sp)
+        after = max(r["procs_after"] for r in sp)
+        out.append(("An app that takes 1.5 s to start, c=16 and a graceful restart: processes "
+                    "≤ clients + spawn-ahead allowance (18), idle ones gone after the idle "
+                    "timeout", peak <= 18 and after <= 1,
+                    "peak %d processes, %d left %ds after the load (FcgiProcIdleTimeout %ds, "
+                    "minimum 1); errors %d" % (peak, after, SPAWN_AFTER, SPAWN_IDLE,
+                                               sum(r["errors"] for r in sp))))
+
     # 5. 1 MiB POST and 64 KiB within 10% of proxy_fcgi
     for wl in ("c_post1m", "c_64k"):
         parts, oks = [], []
@@ -291,6 +308,31 @@ def chart(A, active_keys, png, out_dir):
 
 
 # ------------------------------------------------------------------ report
+
+def spawn_section(add, results):
+    """The slow-starting application: processes at peak and after."""
+    rs = [r for r in results if "procs_peak" in r and r.get("round", 0) >= 1]
+    if not rs:
+        return
+    add("## A slow-starting application: how many processes")
+    add("")
+    add("The C test app sleeping %s ms before it accepts (`FCGP_START_DELAY_MS`), in a virtual "
+        "host of its own (`*MaxProcessesPerClass 100`, `*IdleTimeout %s`; mod_fcgid also "
+        "`FcgidIdleScanInterval 1`), `wrk -c16` for %s s from cold, a graceful restart %s s in.  "
+        "Processes running the app counted in `/proc` every 0.1 s (every generation, exiting "
+        "ones too); after: %s s after the load ended.  Target: at most the 16 clients plus the "
+        "spawn-ahead allowance (one replacement started ahead, one on its way out: 18)."
+        % (SPAWN_DELAY_MS_TXT, SPAWN_IDLE_TXT, SPAWN_SECONDS_TXT, SPAWN_AT_TXT, SPAWN_AFTER_TXT))
+    add("")
+    add("| system | processes at peak | processes after | requests | errors | graceful at (s) | "
+        "load average (1 min) |")
+    add("|---|--:|--:|--:|--:|--:|--:|")
+    for r in sorted(rs, key=lambda r: (SYS_KEYS.index(r["system"]), r["round"])):
+        add("| %s | %d | %d | %d | %d | %s | %.1f |" % (
+            SYS_TITLE[r["system"]], r["procs_peak"], r["procs_after"], r["requests"],
+            r["errors"], r.get("graceful_at"), r.get("load1", 0)))
+    add("")
+
 
 def mw_section(add, results, meta):
     """The real application: every round side by side (the issue's table)."""
@@ -396,6 +438,7 @@ def write(data, report_path, png, out_dir):
     add("")
 
     mw_section(add, results, meta)
+    spawn_section(add, results)
 
     # -- ratios
     add("## Ratios (mod_fcgiproc ÷ the other)")
