@@ -65,8 +65,8 @@ struct pm_slot {
     apr_uint32_t id;            /* its index in the worker table */
     slot_state_e state;
     apr_proc_t proc;            /* pid 0: the process is gone */
-    apr_socket_t *listen;       /* kept for the slot's whole life */
-    const char *path;
+    int listen_fd;              /* kept for the slot's whole life; -1 none */
+    char path[FCGP_TBL_PATH_MAX];   /* its name ("": none) */
     apr_uint32_t served;        /* requests handed to this process */
     apr_time_t started;
     apr_time_t last_used;       /* 0: never used (a fresh replacement) */
@@ -77,6 +77,8 @@ struct pm_slot {
                                  * (IDLE there) or hold it (BUSY) */
     apr_uint32_t suspect;       /* a holder seen dead once: reclaimed if
                                  * still so at the next look */
+    int clean;                  /* retired with nobody holding it: its
+                                 * socket may serve another worker */
     int parent;                 /* seen to be a php-cgi parent (a child of
                                  * its own program): renewed at its limit */
     apr_uint32_t renewals;      /* children it went through (parent) */
@@ -108,6 +110,15 @@ typedef struct {
     apr_time_t kill_at;
     int kill_sent;
 } pm_linger_t;
+
+/* A listening socket of a worker retired cleanly, kept for the next one:
+ * binding a new socket file costs more of the PM's time than the rest of a
+ * replacement (the file system makes an inode each time). */
+#define PM_SPARE_SOCKETS 64
+typedef struct {
+    int fd;
+    char path[FCGP_TBL_PATH_MAX];
+} pm_spare_t;
 
 /* A connection to the PM socket (handlers keep a few open). */
 struct pm_conn {
@@ -146,6 +157,8 @@ typedef struct {
     apr_time_t next_tick;
     apr_array_header_t *orphans;        /* pm_orphan_t; NULL: none */
     apr_array_header_t *linger;         /* pm_linger_t */
+    pm_spare_t spares[PM_SPARE_SOCKETS];    /* listening sockets to reuse */
+    int nspares;
     apr_time_t orphans_until;           /* stop them even if busy then */
     pm_exit_t exits[PM_EXITS_KEPT];     /* ring of the last exits */
     apr_uint32_t nexits;                /* exits ever; next = nexits % N */
@@ -182,7 +195,9 @@ void pm_free_slot(pm_t *pm, pm_slot_t *s);
 void pm_kill_late(pm_t *pm, apr_time_t now, apr_time_t *next);
 int pm_worker_is_parent(pm_t *pm, pm_slot_t *s);
 apr_uint32_t pm_worker_child(pm_slot_t *s);
-void pm_linger_add(pm_t *pm, pid_t pgid, apr_time_t kill_at);
+int pm_linger_add(pm_t *pm, pid_t pgid, apr_time_t kill_at);
+int pm_connection_queued(int fd);
+void pm_close_spares(pm_t *pm);
 
 /* pm_reap.c */
 void pm_reap(pm_t *pm);

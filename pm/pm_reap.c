@@ -96,19 +96,6 @@ void pm_note_early_death(pm_t *pm, pm_class_t *c, apr_time_t age,
                  apr_time_sec(c->failures.backoff));
 }
 
-/* Is a connection waiting in the slot's listening socket's queue? */
-static int connection_queued(pm_slot_t *s)
-{
-    apr_pollfd_t pfd;
-    apr_int32_t n = 0;
-    memset(&pfd, 0, sizeof(pfd));
-    pfd.p = s->pool;
-    pfd.desc_type = APR_POLL_SOCKET;
-    pfd.desc.s = s->listen;
-    pfd.reqevents = APR_POLLIN;
-    return s->listen && apr_poll(&pfd, 1, &n, 0) == APR_SUCCESS && n > 0;
-}
-
 static void worker_exited(pm_t *pm, pm_slot_t *s, int code,
                           apr_exit_why_e why)
 {
@@ -135,11 +122,15 @@ static void worker_exited(pm_t *pm, pm_slot_t *s, int code,
     done = busy && s->served ? s->served - 1 : s->served;
     pm->nprocs--;
     /* The rest of its process group (a php-cgi parent's children) does
-     * not outlive it for long. */
-    pm_linger_add(pm, s->proc.pid, s->state == SLOT_STOPPING
-                                   ? s->kill_at
-                                   : apr_time_now() + c->limits.kill_timeout);
-    if (s->state == SLOT_LAST && !connection_queued(s)) {
+     * not outlive it for long; they still have its socket, which then
+     * serves no other worker. */
+    if (pm_linger_add(pm, s->proc.pid, s->state == SLOT_STOPPING
+                                       ? s->kill_at
+                                       : apr_time_now()
+                                         + c->limits.kill_timeout)) {
+        s->clean = 0;
+    }
+    if (s->state == SLOT_LAST && !pm_connection_queued(s->listen_fd)) {
         /* It served its last request and exited, as the app's own limit
          * says; the handler's hand-back is still on its way. */
         log_exit(pm, s, s->served, code, why, "retired (request limit)",

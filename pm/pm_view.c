@@ -195,17 +195,41 @@ static void publish_held(pm_t *pm, pm_class_t *c)
     }
 }
 
-/* An idle worker that has not served yet: a replacement already waiting. */
-static int class_has_fresh_idle(const pm_class_t *c)
+/* Replacements and the workers they are for, by the counts in the table
+ * (a handler's claim counts at once; the PM's view may lag).  fresh:
+ * workers started and not given a request yet; leaving: workers within
+ * the spawn-ahead distance of their limit or given their last request
+ * (php-cgi parents aside: they are renewed), of which *leaving_live are
+ * not given their last one yet (they still count as live).  Each leaving
+ * worker should have one fresh successor, no more: a replacement that a
+ * light load did not take yet serves the next one. */
+static void class_successors(pm_t *pm, const pm_class_t *c,
+                             apr_uint32_t limit, apr_uint32_t *fresh,
+                             apr_uint32_t *leaving,
+                             apr_uint32_t *leaving_live)
 {
+    apr_uint32_t ahead = limit ? fcgp_policy_spawn_ahead(limit) : 0;
+    /* With requests waiting, a fresh worker already claimable is about to
+     * be taken (it replaced one that left): it waits for nobody. */
+    int waiting = fcgp_table_sleepers(pm->table, c->tidx) > 0;
     int i;
+
+    *fresh = *leaving = *leaving_live = 0;
     for (i = 0; i < c->slots->nelts; i++) {
-        const pm_slot_t *s = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
-        if (s->state == SLOT_IDLE && s->last_used == 0) {
-            return 1;
+        const pm_slot_t *o = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
+        apr_uint32_t served = o->published
+            ? apr_atomic_read32(&fcgp_table_slot(pm->table, o->id)->served)
+            : o->served;
+        if (o->state == SLOT_IDLE && o->last_used == 0 && served == 0) {
+            *fresh += !(o->published && waiting);
+        }
+        else if (limit && !o->parent && served + ahead >= limit
+                 && (o->state == SLOT_BUSY || o->state == SLOT_IDLE
+                     || o->state == SLOT_LAST)) {
+            (*leaving)++;
+            *leaving_live += o->state != SLOT_LAST;
         }
     }
-    return 0;
 }
 
 /* The worker's count went up: at its limit it leaves the pool of
@@ -215,6 +239,7 @@ void pm_counted(pm_t *pm, pm_slot_t *s)
 {
     pm_class_t *c = s->cls;
     apr_uint32_t src, limit = pm_class_limit(c, &src);
+    apr_uint32_t fresh, leaving, leaving_live;
 
     if (limit && s->served + fcgp_policy_spawn_ahead(limit) >= limit
         && pm_worker_is_parent(pm, s)) {
@@ -228,10 +253,12 @@ void pm_counted(pm_t *pm, pm_slot_t *s)
         pm_slot_set(pm, s, SLOT_LAST);
         pm_update_full(pm, c);
     }
-    /* The replacement may take the class one over its maximum for a
-     * while: the worker it replaces is on its way out. */
-    if (fcgp_policy_replace_now(s->served, limit, class_has_fresh_idle(c))
-        && pm_room(pm, c, s->state == SLOT_LAST ? 0 : 1) == FCGP_ROOM) {
+    /* A replacement may take the class over its maximum for a while: the
+     * worker it replaces is on its way out (and the replacement takes
+     * requests only once it is gone, pm_publish). */
+    class_successors(pm, c, limit, &fresh, &leaving, &leaving_live);
+    if (fcgp_policy_replace_now(s->served, limit, fresh >= leaving)
+        && pm_room(pm, c, leaving_live) == FCGP_ROOM) {
         pm_slot_t *fresh = pm_spawn(pm, c);
         if (fresh) {
             pm_publish(pm, fresh);

@@ -10,6 +10,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -73,13 +76,12 @@ apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s)
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
     sigset_t dfl;
-    apr_os_sock_t fd;
+    int fd = s->listen_fd;
     const char **env;
     char *dir;
     pid_t pid = 0;
     int err;
 
-    apr_os_sock_get(&fd, s->listen);
     env = apr_pcalloc(pm->tmp, sizeof(*env) * (c->spec.envc + 1));
     memcpy(env, c->spec.env, sizeof(*env) * c->spec.envc);
     dir = apr_pstrdup(pm->tmp, c->spec.argv[0]);
@@ -223,12 +225,12 @@ apr_uint32_t pm_worker_child(pm_slot_t *s)
 
 /* Worker pgid exited but others of its group still run: SIGTERM them
  * now, SIGKILL at kill_at (pm_kill_late); the PM does not exit before
- * they are gone. */
-void pm_linger_add(pm_t *pm, pid_t pgid, apr_time_t kill_at)
+ * they are gone.  Returns 1 when some still run. */
+int pm_linger_add(pm_t *pm, pid_t pgid, apr_time_t kill_at)
 {
     pm_linger_t *l;
     if (pgid <= 0 || kill(-pgid, 0) != 0) {
-        return;
+        return 0;
     }
     kill(-pgid, SIGTERM);
     if (!pm->linger) {
@@ -243,33 +245,95 @@ void pm_linger_add(pm_t *pm, pid_t pgid, apr_time_t kill_at)
                  "run (a php-cgi parent's children, exiting or finishing a "
                  "request): SIGTERM sent to them, SIGKILL follows if they "
                  "are still there after FcgiProcKillTimeout", (int)pgid);
+    return 1;
 }
 
+/* Is a connection waiting in the queue of listening socket fd? */
+int pm_connection_queued(int fd)
+{
+    struct pollfd pfd;
+    pfd.fd = fd;
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    return fd >= 0 && poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN);
+}
+
+/* The slot's listening socket: a spare one (pm_free_slot), else a new one
+ * in FcgiProcIPCDir. */
 static apr_status_t make_listener(pm_t *pm, pm_slot_t *s)
 {
-    apr_sockaddr_t *sa;
-    apr_status_t rv;
+    struct sockaddr_un sa;
+    int fd, err;
 
-    s->path = apr_psprintf(s->pool, "%s/w%d-%u.sock", pm->settings.ipc_dir,
-                           (int)getpid(), ++pm->seq);
-    unlink(s->path);
-    if ((rv = apr_sockaddr_info_get(&sa, s->path, APR_UNIX, 0, 0, s->pool))
-        != APR_SUCCESS
-        || (rv = apr_socket_create(&s->listen, APR_UNIX, SOCK_STREAM, 0,
-                                   s->pool)) != APR_SUCCESS) {
-        return rv;
+    if (pm->nspares > 0) {
+        pm_spare_t *sp = &pm->spares[--pm->nspares];
+        s->listen_fd = sp->fd;
+        memcpy(s->path, sp->path, sizeof(s->path));
+        return APR_SUCCESS;
     }
-    if ((rv = apr_socket_bind(s->listen, sa)) != APR_SUCCESS
-        || (rv = apr_socket_listen(s->listen, 1024)) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, pm->s, FCGP_LOGNO(03003)
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    if (apr_snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/w%d-%u.sock",
+                     pm->settings.ipc_dir, (int)getpid(), ++pm->seq)
+        >= (int)sizeof(sa.sun_path) - 1) {
+        err = ENAMETOOLONG;
+        fd = -1;
+    }
+    else if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+        err = errno;
+    }
+    else {
+        unlink(sa.sun_path);
+        err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0
+              || listen(fd, 1024) != 0 ? errno : 0;
+    }
+    if (err) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, err, pm->s, FCGP_LOGNO(03003)
                      "cannot listen on %s; check that FcgiProcIPCDir %s is "
-                     "writable by the httpd User", s->path,
+                     "writable by the httpd User", sa.sun_path,
                      pm->settings.ipc_dir);
-        apr_socket_close(s->listen);
-        s->listen = NULL;
-        return rv;
+        if (fd >= 0) {
+            close(fd);
+            unlink(sa.sun_path);
+        }
+        return err;
     }
+    s->listen_fd = fd;
+    apr_cpystrn(s->path, sa.sun_path, sizeof(s->path));
     return APR_SUCCESS;
+}
+
+/* The slot's socket: kept for the next worker when the slot was given up
+ * cleanly (nobody holds it or can still connect to it: the table bumped
+ * its generation, and nothing is queued), else closed and removed (a
+ * connection queued is reset: its handler answers 502). */
+static void give_up_listener(pm_t *pm, pm_slot_t *s)
+{
+    if (s->listen_fd < 0) {
+        return;
+    }
+    if (s->clean && !pm->draining && pm->nspares < PM_SPARE_SOCKETS
+        && !pm_connection_queued(s->listen_fd)) {
+        pm_spare_t *sp = &pm->spares[pm->nspares++];
+        sp->fd = s->listen_fd;
+        memcpy(sp->path, s->path, sizeof(sp->path));
+    }
+    else {
+        close(s->listen_fd);
+        unlink(s->path);
+    }
+    s->listen_fd = -1;
+    s->path[0] = '\0';
+}
+
+/* The PM leaves: its spare sockets go. */
+void pm_close_spares(pm_t *pm)
+{
+    while (pm->nspares > 0) {
+        pm_spare_t *sp = &pm->spares[--pm->nspares];
+        close(sp->fd);
+        unlink(sp->path);
+    }
 }
 
 static void detach_from_class(pm_slot_t *s)
@@ -293,14 +357,7 @@ void pm_free_slot(pm_t *pm, pm_slot_t *s)
 {
     pm_class_t *c = s->cls;
 
-    if (s->listen) {
-        apr_socket_close(s->listen);
-        s->listen = NULL;
-    }
-    if (s->path) {
-        unlink(s->path);
-        s->path = NULL;
-    }
+    give_up_listener(pm, s);
     if (c) {
         pm_slot_set(pm, s, SLOT_FREE);
         detach_from_class(s);
@@ -310,6 +367,7 @@ void pm_free_slot(pm_t *pm, pm_slot_t *s)
     s->cls = NULL;
     s->published = 0;
     s->suspect = 0;
+    s->clean = 0;
     fcgp_table_free_slot(pm->table, s->id);
     apr_pool_clear(s->pool);
 }
@@ -337,6 +395,7 @@ pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c)
         s = apr_pcalloc(pm->pool, sizeof(*s));
         apr_pool_create(&s->pool, pm->pool);
         s->id = id;
+        s->listen_fd = -1;
         pm->slots[id] = s;
     }
     s->cls = c;
@@ -346,6 +405,7 @@ pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c)
     s->retire_reason = NULL;
     s->published = 0;
     s->served = 0;
+    s->clean = 1;           /* nobody could claim it yet */
     APR_ARRAY_PUSH(c->slots, pm_slot_t *) = s;
     if (make_listener(pm, s) != APR_SUCCESS
         || pm_start_process(pm, s) != APR_SUCCESS) {
@@ -370,6 +430,9 @@ void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason)
     if (s->state == SLOT_IDLE && !pm_take(pm, s)) {
         return;
     }
+    /* Taken back from the table (idle, or handed back): nobody holds it.
+     * Else held: seized, and its holder may still use its socket. */
+    s->clean = !s->published;
     if (s->published) {
         /* Held through the table: its holder's hand-back now fails, and
          * nobody can claim it again. */
@@ -397,6 +460,7 @@ void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason)
  * holding it gets a reset from the closed socket and answers 502. */
 void pm_drop(pm_t *pm, pm_slot_t *s)
 {
+    s->clean = 0;
     if (s->published) {
         fcgp_table_seize(pm->table, s->id);
         s->published = 0;

@@ -35,7 +35,8 @@ apr_uint32_t fcgp_policy_spawn_ahead(apr_uint32_t limit);
 
 /* Whether a worker that has served `served` of `limit` requests should
  * get its replacement now: within the spawn-ahead distance of its limit,
- * and no replacement is waiting already (fresh_idle). */
+ * and no replacement is waiting for it already (fresh_idle: the class has
+ * as many fresh workers as workers near their limit). */
 int fcgp_policy_replace_now(apr_uint32_t served, apr_uint32_t limit,
                             int fresh_idle);
 
