@@ -77,8 +77,6 @@ struct pm_slot {
                                  * (IDLE there) or hold it (BUSY) */
     apr_uint32_t suspect;       /* a holder seen dead once: reclaimed if
                                  * still so at the next look */
-    int clean;                  /* retired with nobody holding it: its
-                                 * socket may serve another worker */
     int parent;                 /* seen to be a php-cgi parent (a child of
                                  * its own program): renewed at its limit */
     apr_uint32_t renewals;      /* children it went through (parent) */
@@ -111,14 +109,6 @@ typedef struct {
     int kill_sent;
 } pm_linger_t;
 
-/* A listening socket of a worker retired cleanly, kept for the next one:
- * binding a new socket file costs more of the PM's time than the rest of a
- * replacement (the file system makes an inode each time). */
-#define PM_SPARE_SOCKETS 64
-typedef struct {
-    int fd;
-    char path[FCGP_TBL_PATH_MAX];
-} pm_spare_t;
 
 /* A connection to the PM socket (handlers keep a few open). */
 struct pm_conn {
@@ -157,8 +147,6 @@ typedef struct {
     apr_time_t next_tick;
     apr_array_header_t *orphans;        /* pm_orphan_t; NULL: none */
     apr_array_header_t *linger;         /* pm_linger_t */
-    pm_spare_t spares[PM_SPARE_SOCKETS];    /* listening sockets to reuse */
-    int nspares;
     apr_time_t orphans_until;           /* stop them even if busy then */
     pm_exit_t exits[PM_EXITS_KEPT];     /* ring of the last exits */
     apr_uint32_t nexits;                /* exits ever; next = nexits % N */
@@ -197,7 +185,6 @@ int pm_worker_is_parent(pm_t *pm, pm_slot_t *s);
 apr_uint32_t pm_worker_child(pm_slot_t *s);
 int pm_linger_add(pm_t *pm, pid_t pgid, apr_time_t kill_at);
 int pm_connection_queued(int fd);
-void pm_close_spares(pm_t *pm);
 
 /* pm_reap.c */
 void pm_reap(pm_t *pm);

@@ -120,7 +120,6 @@ static void start_draining(pm_t *pm, int how)
     pm->draining = how;
     pm->next_tick = 0;
     pm_close_conns(pm);
-    pm_close_spares(pm);
     /* Our workers that handlers hold come back to us, not to the line. */
     for (i = 0; i < pm->nslots; i++) {
         if (pm->slots[i] && pm->slots[i]->published) {

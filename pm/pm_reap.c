@@ -122,14 +122,10 @@ static void worker_exited(pm_t *pm, pm_slot_t *s, int code,
     done = busy && s->served ? s->served - 1 : s->served;
     pm->nprocs--;
     /* The rest of its process group (a php-cgi parent's children) does
-     * not outlive it for long; they still have its socket, which then
-     * serves no other worker. */
-    if (pm_linger_add(pm, s->proc.pid, s->state == SLOT_STOPPING
-                                       ? s->kill_at
-                                       : apr_time_now()
-                                         + c->limits.kill_timeout)) {
-        s->clean = 0;
-    }
+     * not outlive it for long. */
+    pm_linger_add(pm, s->proc.pid, s->state == SLOT_STOPPING
+                                   ? s->kill_at
+                                   : apr_time_now() + c->limits.kill_timeout);
     if (s->state == SLOT_LAST && !pm_connection_queued(s->listen_fd)) {
         /* It served its last request and exited, as the app's own limit
          * says; the handler's hand-back is still on its way. */

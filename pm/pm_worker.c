@@ -258,19 +258,12 @@ int pm_connection_queued(int fd)
     return fd >= 0 && poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN);
 }
 
-/* The slot's listening socket: a spare one (pm_free_slot), else a new one
- * in FcgiProcIPCDir. */
+/* A new listening socket for the slot, in FcgiProcIPCDir. */
 static apr_status_t make_listener(pm_t *pm, pm_slot_t *s)
 {
     struct sockaddr_un sa;
     int fd, err;
 
-    if (pm->nspares > 0) {
-        pm_spare_t *sp = &pm->spares[--pm->nspares];
-        s->listen_fd = sp->fd;
-        memcpy(s->path, sp->path, sizeof(s->path));
-        return APR_SUCCESS;
-    }
     memset(&sa, 0, sizeof(sa));
     sa.sun_family = AF_UNIX;
     if (apr_snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/w%d-%u.sock",
@@ -303,37 +296,17 @@ static apr_status_t make_listener(pm_t *pm, pm_slot_t *s)
     return APR_SUCCESS;
 }
 
-/* The slot's socket: kept for the next worker when the slot was given up
- * cleanly (nobody holds it or can still connect to it: the table bumped
- * its generation, and nothing is queued), else closed and removed (a
- * connection queued is reset: its handler answers 502). */
-static void give_up_listener(pm_t *pm, pm_slot_t *s)
+/* The slot's socket goes (a connection queued is reset: its handler
+ * answers 502). */
+static void close_listener(pm_slot_t *s)
 {
     if (s->listen_fd < 0) {
         return;
     }
-    if (s->clean && !pm->draining && pm->nspares < PM_SPARE_SOCKETS
-        && !pm_connection_queued(s->listen_fd)) {
-        pm_spare_t *sp = &pm->spares[pm->nspares++];
-        sp->fd = s->listen_fd;
-        memcpy(sp->path, s->path, sizeof(sp->path));
-    }
-    else {
-        close(s->listen_fd);
-        unlink(s->path);
-    }
+    close(s->listen_fd);
+    unlink(s->path);
     s->listen_fd = -1;
     s->path[0] = '\0';
-}
-
-/* The PM leaves: its spare sockets go. */
-void pm_close_spares(pm_t *pm)
-{
-    while (pm->nspares > 0) {
-        pm_spare_t *sp = &pm->spares[--pm->nspares];
-        close(sp->fd);
-        unlink(sp->path);
-    }
 }
 
 static void detach_from_class(pm_slot_t *s)
@@ -357,7 +330,7 @@ void pm_free_slot(pm_t *pm, pm_slot_t *s)
 {
     pm_class_t *c = s->cls;
 
-    give_up_listener(pm, s);
+    close_listener(s);
     if (c) {
         pm_slot_set(pm, s, SLOT_FREE);
         detach_from_class(s);
@@ -367,7 +340,6 @@ void pm_free_slot(pm_t *pm, pm_slot_t *s)
     s->cls = NULL;
     s->published = 0;
     s->suspect = 0;
-    s->clean = 0;
     fcgp_table_free_slot(pm->table, s->id);
     apr_pool_clear(s->pool);
 }
@@ -405,7 +377,6 @@ pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c)
     s->retire_reason = NULL;
     s->published = 0;
     s->served = 0;
-    s->clean = 1;           /* nobody could claim it yet */
     APR_ARRAY_PUSH(c->slots, pm_slot_t *) = s;
     if (make_listener(pm, s) != APR_SUCCESS
         || pm_start_process(pm, s) != APR_SUCCESS) {
@@ -430,9 +401,6 @@ void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason)
     if (s->state == SLOT_IDLE && !pm_take(pm, s)) {
         return;
     }
-    /* Taken back from the table (idle, or handed back): nobody holds it.
-     * Else held: seized, and its holder may still use its socket. */
-    s->clean = !s->published;
     if (s->published) {
         /* Held through the table: its holder's hand-back now fails, and
          * nobody can claim it again. */
@@ -460,7 +428,6 @@ void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason)
  * holding it gets a reset from the closed socket and answers 502. */
 void pm_drop(pm_t *pm, pm_slot_t *s)
 {
-    s->clean = 0;
     if (s->published) {
         fcgp_table_seize(pm->table, s->id);
         s->published = 0;
