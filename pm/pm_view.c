@@ -73,18 +73,24 @@ int pm_class_backing_off(const pm_class_t *c, apr_time_t now)
 
 /* Room for another worker of c, counting `leaving` of its live ones as
  * already gone (they got their last request or are about to). */
-fcgp_room_e pm_room(pm_t *pm, pm_class_t *c, apr_uint32_t leaving)
+static fcgp_room_e room(pm_t *pm, pm_class_t *c, apr_uint32_t leaving,
+                        apr_uint32_t also)
 {
     fcgp_room_facts_t f;
     f.draining = pm->draining;
     f.backing_off = pm_class_backing_off(c, apr_time_now());
-    f.class_live = c->n[SLOT_IDLE] + c->n[SLOT_BUSY];
+    f.class_live = c->n[SLOT_IDLE] + c->n[SLOT_BUSY] + also;
     f.class_max = c->limits.max_procs;
     f.leaving = leaving;
     f.procs = pm->nprocs;
     f.procs_max = pm->settings.max_procs;
     f.slot_free = 1;    /* known only by trying: pm_spawn says */
     return fcgp_policy_room(&f);
+}
+
+fcgp_room_e pm_room(pm_t *pm, pm_class_t *c, apr_uint32_t leaving)
+{
+    return room(pm, c, leaving, 0);
 }
 
 /* Full: no room for another worker, so waiting handlers wait for one to
@@ -95,7 +101,10 @@ void pm_update_full(pm_t *pm, pm_class_t *c)
 {
     apr_uint32_t why = 0;
 
-    switch (pm_room(pm, c, 0)) {
+    /* A worker serving its last request still takes one: its replacement
+     * is the PM's to start (now, or when it leaves), not its waiters' to
+     * ask for, each one of them, while it finishes. */
+    switch (room(pm, c, 0, c->n[SLOT_LAST])) {
     case FCGP_ROOM_NONE_CLASS:
         why = FCGP_TBL_FULL_CLASS;
         break;
@@ -202,10 +211,11 @@ static void publish_held(pm_t *pm, pm_class_t *c)
  * (php-cgi parents aside: they are renewed), of which *leaving_live are
  * not given their last one yet (they still count as live).  Each leaving
  * worker should have one fresh successor, no more: a replacement that a
- * light load did not take yet serves the next one. */
+ * light load did not take yet serves the next one.  fresh_all: the fresh
+ * ones, claimable or not (the allowance counts them all). */
 static void class_successors(pm_t *pm, const pm_class_t *c,
                              apr_uint32_t limit, apr_uint32_t *fresh,
-                             apr_uint32_t *leaving,
+                             apr_uint32_t *fresh_all, apr_uint32_t *leaving,
                              apr_uint32_t *leaving_live)
 {
     apr_uint32_t ahead = limit ? fcgp_policy_spawn_ahead(limit) : 0;
@@ -214,7 +224,7 @@ static void class_successors(pm_t *pm, const pm_class_t *c,
     int waiting = fcgp_table_sleepers(pm->table, c->tidx) > 0;
     int i;
 
-    *fresh = *leaving = *leaving_live = 0;
+    *fresh = *fresh_all = *leaving = *leaving_live = 0;
     for (i = 0; i < c->slots->nelts; i++) {
         const pm_slot_t *o = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
         apr_uint32_t served = o->published
@@ -222,6 +232,7 @@ static void class_successors(pm_t *pm, const pm_class_t *c,
             : o->served;
         if (o->state == SLOT_IDLE && o->last_used == 0 && served == 0) {
             *fresh += !(o->published && waiting);
+            (*fresh_all)++;
         }
         else if (limit && !o->parent && served + ahead >= limit
                  && (o->state == SLOT_BUSY || o->state == SLOT_IDLE
@@ -239,7 +250,7 @@ void pm_counted(pm_t *pm, pm_slot_t *s)
 {
     pm_class_t *c = s->cls;
     apr_uint32_t src, limit = pm_class_limit(c, &src);
-    apr_uint32_t fresh, leaving, leaving_live;
+    apr_uint32_t fresh, fresh_all, leaving, leaving_live;
 
     if (limit && s->served + fcgp_policy_spawn_ahead(limit) >= limit
         && pm_worker_is_parent(pm, s)) {
@@ -256,8 +267,12 @@ void pm_counted(pm_t *pm, pm_slot_t *s)
     /* A replacement may take the class over its maximum for a while: the
      * worker it replaces is on its way out (and the replacement takes
      * requests only once it is gone, pm_publish). */
-    class_successors(pm, c, limit, &fresh, &leaving, &leaving_live);
-    if (fcgp_policy_replace_now(s->served, limit, fresh >= leaving)
+    class_successors(pm, c, limit, &fresh, &fresh_all, &leaving,
+                     &leaving_live);
+    if (fcgp_policy_replace_now(s->served, limit,
+                                fcgp_policy_enough_ahead(
+                                    fresh, fresh_all, leaving,
+                                    c->n[SLOT_IDLE] + c->n[SLOT_BUSY]))
         && pm_room(pm, c, leaving_live) == FCGP_ROOM) {
         pm_slot_t *fresh = pm_spawn(pm, c);
         if (fresh) {

@@ -408,7 +408,10 @@ void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason)
         s->published = 0;
     }
     pm_slot_set(pm, s, SLOT_STOPPING);
-    pm_update_full(pm, c);
+    /* Requests waiting for it get its replacement now, not when it has
+     * exited (and the class is not left open meanwhile for each of them to
+     * ask for one). */
+    pm_grow(pm, c, 0);
     /* One worker fewer: a waiting handler may take its replacement
      * (published without a wake-up while the class was full). */
     fcgp_table_wake(pm->table, c->tidx);

@@ -48,6 +48,13 @@ int fcgp_policy_replace_now(apr_uint32_t served, apr_uint32_t limit,
            && !fresh_idle;
 }
 
+int fcgp_policy_enough_ahead(apr_uint32_t fresh, apr_uint32_t fresh_all,
+                             apr_uint32_t leaving, apr_uint32_t live)
+{
+    apr_uint32_t most = live / 8 > 2 ? live / 8 : 2;
+    return fresh >= leaving || fresh_all >= most;
+}
+
 const char *fcgp_policy_retire(const fcgp_worker_facts_t *f)
 {
     if (f->returned && f->outcome == FCGP_OUT_TIMEOUT) {

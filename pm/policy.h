@@ -40,6 +40,18 @@ apr_uint32_t fcgp_policy_spawn_ahead(apr_uint32_t limit);
 int fcgp_policy_replace_now(apr_uint32_t served, apr_uint32_t limit,
                             int fresh_idle);
 
+/* Whether a class has the replacements started ahead it should: `fresh`
+ * workers started, not given a request yet and waiting for a worker to
+ * leave (of `fresh_all` not given a request yet), for `leaving` workers
+ * near their limit, in a class of `live` workers.  One per leaving worker,
+ * but never more than max(2, live / 8) fresh ones at a time: an
+ * application that starts slowly, or a limit short next to its start,
+ * would otherwise have a second process starting beside every one it has
+ * (the others are started as the workers leave, for the requests then
+ * waiting). */
+int fcgp_policy_enough_ahead(apr_uint32_t fresh, apr_uint32_t fresh_all,
+                             apr_uint32_t leaving, apr_uint32_t live);
+
 /* What a worker is doing, for fcgp_policy_retire(). */
 typedef struct {
     int returned;               /* just handed back (else: idle, looked at) */

@@ -189,6 +189,35 @@ START_TEST(test_replace_now)
 }
 END_TEST
 
+/* fcgp_policy_enough_ahead: one fresh replacement per worker near its
+ * limit, never more than max(2, live / 8) fresh ones at a time. */
+static const struct {
+    apr_uint32_t fresh, fresh_all, leaving, live;
+    int want;
+} ahead_enough_cases[] = {
+    { 0, 0, 1, 8, 0 },          /* one leaving, none ready: start one */
+    { 1, 1, 1, 8, 1 },          /* it has its own */
+    { 1, 1, 2, 8, 0 },          /* two leaving, one ready: one more */
+    { 2, 2, 3, 8, 1 },          /* the allowance of 2 */
+    { 0, 2, 3, 8, 1 },          /* fresh ones taken for others count too */
+    { 0, 1, 3, 8, 0 },
+    { 0, 0, 0, 8, 1 },          /* nobody leaving */
+    { 3, 3, 16, 32, 0 },        /* 32 live: 4 at a time */
+    { 4, 4, 16, 32, 1 },
+    { 0, 0, 16, 0, 0 },         /* no live worker: still 2 */
+    { 0, 2, 16, 0, 1 },
+};
+
+START_TEST(test_enough_ahead)
+{
+    ck_assert_msg(fcgp_policy_enough_ahead(ahead_enough_cases[_i].fresh,
+                                           ahead_enough_cases[_i].fresh_all,
+                                           ahead_enough_cases[_i].leaving,
+                                           ahead_enough_cases[_i].live)
+                  == ahead_enough_cases[_i].want, "row %d", _i);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* fcgp_policy_retire                                                  */
 
@@ -782,6 +811,7 @@ int main(void)
     tcase_add_loop_test(tc, test_spawn_ahead, 0, N_OF(ahead_cases));
     tcase_add_test(tc, test_backoff_doubles_to_the_cap);
     tcase_add_loop_test(tc, test_replace_now, 0, N_OF(replace_cases));
+    tcase_add_loop_test(tc, test_enough_ahead, 0, N_OF(ahead_enough_cases));
     tcase_add_loop_test(tc, test_room, 0, N_OF(room_cases));
     tcase_add_loop_test(tc, test_grow, 0, N_OF(grow_cases));
     tcase_add_loop_test(tc, test_top_up, 0, N_OF(top_up_cases));
