@@ -84,7 +84,8 @@ D(MAX_PROCS_CLASS, ("FcgiProcMaxProcessesPerClass", \
   "Most processes per class (one class per command line, environment " \
   "and virtual host), and so most requests a class serves at once. A " \
   "replacement started ahead of a worker's last request may exist " \
-  "beside it (n + 1 processes for a moment), but takes requests only " \
+  "beside it (at most max(2, n / 8) of them at a time), but takes " \
+  "requests only " \
   "once that worker has finished.", \
   "Same meaning and default.") \
 D(MIN_PROCS_CLASS, ("FcgiProcMinProcessesPerClass", \
