@@ -213,6 +213,20 @@ void pm_sync_slot(pm_t *pm, pm_slot_t *s)
     w = apr_atomic_read32(&fcgp_table_slot(pm->table, s->id)->word);
     switch (FCGP_TBL_STATE(w)) {
     case FCGP_TBL_IDLE:
+        if (s->state == SLOT_LAST) {
+            /* Handed back to the line although it had its last request
+             * (it was superseded, or its limit dropped, while it served):
+             * it is done, as if handed back to us. */
+            w = fcgp_table_take(pm->table, s->id, FCGP_TBL_IDLE);
+            if (FCGP_TBL_STATE(w) == FCGP_TBL_IDLE) {
+                s->published = 0;
+                follow_served(pm, s);
+                s->last_used = apr_time_now();
+                pm_worker_back(pm, s, FCGP_OUT_OK);
+            }
+            break;      /* (else claimed meanwhile: the claim undoes
+                         * itself and kicks us) */
+        }
         if (s->state == SLOT_BUSY) {
             pm_slot_set(pm, s, SLOT_IDLE);
             s->last_used = apr_time_now();
@@ -288,6 +302,7 @@ const char *pm_retire_reason(pm_t *pm, pm_slot_t *s, int returned,
     f.outcome = (int)outcome;
     f.draining = pm->draining;
     f.last = s->state == SLOT_LAST;
+    f.superseded = s->superseded;
     f.served = s->served;
     f.limit = pm_class_limit(c, &src);
     f.now = now;
