@@ -378,14 +378,11 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
         && program_replaced(p, cls, spec->argv[0], program, now)) {
         /* A new version on disk: the PM looks, retires the old version's
          * workers (claims skip them from now on) and starts new ones,
-         * before we take one.  Not reaching it is no reason to fail: the
-         * current workers serve meanwhile. */
-        if (want(p, pm_path, spec, limits, &ans, errmsg) == APR_SUCCESS) {
-            if (ans.status != FCGP_GRANT_OK) {
-                refuse(lease, ans.status, ans.retry_after, ans.message);
-                *out = lease;
-                return APR_SUCCESS;
-            }
+         * before we take one.  Only a hint: whatever else the PM says (it
+         * cannot be reached, the class is paused) is said again below if
+         * this request needs the PM; meanwhile the table serves. */
+        if (want(p, pm_path, spec, limits, &ans, errmsg) == APR_SUCCESS
+            && ans.status == FCGP_GRANT_OK) {
             cls = ans.cls;
             asked = 1;
         }
