@@ -46,6 +46,8 @@ typedef struct {
     const fcgp_app_conf_t *appc;    /* what the app runs with here */
     const char *app;            /* command line, for logs */
     int php_cgi;                /* the app is php-cgi (its wrapper says) */
+    const apr_finfo_t *program; /* the script that is the app: httpd's
+                                 * stat of it; NULL behind a wrapper */
     int tries;
     apr_time_t start;
     fcgp_timer_t timer;
@@ -241,7 +243,7 @@ static int acquire(fcgp_req_t *rq, const fcgp_app_spec_t *spec)
     apr_status_t rv;
 
     rv = fcgp_pm_acquire(r->pool, rq->sc->pm_path, spec,
-                         &rq->appc->limits,
+                         &rq->appc->limits, rq->program,
                          &a->lease, &err);
     if (rv != APR_SUCCESS) {
         a->rv = rv;
@@ -408,6 +410,7 @@ static void make_spec(fcgp_req_t *rq, fcgp_app_spec_t *spec)
         spec->argc = 1;
         spec->argv = argv;
         rq->app = r->filename;
+        rq->program = &r->finfo;    /* who runs it knows if it changed */
     }
     /* A file run as the app itself is never php-cgi (which lives outside
      * the document tree, behind FcgiProcWrapper). */

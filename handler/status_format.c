@@ -102,7 +102,8 @@ static const char *state_name(const fcgp_status_worker_t *w)
     case FCGP_WORKER_IDLE:
         return "idle";
     case FCGP_WORKER_BUSY:
-        return w->last_request ? "busy (last request)" : "busy";
+        return w->last_request == 2 ? "busy (last request: program replaced)"
+               : w->last_request ? "busy (last request)" : "busy";
     case FCGP_WORKER_STOPPING:
         return "stopping";
     default:
@@ -113,8 +114,21 @@ static const char *state_name(const fcgp_status_worker_t *w)
 static const col_t class_cols[] = {
     {"class", "class"}, {"processes", "processes"}, {"waiting", "waiting"},
     {"max", "max"}, {"min", "min"}, {"limit", "limit"},
-    {"limit_source", "limit from"}
+    {"limit_source", "limit from"}, {"program_inode", "program inode"},
+    {"program_mtime", "program mtime"}, {"replaced", "replaced"}
 };
+
+/* A time of day, or "" for none. */
+static cell_t date(apr_pool_t *p, apr_time_t t)
+{
+    char *s;
+    if (!t) {
+        return text("");
+    }
+    s = apr_palloc(p, APR_RFC822_DATE_LEN);
+    apr_rfc822_date(s, t);
+    return text(s);
+}
 
 static void class_cells(apr_pool_t *p, const void *row, cell_t *c)
 {
@@ -126,6 +140,9 @@ static void class_cells(apr_pool_t *p, const void *row, cell_t *c)
     c[4] = num(p, k->min_procs);
     c[5] = num(p, k->limit);
     c[6] = source(k->limit_source);
+    c[7] = num(p, k->program_inode);
+    c[8] = date(p, k->program_mtime);
+    c[9] = date(p, k->replaced);
 }
 
 static const col_t worker_cols[] = {

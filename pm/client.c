@@ -303,14 +303,57 @@ static void refuse(fcgp_lease_t *lease, apr_uint32_t status,
     lease->released = 1;
 }
 
+/* What of a program file makes its identity (fcgp_table_ident). */
+#define IDENT_WANTED (APR_FINFO_IDENT | APR_FINFO_MTIME | APR_FINFO_SIZE)
+
+static apr_uint64_t ident_of(const apr_finfo_t *f)
+{
+    return fcgp_table_ident((apr_uint64_t)f->device, (apr_uint64_t)f->inode,
+                            f->mtime, f->size);
+}
+
+/* Is class cls's program on disk another one than its workers run?  With
+ * httpd's stat of it (a script that is the app) the answer costs a
+ * compare, and a new file is told to the PM by the first request that
+ * sees it; a wrapper's program is stat()ed by the first request of each
+ * second (of the whole server) only.  The same difference is told again
+ * at most once a second per class: the PM looks itself, and may keep the
+ * old version (a replacement that is not executable). */
+static int program_replaced(apr_pool_t *p, apr_uint32_t cls,
+                            const char *path, const apr_finfo_t *seen,
+                            apr_time_t now)
+{
+    apr_uint64_t known = fcgp_table_class_ident(table, cls);
+    apr_uint32_t sec = (apr_uint32_t)apr_time_sec(now);
+    apr_finfo_t f;
+
+    if (!known) {
+        return 0;       /* the PM has not looked yet */
+    }
+    if (seen && (seen->valid & IDENT_WANTED) == IDENT_WANTED) {
+        apr_uint64_t ident = ident_of(seen);
+        return ident != known && fcgp_table_tell(table, cls, ident, sec);
+    }
+    if (!fcgp_table_check_due(table, cls, sec)) {
+        return 0;
+    }
+    if (apr_stat(&f, path, IDENT_WANTED, p) != APR_SUCCESS
+        || (f.valid & IDENT_WANTED) != IDENT_WANTED) {
+        return 1;       /* gone: the PM keeps the workers and says so */
+    }
+    return ident_of(&f) != known;
+}
+
 apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
                              const fcgp_app_spec_t *spec,
                              const fcgp_app_limits_t *limits,
+                             const apr_finfo_t *program,
                              fcgp_lease_t **out, const char **errmsg)
 {
     fcgp_lease_t *lease = apr_pcalloc(p, sizeof(*lease));
     fcgp_tbl_claim_t *c = &lease->claim;
-    apr_time_t deadline = apr_time_now() + limits->queue_timeout;
+    apr_time_t now = apr_time_now();
+    apr_time_t deadline = now + limits->queue_timeout;
     apr_uint32_t me = my_pid ? my_pid : (apr_uint32_t)getpid();
     fcgp_msg_answer_t ans;
     fcgp_tbl_place_t place;
@@ -331,6 +374,19 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
     key = fcgp_ipc_class_key(p, spec, &klen);
     cls = fcgp_table_find_class(table, key, klen);
     c->kick = 0;
+    if (cls != FCGP_TBL_NO_CLASS
+        && program_replaced(p, cls, spec->argv[0], program, now)) {
+        /* A new version on disk: the PM looks, retires the old version's
+         * workers (claims skip them from now on) and starts new ones,
+         * before we take one.  Only a hint: whatever else the PM says (it
+         * cannot be reached, the class is paused) is said again below if
+         * this request needs the PM; meanwhile the table serves. */
+        if (want(p, pm_path, spec, limits, &ans, errmsg) == APR_SUCCESS
+            && ans.status == FCGP_GRANT_OK) {
+            cls = ans.cls;
+            asked = 1;
+        }
+    }
     if (cls == FCGP_TBL_NO_CLASS
         || !fcgp_table_claim(table, cls, me, c)) {
         if (c->kick) {

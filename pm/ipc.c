@@ -280,7 +280,7 @@ apr_status_t fcgp_ipc_decode_status(const char *body, apr_size_t len)
 /* ---- the status snapshot ------------------------------------------------
  * Each row has a fixed part and its strings; the smallest row (all strings
  * empty) bounds the count a body can hold, before anything is allocated. */
-#define ST_CLASS_MIN    (4 + 6 * 4)
+#define ST_CLASS_MIN    (4 + 6 * 4 + 3 * 8)
 #define ST_WORKER_MIN   (7 * 4 + 4 + 2 * 8 + 4)
 #define ST_EXIT_MIN     (8 + 4 + 3 * 4 + 4 + 8)
 
@@ -293,6 +293,9 @@ static void w_st_class(wbuf_t *w, const fcgp_status_class_t *c)
     w_u32(w, c->min_procs);
     w_u32(w, c->limit);
     w_u32(w, c->limit_source);
+    w_u64(w, c->program_inode);
+    w_u64(w, (apr_uint64_t)c->program_mtime);
+    w_u64(w, (apr_uint64_t)c->replaced);
 }
 
 static void w_st_worker(wbuf_t *w, const fcgp_status_worker_t *k)
@@ -389,6 +392,9 @@ static void r_st_class(rbuf_t *r, apr_pool_t *p, fcgp_status_class_t *c)
     c->min_procs = r_u32(r);
     c->limit = r_u32(r);
     c->limit_source = r_u32(r);
+    c->program_inode = r_u64(r);
+    c->program_mtime = r_time(r);
+    c->replaced = r_time(r);
     if (c->limit_source > FCGP_LIMIT_LEARNED) {
         r->bad = 1;
     }
@@ -407,7 +413,7 @@ static void r_st_worker(rbuf_t *r, apr_pool_t *p, fcgp_status_worker_t *k)
     k->age = r_time(r);
     k->idle = r_time(r);
     k->reason = r_str(r, p);
-    if (k->state > FCGP_WORKER_STOPPING || k->last_request > 1
+    if (k->state > FCGP_WORKER_STOPPING || k->last_request > 2
         || k->limit_source > FCGP_LIMIT_LEARNED) {
         r->bad = 1;
     }

@@ -15,6 +15,7 @@
 #include <apr.h>
 #include <apr_pools.h>
 #include <apr_network_io.h>
+#include <apr_file_info.h>
 #include "pm/pm_types.h"
 #include "pm/ipc.h"
 #include "pm/status_data.h"
@@ -53,7 +54,12 @@ apr_status_t fcgp_pm_child_init(apr_pool_t *pchild, const char *pm_path,
                                 int threads);
 
 /* Ask for a worker.  Allocates from p (r->pool); a cleanup on p hands a
- * worker never released back as broken (the PM retires it).  Returns
+ * worker never released back as broken (the PM retires it).  program:
+ * httpd's stat of the spec's program when the request's file is the app
+ * itself (r->finfo), else NULL (a wrapper's program is looked at here, at
+ * most once a second per class).  When the program on disk is not the
+ * one the class's workers were started from, the PM is told first: it
+ * retires the old version's workers and starts new ones.  Returns
  * APR_SUCCESS with *lease set; (*lease)->grant.status tells whether a
  * worker was granted (FCGP_GRANT_OK) or why not.  Any other return means
  * the PM could not be reached (*lease is NULL) and errmsg says what
@@ -61,6 +67,7 @@ apr_status_t fcgp_pm_child_init(apr_pool_t *pchild, const char *pm_path,
 apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
                              const fcgp_app_spec_t *spec,
                              const fcgp_app_limits_t *limits,
+                             const apr_finfo_t *program,
                              fcgp_lease_t **lease, const char **errmsg);
 
 /* Hand the worker back.  Idempotent. */

@@ -8,6 +8,7 @@
  *   pm_worker.c  starting and stopping worker processes
  *   pm_reap.c    reaping: exits, the exit log, learned limits, back-off
  *   pm_adopt.c   the workers of a process manager that died
+ *   pm_program.c the program file a class runs, and its new versions
  *   pm_status.c  the status snapshot
  *
  * The PM is single-threaded: everything here is written by it alone.  The
@@ -77,8 +78,22 @@ struct pm_slot {
                                  * (IDLE there) or hold it (BUSY) */
     apr_uint32_t suspect;       /* a holder seen dead once: reclaimed if
                                  * still so at the next look */
+    apr_uint64_t prog_ident;    /* the program file it was started from
+                                 * (fcgp_table_ident); 0: not known */
+    int superseded;             /* its program was replaced: it gets no
+                                 * new request and retires */
     apr_pool_t *pool;
 };
+
+/* A class's program file as the PM last saw it (pm_program.c). */
+typedef struct {
+    apr_uint64_t ident;         /* fcgp_table_ident; 0: not looked yet */
+    apr_uint64_t inode;
+    apr_time_t mtime;
+    apr_time_t replaced;        /* when a new version was seen; 0: never */
+    apr_uint64_t refused;       /* a change that was not a usable program
+                                 * (its identity; 1: gone), logged once */
+} pm_program_t;
 
 struct pm_class {
     const char *key;
@@ -88,6 +103,7 @@ struct pm_class {
     fcgp_app_limits_t limits;
     apr_uint32_t learned_limit; /* the app exited by itself after this many */
     fcgp_failures_t failures;   /* rapid-failure protection */
+    pm_program_t prog;          /* its program file (pm_program.c) */
     apr_array_header_t *slots;  /* pm_slot_t *, not FREE */
     apr_uint32_t n[SLOT_NSTATES];   /* slots in each state */
     apr_uint32_t tidx;          /* index in the worker table */
@@ -176,6 +192,11 @@ apr_status_t pm_server_setup(pm_t *pm);
 void pm_on_accept(pm_t *pm);
 void pm_on_readable(pm_t *pm, pm_conn_t *conn);
 void pm_close_conns(pm_t *pm);
+
+/* pm_program.c */
+apr_uint64_t pm_program_ident(pm_t *pm, pm_class_t *c);
+void pm_program_check(pm_t *pm, pm_class_t *c);
+const char *pm_program_replaced_text(pm_t *pm, const pm_class_t *c);
 
 /* pm_adopt.c */
 void pm_adopt(pm_t *pm);

@@ -91,9 +91,10 @@ void pm_note_early_death(pm_t *pm, pm_class_t *c, apr_time_t age,
                  "starting it again for %" APR_TIME_T_FMT " s; its requests "
                  "get 503 meanwhile.  Check the application (its errors "
                  "are in this log) and its FcgiProcWrapper / "
-                 "FcgiProcInitialEnv", FCGP_FAIL_COUNT, c->name,
+                 "FcgiProcInitialEnv%s", FCGP_FAIL_COUNT, c->name,
                  (int)apr_time_sec(FCGP_FAIL_WINDOW),
-                 apr_time_sec(c->failures.backoff));
+                 apr_time_sec(c->failures.backoff),
+                 pm_program_replaced_text(pm, c));
 }
 
 /* Is a connection waiting in the slot's listening socket's queue? */
@@ -137,8 +138,9 @@ static void worker_exited(pm_t *pm, pm_slot_t *s, int code,
     if (s->state == SLOT_LAST && !connection_queued(s)) {
         /* It served its last request and exited, as the app's own limit
          * says; the handler's hand-back is still on its way. */
-        log_exit(pm, s, s->served, code, why, "retired (request limit)",
-                 APLOG_INFO);
+        log_exit(pm, s, s->served, code, why, s->superseded
+                 ? "retired (superseded: its program was replaced)"
+                 : "retired (request limit)", APLOG_INFO);
         s->proc.pid = 0;
         return;
     }

@@ -155,6 +155,9 @@ static void on_want(pm_t *pm, pm_conn_t *conn, const char *body,
                             fcgp_table_nclasses(pm->table)));
         return;
     }
+    /* A handler saw another program file than the class's, or asks for a
+     * worker: is it a new version? */
+    pm_program_check(pm, c);
     pm_serve_table(pm);
     if (!c->n[SLOT_IDLE] && pm_class_backing_off(c, now)
         && !c->n[SLOT_BUSY]) {

@@ -51,6 +51,9 @@ const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p)
         sc->max_procs = c->limits.max_procs;
         sc->min_procs = c->limits.min_procs;
         sc->limit = pm_class_limit(c, &sc->limit_source);
+        sc->program_inode = c->prog.inode;
+        sc->program_mtime = c->prog.mtime > 0 ? c->prog.mtime : 0;
+        sc->replaced = c->prog.replaced;
     }
 
     st->workers = apr_pcalloc(p, sizeof(*st->workers) * (pm->nslots + 1));
@@ -65,7 +68,7 @@ const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p)
         w->pid = (apr_uint32_t)s->proc.pid;
         w->cls = apr_pstrdup(p, s->cls->name);
         w->state = worker_state(s->state);
-        w->last_request = s->state == SLOT_LAST;
+        w->last_request = s->state != SLOT_LAST ? 0 : s->superseded ? 2 : 1;
         w->requests = s->served;
         w->limit = pm_class_limit(s->cls, &w->limit_source);
         w->age = since(now, s->started);

@@ -133,14 +133,17 @@ void pm_set_table_limits(pm_t *pm, pm_class_t *c)
 }
 
 /* How many requests a class's workers may take at once now: those
- * serving (a last request too) and the claimable idle ones. */
+ * serving (a last request too) and the claimable idle ones.  A worker
+ * whose program was replaced is not counted: the new version's workers
+ * serve beside its last request (pm_program.c). */
 static apr_uint32_t class_serving(const pm_class_t *c)
 {
-    apr_uint32_t n = c->n[SLOT_BUSY] + c->n[SLOT_LAST];
+    apr_uint32_t n = c->n[SLOT_BUSY];
     int i;
     for (i = 0; i < c->slots->nelts; i++) {
         const pm_slot_t *o = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
-        n += o->state == SLOT_IDLE && o->published;
+        n += (o->state == SLOT_IDLE && o->published)
+             || (o->state == SLOT_LAST && !o->superseded);
     }
     return n;
 }
@@ -253,6 +256,20 @@ void pm_sync_slot(pm_t *pm, pm_slot_t *s)
     w = apr_atomic_read32(&fcgp_table_slot(pm->table, s->id)->word);
     switch (FCGP_TBL_STATE(w)) {
     case FCGP_TBL_IDLE:
+        if (s->state == SLOT_LAST) {
+            /* Handed back to the line although it had its last request
+             * (it was superseded, or its limit dropped, while it served):
+             * it is done, as if handed back to us. */
+            w = fcgp_table_take(pm->table, s->id, FCGP_TBL_IDLE);
+            if (FCGP_TBL_STATE(w) == FCGP_TBL_IDLE) {
+                s->published = 0;
+                follow_served(pm, s);
+                s->last_used = apr_time_now();
+                pm_worker_back(pm, s, FCGP_OUT_OK);
+            }
+            break;      /* (else claimed meanwhile: the claim undoes
+                         * itself and kicks us) */
+        }
         if (s->state == SLOT_BUSY) {
             pm_slot_set(pm, s, SLOT_IDLE);
             s->last_used = apr_time_now();
@@ -328,6 +345,7 @@ const char *pm_retire_reason(pm_t *pm, pm_slot_t *s, int returned,
     f.outcome = (int)outcome;
     f.draining = pm->draining;
     f.last = s->state == SLOT_LAST;
+    f.superseded = s->superseded;
     f.served = s->served;
     f.limit = pm_class_limit(c, &src);
     f.now = now;

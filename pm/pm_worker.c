@@ -56,6 +56,9 @@ apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s)
     else {
         dir = "/";
     }
+    /* The file it starts from: a later version supersedes it
+     * (pm_program.c). */
+    s->prog_ident = pm_program_ident(pm, c);
     if ((rv = apr_procattr_create(&attr, tp)) == APR_SUCCESS
         && (rv = apr_procattr_cmdtype_set(attr, APR_PROGRAM)) == APR_SUCCESS
         && (rv = apr_os_file_put(&in, &fd, APR_FOPEN_READ, tp))
@@ -190,6 +193,8 @@ pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c)
     s->retire_reason = NULL;
     s->published = 0;
     s->served = 0;
+    s->superseded = 0;
+    s->prog_ident = 0;
     APR_ARRAY_PUSH(c->slots, pm_slot_t *) = s;
     if (make_listener(pm, s) != APR_SUCCESS
         || pm_start_process(pm, s) != APR_SUCCESS) {

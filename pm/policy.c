@@ -59,6 +59,9 @@ const char *fcgp_policy_retire(const fcgp_worker_facts_t *f)
     if (f->draining) {
         return f->draining > 1 ? "httpd is gone" : "httpd restart or stop";
     }
+    if (f->superseded) {
+        return "superseded: its program was replaced";
+    }
     if (f->last || (f->limit && f->served >= f->limit)) {
         return "request limit";
     }

@@ -46,6 +46,7 @@ typedef struct {
     int draining;               /* its process manager drains: 1 for a
                                  * restart or stop, 2 httpd is gone */
     int last;                   /* it was given its last request */
+    int superseded;             /* its program was replaced on disk */
     apr_uint32_t served;
     apr_uint32_t limit;         /* effective, 0 = none */
     apr_time_t now;
@@ -58,8 +59,9 @@ typedef struct {
 } fcgp_worker_facts_t;
 
 /* Why the worker should retire now, or NULL to keep it.  In this order:
- * a broken hand-back, draining, its request limit, FcgiProcProcessLifeTime,
- * and (idle only, above the class minimum) FcgiProcIdleTimeout. */
+ * a broken hand-back, draining, its program replaced (superseded), its
+ * request limit, FcgiProcProcessLifeTime, and (idle only, above the class
+ * minimum) FcgiProcIdleTimeout. */
 const char *fcgp_policy_retire(const fcgp_worker_facts_t *f);
 
 /* Room for another worker of a class. */

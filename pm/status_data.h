@@ -30,6 +30,11 @@ typedef struct {
     apr_uint32_t min_procs;     /* FcgiProcMinProcessesPerClass */
     apr_uint32_t limit;         /* effective request limit, 0 = none */
     apr_uint32_t limit_source;  /* fcgp_limit_source_e */
+    apr_uint64_t program_inode; /* its program file, as the PM last saw
+                                 * it (0: not yet) */
+    apr_time_t program_mtime;
+    apr_time_t replaced;        /* when the PM saw a new version of it;
+                                 * 0: never */
 } fcgp_status_class_t;
 
 /* One live worker process. */
@@ -38,7 +43,9 @@ typedef struct {
     apr_uint32_t pid;
     const char *cls;            /* its class's name */
     apr_uint32_t state;         /* fcgp_worker_state_e */
-    apr_uint32_t last_request;  /* 1: was given its last request */
+    apr_uint32_t last_request;  /* 1: was given its last request; 2: its
+                                 * program was replaced (superseded): it
+                                 * retires when this request is done */
     apr_uint32_t requests;      /* requests handed to it */
     apr_uint32_t limit;         /* effective request limit, 0 = none */
     apr_uint32_t limit_source;  /* fcgp_limit_source_e */

@@ -188,6 +188,66 @@ static apr_uint32_t probe(const fcgp_table_t *t, const char *key,
     return FCGP_TBL_NO_CLASS;
 }
 
+apr_uint64_t fcgp_table_ident(apr_uint64_t dev, apr_uint64_t ino,
+                              apr_int64_t mtime, apr_int64_t size)
+{
+    const apr_uint64_t v[4] = { dev, ino, (apr_uint64_t)mtime,
+                                (apr_uint64_t)size };
+    apr_uint64_t h = APR_UINT64_C(0x9e3779b97f4a7c15);
+    int i;
+    for (i = 0; i < 4; i++) {
+        h ^= v[i];
+        h *= APR_UINT64_C(0xff51afd7ed558ccd);
+        h ^= h >> 32;
+    }
+    return h ? h : 1;
+}
+
+void fcgp_table_set_ident(fcgp_table_t *t, apr_uint32_t cls,
+                          apr_uint64_t ident)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    if (k) {
+        apr_atomic_set64(&k->ident, ident);
+    }
+}
+
+apr_uint64_t fcgp_table_class_ident(fcgp_table_t *t, apr_uint32_t cls)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    return k ? apr_atomic_read64(&k->ident) : 0;
+}
+
+int fcgp_table_check_due(fcgp_table_t *t, apr_uint32_t cls,
+                         apr_uint32_t now_sec)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    apr_uint32_t was;
+    if (!k || (was = apr_atomic_read32(&k->checked)) == now_sec) {
+        return 0;
+    }
+    return apr_atomic_cas32(&k->checked, now_sec, was) == was;
+}
+
+int fcgp_table_tell(fcgp_table_t *t, apr_uint32_t cls, apr_uint64_t seen,
+                    apr_uint32_t now_sec)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    apr_uint64_t told;
+    if (!k) {
+        return 0;
+    }
+    told = apr_atomic_read64(&k->told);
+    if (told != seen) {
+        /* Told again (if still so) in the next second, not this one: the
+         * stamp first, so that nobody who sees `told` after the CAS
+         * finds this second free. */
+        apr_atomic_set32(&k->checked, now_sec);
+        return apr_atomic_cas64(&k->told, seen, told) == told;
+    }
+    return fcgp_table_check_due(t, cls, now_sec);
+}
+
 apr_uint32_t fcgp_table_find_class(const fcgp_table_t *t, const char *key,
                                    apr_size_t len)
 {
@@ -522,12 +582,23 @@ static int claim_pass(fcgp_table_t *t, apr_uint32_t cls, apr_uint32_t holder,
         apr_uint32_t w = apr_atomic_read32(&s->word), busy, n;
 
         if (FCGP_TBL_STATE(w) != FCGP_TBL_IDLE || s->cls != cls
-            || (!fresh && apr_atomic_read32(&s->served) == 0)) {
+            || (!fresh && apr_atomic_read32(&s->served) == 0)
+            || apr_atomic_read32(&s->closing)) {
             continue;
         }
         busy = FCGP_TBL_WORD(FCGP_TBL_BUSY, FCGP_TBL_GEN(w));
         if (apr_atomic_cas32(&s->word, busy, w) != w) {
             continue;   /* somebody else's now */
+        }
+        if (apr_atomic_read32(&s->closing)) {
+            /* Its PM began to retire it (a drain, or its program was
+             * replaced) between our look and our claim: it gets no new
+             * request; the PM takes it back. */
+            apr_atomic_cas32(&s->word,
+                             FCGP_TBL_WORD(FCGP_TBL_DONE, FCGP_TBL_GEN(w)),
+                             busy);
+            c->kick = 1;
+            continue;
         }
         /* Ours: nothing the PM wrote before publishing changes while we
          * hold it, and the CAS succeeding proves it is what we read. */
@@ -568,9 +639,16 @@ int fcgp_table_release(fcgp_table_t *t, const fcgp_tbl_claim_t *c, int ok,
     }
     if (ok && !(c->limit && c->nth >= c->limit)
         && !apr_atomic_read32(&s->closing)) {
-        if (apr_atomic_cas32(&s->word, FCGP_TBL_WORD(FCGP_TBL_IDLE, gen),
-                             c->word) != c->word) {
+        apr_uint32_t idle = FCGP_TBL_WORD(FCGP_TBL_IDLE, gen);
+        if (apr_atomic_cas32(&s->word, idle, c->word) != c->word) {
             return 0;   /* the PM took it back meanwhile */
+        }
+        /* The PM began to retire it while we looked: it is the PM's to
+         * decide (claims skip it meanwhile). */
+        if (apr_atomic_read32(&s->closing)
+            && apr_atomic_cas32(&s->word, FCGP_TBL_WORD(FCGP_TBL_DONE, gen),
+                                idle) == idle) {
+            return 1;
         }
         fcgp_table_wake(t, c->cls);
         return 0;

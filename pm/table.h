@@ -21,6 +21,17 @@
  *                                      BUSY -> DONE (the PM must look)
  *   PM:      DONE -> OFF (take back)   BUSY -> OFF (holder died)
  *
+ * A slot marked `closing` (its PM drains, or the worker's program was
+ * replaced on disk) is never claimed: a claim that sees the mark only
+ * after its compare-and-swap turns the slot DONE uncounted, and a
+ * hand-back goes DONE, to the PM, instead of IDLE.
+ *
+ * Each class records the identity of its program file (device, inode,
+ * mtime, size) as the PM last saw it; a handler that sees another one on
+ * disk (httpd's stat of a script that is the app; a wrapper's program at
+ * most once a second per class, fcgp_table_check_due) asks the PM, which
+ * looks itself and retires the workers of the old version.
+ *
  * Waiting.  A handler that finds no idle worker joins its class's line
  * (fcgp_table_enqueue): it sleeps on a futex and is woken, in arrival
  * order, one per worker that comes free; a request that arrives meanwhile
@@ -70,8 +81,10 @@ typedef struct {
     apr_uint32_t holder;    /* pid of the httpd child holding it */
     apr_uint32_t pid;       /* the worker's */
     apr_uint32_t limit_source;
-    apr_uint32_t closing;   /* its PM drains: hand back to the PM, not
-                             * to the line */
+    apr_uint32_t closing;   /* its PM retires it (the PM drains, or the
+                             * worker's program was replaced on disk):
+                             * never claim it, hand it back to the PM,
+                             * not to the line */
     char path[FCGP_TBL_PATH_MAX];
 } fcgp_tbl_slot_t;
 
@@ -89,6 +102,15 @@ typedef struct {
     apr_uint32_t key_off;
     apr_uint32_t key_len;
     apr_uint64_t hash;
+    apr_uint64_t ident;     /* its program file's identity as the PM last
+                             * saw it (fcgp_table_ident); 0: not known.
+                             * The PM's (atomic); handlers compare */
+    apr_uint64_t told;      /* the last other identity a handler told
+                             * the PM of (atomic) */
+    apr_uint32_t checked;   /* apr_time_sec when a handler last looked
+                             * at the program on disk, or told the PM
+                             * again: claimed by CAS, so once per class
+                             * per second (atomic) */
 } fcgp_tbl_class_t;
 
 /* A waiting handler thread, so that the PM can take a dead one out: its
@@ -164,6 +186,29 @@ apr_uint32_t fcgp_table_max_procs(const fcgp_table_t *t);
 
 /* FNV-1a 64 of a class key. */
 apr_uint64_t fcgp_table_hash(const char *key, apr_size_t len);
+
+/* The identity of a program file (device, inode, mtime, size), mixed
+ * into one word that is never 0.  A new version moved into place (a new
+ * inode) or written over the old one (a new mtime or size) has another;
+ * a chmod or a new hard link (ctime only) does not. */
+apr_uint64_t fcgp_table_ident(apr_uint64_t dev, apr_uint64_t ino,
+                              apr_int64_t mtime, apr_int64_t size);
+
+/* PM: the identity of class cls's program (see fcgp_tbl_class_t.ident). */
+void fcgp_table_set_ident(fcgp_table_t *t, apr_uint32_t cls,
+                          apr_uint64_t ident);
+/* The identity the PM last saw of class cls's program, 0 if none. */
+apr_uint64_t fcgp_table_class_ident(fcgp_table_t *t, apr_uint32_t cls);
+/* Handler: 1 for the first caller in second now_sec (apr_time_sec) for
+ * class cls, 0 for every other: that one looks at the program on disk. */
+int fcgp_table_check_due(fcgp_table_t *t, apr_uint32_t cls,
+                         apr_uint32_t now_sec);
+/* Handler: it saw identity `seen` on disk, not the class's: 1 when it
+ * is the one to tell the PM: the first to see this identity (at once),
+ * or the first in a later second to see it again (the PM may have kept
+ * the old version: once a second per class). */
+int fcgp_table_tell(fcgp_table_t *t, apr_uint32_t cls, apr_uint64_t seen,
+                    apr_uint32_t now_sec);
 
 /* Handler: the index of the class with this key, or FCGP_TBL_NO_CLASS. */
 apr_uint32_t fcgp_table_find_class(const fcgp_table_t *t, const char *key,

@@ -4,7 +4,7 @@
  * and, besides, as a bare body:
  *
  *  - header: fcgp_ipc_hdr_unpack() must accept exactly the headers with
- *    our magic, version 2 and body_len <= FCGP_IPC_MAX_BODY (checked
+ *    our magic, version 3 and body_len <= FCGP_IPC_MAX_BODY (checked
  *    against an independent reading of the bytes), fail with APR_EINVAL
  *    otherwise, and an accepted header must pack back to the same bytes;
  *  - body: the bytes after the header, and the whole input, go through
@@ -206,6 +206,9 @@ static int ref_status_reply(const char *body, apr_size_t len,
             ref_u32(&r);                /* processes .. limit: any */
         }
         ok = ok && ref_u32(&r) <= FCGP_LIMIT_LEARNED;
+        ref_i64(&r);                    /* program_inode: any */
+        ok = ok && ref_i64(&r) >= 0;    /* program_mtime */
+        ok = ok && ref_i64(&r) >= 0;    /* replaced */
     }
     n = ref_u32(&r);
     r.ok = r.ok && n <= FCGP_STATUS_MAX_WORKERS;
@@ -214,7 +217,7 @@ static int ref_status_reply(const char *body, apr_size_t len,
         ref_u32(&r);                    /* pid */
         ref_str(&r);                    /* class */
         ok = ok && ref_u32(&r) <= FCGP_WORKER_STOPPING;
-        ok = ok && ref_u32(&r) <= 1;    /* last_request */
+        ok = ok && ref_u32(&r) <= 2;    /* last_request */
         ref_u32(&r);                    /* requests */
         ref_u32(&r);                    /* limit */
         ok = ok && ref_u32(&r) <= FCGP_LIMIT_LEARNED;

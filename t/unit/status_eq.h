@@ -17,7 +17,10 @@ static int class_eq(const fcgp_status_class_t *x,
     return str_eq(x->name, y->name) && x->processes == y->processes
            && x->waiting == y->waiting && x->max_procs == y->max_procs
            && x->min_procs == y->min_procs && x->limit == y->limit
-           && x->limit_source == y->limit_source;
+           && x->limit_source == y->limit_source
+           && x->program_inode == y->program_inode
+           && x->program_mtime == y->program_mtime
+           && x->replaced == y->replaced;
 }
 
 static int worker_eq(const fcgp_status_worker_t *x,

@@ -36,6 +36,9 @@ static void fill_class(apr_pool_t *p, fcgp_status_class_t *c, unsigned i)
     c->min_procs = i % 2;
     c->limit = i * 1000;
     c->limit_source = i % (FCGP_LIMIT_LEARNED + 1);
+    c->program_inode = i ? APR_UINT64_C(0xFFFFFFFFFFFFFFFF) - i : 0;
+    c->program_mtime = i ? APR_INT64_C(1700000000000000) + i : 0;
+    c->replaced = i % 2 ? APR_INT64_C(0x7FFFFFFFFFFFFFFF) : 0;
 }
 
 static void fill_worker(apr_pool_t *p, fcgp_status_worker_t *w, unsigned i)
@@ -44,7 +47,7 @@ static void fill_worker(apr_pool_t *p, fcgp_status_worker_t *w, unsigned i)
     w->pid = 40000 + i;
     w->cls = apr_psprintf(p, "/srv/app%u.fcgi", i % 3);
     w->state = i % (FCGP_WORKER_STOPPING + 1);
-    w->last_request = i % 2;
+    w->last_request = i % 3;
     w->requests = i * 7;
     w->limit = i ? 0xFFFFFFFFu : 0;
     w->limit_source = FCGP_LIMIT_LEARNED - i % (FCGP_LIMIT_LEARNED + 1);
@@ -208,7 +211,7 @@ END_TEST
 static const char *const bad_value_cases[] = {
     "draining 2", "class limit_source", "worker state", "worker last",
     "worker limit_source", "worker age", "worker idle", "exit when",
-    "exit uptime"
+    "class program_mtime", "class replaced", "exit uptime"
 };
 
 static void spoil(fcgp_status_t *st, int i)
@@ -217,11 +220,13 @@ static void spoil(fcgp_status_t *st, int i)
     case 0: st->draining = 2; break;
     case 1: st->classes[0].limit_source = FCGP_LIMIT_LEARNED + 1; break;
     case 2: st->workers[0].state = FCGP_WORKER_STOPPING + 1; break;
-    case 3: st->workers[0].last_request = 2; break;
+    case 3: st->workers[0].last_request = 3; break;
     case 4: st->workers[0].limit_source = 0xFFFFFFFFu; break;
     case 5: st->workers[0].age = -1; break;
     case 6: st->workers[0].idle = APR_INT64_C(-0x7FFFFFFFFFFFFFFF) - 1; break;
     case 7: st->exits[0].when = -1; break;
+    case 8: st->classes[0].program_mtime = -1; break;
+    case 9: st->classes[0].replaced = APR_INT64_C(-0x7FFFFFFFFFFFFFFF); break;
     default: st->exits[0].uptime = -apr_time_from_sec(5); break;
     }
 }

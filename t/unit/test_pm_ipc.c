@@ -70,7 +70,7 @@ END_TEST
 START_TEST(test_hdr_exact_bytes)
 {
     static const unsigned char want[FCGP_IPC_HDR_LEN] = {
-        'F', 'C', 'P', 'P', 0, 2, 0, 2, 0, 0, 0x01, 0x02, 0, 0, 0x30, 0x39
+        'F', 'C', 'P', 'P', 0, 3, 0, 2, 0, 0, 0x01, 0x02, 0, 0, 0x30, 0x39
     };
     unsigned char b[FCGP_IPC_HDR_LEN];
     fcgp_ipc_hdr_pack(b, FCGP_MSG_ANSWER, 0x102, 12345);
@@ -91,7 +91,9 @@ static const struct {
     { 4, 0x00000001u },             /* version 0 */
     { 4, 0x00010001u },             /* version 1: ACQUIRE/GRANT/RELEASE */
     { 4, 0x00010003u },             /* a version 1 RELEASE */
-    { 4, 0x00030001u },             /* version 3 */
+    { 4, 0x00020001u },             /* version 2: status without the
+                                     * program file */
+    { 4, 0x00040001u },             /* version 4 */
     { 4, 0xFFFF0001u },
     { 4, 0x01000001u },             /* version 256 */
     { 8, FCGP_IPC_MAX_BODY + 1 },
@@ -730,10 +732,11 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* Message types                                                       */
 
-/* The numbers on the wire; 3 (version 1's RELEASE) is nobody's now. */
+/* The numbers on the wire; 3 (version 1's RELEASE) is nobody's now.
+ * Version 3: a status reply's class rows carry the program file. */
 START_TEST(test_type_numbers)
 {
-    ck_assert_int_eq(FCGP_IPC_VERSION, 2);
+    ck_assert_int_eq(FCGP_IPC_VERSION, 3);
     ck_assert_int_eq(FCGP_MSG_WANT, 1);
     ck_assert_int_eq(FCGP_MSG_ANSWER, 2);
     ck_assert_int_eq(FCGP_MSG_STATUS, 4);

@@ -201,6 +201,7 @@ END_TEST
 #define R_LIMIT     "request limit"
 #define R_LIFE      "FcgiProcProcessLifeTime"
 #define R_IDLE      "FcgiProcIdleTimeout"
+#define R_SUPER     "superseded: its program was replaced"
 
 /* Fields a row leaves out are 0: not handed back, outcome OK, not
  * draining, no limit, no lifetime, no idle timeout, class_live and
@@ -236,6 +237,43 @@ static const struct {
       { .returned = 1, .outcome = FCGP_OUT_TIMEOUT, .draining = 1 },
       R_DEADLINE },
     { "draining and last", { .draining = 1, .last = 1 }, R_DRAIN },
+    /* superseded: its program was replaced on disk; idle or handed back,
+     * it goes, whatever its limit, lifetime or the class minimum say */
+    { "superseded, idle", { .superseded = 1 }, R_SUPER },
+    { "superseded, returned OK", { .returned = 1, .superseded = 1 },
+      R_SUPER },
+    { "superseded, client aborted",
+      { .returned = 1, .outcome = FCGP_OUT_CLIENT_ABORT, .superseded = 1 },
+      R_SUPER },
+    { "superseded, never used",
+      { .superseded = 1, .now = NOW, .started = NOW - S(1) }, R_SUPER },
+    { "superseded, the class minimum",
+      { .superseded = 1, .class_live = 1, .min_procs = 5 }, R_SUPER },
+    { "superseded, under its limit",
+      { .returned = 1, .superseded = 1, .served = 1, .limit = 10 },
+      R_SUPER },
+    { "superseded before last request",
+      { .returned = 1, .superseded = 1, .last = 1 }, R_SUPER },
+    { "superseded before the limit",
+      { .superseded = 1, .served = 10, .limit = 10 }, R_SUPER },
+    { "superseded before lifetime",
+      { .superseded = 1, .now = NOW, .started = NOW - S(100),
+        .lifetime = S(10) }, R_SUPER },
+    { "superseded before idle",
+      { .superseded = 1, .now = NOW, .started = NOW - S(1000),
+        .last_used = NOW - S(900), .idle_timeout = S(300), .class_live = 2 },
+      R_SUPER },
+    /* ... but a broken hand-back, or draining, says more */
+    { "broken and superseded",
+      { .returned = 1, .outcome = FCGP_OUT_BROKEN, .superseded = 1 },
+      R_BROKEN },
+    { "timeout and superseded",
+      { .returned = 1, .outcome = FCGP_OUT_TIMEOUT, .superseded = 1 },
+      R_DEADLINE },
+    { "draining and superseded", { .draining = 1, .superseded = 1 },
+      R_DRAIN },
+    { "httpd gone and superseded", { .draining = 2, .superseded = 1 },
+      "httpd is gone" },
     /* the request limit */
     { "last request", { .returned = 1, .last = 1 }, R_LIMIT },
     { "last request, idle", { .last = 1 }, R_LIMIT },

@@ -13,7 +13,8 @@
 #include "pm/pm_types.h"
 
 static fcgp_status_class_t one_class = {
-    "/usr/bin/php-cgi", 2, 1, 100, 1, 3, FCGP_LIMIT_PHP_ENV
+    "/usr/bin/php-cgi", 2, 1, 100, 1, 3, FCGP_LIMIT_PHP_ENV, 1234567,
+    APR_INT64_C(86400000000), 0
 };
 
 static fcgp_status_worker_t two_workers[] = {
@@ -52,7 +53,10 @@ START_TEST(test_json_exact)
         "\"exits_total\":7,\"draining\":false,"
         "\"classes\":[{\"class\":\"/usr/bin/php-cgi\",\"processes\":2,"
         "\"waiting\":1,\"max\":100,\"min\":1,\"limit\":3,\"limit_source\":"
-        "\"PHP_FCGI_MAX_REQUESTS in FcgiProcInitialEnv\"}],"
+        "\"PHP_FCGI_MAX_REQUESTS in FcgiProcInitialEnv\","
+        "\"program_inode\":1234567,"
+        "\"program_mtime\":\"Fri, 02 Jan 1970 00:00:00 GMT\","
+        "\"replaced\":\"\"}],"
         "\"workers\":[{\"slot\":0,\"pid\":4242,\"class\":\"/usr/bin/php-cgi\","
         "\"state\":\"busy (last request)\",\"requests\":3,\"limit\":3,"
         "\"limit_source\":\"PHP_FCGI_MAX_REQUESTS in FcgiProcInitialEnv\","
@@ -138,6 +142,8 @@ static const struct {
     { FCGP_WORKER_IDLE, 1, "idle" },
     { FCGP_WORKER_BUSY, 0, "busy" },
     { FCGP_WORKER_BUSY, 1, "busy (last request)" },
+    { FCGP_WORKER_BUSY, 2, "busy (last request: program replaced)" },
+    { FCGP_WORKER_IDLE, 2, "idle" },
     { FCGP_WORKER_STOPPING, 1, "stopping" },
     { 77, 0, "?" },
 };

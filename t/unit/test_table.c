@@ -1257,8 +1257,10 @@ START_TEST(test_release_closing)
     /* not ok while closing: DONE with its outcome */
     ck_assert_uint_eq(FCGP_TBL_STATE(fcgp_table_take(t, 0, FCGP_TBL_DONE)),
                       FCGP_TBL_DONE);
+    apr_atomic_set32(&s->closing, 0);
     fcgp_table_publish(t, 0);
     ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
+    apr_atomic_set32(&s->closing, 1);
     ck_assert_int_eq(fcgp_table_release(t, &c, 0, OUT_BROKEN), 1);
     ck_assert_uint_eq(outcome_of(t, 0), OUT_BROKEN);
     /* closing cleared (the PM publishes it again): back to the line */
@@ -1268,6 +1270,252 @@ START_TEST(test_release_closing)
     ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
     ck_assert_int_eq(fcgp_table_release(t, &c, 1, 0), 0);
     ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_IDLE);
+}
+END_TEST
+
+/* A closing slot (its PM drains, or its program was replaced) is never
+ * claimed, warm or fresh: another idle worker of the class is, and the
+ * closing one's count does not move. */
+START_TEST(test_claim_skips_closing)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_claim_t c;
+
+    put(t, 0, cls, 5, 0, 0);            /* warm, first by index */
+    put(t, 1, cls, 0, 0, 0);            /* fresh */
+    apr_atomic_set32(&fcgp_table_slot(t, 0)->closing, 1);
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
+    ck_assert_uint_eq(c.slot, 1);
+    ck_assert_int_eq(c.kick, 0);
+    ck_assert_uint_eq(served_of(t, 0), 5);
+    ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_IDLE);
+    /* the only other one is busy now: nothing to claim */
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 0);
+    ck_assert_uint_eq(served_of(t, 0), 5);
+}
+END_TEST
+
+/* The program-file identity: stable, never 0, and any of its parts
+ * changes it. */
+START_TEST(test_ident)
+{
+    apr_uint64_t base = fcgp_table_ident(2049, 1234567,
+                                         APR_INT64_C(1700000000123456), 9000);
+    ck_assert_uint_ne(base, 0);
+    ck_assert_uint_eq(base, fcgp_table_ident(2049, 1234567,
+                                             APR_INT64_C(1700000000123456),
+                                             9000));
+    ck_assert_uint_ne(base, fcgp_table_ident(2050, 1234567,
+                                             APR_INT64_C(1700000000123456),
+                                             9000));
+    ck_assert_uint_ne(base, fcgp_table_ident(2049, 1234568,
+                                             APR_INT64_C(1700000000123456),
+                                             9000));
+    ck_assert_uint_ne(base, fcgp_table_ident(2049, 1234567,
+                                             APR_INT64_C(1700000000123457),
+                                             9000));
+    ck_assert_uint_ne(base, fcgp_table_ident(2049, 1234567,
+                                             APR_INT64_C(1700000000123456),
+                                             9001));
+    /* swapped parts are another file */
+    ck_assert_uint_ne(fcgp_table_ident(1, 2, 3, 4),
+                      fcgp_table_ident(2, 1, 3, 4));
+    ck_assert_uint_ne(fcgp_table_ident(0, 0, 0, 0), 0);
+}
+END_TEST
+
+/* The class's identity: 0 until the PM sets it; an unknown class has
+ * none. */
+START_TEST(test_class_ident)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    ck_assert_uint_eq(fcgp_table_class_ident(t, cls), 0);
+    fcgp_table_set_ident(t, cls, APR_UINT64_C(0xfedcba9876543210));
+    ck_assert_uint_eq(fcgp_table_class_ident(t, cls),
+                      APR_UINT64_C(0xfedcba9876543210));
+    ck_assert_uint_eq(fcgp_table_class_ident(t, FCGP_TBL_NO_CLASS), 0);
+    fcgp_table_set_ident(t, FCGP_TBL_NO_CLASS, 1);      /* no crash */
+}
+END_TEST
+
+/* One look at the program per class per second: the first caller of a
+ * second, whatever the other classes do. */
+START_TEST(test_check_due)
+{
+    apr_uint32_t a, b;
+    fcgp_table_t *t = mk_table_cls(4, &a);
+    b = fcgp_table_add_class(t, "cgi", 3);
+    ck_assert_int_eq(fcgp_table_check_due(t, a, 1000), 1);
+    ck_assert_int_eq(fcgp_table_check_due(t, a, 1000), 0);
+    ck_assert_int_eq(fcgp_table_check_due(t, b, 1000), 1);
+    ck_assert_int_eq(fcgp_table_check_due(t, a, 1001), 1);
+    ck_assert_int_eq(fcgp_table_check_due(t, a, 1001), 0);
+    /* a clock that steps back is another second too */
+    ck_assert_int_eq(fcgp_table_check_due(t, a, 999), 1);
+    ck_assert_int_eq(fcgp_table_check_due(t, FCGP_TBL_NO_CLASS, 5), 0);
+}
+END_TEST
+
+/* Telling the PM of another file: a new identity at once (one caller),
+ * the same one again once a second. */
+START_TEST(test_tell)
+{
+    apr_uint32_t a, b;
+    fcgp_table_t *t = mk_table_cls(4, &a);
+    b = fcgp_table_add_class(t, "cgi", 3);
+    ck_assert_int_eq(fcgp_table_tell(t, a, 11, 1000), 1);
+    ck_assert_int_eq(fcgp_table_tell(t, a, 11, 1000), 0);
+    ck_assert_int_eq(fcgp_table_tell(t, b, 11, 1000), 1);   /* per class */
+    /* another new file in the same second (a broken deploy, then the
+     * good one put back): at once */
+    ck_assert_int_eq(fcgp_table_tell(t, a, 22, 1000), 1);
+    ck_assert_int_eq(fcgp_table_tell(t, a, 22, 1000), 0);
+    /* still different (the PM kept the old version): once a second */
+    ck_assert_int_eq(fcgp_table_tell(t, a, 22, 1001), 1);
+    ck_assert_int_eq(fcgp_table_tell(t, a, 22, 1001), 0);
+    ck_assert_int_eq(fcgp_table_tell(t, FCGP_TBL_NO_CLASS, 22, 5), 0);
+}
+END_TEST
+
+/* Many threads in the same second: exactly one of them looks; in the
+ * next second, again exactly one; and one of them tells of a new file. */
+#define DUE_THREADS 8
+
+typedef struct {
+    fcgp_table_t *t;
+    apr_uint32_t cls;
+    apr_uint32_t cls2;
+    apr_uint32_t sec;
+    apr_uint32_t wins;
+    apr_uint32_t told;
+} due_t;
+
+static void *APR_THREAD_FUNC due_worker(apr_thread_t *th, void *data)
+{
+    due_t *a = data;
+    int n;
+    for (n = 0; n < 5000; n++) {
+        if (fcgp_table_check_due(a->t, a->cls, a->sec)) {
+            apr_atomic_inc32(&a->wins);
+        }
+        if (fcgp_table_tell(a->t, a->cls2, 0x5000 + a->sec, 7)) {
+            apr_atomic_inc32(&a->told);
+        }
+    }
+    (void)th;
+    return NULL;
+}
+
+START_TEST(test_check_due_threads)
+{
+    apr_uint32_t cls, i, round;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    apr_thread_t *th[DUE_THREADS];
+    due_t a;
+    apr_status_t trv;
+
+    a.t = t;
+    a.cls = cls;
+    a.cls2 = fcgp_table_add_class(t, "cgi", 3);
+    for (round = 0; round < 3; round++) {
+        a.sec = 5000 + round;
+        a.wins = 0;
+        a.told = 0;
+        for (i = 0; i < DUE_THREADS; i++) {
+            ck_assert_int_eq(apr_thread_create(&th[i], NULL, due_worker, &a,
+                                               pool), APR_SUCCESS);
+        }
+        for (i = 0; i < DUE_THREADS; i++) {
+            ck_assert_int_eq(apr_thread_join(&trv, th[i]), APR_SUCCESS);
+        }
+        ck_assert_uint_eq(a.wins, 1);
+        ck_assert_uint_eq(a.told, 1);
+    }
+}
+END_TEST
+
+/* Handlers claim and hand back two workers in a loop while the PM marks
+ * one of them closing (its program was replaced): from then on that one
+ * is never claimed again (at most the claims already past their look,
+ * one per thread, still count), and it ends with the PM (DONE: handed
+ * back to it) or IDLE unclaimable, for the PM to take. */
+#define CLOSE_THREADS 6
+#define CLOSE_LOOPS   20000
+
+typedef struct {
+    fcgp_table_t *t;
+    apr_uint32_t cls;
+    apr_uint32_t id;
+    apr_uint32_t *stop;
+    apr_uint32_t *bad;
+} close_t;
+
+static void *APR_THREAD_FUNC close_worker(apr_thread_t *th, void *data)
+{
+    close_t *a = data;
+    int i;
+    for (i = 0; i < CLOSE_LOOPS && !apr_atomic_read32(a->stop); i++) {
+        fcgp_tbl_claim_t c;
+        if (!fcgp_table_claim(a->t, a->cls, a->id + 1, &c)) {
+            continue;
+        }
+        if (c.nth == 0) {
+            apr_atomic_inc32(a->bad);
+        }
+        if ((i & 3) == 0) {
+            apr_thread_yield();
+        }
+        fcgp_table_release(a->t, &c, 1, 0);
+    }
+    (void)th;
+    return NULL;
+}
+
+START_TEST(test_closing_under_claims)
+{
+    apr_uint32_t cls, i, stop = 0, bad = 0, at_mark, after;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    close_t a[CLOSE_THREADS];
+    apr_thread_t *th[CLOSE_THREADS];
+    apr_status_t trv;
+
+    put(t, 0, cls, 1, 0, 0);
+    put(t, 1, cls, 1, 0, 0);
+    for (i = 0; i < CLOSE_THREADS; i++) {
+        a[i].t = t;
+        a[i].cls = cls;
+        a[i].id = i;
+        a[i].stop = &stop;
+        a[i].bad = &bad;
+        ck_assert_int_eq(apr_thread_create(&th[i], NULL, close_worker, &a[i],
+                                           pool), APR_SUCCESS);
+    }
+    apr_sleep(apr_time_from_msec(20));
+    apr_atomic_set32(&fcgp_table_slot(t, 0)->closing, 1);
+    at_mark = served_of(t, 0);
+    apr_sleep(apr_time_from_msec(50));
+    after = served_of(t, 0);
+    apr_atomic_set32(&stop, 1);
+    for (i = 0; i < CLOSE_THREADS; i++) {
+        ck_assert_int_eq(apr_thread_join(&trv, th[i]), APR_SUCCESS);
+    }
+    ck_assert_uint_eq(bad, 0);
+    ck_assert_uint_le(after - at_mark, CLOSE_THREADS);
+    ck_assert_uint_eq(served_of(t, 0), after);
+    if (state_of(t, 0) == FCGP_TBL_DONE) {
+        ck_assert_uint_eq(outcome_of(t, 0), FCGP_OUT_OK);
+    }
+    else {
+        fcgp_tbl_claim_t c;
+        ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_IDLE);
+        ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
+        ck_assert_uint_eq(c.slot, 1);
+        fcgp_table_release(t, &c, 1, 0);
+    }
+    ck_assert_uint_eq(state_of(t, 1), FCGP_TBL_IDLE);  /* the other serves */
+    ck_assert_uint_gt(served_of(t, 1), 1);
 }
 END_TEST
 
@@ -2698,6 +2946,16 @@ int main(void)
     tcase_add_test(tc, test_free_slot_idle);
     tcase_add_test(tc, test_alloc_slot_threads);
     tcase_add_test(tc, test_release_closing);
+    tcase_add_test(tc, test_claim_skips_closing);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("program");
+    tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
+    tcase_add_test(tc, test_ident);
+    tcase_add_test(tc, test_class_ident);
+    tcase_add_test(tc, test_check_due);
+    tcase_add_test(tc, test_tell);
+    tcase_add_test(tc, test_check_due_threads);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("line");
@@ -2734,6 +2992,7 @@ int main(void)
     tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
     tcase_add_test(tc, test_concurrent_claims);
     tcase_add_test(tc, test_concurrent_line);
+    tcase_add_test(tc, test_closing_under_claims);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("shm");
