@@ -276,9 +276,13 @@ D(AUTHENTICATOR, ("FcgiProcAuthenticator", "FcgidAuthenticator", \
   "Basic`). A 200 answer authenticates the user; its `Variable-NAME` " \
   "headers become `NAME` in the request's environment. Anything else " \
   "is a 401 with the challenge. Its workers are a class like any other.", \
-  "Same. Ours runs before mod_auth_basic whatever the load order, " \
-  "`Variable-*` headers are not sent to the client, and an app that " \
-  "crashes or cannot start gets 502/503 instead of 500.") \
+  "Differs in two details: `Variable-*` headers are not sent to the " \
+  "client (they are for the server), and an app that crashes, cannot " \
+  "start or times out gives 502/503/504 and one FCGP02001 line instead " \
+  "of 500. As with mod_fcgid, it runs among the authentication modules " \
+  "in LoadModule order: with mod_auth_basic loaded first, set " \
+  "`AuthBasicAuthoritative Off` so that it passes on the users it does " \
+  "not know.") \
 D(AUTHENTICATOR_AUTH, ("FcgiProcAuthenticatorAuthoritative", \
    "FcgidAuthenticatorAuthoritative", \
    "FastCgiAuthenticatorAuthoritative"), \
@@ -287,8 +291,9 @@ D(AUTHENTICATOR_AUTH, ("FcgiProcAuthenticatorAuthoritative", \
   "Off: when the authenticator denies or fails, other modules decide", \
   "With Off, a denial or a failure of the authenticator passes the " \
   "request on to other authentication modules.", \
-  "Same; the request is put back as it was before the app ran (mod_fcgid " \
-  "leaves the app's status on it).") \
+  "Differs: the request is put back as it was before the app ran " \
+  "(mod_fcgid leaves the app's status on it, so a page could be served " \
+  "with a 401 or 403 status).") \
 D(AUTHORIZER, ("FcgiProcAuthorizer", "FcgidAuthorizer", \
    "FastCgiAuthorizer"), \
   TAKE1, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
@@ -298,7 +303,8 @@ D(AUTHORIZER, ("FcgiProcAuthorizer", "FcgidAuthorizer", \
   "`FCGI_APACHE_ROLE=AUTHORIZER` after authentication (`Require " \
   "valid-user`); 200 grants (its `Variable-*` headers are exported), " \
   "anything else is a 401.", \
-  "Same, with the differences of FcgiProcAuthenticator.") \
+  "Differs as FcgiProcAuthenticator does (`Variable-*`, failure " \
+  "statuses).") \
 D(AUTHORIZER_AUTH, ("FcgiProcAuthorizerAuthoritative", \
    "FcgidAuthorizerAuthoritative", "FastCgiAuthorizerAuthoritative"), \
   FLAG, fcgp_roles_set_authoritative, ACCESS_CONF | OR_FILEINFO, 0, \
@@ -306,7 +312,7 @@ D(AUTHORIZER_AUTH, ("FcgiProcAuthorizerAuthoritative", \
   "Off: when the authorizer denies or fails, other modules decide", \
   "With Off, a denial or a failure of the authorizer passes the request " \
   "on to other authorization modules.", \
-  "Same; the request is put back as it was before the app ran.") \
+  "Differs: the request is put back as it was before the app ran.") \
 D(ACCESS_CHECKER, ("FcgiProcAccessChecker", "FcgidAccessChecker", \
    "FastCgiAccessChecker"), \
   TAKE1, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
@@ -316,7 +322,8 @@ D(ACCESS_CHECKER, ("FcgiProcAccessChecker", "FcgidAccessChecker", \
   "`FCGI_APACHE_ROLE=ACCESS_CHECKER`, before authentication; 200 " \
   "allows (its `Variable-*` headers are exported), anything else is a " \
   "401, as in mod_fcgid.", \
-  "Same, with the differences of FcgiProcAuthenticator.") \
+  "Differs as FcgiProcAuthenticator does (`Variable-*`, failure " \
+  "statuses).") \
 D(ACCESS_CHECKER_AUTH, ("FcgiProcAccessCheckerAuthoritative", \
    "FcgidAccessCheckerAuthoritative", \
    "FastCgiAccessCheckerAuthoritative"), \
@@ -325,7 +332,7 @@ D(ACCESS_CHECKER_AUTH, ("FcgiProcAccessCheckerAuthoritative", \
   "Off: when the access checker denies or fails, other modules decide", \
   "With Off, a denial or a failure of the access checker passes the " \
   "request on to other access modules.", \
-  "Same; the request is put back as it was before the app ran.") \
+  "Differs: the request is put back as it was before the app ran.") \
 D(BUSY_SCAN, ("FcgidBusyScanInterval", "BusyScanInterval"), \
   TAKE1, set_unneeded, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
   "seconds", "(120)", "accepted; not needed", "Accepted, not needed.", \
