@@ -1,10 +1,13 @@
 #!/bin/sh
-# Install the Debian packages mod_fcgiproc's build, tests and demo need.
+# Install the Debian packages mod_fcgiproc's build, tests and demo need
+# (`sh t/deps.sh`), or the ones named (`sh t/deps.sh pandoc`: what one make
+# target needs beyond that, e.g. `make package` and `make docs`).
 # Does nothing when they are all present; needs root otherwise.
 set -e
 PKGS="apache2 apache2-dev libapr1-dev libaprutil1-dev check pkg-config \
 php-cgi libfcgi-dev libfcgi-bin apache2-utils python3-pytest clang \
 libclang-rt-14-dev"
+[ $# -gt 0 ] && PKGS="$*"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
