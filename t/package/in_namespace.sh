@@ -10,10 +10,12 @@
 # only records the call, and logger(1) writes to a file, not to syslog.
 #
 #   plain:  mod_fcgid not enabled.  dpkg -i (the postinst enables
-#           fcgiproc), a2enmod fcgiproc, apache2ctl -t, httpd on
-#           127.0.0.1:PORT serving a PHP page through php-cgi
-#           (FcgiProcWrapper), a .fcgi app (fcgiproc.conf's AddHandler) and
-#           the status pages; stopped by pid; a2dismod fcgiproc; dpkg --purge.
+#           fcgiproc), a2enmod fcgiproc, fcgiproc.conf's commented examples
+#           taken in, apache2ctl -t, httpd on 127.0.0.1:PORT serving a PHP
+#           page in /var/www/html through php-cgi (the example's
+#           FcgiProcWrapper), a .fcgi app (fcgiproc.conf's AddHandler) and
+#           the status pages; stopped by pid; a2dismod fcgiproc; dpkg --purge
+#           (which removes the edited conffile too).
 #   switch: mod_fcgid enabled.  dpkg -i leaves fcgiproc disabled and says
 #           why; a2enmod fcgiproc is refused (Conflicts: fcgid); the
 #           one-line switch of README.Debian (fcgid.load loads
@@ -29,7 +31,6 @@ set -eu
 
 SCENARIO=$1 DEB=$2 PORT=$3 SCRATCH=$4 APP=${5:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
-PKGTEST="/usr/bin/python3 $HERE/pkgtest.py"
 URL=http://127.0.0.1:$PORT
 DOCROOT=/var/www/fcgp-package-test
 SITE=/etc/apache2/fcgp-package-test.conf
@@ -49,11 +50,18 @@ fail() {
 [ "$(id -u)" = 0 ] || fail "needs root"
 step "isolation"
 fact mnt_ns "$(readlink /proc/self/ns/mnt)"
+case $(realpath "$SCRATCH") in
+    /etc|/etc/*|/usr|/usr/*|/var|/var/*|/run|/run/*)
+        fail "$SCRATCH: the scratch directory must be outside /etc, /usr, /var and /run" ;;
+esac
 mount -t tmpfs -o mode=0700 fcgp-package-test "$SCRATCH"
-# Everything below refers to the scratch tmpfs relative to the current
-# directory: if SCRATCH is under /var, the overlay hides its path.
 cd "$SCRATCH"
-mkdir upper work lower tmp
+mkdir upper work lower tmp in
+# The inputs, copied before /var and /usr are covered (they may be there).
+cp "$DEB" "$HERE/pkgtest.py" in/
+DEB=$PWD/in/${DEB##*/}
+if [ -n "$APP" ]; then cp "$APP" in/app.fcgi; APP=$PWD/in/app.fcgi; fi
+PKGTEST="/usr/bin/python3 $PWD/in/pkgtest.py"
 for d in etc usr var; do
     mkdir upper/$d work/$d lower/$d
     mount --bind /$d lower/$d          # the tree the overlay sees, read-only
@@ -86,6 +94,7 @@ cat > $SITE <<SITE_EOF
 ServerName 127.0.0.1
 <VirtualHost 127.0.0.1:$PORT>
     DocumentRoot $DOCROOT
+    Alias /html/ /var/www/html/
     <Directory $DOCROOT>
         Options +ExecCGI
         Require all granted
@@ -144,6 +153,7 @@ start_httpd() {
     done
     HTTPD_PID=$(cat "$pidfile")
     fact httpd_pid "$HTTPD_PID"
+    fact ipc_dir "$(stat -c '%n %U %a' /run/apache2/fcgiproc 2>&1)"
 }
 
 stop_httpd() {
@@ -172,12 +182,12 @@ stop_httpd() {
     fact stopped yes
 }
 
-# serve: the pages, and their facts
+# serve PHP_PATH: the pages, and their facts
 serve() {
-    step "GET /hello.php"
-    $PKGTEST get $URL/hello.php > php.out
+    step "GET $1"
+    $PKGTEST get $URL$1 > php.out
     cat php.out
-    [ "$(head -n 1 php.out)" = 200 ] || fail "GET /hello.php: $(head -n 1 php.out)"
+    [ "$(head -n 1 php.out)" = 200 ] || fail "GET $1: $(head -n 1 php.out)"
     php_pid=$(sed -n 's/^php .* pid \([0-9]*\)$/\1/p' php.out)
     fact php "$(sed -n 2p php.out)"
     if [ -n "$APP" ]; then
@@ -219,8 +229,12 @@ fact service_calls_install "$(tr '\n' ';' < "$calls")"
 if [ "$SCENARIO" = plain ]; then
     step "a2enmod fcgiproc"
     a2enmod fcgiproc || fail "a2enmod fcgiproc"
+    step "fcgiproc.conf: the php-cgi and status examples uncommented"
+    sed -i -E 's/^\t#([<\t]|Fcgi)/\t\1/' /etc/apache2/mods-available/fcgiproc.conf
+    grep -v '^[[:space:]]*#' /etc/apache2/mods-available/fcgiproc.conf | grep .
+    cp $DOCROOT/hello.php /var/www/html/fcgp-package-test.php
     start_httpd
-    serve
+    serve /html/fcgp-package-test.php
     stop_httpd
     step "a2dismod fcgiproc"
     a2dismod fcgiproc || fail "a2dismod fcgiproc"
@@ -228,6 +242,7 @@ if [ "$SCENARIO" = plain ]; then
     step "dpkg --purge"
     dpkg --purge libapache2-mod-fcgiproc > dpkg-purge.out 2>&1 || { cat dpkg-purge.out; fail "dpkg --purge"; }
     cat dpkg-purge.out
+    rm /var/www/html/fcgp-package-test.php
 else
     step "a2enmod fcgiproc (mod_fcgid enabled: refused)"
     if a2enmod fcgiproc > a2enmod.out 2>&1; then
@@ -241,7 +256,7 @@ else
         /etc/apache2/mods-available/fcgid.load
     cat /etc/apache2/mods-available/fcgid.load
     start_httpd
-    serve
+    serve /hello.php
     stop_httpd
     step "dpkg --purge (fcgid.load still loads it: warned)"
     dpkg --purge libapache2-mod-fcgiproc > dpkg-purge.out 2>&1 || { cat dpkg-purge.out; fail "dpkg --purge"; }

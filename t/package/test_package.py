@@ -20,6 +20,8 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
+import time
 
 import pytest
 
@@ -74,14 +76,16 @@ def run_scenario(scenario):
         pytest.skip("needs root (mount namespaces, dpkg)")
     deb = the_deb()
     work = os.path.join(WORK, scenario)
-    os.makedirs(os.path.join(work, "ns"), exist_ok=True)
+    os.makedirs(work, exist_ok=True)
+    # The namespace's tmpfs is mounted here, in the namespace only; outside
+    # /etc, /usr, /var and /run, which it covers.
+    scratch = tempfile.mkdtemp(prefix="fcgp-package-test-", dir="/tmp")
     app = APP if os.access(APP, os.X_OK) else ""
     before = pkgtest.snapshot()
     log_at = dpkg_log_size()
     cmd = ["unshare", "-m", "--propagation", "private", "--",
            "/bin/sh", os.path.join(HERE, "in_namespace.sh"), scenario,
-           os.path.abspath(deb), str(free_port()), os.path.join(work, "ns"),
-           app]
+           os.path.abspath(deb), str(free_port()), scratch, app]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
@@ -98,13 +102,19 @@ def run_scenario(scenario):
     own_ns = os.readlink("/proc/self/ns/mnt")
     assert ns and ns != own_ns, "no private mount namespace:\n" + out[-3000:]
     # Anything still running in the namespace (a failure half-way) is ours:
-    # stop it by pid, then fail.
+    # stop it by pid (until none is left: httpd may start another), then fail.
     left = procs_in(ns)
-    for pid in left:
-        try:
-            os.kill(pid, 9)
-        except ProcessLookupError:
-            pass
+    for _ in range(50):
+        pids = procs_in(ns)
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.1)
+    os.rmdir(scratch)           # empty outside the namespace
     after = pkgtest.snapshot()
     dpkg_log_new = ""
     size = dpkg_log_size()
@@ -125,6 +135,9 @@ def run_scenario(scenario):
 
 def check_served(facts, app):
     assert facts["configtest"] == "Syntax OK"
+    # FcgiProcIPCDir ${APACHE_RUN_DIR}/fcgiproc (fcgiproc.conf), or the
+    # default under DefaultRuntimeDir (the switch): made by httpd.
+    assert facts["ipc_dir"] == "/run/apache2/fcgiproc www-data 700"
     assert facts["php"].startswith("php 8"), facts["php"]
     php_pid = facts["php"].split(" pid ")[1]
     # The status page lists the php-cgi process that answered.
