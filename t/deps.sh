@@ -1,13 +1,16 @@
 #!/bin/sh
 # Install the Debian packages mod_fcgiproc's build, tests and demo need
-# (libapache2-mod-fcgid: the tests that compare answers with mod_fcgid's
-# load it in their private httpd; its package enables it only in
-# /etc/apache2, which no test reads).
+# (`sh t/deps.sh`), or the ones named (`sh t/deps.sh pandoc`: what one make
+# target needs beyond that, e.g. `make package` and `make docs`).
+# libapache2-mod-fcgid: the tests that compare answers with mod_fcgid's
+# load it in their private httpd by path; its package enables it in
+# /etc/apache2, which no test reads and this script does not touch.
 # Does nothing when they are all present; needs root otherwise.
 set -e
 PKGS="apache2 apache2-dev libapr1-dev libaprutil1-dev check pkg-config \
 php-cgi libfcgi-dev libfcgi-bin apache2-utils python3-pytest clang \
 libclang-rt-14-dev libapache2-mod-fcgid"
+[ $# -gt 0 ] && PKGS="$*"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
@@ -32,12 +35,5 @@ fi
 rc=0
 apt-get update -q >/dev/null && apt-get install -y -q $missing >/dev/null \
     || rc=$?
-# Debian's mod_fcgid is only the reference of the compatibility suite
-# (t/compat loads it into private httpds by path): its package enables it
-# in /etc/apache2, which the tests never use; take that back.
-case " $missing " in
-*" libapache2-mod-fcgid "*)
-    [ -x /usr/sbin/a2dismod ] && a2dismod -q -f fcgid >/dev/null 2>&1 || true ;;
-esac
 [ -n "$guard" ] && rm -f /usr/sbin/policy-rc.d
 exit $rc
