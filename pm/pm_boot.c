@@ -259,11 +259,26 @@ apr_status_t fcgp_pm_ipc_dir_prepare(server_rec *s, const char *dir,
 static apr_status_t worker_table(apr_pool_t *proc_pool, server_rec *s,
                                  apr_uint32_t max_procs, fcgp_table_t **out)
 {
-    static const char key[] = "fcgiproc-worker-table";
+    /* Kept under this build's layout: after the module is replaced by
+     * one with another layout (an upgrade, then a graceful restart), the
+     * old generation keeps its table and the new one makes its own. */
+    char key[64];
+    static const char last_key[] = "fcgiproc-worker-table-layout";
+    const char *last = NULL;
     apr_uint32_t want = 2 * max_procs + 64;
     apr_status_t rv;
 
+    apr_snprintf(key, sizeof(key), "fcgiproc-worker-table:%"
+                 APR_UINT64_T_HEX_FMT, fcgp_table_layout());
     apr_pool_userdata_get((void **)out, key, proc_pool);
+    apr_pool_userdata_get((void **)&last, last_key, proc_pool);
+    if (!*out && last) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, FCGP_LOGNO(04015)
+                     "the module was replaced by one whose worker table "
+                     "differs (%s, now %s): a new table is made; requests "
+                     "of the older generation finish with its workers",
+                     last, key);
+    }
     if (!*out) {
         rv = fcgp_table_create(proc_pool, want < 1024 ? 1024 : want, out);
         if (rv != APR_SUCCESS) {
@@ -273,6 +288,8 @@ static apr_status_t worker_table(apr_pool_t *proc_pool, server_rec *s,
             return rv;
         }
         apr_pool_userdata_set(*out, key, apr_pool_cleanup_null, proc_pool);
+        apr_pool_userdata_set(apr_pstrdup(proc_pool, key), last_key,
+                              apr_pool_cleanup_null, proc_pool);
     }
     else if (fcgp_table_nslots(*out) < want) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, FCGP_LOGNO(04011)
@@ -295,10 +312,13 @@ static const fcgp_app_profile_t *all_profiles(apr_pool_t *proc_pool,
                                               const fcgp_pm_settings_t *st,
                                               int *n)
 {
-    static const char key[] = "fcgiproc-profiles";
+    /* Under the layout too: fcgp_app_profile_t may change with it. */
+    char key[64];
     apr_array_header_t *all;
     int i, k;
 
+    apr_snprintf(key, sizeof(key), "fcgiproc-profiles:%"
+                 APR_UINT64_T_HEX_FMT, fcgp_table_layout());
     apr_pool_userdata_get((void **)&all, key, proc_pool);
     if (!all) {
         all = apr_array_make(proc_pool, 16, sizeof(fcgp_app_profile_t));

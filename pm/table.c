@@ -13,6 +13,11 @@
 #include "pm/table.h"
 
 #define TBL_MAGIC 0x46435442u   /* "FCTB" */
+/* Bump when what a field of the table means changes without its size
+ * (a test builds the module with another one to play an upgrade). */
+#ifndef FCGP_TBL_LAYOUT_VERSION
+#define FCGP_TBL_LAYOUT_VERSION 2
+#endif
 
 struct fcgp_table_t {
     apr_uint32_t magic;
@@ -114,6 +119,15 @@ apr_status_t fcgp_table_create(apr_pool_t *p, apr_uint32_t nslots,
                            FCGP_TBL_CLASSES, FCGP_TBL_WAITERS,
                            FCGP_TBL_KEY_BYTES, nonce);
     return APR_SUCCESS;
+}
+
+apr_uint64_t fcgp_table_layout(void)
+{
+    return ((apr_uint64_t)FCGP_TBL_LAYOUT_VERSION << 48)
+           ^ ((apr_uint64_t)sizeof(fcgp_tbl_slot_t) << 32)
+           ^ ((apr_uint64_t)sizeof(fcgp_tbl_class_t) << 20)
+           ^ ((apr_uint64_t)sizeof(fcgp_tbl_waiter_t) << 10)
+           ^ sizeof(fcgp_table_t);
 }
 
 apr_uint32_t fcgp_table_nslots(const fcgp_table_t *t)

@@ -174,6 +174,10 @@ apr_status_t fcgp_table_create(apr_pool_t *p, apr_uint32_t nslots,
                                fcgp_table_t **out);
 
 apr_uint32_t fcgp_table_nslots(const fcgp_table_t *t);
+
+/* This build's table layout (version and sizes): a table kept across a
+ * restart is only used by a module with the same layout (pm_boot.c). */
+apr_uint64_t fcgp_table_layout(void);
 apr_uint32_t fcgp_table_nclasses(const fcgp_table_t *t);
 apr_uint64_t fcgp_table_nonce(const fcgp_table_t *t);
 fcgp_tbl_slot_t *fcgp_table_slot(fcgp_table_t *t, apr_uint32_t i);
