@@ -246,6 +246,28 @@ D(OUTPUT_BUFFER, ("FcgiProcOutputBufferSize", "FcgidOutputBufferSize", \
   "is flushed after every read from the application.", \
   "mod_fcgid buffers up to this much before it sends; we stream, so " \
   "only 0 changes anything.") \
+D(SLOW_REQUEST, ("FcgiProcSlowRequestTime"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_TIME, \
+  0, FCGP_SEC(86400), 0, "seconds", "0 (off)", \
+  "count requests that keep their worker longer than this " \
+  "(default 0: off)", \
+  "A request that keeps its worker (or, retried, its two workers) " \
+  "longer than this is counted as slow: `fcgiproc_slow_requests_total` " \
+  "in the status page's `?metrics` (php-fpm's `slow requests`, counted " \
+  "with `request_slowlog_timeout`). 0 counts none.", \
+  "Ours only.") \
+D(METRICS_CLASSES, ("FcgiProcMetricsClasses"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_COUNT, \
+  0, 12288, 100, "n", "100", \
+  "application classes with series of their own in ?metrics " \
+  "(default 100)", \
+  "How many application classes the status page's `?metrics` and " \
+  "`?json` show with labels of their own (`command`, `vhost`): the " \
+  "first n to be used since httpd started. Every later class is summed " \
+  "into one row labelled `(other)`, so a server with thousands of " \
+  "virtual hosts cannot flood a Prometheus server with series. 0 sums " \
+  "them all.", \
+  "Ours only.") \
 D(CMD_OPTIONS, ("FcgiProcCmdOptions", "FcgidCmdOptions"), \
   RAW_ARGS, set_cmd_options, RSRC_CONF, 0, KIND_NONE, \
   0, 0, 0, "command option value [option value] ...", "none", \

@@ -4,7 +4,10 @@
  * outcome; at most one retry (attempts(), worth_retrying()).  Maps every
  * failure to a status and a log line in one place (fail_table,
  * fcgp_fail).  The same path runs an app in the AUTHORIZER role for
- * role.c (fcgp_authorizer_run): no body, the answer captured. */
+ * role.c (fcgp_authorizer_run): no body, the answer captured.  Counts
+ * each request's final status, its failure's cause, a retry and a slow
+ * request in the worker table's counters of its class (pm/counters.h;
+ * count_request(), fcgp_fail(), report()). */
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
@@ -50,6 +53,9 @@ typedef struct {
                                  * stat of it; NULL behind a wrapper */
     int tries;
     apr_time_t start;
+    apr_time_t with_worker;     /* the first worker was granted, or 0 */
+    apr_time_t released;        /* the last worker was handed back */
+    const fcgp_app_spec_t *spec;
     fcgp_timer_t timer;
     const char *redirect;       /* local Location: to follow */
     fcgp_body_t *body;          /* read before the first try, or NULL */
@@ -62,52 +68,74 @@ typedef struct {
     int level;
     const char *what;
     const char *directive;      /* what to change, or NULL */
+    const char *name;           /* fcgiproc_failures_total{cause=...} */
 } fail_info_t;
 
 static const fail_info_t fail_table[] = {
-    [FCGP_FAIL_NONE] = {HTTP_INTERNAL_SERVER_ERROR, APLOG_ERR, "?", NULL},
+    [FCGP_FAIL_NONE] = {HTTP_INTERNAL_SERVER_ERROR, APLOG_ERR, "?", NULL,
+        "none"},
     [FCGP_FAIL_TOO_LARGE] = {HTTP_REQUEST_ENTITY_TOO_LARGE, APLOG_ERR,
-        "request body is larger than allowed", "FcgiProcMaxRequestLen"},
+        "request body is larger than allowed", "FcgiProcMaxRequestLen",
+        "body_too_large"},
     [FCGP_FAIL_TOO_LARGE_LRB] = {HTTP_REQUEST_ENTITY_TOO_LARGE, APLOG_ERR,
-        "request body is larger than allowed", "LimitRequestBody"},
+        "request body is larger than allowed", "LimitRequestBody",
+        "limit_request_body"},
     [FCGP_FAIL_BODY_READ] = {HTTP_BAD_REQUEST, APLOG_INFO,
-        "could not read the request body from the client", NULL},
+        "could not read the request body from the client", NULL, "body_read"},
     [FCGP_FAIL_PM] = {HTTP_SERVICE_UNAVAILABLE, APLOG_ERR,
-        "the process manager is not reachable", "FcgiProcIPCDir"},
+        "the process manager is not reachable", "FcgiProcIPCDir",
+        "pm_unreachable"},
     [FCGP_FAIL_BUSY] = {HTTP_SERVICE_UNAVAILABLE, APLOG_ERR,
-        "no worker became free in time", NULL},
+        "no worker became free in time", NULL, "queue_timeout"},
     [FCGP_FAIL_SPAWN] = {HTTP_SERVICE_UNAVAILABLE, APLOG_ERR,
-        "the application could not be started", "FcgiProcWrapper"},
+        "the application could not be started", "FcgiProcWrapper",
+        "spawn_failed"},
     [FCGP_FAIL_BACKOFF] = {HTTP_SERVICE_UNAVAILABLE, APLOG_ERR,
-        "the application keeps crashing; spawning is paused", NULL},
+        "the application keeps crashing; spawning is paused", NULL, "backoff"},
     [FCGP_FAIL_REFUSED] = {HTTP_INTERNAL_SERVER_ERROR, APLOG_ERR,
-        "the process manager refused the request", NULL},
+        "the process manager refused the request", NULL, "refused"},
     [FCGP_FAIL_CONNECT] = {HTTP_BAD_GATEWAY, APLOG_ERR,
         "cannot connect to the application's socket",
-        "FcgiProcConnectTimeout"},
+        "FcgiProcConnectTimeout", "connect"},
     [FCGP_FAIL_SEND] = {HTTP_BAD_GATEWAY, APLOG_ERR,
         "the application closed the connection while the request was "
-        "being sent (it exited or crashed)", NULL},
+        "being sent (it exited or crashed)", NULL, "send"},
     [FCGP_FAIL_CLOSED] = {HTTP_BAD_GATEWAY, APLOG_ERR,
         "the application closed the connection before finishing its "
-        "response", NULL},
+        "response", NULL, "closed"},
     [FCGP_FAIL_PROTOCOL] = {HTTP_BAD_GATEWAY, APLOG_ERR,
-        "the application sent broken FastCGI records", NULL},
+        "the application sent broken FastCGI records", NULL, "protocol"},
     [FCGP_FAIL_HEADERS] = {HTTP_BAD_GATEWAY, APLOG_ERR,
-        "the application sent malformed response headers", NULL},
+        "the application sent malformed response headers", NULL, "headers"},
     [FCGP_FAIL_HEADERS_SIZE] = {HTTP_BAD_GATEWAY, APLOG_ERR,
-        "the application's response headers are too large", NULL},
+        "the application's response headers are too large", NULL,
+        "headers_size"},
     [FCGP_FAIL_END_STATUS] = {HTTP_BAD_GATEWAY, APLOG_ERR,
-        "the application refused the request", NULL},
+        "the application refused the request", NULL, "end_status"},
     [FCGP_FAIL_OVERLOADED] = {HTTP_SERVICE_UNAVAILABLE, APLOG_ERR,
-        "the application says it is overloaded", NULL},
+        "the application says it is overloaded", NULL, "overloaded"},
     [FCGP_FAIL_IO_TIMEOUT] = {HTTP_GATEWAY_TIME_OUT, APLOG_ERR,
         "the application sent or read nothing for too long; the worker is "
-        "killed", "FcgiProcIOTimeout"},
+        "killed", "FcgiProcIOTimeout", "io_timeout"},
     [FCGP_FAIL_BUSY_TIMEOUT] = {HTTP_GATEWAY_TIME_OUT, APLOG_ERR,
         "the request took longer than allowed; the worker is killed",
-        "FcgiProcBusyTimeout"},
+        "FcgiProcBusyTimeout", "busy_timeout"},
 };
+
+_Static_assert(sizeof(fail_table) / sizeof(fail_table[0]) <= FCGP_CNT_NFAILS,
+               "a failure cause has no counter (pm/counters.h)");
+
+const char *fcgp_fail_name(unsigned cause)
+{
+    return cause < sizeof(fail_table) / sizeof(fail_table[0])
+           ? fail_table[cause].name : NULL;
+}
+
+/* The counters of the request's class (or of no known class). */
+static fcgp_counters_t *counters(const fcgp_req_t *rq)
+{
+    return fcgp_pm_counters(rq->r->pool, rq->spec);
+}
 
 /* The attempt failed for cause: note it (the loop logs it, once it knows
  * whether the request is retried) and give its status. */
@@ -127,6 +155,7 @@ static void fcgp_fail(const fcgp_req_t *rq, fcgp_fail_e cause)
     const char *change = "";
     const char *directive = f->directive;
 
+    fcgp_cnt_inc(counters(rq), FCGP_CNT_FAIL + cause);
     if (role && cause == FCGP_FAIL_SPAWN) {
         directive = role->directive;
     }
@@ -497,6 +526,7 @@ static void report(const fcgp_req_t *rq, int retry)
     request_rec *r = rq->r;
 
     if (retry) {
+        fcgp_cnt_inc(counters(rq), FCGP_CNT_RETRIES);
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, a->rv, r, FCGP_LOGNO(02004)
                       "%s %s: worker pid %u of %s failed before answering "
                       "(%s%s%s); retrying once on another worker", r->method,
@@ -531,6 +561,9 @@ static int attempts(fcgp_req_t *rq, const fcgp_app_spec_t *spec)
             }
             return st;
         }
+        if (!rq->with_worker) {
+            rq->with_worker = apr_time_now();
+        }
         st = serve(rq);
         retry = worth_retrying(rq);
         report(rq, retry);
@@ -540,12 +573,34 @@ static int attempts(fcgp_req_t *rq, const fcgp_app_spec_t *spec)
             apr_socket_close(a->sock);
         }
         fcgp_pm_release(a->lease, a->outcome);
+        rq->released = apr_time_now();
     } while (retry);
     if (a->rs) {
         fcgp_response_finish(a->rs);
     }
     return st;
 }
+
+/* The request is over: its final status (after a local redirect, the
+ * redirected request's, as the access log's %>s), and whether it kept
+ * its worker longer than FcgiProcSlowRequestTime. */
+static void count_request(const fcgp_req_t *rq, int st)
+{
+    const request_rec *last = rq->r;
+    fcgp_counters_t *c = counters(rq);
+    apr_interval_time_t slow = fcgp_conf_val(rq->sc, FCGP_C_SLOW_REQUEST);
+
+    while (last->next) {
+        last = last->next;
+    }
+    fcgp_cnt_inc(c, fcgp_cnt_status_id(st == OK || st == DONE ? last->status
+                                                               : st));
+    if (slow > 0 && rq->with_worker && rq->released - rq->with_worker > slow) {
+        fcgp_cnt_inc(c, FCGP_CNT_SLOW);
+    }
+}
+
+static int handle(fcgp_req_t *rq);
 
 static fcgp_req_t *new_req(request_rec *r)
 {
@@ -564,6 +619,7 @@ int fcgp_authorizer_run(request_rec *r, const fcgp_authorizer_t *a)
     rq->role = a;
     rq->wrapper = a->cmd;
     make_spec(rq, &spec);
+    rq->spec = &spec;
     rq->timer.deadline = apr_time_now() + rq->appc->busy_timeout;
     return attempts(rq, &spec);
 }
@@ -572,8 +628,6 @@ int fcgp_handler(request_rec *r)
 {
     fcgp_req_t *rq;
     fcgp_app_spec_t spec;
-    const fcgp_dir_conf_t *dc;
-    fcgp_body_fail_t bf;
     int st;
 
     if (!r->handler || (strcmp(r->handler, FCGP_HANDLER_NAME) != 0
@@ -581,9 +635,20 @@ int fcgp_handler(request_rec *r)
         return DECLINED;
     }
     rq = new_req(r);
-    dc = FCGP_DIR(r);
-    rq->wrapper = fcgp_conf_wrapper_for(dc, r->filename);
+    rq->wrapper = fcgp_conf_wrapper_for(FCGP_DIR(r), r->filename);
     make_spec(rq, &spec);
+    rq->spec = &spec;
+    st = handle(rq);
+    count_request(rq, st);
+    return st;
+}
+
+static int handle(fcgp_req_t *rq)
+{
+    request_rec *r = rq->r;
+    const fcgp_app_spec_t *spec = rq->spec;
+    fcgp_body_fail_t bf;
+    int st;
 
     if ((st = check_request(rq)) != OK) {
         report(rq, 0);
@@ -607,7 +672,7 @@ int fcgp_handler(request_rec *r)
         apr_table_setn(r->subprocess_env, "CONTENT_LENGTH", "0");
     }
     rq->timer.deadline = apr_time_now() + rq->appc->busy_timeout;
-    st = attempts(rq, &spec);
+    st = attempts(rq, spec);
     if (st == OK && rq->redirect) {
         /* CGI/1.1 local redirect, after the worker is back in the pool. */
         r->method = "GET";

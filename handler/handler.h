@@ -38,6 +38,10 @@ typedef enum {
     FCGP_FAIL_BUSY_TIMEOUT      /* 504: FcgiProcBusyTimeout */
 } fcgp_fail_e;
 
+/* A cause's name in the metrics (fcgiproc_failures_total{cause}), or
+ * NULL past the last cause. */
+const char *fcgp_fail_name(unsigned cause);
+
 /* How long the worker may keep us waiting: FcgiProcIOTimeout between two
  * reads or writes, within FcgiProcBusyTimeout for the whole request. */
 typedef struct {

@@ -344,11 +344,54 @@ static int program_replaced(apr_pool_t *p, apr_uint32_t cls,
     return ident_of(&f) != known;
 }
 
+
+fcgp_counters_t *fcgp_pm_counters(apr_pool_t *p,
+                                  const fcgp_app_spec_t *spec)
+{
+    apr_size_t klen;
+    const char *key;
+
+    if (!table) {
+        return NULL;
+    }
+    key = fcgp_ipc_class_key(p, spec, &klen);
+    return fcgp_table_counters(table, fcgp_table_find_class(table, key,
+                                                            klen));
+}
+
+static apr_status_t acquire(apr_pool_t *p, const char *pm_path,
+                            const fcgp_app_spec_t *spec,
+                            const fcgp_app_limits_t *limits,
+                            const apr_finfo_t *program,
+                            fcgp_lease_t **out, const char **errmsg,
+                            apr_uint32_t *cls_out);
+
+/* The time from asking for a worker to getting one (or giving up) goes
+ * into the class's queue-wait histogram. */
 apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
                              const fcgp_app_spec_t *spec,
                              const fcgp_app_limits_t *limits,
                              const apr_finfo_t *program,
                              fcgp_lease_t **out, const char **errmsg)
+{
+    apr_time_t start = apr_time_now();
+    apr_uint32_t cls = FCGP_TBL_NO_CLASS;
+    apr_status_t rv = acquire(p, pm_path, spec, limits, program, out,
+                              errmsg, &cls);
+
+    if (rv == APR_SUCCESS && cls != FCGP_TBL_NO_CLASS) {
+        fcgp_cnt_observe_wait(fcgp_table_counters(table, cls),
+                              apr_time_now() - start);
+    }
+    return rv;
+}
+
+static apr_status_t acquire(apr_pool_t *p, const char *pm_path,
+                            const fcgp_app_spec_t *spec,
+                            const fcgp_app_limits_t *limits,
+                            const apr_finfo_t *program,
+                            fcgp_lease_t **out, const char **errmsg,
+                            apr_uint32_t *cls_out)
 {
     fcgp_lease_t *lease = apr_pcalloc(p, sizeof(*lease));
     fcgp_tbl_claim_t *c = &lease->claim;
@@ -408,6 +451,7 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
             cls = ans.cls;
             asked = 1;
         }
+        *cls_out = cls;
         fcgp_table_enqueue(table, cls, me, &place);
         place.asked = asked;
         for (;;) {
@@ -431,6 +475,7 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
         fcgp_table_dequeue(table, &place, res == FCGP_TBL_CLAIMED);
     }
     *out = lease;
+    *cls_out = cls;
     if (c->kick) {
         kick(p, pm_path);
     }
@@ -473,6 +518,7 @@ void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome)
 }
 
 apr_status_t fcgp_pm_status(apr_pool_t *p, const char *pm_path,
+                            apr_uint32_t metrics_classes,
                             fcgp_status_t **st, const char **errmsg)
 {
     apr_socket_t *s;
@@ -480,7 +526,8 @@ apr_status_t fcgp_pm_status(apr_pool_t *p, const char *pm_path,
     apr_size_t len;
     apr_status_t rv;
 
-    rv = fcgp_ipc_encode_status(p, (apr_uint32_t)getppid(), &msg, &len);
+    rv = fcgp_ipc_encode_status(p, (apr_uint32_t)getppid(), metrics_classes,
+                                &msg, &len);
     if (rv != APR_SUCCESS) {
         *errmsg = "cannot encode the status request";
         return rv;

@@ -73,11 +73,20 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
 /* Hand the worker back.  Idempotent. */
 void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome);
 
+/* Handler: the counters (pm/counters.h) of the class spec describes, in
+ * the worker table; the record of requests of no known class when the
+ * process manager never added it (a class is never added here: a request
+ * for a file that does not exist must not make one).  NULL when there is
+ * no table. */
+fcgp_counters_t *fcgp_pm_counters(apr_pool_t *p, const fcgp_app_spec_t *spec);
+
 /* Handler only.  Ask the PM for a snapshot of its state (pm/status_data.h:
- * every class, every worker, the last exits), as data: formatting it is
- * the caller's business.  *st and everything in it is allocated from p
+ * every class, every worker, the last exits, the counters with the first
+ * metrics_classes classes in rows of their own), as data: formatting it
+ * is the caller's business.  *st and everything in it is allocated from p
  * (r->pool).  Anything but APR_SUCCESS: errmsg says what failed. */
 apr_status_t fcgp_pm_status(apr_pool_t *p, const char *pm_path,
+                            apr_uint32_t metrics_classes,
                             fcgp_status_t **st, const char **errmsg);
 
 /* Process-manager process (see pm_main.c): runs until told to stop. */

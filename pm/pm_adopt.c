@@ -50,6 +50,7 @@ void pm_adopt(pm_t *pm)
         o = apr_array_push(pm->orphans);
         o->id = i;
         o->pid = ts->pid;
+        o->cls = ts->cls;
         o->kill_at = 0;
     }
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, pm->s, FCGP_LOGNO(03034)
@@ -101,6 +102,10 @@ void pm_orphans_tick(pm_t *pm, apr_time_t now)
             }
         }
         if (gone(o->pid)) {
+            if (o->pid) {
+                fcgp_cnt_inc(fcgp_table_counters(pm->table, o->cls),
+                             FCGP_CNT_EXIT + FCGP_EXIT_ORPHAN);
+            }
             fcgp_table_free_slot(pm->table, o->id);
             *o = APR_ARRAY_IDX(pm->orphans, pm->orphans->nelts - 1,
                                pm_orphan_t);

@@ -54,6 +54,7 @@ typedef enum {
 typedef struct {
     apr_uint32_t id;            /* its slot in the table */
     apr_uint32_t pid;
+    apr_uint32_t cls;           /* its class in the table */
     apr_time_t kill_at;         /* 0: not stopped yet (busy) */
 } pm_orphan_t;
 
@@ -76,6 +77,10 @@ struct pm_slot {
     const char *retire_reason;
     int published;              /* in the table: handlers may claim it
                                  * (IDLE there) or hold it (BUSY) */
+    int replaced;               /* its replacement was started ahead of
+                                 * its request limit (pm_counted): it is
+                                 * leaving, and the replacement counts
+                                 * against the class's maximum instead */
     apr_uint32_t suspect;       /* a holder seen dead once: reclaimed if
                                  * still so at the next look */
     apr_uint64_t prog_ident;    /* the program file it was started from
@@ -107,6 +112,9 @@ struct pm_class {
     apr_array_header_t *slots;  /* pm_slot_t *, not FREE */
     apr_uint32_t n[SLOT_NSTATES];   /* slots in each state */
     apr_uint32_t tidx;          /* index in the worker table */
+    int at_max;                 /* its line wanted a worker and a process
+                                 * limit stopped it (counted once until
+                                 * it gets one: FCGP_CNT_MAX_REACHED) */
     apr_pool_t *pool;
 };
 
@@ -203,7 +211,12 @@ void pm_adopt(pm_t *pm);
 void pm_orphans_tick(pm_t *pm, apr_time_t now);
 
 /* pm_status.c: a snapshot of pm's state for the status page, allocated
- * from p: plain data (pm/status_data.h), sent as a STATUS_REPLY. */
-const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p);
+ * from p: plain data (pm/status_data.h), sent as a STATUS_REPLY; the
+ * first metrics_classes classes get metrics rows of their own. */
+const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p,
+                                             apr_uint32_t metrics_classes);
+
+/* The counters of class c in the worker table (pm/counters.h). */
+#define PM_COUNTERS(pm, c) fcgp_table_counters((pm)->table, (c)->tidx)
 
 #endif

@@ -1,7 +1,9 @@
 /* pm_reap.c: worker processes that ended.
  *
  * PM process only.  Owns the exit log (pm_t.exits, for the status page),
- * each class's learned request limit and its rapid-failure state.  A
+ * each class's learned request limit and its rapid-failure state, and
+ * counts exits by reason and the pauses started in the table's counters
+ * (pm/counters.h).  A
  * planned exit frees the slot; an unplanned one gets a replacement on the
  * same listening socket, so that a connection already queued to the
  * worker is served instead of reset. */
@@ -30,12 +32,14 @@ static const char *exit_text(apr_pool_t *p, int code, apr_exit_why_e why)
 }
 
 static void log_exit(pm_t *pm, pm_slot_t *s, apr_uint32_t served, int code,
-                     apr_exit_why_e why, const char *reason, int level)
+                     apr_exit_why_e why, const char *reason, int level,
+                     fcgp_exit_reason_e counted_as)
 {
     apr_uint32_t src, limit = pm_class_limit(s->cls, &src);
     pm_exit_t *e = &pm->exits[pm->nexits++ % PM_EXITS_KEPT];
     const char *how = exit_text(pm->tmp, code, why);
 
+    fcgp_cnt_inc(PM_COUNTERS(pm, s->cls), FCGP_CNT_EXIT + counted_as);
     e->when = apr_time_now();
     e->pid = (int)s->proc.pid;
     e->served = served;
@@ -82,6 +86,7 @@ void pm_note_early_death(pm_t *pm, pm_class_t *c, apr_time_t age,
     if (!fcgp_policy_note_death(&c->failures, apr_time_now(), age, done)) {
         return;
     }
+    fcgp_cnt_inc(PM_COUNTERS(pm, c), FCGP_CNT_BACKOFFS);
     pm_class_to_table(pm, c);
     pm_update_full(pm, c);
     /* Waiters of a class with no worker left get 503 at once. */
@@ -140,14 +145,16 @@ static void worker_exited(pm_t *pm, pm_slot_t *s, int code,
          * says; the handler's hand-back is still on its way. */
         log_exit(pm, s, s->served, code, why, s->superseded
                  ? "retired (superseded: its program was replaced)"
-                 : "retired (request limit)", APLOG_INFO);
+                 : "retired (request limit)", APLOG_INFO,
+                 s->superseded ? FCGP_EXIT_SUPERSEDED : FCGP_EXIT_LIMIT);
         s->proc.pid = 0;
         return;
     }
     if (s->state == SLOT_STOPPING) {
         log_exit(pm, s, s->served, code, why,
                  apr_pstrcat(pm->tmp, "retired (", s->retire_reason, ")",
-                             NULL), APLOG_INFO);
+                             NULL), APLOG_INFO,
+                 fcgp_cnt_exit_reason(s->retire_reason));
         pm_free_slot(pm, s);
         pm_grow(pm, c, 0);
         return;
@@ -156,7 +163,8 @@ static void worker_exited(pm_t *pm, pm_slot_t *s, int code,
      * request yet if the app retired itself, so it served one fewer. */
     pm_note_early_death(pm, c, apr_time_now() - s->started, done);
     log_exit(pm, s, done, code, why,
-             clean ? "exited by itself" : "unexpected exit", APLOG_NOTICE);
+             clean ? "exited by itself" : "unexpected exit", APLOG_NOTICE,
+             clean ? FCGP_EXIT_SELF : FCGP_EXIT_CRASH);
     /* A busy worker's exit may race its last hand-back, so n is either
      * the app's limit or one less; never lower a learned limit for that. */
     if (clean && !(busy && c->learned_limit

@@ -225,12 +225,13 @@ static int on_message(pm_t *pm, pm_conn_t *conn, const fcgp_ipc_hdr_t *h,
     case FCGP_MSG_STATUS: {
         char *buf;
         apr_size_t len;
+        apr_uint32_t shown;
         pm_sync(pm);
-        if (fcgp_ipc_decode_status(body, h->body_len) == APR_SUCCESS
+        if (fcgp_ipc_decode_status(body, h->body_len, &shown) == APR_SUCCESS
             && fcgp_ipc_encode_status_reply(
                    conn->mpool, pm->parent_pid,
-                   fcgp_pm_status_snapshot(pm, conn->mpool), &buf, &len)
-               == APR_SUCCESS) {
+                   fcgp_pm_status_snapshot(pm, conn->mpool, shown), &buf,
+                   &len) == APR_SUCCESS) {
             send_msg(conn, buf, len);
         }
         end_conn(pm, conn);

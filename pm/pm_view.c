@@ -228,6 +228,9 @@ void pm_counted(pm_t *pm, pm_slot_t *s)
         && pm_room(pm, c, s->state == SLOT_LAST ? 0 : 1) == FCGP_ROOM) {
         pm_slot_t *fresh = pm_spawn(pm, c);
         if (fresh) {
+            /* s is leaving: its replacement takes its place (for the
+             * metrics' count of the class against its maximum). */
+            s->replaced = s->state != SLOT_LAST;
             pm_publish(pm, fresh);
         }
     }
@@ -392,12 +395,13 @@ int pm_grow(pm_t *pm, pm_class_t *c, int asked)
                                       c->n[SLOT_IDLE], asked);
     apr_uint32_t top = fcgp_policy_top_up(c->n[SLOT_IDLE] + c->n[SLOT_BUSY],
                                           c->limits.min_procs);
+    fcgp_room_e room = FCGP_ROOM;
     int started = 0;
 
     if (top > n) {
         n = top;
     }
-    while (n-- > 0 && pm_room(pm, c, 0) == FCGP_ROOM) {
+    while (n > 0 && (room = pm_room(pm, c, 0)) == FCGP_ROOM) {
         pm_slot_t *fresh = pm_spawn(pm, c);
         if (!fresh) {
             started = -1;
@@ -405,6 +409,19 @@ int pm_grow(pm_t *pm, pm_class_t *c, int asked)
         }
         pm_publish(pm, fresh);
         started++;
+        n--;
+    }
+    /* Wanted more than a process limit allows: counted once, until the
+     * class gets all it wants again (php-fpm's "max children reached"). */
+    if (n > 0 && (room == FCGP_ROOM_NONE_CLASS
+                  || room == FCGP_ROOM_NONE_SERVER)) {
+        if (!c->at_max) {
+            c->at_max = 1;
+            fcgp_cnt_inc(PM_COUNTERS(pm, c), FCGP_CNT_MAX_REACHED);
+        }
+    }
+    else if (n == 0) {
+        c->at_max = 0;
     }
     pm_update_full(pm, c);
     return started;
@@ -458,6 +475,7 @@ void pm_reclaim(pm_t *pm)
             continue;
         }
         fcgp_table_seize(pm->table, s->id);
+        fcgp_table_held_gone(pm->table, s->cls->tidx);
         s->published = 0;
         s->suspect = 0;
         pm_worker_back(pm, s, FCGP_OUT_BROKEN);

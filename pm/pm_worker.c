@@ -77,8 +77,10 @@ apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s)
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, pm->s, FCGP_LOGNO(03002)
                      "cannot start FastCGI application %s", c->name);
         s->proc.pid = 0;
+        fcgp_cnt_inc(PM_COUNTERS(pm, c), FCGP_CNT_SPAWN_FAILURES);
         return rv;
     }
+    fcgp_cnt_inc(PM_COUNTERS(pm, c), FCGP_CNT_SPAWNS);
     s->served = 0;
     /* A new process has never served: it is the least recently used, so
      * warm workers go first and it starts (php-cgi takes ~10 ms) in the
@@ -178,6 +180,7 @@ pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c)
                      "generation's workers); lower FcgiProcMaxProcesses or "
                      "restart httpd fully (stop, start) to make it larger",
                      c->name, pm->nslots);
+        fcgp_cnt_inc(PM_COUNTERS(pm, c), FCGP_CNT_SPAWN_FAILURES);
         return NULL;
     }
     if (!(s = pm->slots[id])) {
@@ -192,12 +195,17 @@ pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c)
     s->kill_sent = 0;
     s->retire_reason = NULL;
     s->published = 0;
+    s->replaced = 0;
     s->served = 0;
     s->superseded = 0;
     s->prog_ident = 0;
     APR_ARRAY_PUSH(c->slots, pm_slot_t *) = s;
-    if (make_listener(pm, s) != APR_SUCCESS
-        || pm_start_process(pm, s) != APR_SUCCESS) {
+    if (make_listener(pm, s) != APR_SUCCESS) {
+        fcgp_cnt_inc(PM_COUNTERS(pm, c), FCGP_CNT_SPAWN_FAILURES);
+        pm_free_slot(pm, s);
+        return NULL;
+    }
+    if (pm_start_process(pm, s) != APR_SUCCESS) {
         pm_free_slot(pm, s);
         return NULL;
     }
@@ -271,6 +279,7 @@ void pm_kill_late(pm_t *pm, apr_time_t now, apr_time_t *next)
                          apr_time_as_msec(s->cls->limits.kill_timeout));
             apr_proc_kill(&s->proc, SIGKILL);
             s->kill_sent = 1;
+            fcgp_cnt_inc(PM_COUNTERS(pm, s->cls), FCGP_CNT_KILLS);
         }
         else if (s->kill_at < *next) {
             *next = s->kill_at;

@@ -9,11 +9,20 @@
 
 #include <apr.h>
 #include <apr_time.h>
+#include "pm/counters.h"
 
 /* Most rows a STATUS_REPLY may carry (the decoder rejects more). */
 #define FCGP_STATUS_MAX_CLASSES 65536
 #define FCGP_STATUS_MAX_WORKERS 65536
 #define FCGP_STATUS_MAX_EXITS   1024
+#define FCGP_STATUS_MAX_METRICS 16386   /* rows: every usable class, the
+                                         * unclassed and "(other)" */
+
+/* Classes shown with their own labels when the STATUS request does not
+ * say (FcgiProcMetricsClasses' default); the rest are summed into one row
+ * labelled "(other)". */
+#define FCGP_METRICS_CLASSES_DEFAULT 100
+#define FCGP_METRICS_OTHER "(other)"
 
 typedef enum {
     FCGP_WORKER_IDLE = 0,       /* up, waiting for a request */
@@ -65,6 +74,32 @@ typedef struct {
     apr_interval_time_t uptime;
 } fcgp_status_exit_t;
 
+/* One row of counters and gauges for ?metrics and ?json: the classes of
+ * one command line and virtual host (their environments may differ),
+ * or every class past the cap ("(other)"), or the requests of no known
+ * class (command and vhost ""). */
+typedef struct {
+    const char *command;        /* the command line, "(other)" or "" */
+    const char *vhost;          /* host:port, "(other)" or "" */
+    apr_time_t since;           /* its counters started */
+    apr_uint32_t classes;       /* table classes summed here */
+    apr_uint32_t known;         /* 1: the answering PM runs one of them:
+                                 * the gauges below are its */
+    apr_uint32_t idle;          /* may take a request now */
+    apr_uint32_t active;        /* serving a request */
+    apr_uint32_t leaving;       /* serving or idle, but replaced: given
+                                 * its last request, or its replacement
+                                 * started ahead (not in idle/active) */
+    apr_uint32_t stopping;      /* retired, not exited yet */
+    apr_uint32_t waiting;       /* requests in line now */
+    apr_uint32_t max_procs;     /* FcgiProcMaxProcessesPerClass (summed):
+                                 * idle + active never exceed it */
+    apr_uint32_t limit;         /* effective request limit, 0 none */
+    apr_uint32_t learned_limit; /* learned from the app's own exits */
+    apr_interval_time_t backoff;/* left of a rapid-failure pause */
+    apr_uint64_t v[FCGP_CNT_N]; /* the counters (pm/counters.h) */
+} fcgp_status_metrics_t;
+
 typedef struct {
     apr_uint32_t pm_pid;
     apr_uint32_t processes;     /* live processes, stopping included */
@@ -78,6 +113,12 @@ typedef struct {
     fcgp_status_worker_t *workers;
     apr_uint32_t nexits;
     fcgp_status_exit_t *exits;  /* newest first */
+    /* The counters (pm/counters.h), kept in the worker table across
+     * graceful restarts: */
+    apr_time_t counters_since;  /* they started (httpd started) */
+    apr_uint32_t classes_total; /* classes in the table */
+    apr_uint32_t nmetrics;
+    fcgp_status_metrics_t *metrics;
 } fcgp_status_t;
 
 #endif

@@ -26,12 +26,15 @@ struct fcgp_table_t {
     apr_uint32_t nwaiters;
     apr_uint32_t key_bytes;
     apr_uint32_t key_used;      /* the adding PM only */
-    apr_uint32_t nused;         /* classes added (the adding PM only) */
+    apr_uint32_t nused;         /* classes added (the adding PM writes,
+                                 * atomic: others read it) */
+    apr_uint32_t nrecords;      /* counter records: classes it may hold
+                                 * + record 0 */
     apr_uint32_t hwm;           /* slots [0, hwm) were ever published */
     apr_uint32_t max_procs;     /* FcgiProcMaxProcesses, for messages */
     apr_uint64_t nonce;
     /* then: classes[nclasses], slots[nslots], waiters[nwaiters],
-     * keys[key_bytes] */
+     * keys[key_bytes], records[nrecords] (pm/counters.h) */
 };
 
 #define ALIGN8(n) (((n) + 7) & ~(apr_size_t)7)
@@ -61,6 +64,15 @@ static char *keys(const fcgp_table_t *t)
            + ALIGN8(sizeof(fcgp_tbl_waiter_t) * t->nwaiters);
 }
 
+static fcgp_counters_t *records(const fcgp_table_t *t)
+{
+    return (fcgp_counters_t *)(keys(t) + ALIGN8(t->key_bytes));
+}
+
+/* Classes the table may hold (a quarter is kept free: probes stay
+ * short), and so the counter records it needs: one each, and record 0. */
+#define MAX_USED(nclasses) ((nclasses) - (nclasses) / 4)
+
 apr_size_t fcgp_table_size(apr_uint32_t nslots, apr_uint32_t nclasses,
                            apr_uint32_t nwaiters, apr_uint32_t key_bytes)
 {
@@ -68,7 +80,8 @@ apr_size_t fcgp_table_size(apr_uint32_t nslots, apr_uint32_t nclasses,
            + ALIGN8(sizeof(fcgp_tbl_class_t) * nclasses)
            + ALIGN8(sizeof(fcgp_tbl_slot_t) * nslots)
            + ALIGN8(sizeof(fcgp_tbl_waiter_t) * nwaiters)
-           + ALIGN8(key_bytes);
+           + ALIGN8(key_bytes)
+           + sizeof(fcgp_counters_t) * ((apr_size_t)MAX_USED(nclasses) + 1);
 }
 
 fcgp_table_t *fcgp_table_init(void *mem, apr_uint32_t nslots,
@@ -88,11 +101,15 @@ fcgp_table_t *fcgp_table_init(void *mem, apr_uint32_t nslots,
     t->key_bytes = key_bytes;
     t->key_used = 0;
     t->nused = 0;
+    t->nrecords = MAX_USED(nclasses) + 1;
     t->hwm = 0;
     t->nonce = nonce;
     for (i = 0; i < nslots; i++) {
         slots(t)[i].cls = FCGP_TBL_NO_CLASS;
     }
+    /* The counters start now: record 0's start is the table's. */
+    records(t)[0].since = (apr_uint64_t)apr_time_now();
+    records(t)[0].cls = FCGP_TBL_NO_CLASS;
     return t;
 }
 
@@ -163,6 +180,42 @@ fcgp_tbl_slot_t *fcgp_table_slot(fcgp_table_t *t, apr_uint32_t i)
 fcgp_tbl_class_t *fcgp_table_class(fcgp_table_t *t, apr_uint32_t i)
 {
     return i < t->nclasses ? &classes(t)[i] : NULL;
+}
+
+fcgp_counters_t *fcgp_table_counters(fcgp_table_t *t, apr_uint32_t cls)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    if (!k || !apr_atomic_read32(&k->used) || k->rec >= t->nrecords) {
+        return &records(t)[0];
+    }
+    return &records(t)[k->rec];
+}
+
+apr_uint32_t fcgp_table_nrecords(const fcgp_table_t *t)
+{
+    return apr_atomic_read32((apr_uint32_t *)&t->nused) + 1;
+}
+
+fcgp_counters_t *fcgp_table_record(fcgp_table_t *t, apr_uint32_t rec)
+{
+    return rec < fcgp_table_nrecords(t) ? &records(t)[rec] : NULL;
+}
+
+const char *fcgp_table_class_key(fcgp_table_t *t, apr_uint32_t cls,
+                                 apr_size_t *len)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    if (!k || !apr_atomic_read32(&k->used)) {
+        *len = 0;
+        return NULL;
+    }
+    *len = k->key_len;
+    return keys(t) + k->key_off;
+}
+
+void fcgp_table_held_gone(fcgp_table_t *t, apr_uint32_t cls)
+{
+    fcgp_cnt_dec(fcgp_table_counters(t, cls), FCGP_CNT_HELD);
 }
 
 apr_uint64_t fcgp_table_hash(const char *key, apr_size_t len)
@@ -277,17 +330,24 @@ apr_uint32_t fcgp_table_add_class(fcgp_table_t *t, const char *key,
     int found;
     apr_uint32_t i = probe(t, key, len, h, &found);
     fcgp_tbl_class_t *c;
+    fcgp_counters_t *rec;
 
     if (found || i == FCGP_TBL_NO_CLASS) {
         return i;
     }
     /* Keep a quarter free: probes stay short. */
     if (len > t->key_bytes - t->key_used
-        || t->nused >= t->nclasses - t->nclasses / 4) {
+        || t->nused >= MAX_USED(t->nclasses)) {
         return FCGP_TBL_NO_CLASS;
     }
     c = &classes(t)[i];
-    t->nused++;
+    /* Its counters: the next record, in the order classes are added, its
+     * start written before anyone can see it. */
+    c->rec = t->nused + 1;
+    rec = &records(t)[c->rec];
+    rec->since = (apr_uint64_t)apr_time_now();
+    rec->cls = i;
+    apr_atomic_set32(&t->nused, c->rec);
     memcpy(keys(t) + t->key_used, key, len);
     c->key_off = t->key_used;
     c->key_len = (apr_uint32_t)len;
@@ -435,7 +495,7 @@ void fcgp_table_enqueue(fcgp_table_t *t, apr_uint32_t cls,
                         apr_uint32_t holder, fcgp_tbl_place_t *w)
 {
     fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
-    apr_uint32_t i, n = t->nwaiters;
+    apr_uint32_t i, n = t->nwaiters, before;
     apr_uint32_t start = (apr_uint32_t)(((apr_uintptr_t)w >> 4) ^ holder);
 
     w->cls = cls;
@@ -450,7 +510,10 @@ void fcgp_table_enqueue(fcgp_table_t *t, apr_uint32_t cls,
      * would send that one back to the end of the line.  A wake-up after
      * this look may be ours: next() does not sleep through it. */
     w->seq = apr_atomic_read32(&k->seq);
-    w->ahead = apr_atomic_inc32(&k->sleepers) != 0;
+    before = apr_atomic_inc32(&k->sleepers);
+    w->ahead = before != 0;
+    fcgp_cnt_max(fcgp_table_counters(t, cls), FCGP_CNT_MAX_WAITING,
+                 (apr_uint64_t)before + 1);
     /* Then a record of who waits, for fcgp_table_reap_waiters; counted
      * first, so the PM never takes out one that was not counted. */
     for (i = 0; i < n; i++) {
@@ -590,6 +653,7 @@ static int claim_pass(fcgp_table_t *t, apr_uint32_t cls, apr_uint32_t holder,
                       fcgp_tbl_claim_t *c, apr_uint32_t hwm, int fresh)
 {
     apr_uint32_t i;
+    fcgp_counters_t *rec;
 
     for (i = 0; i < hwm; i++) {
         fcgp_tbl_slot_t *s = &slots(t)[i];
@@ -628,6 +692,12 @@ static int claim_pass(fcgp_table_t *t, apr_uint32_t cls, apr_uint32_t holder,
             c->kick = 1;
             continue;
         }
+        /* Counted: a request handed to a worker of the class, and one
+         * more worker of it held. */
+        rec = fcgp_table_counters(t, cls);
+        fcgp_cnt_inc(rec, FCGP_CNT_ACCEPTED);
+        fcgp_cnt_max(rec, FCGP_CNT_MAX_ACTIVE,
+                     apr_atomic_add64(&rec->v[FCGP_CNT_HELD], 1) + 1);
         c->slot = i;
         c->word = busy;
         c->cls = cls;
@@ -648,9 +718,16 @@ int fcgp_table_release(fcgp_table_t *t, const fcgp_tbl_claim_t *c, int ok,
     fcgp_tbl_slot_t *s = fcgp_table_slot(t, c->slot);
     apr_uint32_t gen = FCGP_TBL_GEN(c->word);
 
+    int kick = 0;
+
     if (!s || !fcgp_table_class(t, c->cls)) {
         return 0;
     }
+    /* Held no more: before the hand-back, or the next claim of this
+     * worker would count two held (a holder that dies before it is taken
+     * off by the PM, fcgp_table_held_gone, one that dies between the two
+     * is taken off twice: never below 0). */
+    fcgp_cnt_dec(fcgp_table_counters(t, c->cls), FCGP_CNT_HELD);
     if (ok && !(c->limit && c->nth >= c->limit)
         && !apr_atomic_read32(&s->closing)) {
         apr_uint32_t idle = FCGP_TBL_WORD(FCGP_TBL_IDLE, gen);
@@ -667,9 +744,13 @@ int fcgp_table_release(fcgp_table_t *t, const fcgp_tbl_claim_t *c, int ok,
         fcgp_table_wake(t, c->cls);
         return 0;
     }
-    return apr_atomic_cas32(&s->word,
-                            FCGP_TBL_WORD(FCGP_TBL_DONE | (outcome & 0x0fu) << 4,
-                                          gen), c->word) == c->word;
+    else {
+        kick = apr_atomic_cas32(&s->word,
+                                FCGP_TBL_WORD(FCGP_TBL_DONE
+                                              | (outcome & 0x0fu) << 4, gen),
+                                c->word) == c->word;
+    }
+    return kick;
 }
 
 void fcgp_table_publish(fcgp_table_t *t, apr_uint32_t i)

@@ -41,6 +41,12 @@
  * died is taken out of the count by the process manager
  * (fcgp_table_reap_waiters) instead of slowing its class for good.
  *
+ * Counters.  Each class added gets a record of counters (pm/counters.h),
+ * in the order classes are added; record 0 counts requests of no known
+ * class.  Handlers add to them where they act: a claim counts the
+ * request handed to a worker and one more worker held, the hand-back one
+ * fewer, joining a line raises the line's high-water mark.
+ *
  * Pure: APR atomics and the futex system call, no httpd, no I/O;
  * unit-tested (t/unit/test_table.c). */
 #ifndef FCGP_PM_TABLE_H
@@ -50,6 +56,7 @@
 #include <apr_pools.h>
 #include <apr_shm.h>
 #include <apr_time.h>
+#include "pm/counters.h"
 
 #define FCGP_TBL_OFF     0u   /* the PM's: no process, or in its hands */
 #define FCGP_TBL_IDLE    1u   /* a worker waiting: anyone may claim it */
@@ -111,6 +118,8 @@ typedef struct {
                              * at the program on disk, or told the PM
                              * again: claimed by CAS, so once per class
                              * per second (atomic) */
+    apr_uint32_t rec;       /* its counter record (fcgp_table_record),
+                             * set before `used` */
 } fcgp_tbl_class_t;
 
 /* A waiting handler thread, so that the PM can take a dead one out: its
@@ -163,8 +172,10 @@ fcgp_table_t *fcgp_table_init(void *mem, apr_uint32_t nslots,
                               apr_uint32_t key_bytes, apr_uint64_t nonce);
 
 /* Anonymous shared memory from p (parent only; p lives as long as httpd):
- * nslots slots, room for FCGP_TBL_CLASSES classes and FCGP_TBL_WAITERS
- * waiting threads.  Pages never used cost nothing. */
+ * nslots slots, room for FCGP_TBL_CLASSES classes (three quarters of
+ * which may be used), FCGP_TBL_WAITERS waiting threads, and a counter
+ * record per usable class (about 800 bytes each, ~10 MB in all).  Pages
+ * never used cost nothing. */
 #define FCGP_TBL_CLASSES    16384
 #define FCGP_TBL_KEY_BYTES  (8 * 1024 * 1024)
 #define FCGP_TBL_WAITERS    8192
@@ -182,6 +193,21 @@ apr_uint32_t fcgp_table_nclasses(const fcgp_table_t *t);
 apr_uint64_t fcgp_table_nonce(const fcgp_table_t *t);
 fcgp_tbl_slot_t *fcgp_table_slot(fcgp_table_t *t, apr_uint32_t i);
 fcgp_tbl_class_t *fcgp_table_class(fcgp_table_t *t, apr_uint32_t i);
+
+/* The counters of class cls: its record, or record 0 (requests of no
+ * known class) when cls is FCGP_TBL_NO_CLASS or not added. */
+fcgp_counters_t *fcgp_table_counters(fcgp_table_t *t, apr_uint32_t cls);
+/* Records in use: 1 + the classes added; record 0's `since` is when the
+ * table (and so every counter) started.  Records 1.. are the classes in
+ * the order they were added. */
+apr_uint32_t fcgp_table_nrecords(const fcgp_table_t *t);
+fcgp_counters_t *fcgp_table_record(fcgp_table_t *t, apr_uint32_t rec);
+/* Class cls's key (fcgp_ipc_class_key), or NULL when it is not added. */
+const char *fcgp_table_class_key(fcgp_table_t *t, apr_uint32_t cls,
+                                 apr_size_t *len);
+/* PM: the holder of a worker of class cls died without handing it back:
+ * one worker fewer held (what the hand-back would have counted). */
+void fcgp_table_held_gone(fcgp_table_t *t, apr_uint32_t cls);
 
 /* FcgiProcMaxProcesses of the current generation, for handlers' messages
  * (written by the parent at each post_config). */
@@ -224,7 +250,8 @@ apr_uint32_t fcgp_table_find_class(const fcgp_table_t *t, const char *key,
 apr_uint32_t fcgp_table_add_class(fcgp_table_t *t, const char *key,
                                   apr_size_t len);
 
-/* Handler: claim an idle worker of class cls and count the request.
+/* Handler: claim an idle worker of class cls and count the request (the
+ * slot's `served` and the class's FCGP_CNT_ACCEPTED).
  * Returns 1 with *c filled, 0 when none is idle or others are in line
  * (then the caller joins the line, keeping the order).  Either way
  * c->kick says the PM should be told (a replacement is due, or a worker

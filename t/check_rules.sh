@@ -50,6 +50,7 @@ includes pm/*.c pm/*.h | grep -E ': (conf|handler)/' \
 # without httpd) include no httpd header, directly or through headers of
 # ours (fcgi_proto/ is pure too, under the stricter rules above).
 PURE=$(echo pm/ipc.c pm/ipc.h pm/policy.c pm/policy.h pm/pm_types.h \
+            pm/counters.c pm/counters.h pm/status_data.h \
             pm/table.c pm/table.h conf/conf_parse.c conf/conf_parse.h)
 reached=$PURE todo=$PURE
 while [ -n "$todo" ]; do

@@ -9,7 +9,7 @@
 set -e
 PKGS="apache2 apache2-dev libapr1-dev libaprutil1-dev check pkg-config \
 php-cgi libfcgi-dev libfcgi-bin apache2-utils python3-pytest clang \
-libclang-rt-14-dev libapache2-mod-fcgid"
+libclang-rt-14-dev libapache2-mod-fcgid prometheus python3-prometheus-client"
 [ $# -gt 0 ] && PKGS="$*"
 missing=""
 for p in $PKGS; do
@@ -24,8 +24,10 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
-# Installing apache2 would start the system's httpd on port 80; the tests
-# never use it, so tell Debian's maintainer scripts not to start services.
+# Installing apache2 would start the system's httpd on port 80 (and
+# prometheus its server on port 9090, and prometheus-node-exporter); the
+# tests never use them (t/integration/test_metrics.py runs a private
+# prometheus), so tell Debian's maintainer scripts not to start services.
 guard=""
 if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d

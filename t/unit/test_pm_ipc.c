@@ -939,6 +939,43 @@ START_TEST(test_class_key_distinct)
 }
 END_TEST
 
+/* A key parses back to the spec it was made from (the metrics' labels),
+ * and a key cut short or with bytes after it does not parse. */
+START_TEST(test_class_key_parse)
+{
+    fcgp_msg_want_t m;
+    fcgp_app_spec_t back;
+    const char *k, *k2;
+    char *longer;
+    apr_size_t l, l2, cut;
+    int i;
+
+    snprintf(ctx, sizeof(ctx), "want case %d", _i);
+    make_want(pool, _i, &m);
+    k = fcgp_ipc_class_key(pool, &m.spec, &l);
+    REQUIRE(fcgp_ipc_class_key_parse(pool, k, l, &back) == APR_SUCCESS);
+    REQUIRE(strcmp(back.vhost, m.spec.vhost) == 0);
+    REQUIRE(back.argc == m.spec.argc && back.envc == m.spec.envc);
+    for (i = 0; i < m.spec.argc; i++) {
+        REQUIRE(strcmp(back.argv[i], m.spec.argv[i]) == 0);
+    }
+    for (i = 0; i < m.spec.envc; i++) {
+        REQUIRE(strcmp(back.env[i], m.spec.env[i]) == 0);
+    }
+    k2 = fcgp_ipc_class_key(pool, &back, &l2);
+    REQUIRE(l2 == l && memcmp(k, k2, l) == 0);
+    for (cut = 0; cut < l; cut += 1 + l / 64) {
+        REQUIRE(fcgp_ipc_class_key_parse(pool, k, cut, &back)
+                == APR_EINVAL);
+    }
+    longer = apr_palloc(pool, l + 1);
+    memcpy(longer, k, l);
+    longer[l] = 'x';
+    REQUIRE(fcgp_ipc_class_key_parse(pool, longer, l + 1, &back)
+            == APR_EINVAL);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 
 int main(void)
@@ -991,6 +1028,7 @@ int main(void)
     tcase_add_loop_test(tc, test_class_key, 0, N_OF(key_cases));
     tcase_add_loop_test(tc, test_class_key_after_ipc, 0, N_WANT);
     tcase_add_test(tc, test_class_key_distinct);
+    tcase_add_loop_test(tc, test_class_key_parse, 0, N_WANT);
     suite_add_tcase(s, tc);
 
     return unit_run(s);

@@ -156,6 +156,9 @@ static apr_size_t key_with_home(char *buf, apr_size_t size, apr_uint32_t n,
     }
 }
 
+/* A counter of class cls (pm/counters.h). */
+#define CNT(t, cls, id) fcgp_cnt_read(fcgp_table_counters((t), (cls)), (id))
+
 static apr_time_t elapsed_ms(apr_time_t since)
 {
     return apr_time_as_msec(apr_time_now() - since);
@@ -175,6 +178,135 @@ static int alive_unless_dead(apr_uint32_t pid)
 {
     return pid != DEAD_PID;
 }
+
+/* ------------------------------------------------------------------ */
+/* Counters (pm/counters.h)                                            */
+
+/* Record 0 starts with the table; each class added gets the next record,
+ * starting when it is added; anything else counts in record 0. */
+START_TEST(test_counters_records)
+{
+    apr_time_t before = apr_time_now();
+    fcgp_table_t *t = mk_table(4, 16, 1024);
+    apr_uint32_t a, b;
+    const char *key;
+    apr_size_t len;
+
+    ck_assert_uint_eq(fcgp_table_nrecords(t), 1);
+    ck_assert_int_ge((apr_time_t)fcgp_table_record(t, 0)->since, before);
+    ck_assert_int_le((apr_time_t)fcgp_table_record(t, 0)->since,
+                     apr_time_now());
+    ck_assert_uint_eq(fcgp_table_record(t, 0)->cls, FCGP_TBL_NO_CLASS);
+    ck_assert_ptr_null(fcgp_table_record(t, 1));
+    a = fcgp_table_add_class(t, "a", 1);
+    b = fcgp_table_add_class(t, "bb", 2);
+    ck_assert_uint_eq(fcgp_table_add_class(t, "a", 1), a);  /* no new one */
+    ck_assert_uint_eq(fcgp_table_nrecords(t), 3);
+    ck_assert_uint_eq(fcgp_table_record(t, 1)->cls, a);
+    ck_assert_uint_eq(fcgp_table_record(t, 2)->cls, b);
+    ck_assert_ptr_eq(fcgp_table_counters(t, a), fcgp_table_record(t, 1));
+    ck_assert_ptr_eq(fcgp_table_counters(t, b), fcgp_table_record(t, 2));
+    ck_assert_ptr_eq(fcgp_table_counters(t, FCGP_TBL_NO_CLASS),
+                     fcgp_table_record(t, 0));
+    ck_assert_ptr_eq(fcgp_table_counters(t, (a + 1) % 16 == b ? (a + 2) % 16
+                                                              : (a + 1) % 16),
+                     fcgp_table_record(t, 0));
+    ck_assert_int_ge((apr_time_t)fcgp_table_record(t, 2)->since,
+                     (apr_time_t)fcgp_table_record(t, 0)->since);
+    key = fcgp_table_class_key(t, b, &len);
+    ck_assert_uint_eq(len, 2);
+    ck_assert_mem_eq(key, "bb", 2);
+    ck_assert_ptr_null(fcgp_table_class_key(t, FCGP_TBL_NO_CLASS, &len));
+    ck_assert_uint_eq(len, 0);
+}
+END_TEST
+
+/* Every class the table may hold has a record of its own, up to the
+ * last one; the one refused gets none. */
+START_TEST(test_counters_records_full)
+{
+    fcgp_table_t *t = mk_table(4, 16, 1024);
+    char key[16];
+    apr_uint32_t i, cls;
+
+    for (i = 0; i < 12; i++) {
+        apr_size_t n = (apr_size_t)snprintf(key, sizeof(key), "k%u", i);
+        cls = fcgp_table_add_class(t, key, n);
+        ck_assert_uint_ne(cls, FCGP_TBL_NO_CLASS);
+        ck_assert_ptr_eq(fcgp_table_counters(t, cls),
+                         fcgp_table_record(t, i + 1));
+        fcgp_cnt_inc(fcgp_table_counters(t, cls), FCGP_CNT_ACCEPTED);
+    }
+    ck_assert_uint_eq(fcgp_table_add_class(t, "one more", 8),
+                      FCGP_TBL_NO_CLASS);
+    ck_assert_uint_eq(fcgp_table_nrecords(t), 13);
+    for (i = 1; i <= 12; i++) {
+        ck_assert_uint_eq(fcgp_table_record(t, i)->v[FCGP_CNT_ACCEPTED], 1);
+    }
+    ck_assert_uint_eq(fcgp_table_record(t, 0)->v[FCGP_CNT_ACCEPTED], 0);
+}
+END_TEST
+
+/* A claim counts the request and one more worker held (its high-water
+ * mark), the hand-back one fewer, whatever its outcome; a claim undone
+ * (the limit dropped) counts nothing; a dead holder's worker is taken
+ * off by the PM, never below 0. */
+START_TEST(test_counters_claims)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_claim_t c1, c2, c3;
+
+    put(t, 0, cls, 1, 0, 0);
+    put(t, 1, cls, 1, 0, 0);
+    ck_assert(fcgp_table_claim(t, cls, HOLDER, &c1));
+    ck_assert(fcgp_table_claim(t, cls, HOLDER, &c2));
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_ACCEPTED), 2);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_HELD), 2);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_MAX_ACTIVE), 2);
+    fcgp_table_release(t, &c1, 1, FCGP_OUT_OK);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_HELD), 1);
+    ck_assert(fcgp_table_claim(t, cls, HOLDER, &c3));
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_ACCEPTED), 3);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_MAX_ACTIVE), 2);
+    fcgp_table_release(t, &c2, 0, OUT_BROKEN);
+    /* a hand-back the PM made fail still ends the hold */
+    fcgp_table_seize(t, c3.slot);
+    fcgp_table_release(t, &c3, 1, FCGP_OUT_OK);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_HELD), 0);
+    fcgp_table_held_gone(t, cls);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_HELD), 0);
+    /* slot 2: its limit (1) dropped under its count (1) after publish */
+    put(t, 2, cls, 1, 5, 0);
+    fcgp_table_slot(t, 2)->limit = 1;
+    ck_assert(!fcgp_table_claim(t, cls, HOLDER, &c1));
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_ACCEPTED), 3);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_HELD), 0);
+    /* nothing went to record 0 */
+    ck_assert_uint_eq(CNT(t, FCGP_TBL_NO_CLASS, FCGP_CNT_ACCEPTED), 0);
+}
+END_TEST
+
+/* The line's high-water mark rises as handlers join it and stays. */
+START_TEST(test_counters_max_waiting)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_place_t w[3];
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        fcgp_table_enqueue(t, cls, HOLDER + (apr_uint32_t)i, &w[i]);
+        ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_MAX_WAITING), i + 1);
+    }
+    for (i = 0; i < 3; i++) {
+        fcgp_table_dequeue(t, &w[i], 0);
+    }
+    fcgp_table_enqueue(t, cls, HOLDER, &w[0]);
+    fcgp_table_dequeue(t, &w[0], 0);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_MAX_WAITING), 3);
+}
+END_TEST
 
 /* ------------------------------------------------------------------ */
 /* Layout and classes                                                  */
@@ -2529,6 +2661,11 @@ START_TEST(test_concurrent_claims)
     }
     ck_assert_uint_gt(total, 0);
     ck_assert_uint_eq(served, total);
+    /* the class's counters saw every claim and every hand-back */
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_ACCEPTED), total);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_HELD), 0);
+    ck_assert_uint_ge(CNT(t, cls, FCGP_CNT_MAX_ACTIVE), 1);
+    ck_assert_uint_le(CNT(t, cls, FCGP_CNT_MAX_ACTIVE), CONC_SLOTS);
 }
 END_TEST
 
@@ -2630,6 +2767,11 @@ START_TEST(test_concurrent_line)
     ck_assert_uint_eq(served, total);
     ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
     ck_assert_uint_eq(fcgp_table_reap_waiters(t, alive_none), 0);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_ACCEPTED), total);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_HELD), 0);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_MAX_ACTIVE), LINE_SLOTS);
+    ck_assert_uint_ge(CNT(t, cls, FCGP_CNT_MAX_WAITING), 2);
+    ck_assert_uint_le(CNT(t, cls, FCGP_CNT_MAX_WAITING), LINE_THREADS);
 }
 END_TEST
 
@@ -2993,6 +3135,14 @@ int main(void)
     tcase_add_test(tc, test_concurrent_claims);
     tcase_add_test(tc, test_concurrent_line);
     tcase_add_test(tc, test_closing_under_claims);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("counters");
+    tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
+    tcase_add_test(tc, test_counters_records);
+    tcase_add_test(tc, test_counters_records_full);
+    tcase_add_test(tc, test_counters_claims);
+    tcase_add_test(tc, test_counters_max_waiting);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("shm");
