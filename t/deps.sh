@@ -4,7 +4,7 @@
 set -e
 PKGS="apache2 apache2-dev libapr1-dev libaprutil1-dev check pkg-config \
 php-cgi libfcgi-dev libfcgi-bin apache2-utils python3-pytest clang \
-libclang-rt-14-dev"
+libclang-rt-14-dev apache2-suexec-pristine"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
