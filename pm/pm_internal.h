@@ -77,6 +77,8 @@ struct pm_slot {
                                  * (IDLE there) or hold it (BUSY) */
     apr_uint32_t suspect;       /* a holder seen dead once: reclaimed if
                                  * still so at the next look */
+    int yield;                  /* retire at its hand-back: another user
+                                 * waits for room (pm_make_room) */
     apr_pool_t *pool;
 };
 

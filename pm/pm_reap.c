@@ -189,7 +189,8 @@ static void worker_exited(pm_t *pm, pm_slot_t *s, int code,
                  apr_pstrcat(pm->tmp, "retired (", s->retire_reason, ")",
                              NULL), APLOG_INFO);
         pm_free_slot(pm, s);
-        pm_grow(pm, c, 0);
+        /* The room it leaves goes to whoever is fairest (the loop's
+         * pm_serve_table after reaping), not to its own class first. */
         return;
     }
     /* Unplanned.  A busy slot's process had not accepted the queued

@@ -342,6 +342,9 @@ void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
         pm_class_to_table(pm, c);
     }
     why = pm_retire_reason(pm, s, 1, outcome, apr_time_now());
+    if (!why && s->yield) {
+        why = "room for another user (FcgiProcMaxProcesses reached)";
+    }
     if (why) {
         pm_retire(pm, s, why);
     }
@@ -377,6 +380,55 @@ int pm_grow(pm_t *pm, pm_class_t *c, int asked)
     }
     pm_update_full(pm, c);
     return started;
+}
+
+/* FcgiProcMaxProcesses is reached and class c, whose user has the fewest
+ * processes of those waiting, needs one: the user with the most processes
+ * (two or more above c's user) gives one up, an idle worker at once, else
+ * a busy one when its request ends (`closing` brings its hand-back to us,
+ * and pm_worker_back retires it).  One at a time: nothing is asked while
+ * an earlier one is still on its way out. */
+static void make_room(pm_t *pm, pm_class_t *c)
+{
+    apr_hash_index_t *hi;
+    pm_class_t *victim = NULL;
+    apr_uint32_t most = pm_user_procs(pm, c->user) + 1, i;
+    int k;
+
+    for (i = 0; i < pm->nslots; i++) {
+        pm_slot_t *s = pm->slots[i];
+        if (s && s->cls && (s->yield || s->state == SLOT_STOPPING)) {
+            return;             /* room is on its way */
+        }
+    }
+    for (hi = apr_hash_first(NULL, pm->classes); hi; hi = apr_hash_next(hi)) {
+        pm_class_t *o = apr_hash_this_val(hi);
+        apr_uint32_t n = pm_user_procs(pm, o->user);
+        if (o->user != c->user && n > most
+            && o->n[SLOT_IDLE] + o->n[SLOT_BUSY] > 0) {
+            victim = o;
+            most = n;
+        }
+    }
+    if (!victim) {
+        return;
+    }
+    for (k = 0; k < victim->slots->nelts; k++) {
+        pm_slot_t *s = APR_ARRAY_IDX(victim->slots, k, pm_slot_t *);
+        if (s->state == SLOT_IDLE && pm_take(pm, s)) {
+            pm_retire(pm, s, "room for another user (FcgiProcMaxProcesses "
+                             "reached)");
+            return;
+        }
+    }
+    for (k = 0; k < victim->slots->nelts; k++) {
+        pm_slot_t *s = APR_ARRAY_IDX(victim->slots, k, pm_slot_t *);
+        if (s->state == SLOT_BUSY && s->published) {
+            s->yield = 1;
+            apr_atomic_set32(&fcgp_table_slot(pm->table, s->id)->closing, 1);
+            return;
+        }
+    }
 }
 
 /* Everything the handlers handed back or claimed, then room for the
@@ -416,7 +468,8 @@ void pm_serve_table(pm_t *pm)
         fcgp_room_e room = pm_room(pm, c, 0);
         pm_slot_t *fresh;
         if (room == FCGP_ROOM_NONE_SERVER) {
-            break;              /* nobody gets one now */
+            make_room(pm, c);   /* the fairest waiter gets the next */
+            break;
         }
         if (room != FCGP_ROOM || !(fresh = pm_spawn(pm, c))) {
             want[pick] = 0;     /* this class cannot have one */

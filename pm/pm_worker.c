@@ -188,6 +188,7 @@ void pm_free_slot(pm_t *pm, pm_slot_t *s)
     s->cls = NULL;
     s->published = 0;
     s->suspect = 0;
+    s->yield = 0;
     fcgp_table_free_slot(pm->table, s->id);
     apr_pool_clear(s->pool);
 }
@@ -224,6 +225,7 @@ pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c)
     s->retire_reason = NULL;
     s->published = 0;
     s->served = 0;
+    s->yield = 0;
     APR_ARRAY_PUSH(c->slots, pm_slot_t *) = s;
     if (make_listener(pm, s) != APR_SUCCESS
         || pm_start_process(pm, s) != APR_SUCCESS) {

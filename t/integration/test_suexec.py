@@ -127,10 +127,10 @@ def start(make_httpd, t, extra="", vhost_extra=None, **kw):
 
 # ---------------------------------------------------------------- who
 
-def test_each_tenant_runs_as_its_own_user(make_httpd, tenants):
+def test_each_tenant_runs_as_its_own_user(tenants, make_httpd):
     """A's PHP sees A's uid and gid (real and effective), B's sees B's; the
     starter's exports reach php-cgi; one class per user."""
-    h = start(make_httpd, tenants)
+    h = start(tenants, make_httpd)
     a, b = tenants["a"], tenants["b"]
     ia, ib = ident(h, a), ident(h, b)
     assert (ia["uid"], ia["euid"], ia["gid"], ia["egid"]) == (a.uid,) * 2 + (a.gid,) * 2
@@ -147,11 +147,11 @@ def test_each_tenant_runs_as_its_own_user(make_httpd, tenants):
     assert a.user in st and b.user in st, st[:2000]
 
 
-def test_pm_is_not_root_and_the_helper_is_its_child(make_httpd, tenants):
+def test_pm_is_not_root_and_the_helper_is_its_child(tenants, make_httpd):
     """The PM runs as the httpd User (real, effective and saved uid); the
     only root process of ours besides the parent is the signal helper,
     whose parent is the PM; it goes when the PM goes."""
-    h = start(make_httpd, tenants)
+    h = start(tenants, make_httpd)
     ident(h, tenants["a"])
     pm = pm_pid(h)
     www = H.pwd.getpwnam(H.RUN_USER).pw_uid
@@ -171,7 +171,7 @@ def test_pm_is_not_root_and_the_helper_is_its_child(make_httpd, tenants):
 
 # ---------------------------------------------------------------- isolation
 
-def test_tenant_b_cannot_reach_tenant_a(make_httpd, tenants):
+def test_tenant_b_cannot_reach_tenant_a(tenants, make_httpd):
     """B's PHP cannot connect to A's worker sockets nor to the PM socket,
     does not have the worker table mapped, cannot signal A's worker, the PM
     or the helper, and cannot read the spool directory or httpd's logs."""
@@ -272,7 +272,7 @@ def _shared_anon_inodes(maps):
 # ---------------------------------------------------------------- refusals
 
 @pytest.mark.parametrize("case", ["owner", "docroot"])
-def test_suexec_refusal_is_a_503_that_says_why(make_httpd, tenants, case):
+def test_suexec_refusal_is_a_503_that_says_why(tenants, make_httpd, case):
     """A wrapper suexec refuses (owned by root; outside suexec's document
     root): 503 with Retry-After, one FCGP02001 line saying suexec refused,
     with the wrapper, the user and suexec's log; the PM's FCGP03060 line;
@@ -336,7 +336,7 @@ def _suexec_log_size():
 
 # ---------------------------------------------------------------- crash loop
 
-def test_a_crash_loop_does_not_slow_b(make_httpd, tenants):
+def test_a_crash_loop_does_not_slow_b(tenants, make_httpd):
     """A starter of A's that exits at once: A backs off (503, FCGP03013)
     while B keeps its latency (median of B's requests during A's crash loop
     within 2x of before, +5 ms for timer noise on a shared machine)."""
@@ -384,8 +384,8 @@ def test_a_crash_loop_does_not_slow_b(make_httpd, tenants):
 
 # ---------------------------------------------------------------- signals
 
-def test_retiring_other_users_workers_through_the_helper(make_httpd,
-                                                          tenants):
+def test_retiring_other_users_workers_through_the_helper(tenants,
+                                                          make_httpd):
     """A's idle worker, stopped (SIGSTOP, so SIGTERM stays pending), is
     retired after FcgiProcIdleTimeout: the PM, which is not root, gets
     SIGTERM and then SIGKILL to it through the helper; and the next
@@ -410,7 +410,7 @@ def test_retiring_other_users_workers_through_the_helper(make_httpd,
 
 # ---------------------------------------------------------------- .htaccess
 
-def test_htaccess_wrapper_rules(make_httpd, tenants):
+def test_htaccess_wrapper_rules(tenants, make_httpd):
     """A wrapper from .htaccess runs when the request runs as the site's
     own user through suexec; without suexec (a vhost of the httpd User)
     only a command listed with FcgiProcAllowWrapper does, else 500 and one
@@ -418,7 +418,7 @@ def test_htaccess_wrapper_rules(make_httpd, tenants):
     a = tenants["a"]
     a.write("ht/.htaccess", "FcgidWrapper %s .php\n" % a.starter)
     a.write("ht/x.php", "<?php echo posix_getuid();")
-    h0 = start(make_httpd, tenants)
+    h0 = start(tenants, make_httpd)
     r = get(h0, a, "/ht/x.php")
     assert r.status == 200 and r.text == str(a.uid), r.text
     h0.stop()
@@ -445,3 +445,84 @@ FcgiProcAllowWrapper /usr/bin/php-cgi
     assert len(lines) == 1, lines
     assert "FcgiProcAllowWrapper /bin/sh" in lines[0]
     assert ".htaccess" in lines[0]
+
+
+# ---------------------------------------------------------------- fairness
+
+def _flood(h, t, path, stop, n_threads, out):
+    def run():
+        while not stop.is_set():
+            try:
+                r = get(h, t, path, timeout=30)
+                out[r.status] = out.get(r.status, 0) + 1
+            except OSError:
+                out["err"] = out.get("err", 0) + 1
+    ths = [threading.Thread(target=run) for _ in range(n_threads)]
+    for th in ths:
+        th.start()
+    return ths
+
+
+def _live_procs(uid):
+    return [p for p in T.user_pids(uid) if H.pid_alive(p)]
+
+
+def test_per_user_cap(tenants, make_httpd):
+    """FcgiProcMaxProcessesPerUser 2: however A floods, A never has more
+    than 2 processes (its classes together), while B gets its own."""
+    a, b = tenants["a"], tenants["b"]
+    a.write("slow.php", "<?php usleep(200000); echo 1;")
+    a.write("slow2/x.php", "<?php usleep(200000); echo 2;")
+    h = start(make_httpd, tenants,
+              extra="FcgiProcMaxProcessesPerUser 2\n"
+                    "FcgiProcMaxProcessesPerClass 8\n"
+                    "FcgiProcQueueTimeout 20\n")
+    stop = threading.Event()
+    res = {}
+    ths = _flood(h, a, "/slow.php", stop, 4, res) \
+        + _flood(h, a, "/slow2/x.php", stop, 4, res)
+    most = 0
+    try:
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            most = max(most, len(_live_procs(a.uid)))
+            time.sleep(0.05)
+        assert ident(h, b)["uid"] == b.uid
+    finally:
+        stop.set()
+        for th in ths:
+            th.join(60)
+    assert 1 <= most <= 2, most
+    assert set(res) == {200}, res
+
+
+def test_fair_between_users_at_the_server_limit(tenants, make_httpd):
+    """FcgiProcMaxProcesses 3 (no per-user cap below it): A floods and
+    holds every process; B's requests still get a process within
+    FcgiProcQueueTimeout: one of A's workers is retired when its request
+    ends, and the process that frees goes to B (fewest processes first)."""
+    a, b = tenants["a"], tenants["b"]
+    a.write("slow.php", "<?php usleep(300000); echo 1;")
+    h = start(make_httpd, tenants,
+              extra="FcgiProcMaxProcesses 3\nFcgiProcMaxProcessesPerUser 3\n"
+                    "FcgiProcMaxProcessesPerClass 3\n"
+                    "FcgiProcQueueTimeout 8\n")
+    stop = threading.Event()
+    res = {}
+    ths = _flood(h, a, "/slow.php", stop, 8, res)
+    try:
+        deadline = time.monotonic() + 5
+        while len(_live_procs(a.uid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(_live_procs(a.uid)) == 3
+        mark = h.log_mark()
+        got = [get(h, b, "/id.php", timeout=20) for _ in range(3)]
+    finally:
+        stop.set()
+        for th in ths:
+            th.join(60)
+    assert [r.status for r in got] == [200] * 3, [(r.status, r.text[:200])
+                                                  for r in got]
+    assert all(r.elapsed < 5 for r in got), [r.elapsed for r in got]
+    assert "room for another user" in h.error_log(mark)
+    assert set(res) <= {200, 503}, res
