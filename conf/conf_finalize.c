@@ -16,6 +16,7 @@
 #include "http_log.h"
 #include "http_core.h"
 #include "http_main.h"
+#include "http_request.h"
 #include "unixd.h"
 #include "fcgp_log.h"
 #include "conf/conf.h"
@@ -346,6 +347,7 @@ static void server_identity(apr_pool_t *p, server_rec *s, fcgp_identity_t *id)
     r.pool = p;
     r.server = s;
     r.per_dir_config = s->lookup_defaults;
+    r.request_config = ap_create_request_config(p); /* mod_userdir's */
     r.notes = apr_table_make(p, 1);
     r.headers_in = apr_table_make(p, 1);
     r.subprocess_env = apr_table_make(p, 1);

@@ -130,7 +130,7 @@ def start(make_httpd, t, extra="", vhost_extra=None, **kw):
 def test_each_tenant_runs_as_its_own_user(tenants, make_httpd):
     """A's PHP sees A's uid and gid (real and effective), B's sees B's; the
     starter's exports reach php-cgi; one class per user."""
-    h = start(tenants, make_httpd)
+    h = start(make_httpd, tenants)
     a, b = tenants["a"], tenants["b"]
     ia, ib = ident(h, a), ident(h, b)
     assert (ia["uid"], ia["euid"], ia["gid"], ia["egid"]) == (a.uid,) * 2 + (a.gid,) * 2
@@ -151,7 +151,7 @@ def test_pm_is_not_root_and_the_helper_is_its_child(tenants, make_httpd):
     """The PM runs as the httpd User (real, effective and saved uid); the
     only root process of ours besides the parent is the signal helper,
     whose parent is the PM; it goes when the PM goes."""
-    h = start(tenants, make_httpd)
+    h = start(make_httpd, tenants)
     ident(h, tenants["a"])
     pm = pm_pid(h)
     www = H.pwd.getpwnam(H.RUN_USER).pw_uid
@@ -418,7 +418,7 @@ def test_htaccess_wrapper_rules(tenants, make_httpd):
     a = tenants["a"]
     a.write("ht/.htaccess", "FcgidWrapper %s .php\n" % a.starter)
     a.write("ht/x.php", "<?php echo posix_getuid();")
-    h0 = start(tenants, make_httpd)
+    h0 = start(make_httpd, tenants)
     r = get(h0, a, "/ht/x.php")
     assert r.status == 200 and r.text == str(a.uid), r.text
     h0.stop()
@@ -526,3 +526,50 @@ def test_fair_between_users_at_the_server_limit(tenants, make_httpd):
     assert all(r.elapsed < 5 for r in got), [r.elapsed for r in got]
     assert "room for another user" in h.error_log(mark)
     assert set(res) <= {200, 503}, res
+
+
+# ---------------------------------------------------------------- ~user
+
+def test_userdir_request_runs_as_its_user(tenants, make_httpd, test_app):
+    """/~user/app.fcgi (mod_userdir): the app in the user's public_html
+    starts through suexec as that user ("~uid", suexec's UserDir checks)."""
+    a = tenants["a"]
+    pub = os.path.join(a.site, "public_html")
+    os.makedirs(pub)
+    os.chmod(pub, 0o755)
+    a.chown(pub)
+    app = os.path.join(pub, "app.fcgi")
+    shutil.copyfile(test_app, app)
+    os.chmod(app, 0o755)
+    a.chown(app)
+    h = make_httpd(modules=["suexec", "userdir"], extra_conf="""
+UserDir public_html
+<Directory "%s">
+    Options +ExecCGI
+    Require all granted
+    AddHandler fcgid-script .fcgi
+</Directory>
+""" % pub)
+    h.start()
+    r = h.get("/~%s/app.fcgi" % a.user)
+    assert r.status == 200, (r.text, h.error_log_tail(10))
+    pid = int(re.search(r"pid=(\d+)", r.text).group(1))
+    assert proc_uids(pid) == [a.uid] * 3
+    assert "suexec: ~user %s" % a.user in h.get("/server-status").text
+
+
+def test_a_pm_that_dies_leaves_no_worker_of_another_user(tenants, make_httpd):
+    """The PM is killed: the new one adopts the old one's workers, which run
+    as A, and stops them through its own helper (they are no longer the
+    PM's children: the dead PM's process group, named by the httpd
+    parent, is what lets the helper signal them)."""
+    a = tenants["a"]
+    h = start(make_httpd, tenants)
+    old = ident(h, a)["pid"]
+    old_pm = pm_pid(h)
+    os.kill(old_pm, signal.SIGKILL)
+    h.wait_for_log(r"FCGP03034: adopted 1 workers of process manager pid %d"
+                   % old_pm)
+    assert H.wait_pid_gone(old, 10), h.error_log_tail(20)
+    assert ident(h, a)["pid"] != old
+    assert not tagged(h.error_log(), "FCGP03063")
