@@ -91,6 +91,12 @@ def measure(label, h, hosts, lines):
         assert r.status == 200, (host, r.status, h.error_log_tail(10))
         lat.append(r.elapsed)
     pm_after = rss(pm)
+    if pm_pid(h) != pm:
+        lines.append("%s: the process manager changed (%s -> %s):\n%s"
+                     % (label, pm, pm_pid(h),
+                        "\n".join(l for l in h.error_log().splitlines()
+                                  if "FCGP0" in l and "FCGP03010" not in l)
+                        [-3000:]))
     lines.append("%s: first request to %d cold sites (spawn on demand): "
                  "median %.1f ms, max %.1f ms; %d processes; process "
                  "manager RSS %d -> %d KiB (%.1f KiB per class)"

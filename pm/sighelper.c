@@ -277,6 +277,7 @@ static int ask_helper(pm_t *pm, apr_uint32_t pid, int sig)
     sig_req_t q;
     sig_ans_t a;
     struct pollfd pfd;
+    apr_time_t deadline = apr_time_now() + apr_time_from_sec(1);
     ssize_t n;
 
     if (pm->helper_fd < 0) {
@@ -285,21 +286,37 @@ static int ask_helper(pm_t *pm, apr_uint32_t pid, int sig)
     q.magic = SIG_MAGIC;
     q.pid = (apr_int32_t)pid;
     q.sig = sig;
-    if (send(pm->helper_fd, &q, sizeof(q), MSG_NOSIGNAL) != sizeof(q)) {
+    /* The PM's signals (SIGCHLD above all) interrupt these calls: EINTR
+     * is no answer, try again until the deadline. */
+    do {
+        n = send(pm->helper_fd, &q, sizeof(q), MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n != sizeof(q)) {
         return pm_helper_gone(pm);
     }
     pfd.fd = pm->helper_fd;
     pfd.events = POLLIN;
-    do {
-        if (poll(&pfd, 1, 1000) <= 0) {
+    for (;;) {
+        apr_interval_time_t left = deadline - apr_time_now();
+        int rc = left > 0 ? poll(&pfd, 1, (int)apr_time_as_msec(left) + 1)
+                          : 0;
+        if (rc < 0 && errno == EINTR) {
+            continue;
+        }
+        if (rc <= 0) {
             return pm_helper_gone(pm);
         }
         n = recv(pm->helper_fd, &a, sizeof(a), 0);
-    } while (n == sizeof(a) && a.pid != (apr_int32_t)pid);
-    if (n != sizeof(a)) {
-        return pm_helper_gone(pm);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n != sizeof(a)) {
+            return pm_helper_gone(pm);
+        }
+        if (a.pid == (apr_int32_t)pid) {
+            return a.err;
+        }
     }
-    return a.err;
 }
 
 int pm_signal(pm_t *pm, apr_uint32_t pid, int sig)
@@ -321,8 +338,8 @@ int pm_signal(pm_t *pm, apr_uint32_t pid, int sig)
         ap_log_error(APLOG_MARK, APLOG_ERR, err, pm->s, FCGP_LOGNO(03063)
                      "cannot send signal %d to worker pid %u, which runs as "
                      "another user%s", sig, pid,
-                     pm->helper_fd < 0 ? " (no signal helper: httpd did not "
-                                         "start as root)" : "");
+                     pm->helper_fd < 0 ? " (no signal helper: it is gone, or "
+                                         "httpd did not start as root)" : "");
     }
     return err;
 }
