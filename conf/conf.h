@@ -34,6 +34,8 @@ typedef struct {
     const char *suffix;         /* ".php", or NULL for any file */
     int php_cgi;                /* the command is php-cgi */
     int virtual;                /* the requested file need not exist */
+    int htaccess;               /* set in an .htaccess file */
+    const char *where;          /* "FcgidWrapper (file:line)" */
 } fcgp_wrapper_t;
 
 typedef struct {
@@ -75,11 +77,18 @@ typedef struct {
     int fix_pathinfo;               /* global */
     apr_array_header_t *unneeded;   /* main server: "Name (file:line)" and
                                      * row, of directives we do not need */
+    apr_array_header_t *allow_wrappers; /* FcgiProcAllowWrapper: programs
+                                     * (const char *) .htaccess may name */
     /* Filled in at post_config for each server: */
     const char *pm_path;
     const char *vhost;
     fcgp_app_conf_t app[2];         /* [1]: php-cgi's, [0]: any other */
     apr_hash_t *cmd_apps;           /* path -> fcgp_app_conf_t[2] */
+    fcgp_identity_t ident;          /* what its requests run as: its
+                                     * SuexecUserGroup (suexec 1), or the
+                                     * httpd User */
+    const char *suexec_log;         /* where suexec says why it refused
+                                     * (NULL: suexec is off) */
 } fcgp_srv_conf_t;
 
 extern const command_rec fcgp_conf_cmds[];
@@ -102,6 +111,15 @@ apr_int64_t fcgp_conf_val(const fcgp_srv_conf_t *sc, fcgp_conf_idx_e i);
 /* The wrapper for a file, by suffix; NULL when the file is the app. */
 const fcgp_wrapper_t *fcgp_conf_wrapper_for(const fcgp_dir_conf_t *dc,
                                             const char *filename);
+
+/* May this wrapper run for a request that runs as ident?  One from the
+ * server's configuration always may; one from .htaccess only when its
+ * program is listed with FcgiProcAllowWrapper, or when the request runs
+ * through suexec as the site's own user (its virtual host's
+ * SuexecUserGroup, or a ~user request). */
+int fcgp_conf_wrapper_allowed(const fcgp_srv_conf_t *sc,
+                              const fcgp_wrapper_t *w,
+                              const fcgp_identity_t *ident);
 
 /* What the command whose program is `program` runs with on this server
  * (its FcgiProcCmdOptions, if any, over the server's settings). */

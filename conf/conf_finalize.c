@@ -16,11 +16,13 @@
 #include "http_log.h"
 #include "http_core.h"
 #include "http_main.h"
+#include "http_request.h"
 #include "unixd.h"
 #include "fcgp_log.h"
 #include "conf/conf.h"
 #include "conf/conf_internal.h"
 #include "conf/conf_parse.h"
+#include "pm/policy.h"
 
 FCGP_LOG_MODULE;
 
@@ -316,8 +318,110 @@ static void note_unneeded(server_rec *s, const fcgp_srv_conf_t *sc)
     }
 }
 
+/* ---- suexec ----------------------------------------------------------
+ * suexec is on when httpd's own check says so (mod_unixd: the wrapper
+ * exists, is setuid root, and httpd starts as root), as for mod_cgi and
+ * mod_fcgid. */
+static int suexec_on(void)
+{
+    return ap_unixd_config.suexec_enabled && geteuid() == 0;
+}
+
+/* The identity this server's requests get from mod_suexec
+ * (SuexecUserGroup), asked through the hook the handler uses
+ * (ap_run_get_suexec_identity) with a request that carries nothing but the
+ * server's own configuration.  SuexecUserGroup is not allowed inside
+ * <Directory> and the like, so the server's configuration is all there
+ * is; mod_userdir's identity comes from the request (a ~user URL), never
+ * from this one. */
+static void server_identity(apr_pool_t *p, server_rec *s, fcgp_identity_t *id)
+{
+    request_rec r;
+    ap_unix_identity_t *u;
+
+    memset(id, 0, sizeof(*id));
+    if (!suexec_on()) {
+        return;
+    }
+    memset(&r, 0, sizeof(r));
+    r.pool = p;
+    r.server = s;
+    r.per_dir_config = s->lookup_defaults;
+    r.request_config = ap_create_request_config(p); /* mod_userdir's */
+    r.notes = apr_table_make(p, 1);
+    r.headers_in = apr_table_make(p, 1);
+    r.subprocess_env = apr_table_make(p, 1);
+    r.uri = "/";
+    if ((u = ap_run_get_suexec_identity(&r)) != NULL) {
+        id->suexec = 1;
+        id->userdir = u->userdir != 0;
+        id->uid = (apr_uint32_t)u->uid;
+        id->gid = (apr_uint32_t)u->gid;
+    }
+}
+
+/* Where suexec writes why it refused: what `suexec -V` says it was built
+ * with (AP_LOG_EXEC, or AP_LOG_SYSLOG), asked once per httpd process (the
+ * parent is root here, which suexec -V requires); httpd's own build
+ * setting when that cannot be read. */
+static const char *suexec_log_place(apr_pool_t *pp)
+{
+    static const char key[] = "fcgiproc-suexec-log";
+    const char *const argv[] = { SUEXEC_BIN, "-V", NULL };
+    const char *place = NULL;
+    apr_procattr_t *attr;
+    apr_proc_t proc;
+    apr_pool_t *tp;
+    char buf[4096];
+    apr_size_t n = 0, len;
+    int code;
+    apr_exit_why_e why;
+
+    apr_pool_userdata_get((void **)&place, key, pp);
+    if (place) {
+        return place;
+    }
+    apr_pool_create(&tp, pp);
+    if (apr_procattr_create(&attr, tp) == APR_SUCCESS
+        && apr_procattr_io_set(attr, APR_NO_PIPE, APR_NO_PIPE,
+                               APR_FULL_BLOCK) == APR_SUCCESS
+        && apr_procattr_cmdtype_set(attr, APR_PROGRAM) == APR_SUCCESS
+        && apr_proc_create(&proc, SUEXEC_BIN, argv, NULL, attr, tp)
+           == APR_SUCCESS) {
+        while (n < sizeof(buf) - 1) {
+            len = sizeof(buf) - 1 - n;
+            if (apr_file_read(proc.err, buf + n, &len) != APR_SUCCESS) {
+                break;
+            }
+            n += len;
+        }
+        apr_proc_wait(&proc, &code, &why, APR_WAIT);
+    }
+    buf[n] = '\0';
+    {
+        char *at = strstr(buf, "AP_LOG_EXEC=\""), *end;
+        if (at && (end = strchr(at + 13, '"')) != NULL) {
+            place = apr_pstrndup(pp, at + 13, end - (at + 13));
+        }
+        else if (strstr(buf, "AP_LOG_SYSLOG")) {
+            place = "the system log (syslog, authpriv)";
+        }
+    }
+    apr_pool_destroy(tp);
+    if (!place) {
+#ifdef AP_LOG_EXEC
+        place = AP_LOG_EXEC;
+#else
+        place = "suexec's log (suexec -V names it)";
+#endif
+    }
+    apr_pool_userdata_set(place, key, apr_pool_cleanup_null, pp);
+    return place;
+}
+
 static void add_profiles(apr_array_header_t *profiles, const char *vhost,
-                         const fcgp_app_conf_t *a)
+                         const fcgp_app_conf_t *a,
+                         const fcgp_identity_t *ident)
 {
     int php;
     for (php = 0; php < 2; php++) {
@@ -326,6 +430,12 @@ static void add_profiles(apr_array_header_t *profiles, const char *vhost,
         pr->envc = a[php].envc;
         pr->env = a[php].env;
         pr->limits = a[php].limits;
+        pr->ident = *ident;
+        /* ~user requests run as their user: mod_userdir decides which
+         * users have one (its configuration is its own); suexec confines
+         * each to that user's UserDir. */
+        pr->userdir_ok = suexec_on()
+                         && ap_find_linked_module("mod_userdir.c") != NULL;
     }
 }
 
@@ -342,7 +452,9 @@ static int finalize_server(apr_pool_t *p, server_rec *s,
                              ? s->server_hostname : "", s->port);
     resolve_app(p, sc, NULL, 0, &sc->app[0]);
     resolve_app(p, sc, NULL, 1, &sc->app[1]);
-    add_profiles(profiles, sc->vhost, sc->app);
+    server_identity(p, s, &sc->ident);
+    sc->suexec_log = suexec_on() ? suexec_log_place(s->process->pool) : NULL;
+    add_profiles(profiles, sc->vhost, sc->app, &sc->ident);
     if (say) {
         warn_env(s, sc, &sc->app[0]);
     }
@@ -353,7 +465,7 @@ static int finalize_server(apr_pool_t *p, server_rec *s,
         resolve_app(p, sc, o, 0, &a[0]);
         resolve_app(p, sc, o, 1, &a[1]);
         apr_hash_set(sc->cmd_apps, o->path, APR_HASH_KEY_STRING, a);
-        add_profiles(profiles, sc->vhost, a);
+        add_profiles(profiles, sc->vhost, a, &sc->ident);
         if (say && o->defined_in == s) {
             note_cmd_options(p, s, sc, o);
         }
@@ -393,6 +505,15 @@ int fcgp_conf_finalize(apr_pool_t *p, server_rec *main_s,
     settings->max_procs = (apr_uint32_t)fcgp_conf_val(msc, FCGP_C_MAX_PROCS);
     settings->kill_timeout = fcgp_conf_val(msc, FCGP_C_KILL_TIMEOUT);
     settings->orphan_pgid = 0;
+    settings->sig_helper = -1;
+    settings->suexec_bin = suexec_on() ? SUEXEC_BIN : NULL;
+    settings->suexec_log = suexec_on()
+                           ? suexec_log_place(main_s->process->pool) : NULL;
+    settings->max_procs_user = msc->set[FCGP_C_MAX_PROCS_USER]
+        ? (apr_uint32_t)msc->val[FCGP_C_MAX_PROCS_USER]
+        : fcgp_policy_user_max_default(
+              settings->max_procs,
+              (apr_uint32_t)fcgp_conf_val(msc, FCGP_C_MAX_PROCS_CLASS));
     if (say) {
         note_unneeded(main_s, msc);
     }

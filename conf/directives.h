@@ -4,7 +4,7 @@
  *   id       the row's index, FCGP_C_<id>
  *   names    (ours, mod_fcgid's, mod_fcgid's deprecated ...): every
  *            name is a directive with this row's meaning
- *   how      TAKE1, TAKE12, TAKE123, FLAG or RAW_ARGS
+ *   how      TAKE1, TAKE12, TAKE123, ITERATE, FLAG or RAW_ARGS
  *   func     its setter in conf.c (numeric rows share set_numeric)
  *   where    httpd's override mask (RSRC_CONF, ACCESS_CONF, OR_FILEINFO)
  *   global   1: main server only (GLOBAL_ONLY), as in mod_fcgid
@@ -54,6 +54,21 @@ D(WRAPPER, ("FcgiProcWrapper", "FcgidWrapper", "FCGIWrapper"), \
   "Same syntax and meaning, `virtual` included. The command is checked " \
   "at startup (mod_fcgid only checks that it exists). A suffix matches " \
   "regardless of case (`.PHP` too).") \
+D(ALLOW_WRAPPER, ("FcgiProcAllowWrapper"), \
+  ITERATE, set_allow_wrapper, RSRC_CONF, 0, KIND_NONE, 0, 0, 0, \
+  "command-path ...", "none", \
+  "commands that FcgiProcWrapper (FcgidWrapper) may name in .htaccess", \
+  "Programs (absolute paths, as the first word of the command line) that " \
+  "a `FcgiProcWrapper` or `FcgidWrapper` in an `.htaccess` file " \
+  "(`AllowOverride FileInfo`) may run. A wrapper from `.htaccess` that " \
+  "names another program gets 500 and one log line naming this " \
+  "directive, unless the request runs through suexec as the site's own " \
+  "user (`SuexecUserGroup` of its virtual host, or a `~user` request), " \
+  "where any command is allowed: it runs as that user, confined by " \
+  "suexec. Wrappers in the server's own configuration are not affected. " \
+  "A virtual host adds to the main server's list.", \
+  "Ours only: mod_fcgid lets any `.htaccess` author run any command as " \
+  "the httpd User.") \
 D(INITIAL_ENV, ("FcgiProcInitialEnv", "FcgidInitialEnv", "DefaultInitEnv"), \
   TAKE12, set_initial_env, RSRC_CONF, 0, KIND_NONE, 0, 0, 0, \
   "NAME [value]", "none", \
@@ -87,6 +102,22 @@ D(MAX_PROCS_CLASS, ("FcgiProcMaxProcessesPerClass", \
   "beside it (n + 1 processes for a moment), but takes requests only " \
   "once that worker has finished.", \
   "Same meaning and default.") \
+D(MAX_PROCS_USER, ("FcgiProcMaxProcessesPerUser"), \
+  TAKE1, set_numeric, RSRC_CONF, 1, KIND_COUNT, \
+  1, 100000, 0, "n", \
+  "a quarter of FcgiProcMaxProcesses, at least FcgiProcMaxProcessesPerClass", \
+  "most processes of one user's applications under suexec (default: a " \
+  "quarter of FcgiProcMaxProcesses)", \
+  "Most processes of the applications that run as one user through " \
+  "suexec (`SuexecUserGroup`, or a `~user` request), all its classes " \
+  "together, so that one tenant cannot take the whole " \
+  "`FcgiProcMaxProcesses`. The default is a quarter of " \
+  "`FcgiProcMaxProcesses`, but never below the main server's " \
+  "`FcgiProcMaxProcessesPerClass` nor above `FcgiProcMaxProcesses`. " \
+  "Applications that run as the httpd User are not counted. When the " \
+  "server-wide limit is reached, a process that comes free goes to the " \
+  "waiting class whose user has the fewest processes.", \
+  "Ours only (mod_fcgid has no per-user limit).") \
 D(MIN_PROCS_CLASS, ("FcgiProcMinProcessesPerClass", \
    "FcgidMinProcessesPerClass", \
     "DefaultMinClassProcessCount"), \

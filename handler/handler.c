@@ -11,6 +11,7 @@
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
+#include <apr_user.h>
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"
@@ -19,8 +20,10 @@
 #include "http_request.h"
 #include "util_script.h"
 #include "util_fcgi.h"
+#include "unixd.h"
 #include "fcgp_log.h"
 #include "conf/conf.h"
+#include "pm/policy.h"
 #include "handler/handler.h"
 #include "handler/fcgiproc_handler.h"
 
@@ -120,6 +123,11 @@ static const fail_info_t fail_table[] = {
     [FCGP_FAIL_BUSY_TIMEOUT] = {HTTP_GATEWAY_TIME_OUT, APLOG_ERR,
         "the request took longer than allowed; the worker is killed",
         "FcgiProcBusyTimeout", "busy_timeout"},
+    [FCGP_FAIL_SUEXEC] = {HTTP_SERVICE_UNAVAILABLE, APLOG_ERR,
+        "suexec refused to start the application", NULL, "suexec_refused"},
+    [FCGP_FAIL_WRAPPER] = {HTTP_INTERNAL_SERVER_ERROR, APLOG_ERR,
+        "a wrapper set in .htaccess names a command the server does not "
+        "allow there", NULL, "wrapper_not_allowed"},
 };
 
 _Static_assert(sizeof(fail_table) / sizeof(fail_table[0]) <= FCGP_CNT_NFAILS,
@@ -166,6 +174,16 @@ static void fcgp_fail(const fcgp_req_t *rq, fcgp_fail_e cause)
         change = "; raise FcgiProcMaxProcessesPerClass (or "
                  "FcgiProcMaxProcesses) if the machine has room, or "
                  "FcgiProcQueueTimeout to wait longer";
+    }
+    if (cause == FCGP_FAIL_SUEXEC) {
+        change = "; fix what suexec's log names (the command's and its "
+                 "directory's owner and mode, or its place: `suexec -V` "
+                 "shows AP_DOC_ROOT)";
+    }
+    if (cause == FCGP_FAIL_WRAPPER && rq->wrapper) {
+        change = apr_psprintf(r->pool, "; add \"FcgiProcAllowWrapper %s\" "
+                              "to the server or virtual host configuration "
+                              "to allow it", rq->wrapper->argv[0]);
     }
     if (role && role->declined) {
         change = apr_pstrcat(r->pool, change, "; ", role->declined, NULL);
@@ -264,6 +282,31 @@ static int send_begin_and_params(fcgp_req_t *rq, int body_follows)
 
 /* ---- acquire and connect ------------------------------------------------- */
 
+/* The words for a suexec refusal: the wrapper, who it was to run as,
+ * suexec's status and where suexec wrote why. */
+static const char *suexec_refusal(const fcgp_req_t *rq,
+                                  const fcgp_app_spec_t *spec,
+                                  apr_uint32_t code, apr_uint32_t retry)
+{
+    apr_pool_t *p = rq->r->pool;
+    char *user = NULL, *group = NULL;
+    const char *what = fcgp_policy_suexec_refusal((int)code);
+
+    apr_uid_name_get(&user, (apr_uid_t)spec->ident.uid, p);
+    apr_gid_name_get(&group, (apr_gid_t)spec->ident.gid, p);
+    return apr_psprintf(p, "%s as %suser %s (%u), group %s (%u): suexec "
+                        "exited with status %u (%s); suexec wrote why in "
+                        "%s; not starting it again for %u s (see "
+                        "FCGP03060)", spec->argv[0],
+                        spec->ident.userdir ? "~" : "",
+                        user ? user : "?", spec->ident.uid,
+                        group ? group : "?", spec->ident.gid, code,
+                        what ? what : "?",
+                        rq->sc->suexec_log ? rq->sc->suexec_log
+                                           : "suexec's log",
+                        retry);
+}
+
 static int acquire(fcgp_req_t *rq, const fcgp_app_spec_t *spec)
 {
     attempt_t *a = &rq->at;
@@ -289,6 +332,11 @@ static int acquire(fcgp_req_t *rq, const fcgp_app_spec_t *spec)
     case FCGP_GRANT_SPAWN_FAILED:
         return attempt_failed(rq, FCGP_FAIL_SPAWN);
     case FCGP_GRANT_BACKOFF:
+        if (a->lease->grant.refused && spec->ident.suexec) {
+            a->detail = suexec_refusal(rq, spec, a->lease->grant.refused,
+                                       a->lease->grant.retry_after);
+            return attempt_failed(rq, FCGP_FAIL_SUEXEC);
+        }
         return attempt_failed(rq, FCGP_FAIL_BACKOFF);
     default:
         return attempt_failed(rq, FCGP_FAIL_REFUSED);
@@ -422,11 +470,31 @@ static void drop_body(request_rec *r, int status)
     ap_discard_request_body(r);
 }
 
+/* Who the app runs as: through suexec, the identity httpd's suexec hook
+ * gives the request (mod_suexec's SuexecUserGroup, mod_userdir's ~user),
+ * as mod_cgi and mod_fcgid ask it; else the httpd User. */
+static void request_identity(request_rec *r, fcgp_identity_t *id)
+{
+    ap_unix_identity_t *u;
+
+    memset(id, 0, sizeof(*id));
+    if (!ap_unixd_config.suexec_enabled || !FCGP_SRV(r->server)->suexec_log
+        || !(u = ap_run_get_suexec_identity(r))) {
+        return;
+    }
+    id->suexec = 1;
+    id->userdir = u->userdir != 0;
+    id->uid = (apr_uint32_t)u->uid;
+    id->gid = (apr_uint32_t)u->gid;
+}
+
 static void make_spec(fcgp_req_t *rq, fcgp_app_spec_t *spec)
 {
     request_rec *r = rq->r;
     const fcgp_wrapper_t *w = rq->wrapper;
+    memset(spec, 0, sizeof(*spec));
     spec->vhost = rq->sc->vhost;
+    request_identity(r, &spec->ident);
     if (w) {
         spec->argc = w->argc;
         spec->argv = w->argv;
@@ -651,6 +719,14 @@ static int handle(fcgp_req_t *rq)
     int st;
 
     if ((st = check_request(rq)) != OK) {
+        report(rq, 0);
+        drop_body(r, st);
+        return st;
+    }
+    if (!fcgp_conf_wrapper_allowed(rq->sc, rq->wrapper, &spec->ident)) {
+        rq->at.detail = apr_psprintf(r->pool, "%s runs %s", rq->wrapper->where,
+                                     rq->wrapper->argv[0]);
+        st = attempt_failed(rq, FCGP_FAIL_WRAPPER);
         report(rq, 0);
         drop_body(r, st);
         return st;

@@ -35,7 +35,10 @@ typedef enum {
     FCGP_FAIL_END_STATUS,       /* 502: END_REQUEST protocolStatus */
     FCGP_FAIL_OVERLOADED,       /* 503: END_REQUEST OVERLOADED */
     FCGP_FAIL_IO_TIMEOUT,       /* 504: FcgiProcIOTimeout */
-    FCGP_FAIL_BUSY_TIMEOUT      /* 504: FcgiProcBusyTimeout */
+    FCGP_FAIL_BUSY_TIMEOUT,     /* 504: FcgiProcBusyTimeout */
+    FCGP_FAIL_SUEXEC,           /* 503: suexec refused to start the app */
+    FCGP_FAIL_WRAPPER           /* 500: .htaccess names a wrapper the
+                                 * admin did not allow */
 } fcgp_fail_e;
 
 /* A cause's name in the metrics (fcgiproc_failures_total{cause}), or

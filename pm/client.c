@@ -278,6 +278,14 @@ static const char *busy_text(apr_pool_t *p, apr_uint32_t cls,
                              const fcgp_app_spec_t *spec,
                              const fcgp_app_limits_t *limits)
 {
+    if (fcgp_table_class_full(table, cls) == FCGP_TBL_FULL_USER) {
+        return apr_psprintf(p, "all workers of %s are busy and its user "
+                            "has as many processes as one user may have "
+                            "(FcgiProcMaxProcessesPerUser), and none freed "
+                            "up within %" APR_TIME_T_FMT " ms "
+                            "(FcgiProcQueueTimeout)", spec->argv[0],
+                            apr_time_as_msec(limits->queue_timeout));
+    }
     if (fcgp_table_class_full(table, cls) == FCGP_TBL_FULL_SERVER) {
         return apr_psprintf(p, "the server-wide process limit is reached "
                             "(FcgiProcMaxProcesses %u) and no worker of %s "
@@ -297,6 +305,10 @@ static const char *busy_text(apr_pool_t *p, apr_uint32_t cls,
 static void refuse(fcgp_lease_t *lease, apr_uint32_t status,
                    apr_uint32_t retry_after, const char *message)
 {
+    if (status == FCGP_GRANT_BACKOFF) {
+        fcgp_tbl_class_t *k = fcgp_table_class(table, lease->claim.cls);
+        lease->grant.refused = k ? apr_atomic_read32(&k->refused) : 0;
+    }
     lease->grant.status = status;
     lease->grant.retry_after = retry_after;
     lease->grant.message = message;
@@ -444,6 +456,7 @@ static apr_status_t acquire(apr_pool_t *p, const char *pm_path,
                 return rv;
             }
             if (ans.status != FCGP_GRANT_OK) {
+                c->cls = ans.cls;
                 refuse(lease, ans.status, ans.retry_after, ans.message);
                 *out = lease;
                 return APR_SUCCESS;
@@ -452,6 +465,7 @@ static apr_status_t acquire(apr_pool_t *p, const char *pm_path,
             asked = 1;
         }
         *cls_out = cls;
+        c->cls = cls;
         fcgp_table_enqueue(table, cls, me, &place);
         place.asked = asked;
         for (;;) {

@@ -187,6 +187,34 @@ static const char *const *r_strv(rbuf_t *r, apr_pool_t *p, int *n)
     return v;
 }
 
+/* An identity: u32 flags (1: suexec, 2: userdir), uid, gid.  Userdir
+ * without suexec, unknown flags, and ids on a class without suexec are
+ * malformed (one identity has one encoding). */
+#define IDENT_SUEXEC  1u
+#define IDENT_USERDIR 2u
+
+static void w_ident(wbuf_t *w, const fcgp_identity_t *id)
+{
+    w_u32(w, (id->suexec ? IDENT_SUEXEC : 0)
+             | (id->userdir ? IDENT_USERDIR : 0));
+    w_u32(w, id->uid);
+    w_u32(w, id->gid);
+}
+
+static void r_ident(rbuf_t *r, fcgp_identity_t *id)
+{
+    apr_uint32_t flags = r_u32(r);
+    id->uid = r_u32(r);
+    id->gid = r_u32(r);
+    id->suexec = (flags & IDENT_SUEXEC) != 0;
+    id->userdir = (flags & IDENT_USERDIR) != 0;
+    if ((flags & ~(IDENT_SUEXEC | IDENT_USERDIR))
+        || (id->userdir && !id->suexec)
+        || (!id->suexec && (id->uid || id->gid))) {
+        r->bad = 1;
+    }
+}
+
 apr_status_t fcgp_ipc_encode_want(apr_pool_t *p, apr_uint32_t parent_pid,
                                      const fcgp_msg_want_t *m,
                                      char **out, apr_size_t *len)
@@ -205,6 +233,7 @@ apr_status_t fcgp_ipc_encode_want(apr_pool_t *p, apr_uint32_t parent_pid,
     w_str(&w, m->spec.vhost);
     w_strv(&w, m->spec.argc, m->spec.argv);
     w_strv(&w, m->spec.envc, m->spec.env);
+    w_ident(&w, &m->spec.ident);
     return w_finish(&w, FCGP_MSG_WANT, parent_pid, out, len);
 }
 
@@ -225,6 +254,7 @@ apr_status_t fcgp_ipc_decode_want(apr_pool_t *p, const char *body,
     m->spec.vhost = r_str(&r, p);
     m->spec.argv = r_strv(&r, p, &m->spec.argc);
     m->spec.env = r_strv(&r, p, &m->spec.envc);
+    r_ident(&r, &m->spec.ident);
     if (r_finish(&r) != APR_SUCCESS || m->spec.argc < 1
         || l->max_procs < 1 || l->min_procs > l->max_procs
         || l->limit_source > FCGP_LIMIT_LEARNED
@@ -585,6 +615,7 @@ apr_status_t fcgp_ipc_class_key_parse(apr_pool_t *p, const char *key,
     spec->vhost = r_str(&r, p);
     spec->argv = r_strv(&r, p, &spec->argc);
     spec->env = r_strv(&r, p, &spec->envc);
+    r_ident(&r, &spec->ident);
     if (r_finish(&r) != APR_SUCCESS || spec->argc < 1) {
         memset(spec, 0, sizeof(*spec));
         return APR_EINVAL;
@@ -601,6 +632,7 @@ const char *fcgp_ipc_class_key(apr_pool_t *p, const fcgp_app_spec_t *spec,
     w_str(&w, spec->vhost);
     w_strv(&w, spec->argc, spec->argv);
     w_strv(&w, spec->envc, spec->env);
+    w_ident(&w, &spec->ident);
     *klen = w.len;
     return w.buf;
 }

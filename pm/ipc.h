@@ -25,7 +25,7 @@
 #include "pm/status_data.h"
 
 #define FCGP_IPC_MAGIC      0x46435050u    /* "FCPP" */
-#define FCGP_IPC_VERSION    3
+#define FCGP_IPC_VERSION    4
 #define FCGP_IPC_HDR_LEN    16
 #define FCGP_IPC_MAX_BODY   (1024 * 1024)
 
@@ -121,7 +121,7 @@ apr_status_t fcgp_ipc_decode_kick(const char *body, apr_size_t len,
                                   apr_uint64_t *nonce);
 
 /* A stable binary key for the class a spec describes (vhost, argv, env,
- * each length-prefixed), allocated from p; *klen is its length. */
+ * each length-prefixed, and the identity), allocated from p; *klen is its length. */
 const char *fcgp_ipc_class_key(apr_pool_t *p, const fcgp_app_spec_t *spec,
                                apr_size_t *klen);
 /* The spec a class key was made from (vhost, argv, env; no limits),

@@ -32,6 +32,8 @@ typedef struct {
     apr_uint32_t limit;         /* effective limit, 0 = none */
     apr_uint32_t limit_source;  /* fcgp_limit_source_e */
     apr_uint32_t retry_after;   /* seconds, for BUSY/BACKOFF */
+    apr_uint32_t refused;       /* BACKOFF because suexec refused to start
+                                 * the app: suexec's exit status */
     const char *path;           /* worker's socket (OK) */
     const char *message;        /* what happened (not OK) */
 } fcgp_grant_t;

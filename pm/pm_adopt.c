@@ -75,7 +75,7 @@ static int stop_orphan(pm_t *pm, pm_orphan_t *o, apr_uint32_t st,
         fcgp_table_seize(pm->table, o->id);
     }
     if (o->pid) {
-        kill((pid_t)o->pid, SIGTERM);
+        pm_signal(pm, o->pid, SIGTERM);
     }
     o->kill_at = now + pm->settings.kill_timeout;
     return 1;
@@ -113,12 +113,12 @@ void pm_orphans_tick(pm_t *pm, apr_time_t now)
             i--;
         }
         else if (now >= o->kill_at) {
-            kill((pid_t)o->pid, SIGKILL);
+            pm_signal(pm, o->pid, SIGKILL);
         }
     }
     if (pm->orphans->nelts == 0) {
         /* Anything else of the dead PM's (a worker it was starting). */
-        kill(-pm->settings.orphan_pgid, SIGKILL);
+        pm_signal_group(pm, pm->settings.orphan_pgid, SIGKILL);
         pm->settings.orphan_pgid = 0;
         pm->orphans = NULL;
     }

@@ -25,6 +25,7 @@
 #include "pm/pm.h"
 #include "pm/pm_boot.h"
 #include "pm/policy.h"
+#include "pm/sighelper.h"
 
 FCGP_LOG_MODULE;
 
@@ -123,6 +124,26 @@ static apr_status_t start_pm(const pm_handle_t *h)
          * httpd's, as CGI scripts do, rather than compete with it. */
         setpgid(0, 0);
         ap_close_listeners();
+        /* The one privileged part: a helper that may signal our workers
+         * that suexec started as other users (pm/sighelper.c), forked
+         * while we are still root; then this process drops privileges
+         * like httpd's children. */
+        nh->settings.sig_helper = -1;
+        nh->settings.sig_helper_pid = 0;
+        if (nh->settings.suexec_bin && geteuid() == 0) {
+            nh->settings.sig_helper = fcgp_sighelper_start(
+                (apr_uint32_t)ap_unixd_config.user_id,
+                nh->settings.orphan_pgid, nh->s,
+                &nh->settings.sig_helper_pid);
+            if (nh->settings.sig_helper < 0) {
+                ap_log_error(APLOG_MARK, APLOG_CRIT, errno, nh->s,
+                             FCGP_LOGNO(04030) "cannot start the process "
+                             "manager's signal helper; workers that suexec "
+                             "starts as other users could not be stopped: "
+                             "exiting");
+                _exit(1);
+            }
+        }
         if (ap_run_drop_privileges(nh->pool, nh->s)) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, nh->s, FCGP_LOGNO(04002)
                          "process manager cannot drop privileges; exiting");
@@ -332,9 +353,17 @@ static const fcgp_app_profile_t *all_profiles(apr_pool_t *proc_pool,
         spec.vhost = p->vhost;
         spec.envc = p->envc;
         spec.env = p->env;
-        if (fcgp_policy_profile_ok((const fcgp_app_profile_t *)all->elts,
-                                   all->nelts, &spec, &p->limits)) {
-            continue;
+        spec.ident = p->ident;
+        for (k = 0; k < all->nelts; k++) {
+            const fcgp_app_profile_t *o =
+                &APR_ARRAY_IDX(all, k, fcgp_app_profile_t);
+            if (o->userdir_ok == p->userdir_ok
+                && fcgp_policy_profile_ok(o, 1, &spec, &p->limits)) {
+                break;
+            }
+        }
+        if (k < all->nelts) {
+            continue;           /* known already */
         }
         c = apr_array_push(all);
         c->vhost = apr_pstrdup(proc_pool, p->vhost);
@@ -345,6 +374,8 @@ static const fcgp_app_profile_t *all_profiles(apr_pool_t *proc_pool,
         }
         c->env = env;
         c->limits = p->limits;
+        c->ident = p->ident;
+        c->userdir_ok = p->userdir_ok;
     }
     *n = all->nelts;
     return (const fcgp_app_profile_t *)all->elts;
@@ -373,6 +404,12 @@ apr_status_t fcgp_pm_boot(apr_pool_t *pconf, server_rec *s,
     h.settings.ipc_dir_where = apr_pstrdup(proc_pool,
                                            settings->ipc_dir_where);
     h.settings.max_procs = settings->max_procs;
+    h.settings.max_procs_user = settings->max_procs_user;
+    h.settings.suexec_bin = settings->suexec_bin;
+    h.settings.suexec_log = settings->suexec_log
+                            ? apr_pstrdup(proc_pool, settings->suexec_log)
+                            : NULL;
+    h.settings.sig_helper = -1;
     h.settings.kill_timeout = settings->kill_timeout;
     h.settings.orphan_pgid = 0;
     h.settings.profiles = all_profiles(proc_pool, settings,

@@ -87,6 +87,8 @@ struct pm_slot {
                                  * (fcgp_table_ident); 0: not known */
     int superseded;             /* its program was replaced: it gets no
                                  * new request and retires */
+    int yield;                  /* retire at its hand-back: another user
+                                 * waits for room (pm_make_room) */
     apr_pool_t *pool;
 };
 
@@ -115,8 +117,13 @@ struct pm_class {
     int at_max;                 /* its line wanted a worker and a process
                                  * limit stopped it (counted once until
                                  * it gets one: FCGP_CNT_MAX_REACHED) */
+    apr_uint32_t user;          /* whose processes it counts as: its suexec
+                                 * uid, or PM_HTTPD_USER */
     apr_pool_t *pool;
 };
+
+/* The user key of classes that run as the httpd User (no suexec). */
+#define PM_HTTPD_USER 0xffffffffu
 
 /* A connection to the PM socket (handlers keep a few open). */
 struct pm_conn {
@@ -158,6 +165,11 @@ typedef struct {
     pm_exit_t exits[PM_EXITS_KEPT];     /* ring of the last exits */
     apr_uint32_t nexits;                /* exits ever; next = nexits % N */
     fcgp_table_t *table;                /* shared with the handlers */
+    apr_hash_t *user_procs;     /* user key -> apr_uint32_t: its live
+                                 * processes, retiring ones too */
+    int helper_fd;              /* the signal helper's socket; -1: none */
+    apr_uint32_t helper_pid;
+    int helper_lost;            /* it died: this PM must go (FCGP03061) */
 } pm_t;
 
 /* pm_view.c */
@@ -181,6 +193,10 @@ void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome);
 const char *pm_retire_reason(pm_t *pm, pm_slot_t *s, int returned,
                              fcgp_outcome_e outcome, apr_time_t now);
 
+/* pm_view.c: processes of a user (pm_class_t.user), and a change */
+apr_uint32_t pm_user_procs(pm_t *pm, apr_uint32_t user);
+void pm_user_add(pm_t *pm, apr_uint32_t user, int delta);
+
 /* pm_worker.c */
 apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s);
 pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c);
@@ -188,6 +204,15 @@ void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason);
 void pm_drop(pm_t *pm, pm_slot_t *s);
 void pm_free_slot(pm_t *pm, pm_slot_t *s);
 void pm_kill_late(pm_t *pm, apr_time_t now, apr_time_t *next);
+
+/* sighelper.c (PM side): send sig (SIGTERM or SIGKILL) to a worker, or
+ * to an adopted one; through the signal helper when the process runs as
+ * another user.  Returns 0, or an errno. */
+int pm_signal(pm_t *pm, apr_uint32_t pid, int sig);
+/* Every process left in process group pgid (a dead PM's) gets sig. */
+void pm_signal_group(pm_t *pm, int pgid, int sig);
+/* The helper's socket said something or closed (the loop's poll). */
+int pm_helper_gone(pm_t *pm);
 
 /* pm_reap.c */
 void pm_reap(pm_t *pm);

@@ -270,6 +270,9 @@ int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
     pm->classes = apr_hash_make(p);
     pm->me = (apr_uint32_t)getpid();
     pm->parent_pid = (apr_uint32_t)getppid();
+    pm->user_procs = apr_hash_make(p);
+    pm->helper_fd = settings->sig_helper;
+    pm->helper_pid = settings->sig_helper_pid;
     pm_adopt(pm);
     take_over_table(pm);
     remove_stale_sockets(pm);
@@ -315,6 +318,9 @@ int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
             }
         }
         after_events(pm);
+        if (pm->helper_lost) {
+            return 1;       /* the parent starts one that adopts ours */
+        }
         if (pm->draining && pm->nprocs == 0 && !pm->orphans) {
             free_table_slots(pm);
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, pm->s, FCGP_LOGNO(03033)

@@ -83,10 +83,14 @@ static void learn_limit(pm_t *pm, pm_slot_t *s, apr_uint32_t n)
 void pm_note_early_death(pm_t *pm, pm_class_t *c, apr_time_t age,
                          apr_uint32_t done)
 {
+    fcgp_tbl_class_t *k;
     if (!fcgp_policy_note_death(&c->failures, apr_time_now(), age, done)) {
         return;
     }
     fcgp_cnt_inc(PM_COUNTERS(pm, c), FCGP_CNT_BACKOFFS);
+    if ((k = fcgp_table_class(pm->table, c->tidx)) != NULL) {
+        apr_atomic_set32(&k->refused, 0);   /* it crashes, nobody refused */
+    }
     pm_class_to_table(pm, c);
     pm_update_full(pm, c);
     /* Waiters of a class with no worker left get 503 at once. */
@@ -100,6 +104,44 @@ void pm_note_early_death(pm_t *pm, pm_class_t *c, apr_time_t age,
                  (int)apr_time_sec(FCGP_FAIL_WINDOW),
                  apr_time_sec(c->failures.backoff),
                  pm_program_replaced_text(pm, c));
+}
+
+/* A process started through suexec that exits with one of suexec's own
+ * statuses before serving anything was refused by suexec (its checks of
+ * the target user, the document root, the command's owner and mode): a
+ * configuration problem that starting it again will not fix.  The class
+ * pauses at once (the rapid-failure back-off, doubling while it goes on),
+ * its waiting requests get 503 naming the refusal (the table's `refused`),
+ * and one line here says where suexec wrote why. */
+static int suexec_refused(pm_t *pm, pm_slot_t *s, int code,
+                          apr_exit_why_e why, apr_uint32_t done)
+{
+    pm_class_t *c = s->cls;
+    const char *what = APR_PROC_CHECK_EXIT(why)
+                       ? fcgp_policy_suexec_refusal(code) : NULL;
+    fcgp_tbl_class_t *k;
+
+    if (!c->spec.ident.suexec || done || !what) {
+        return 0;
+    }
+    fcgp_policy_note_refusal(&c->failures, apr_time_now());
+    if ((k = fcgp_table_class(pm->table, c->tidx)) != NULL) {
+        apr_atomic_set32(&k->refused, (apr_uint32_t)code);
+    }
+    pm_class_to_table(pm, c);
+    pm_update_full(pm, c);
+    fcgp_table_wake_all(pm->table, c->tidx);
+    log_exit(pm, s, 0, code, why, "refused by suexec", APLOG_INFO,
+             FCGP_EXIT_CRASH);
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s, FCGP_LOGNO(03060)
+                 "suexec refused to start %s: exit status %d (%s); suexec "
+                 "wrote why in %s.  Not starting it again for %"
+                 APR_TIME_T_FMT " s; its requests get 503 meanwhile",
+                 c->name, code, what,
+                 pm->settings.suexec_log ? pm->settings.suexec_log
+                                         : "its log",
+                 apr_time_sec(c->failures.backoff));
+    return 1;
 }
 
 /* Is a connection waiting in the slot's listening socket's queue? */
@@ -140,6 +182,7 @@ static void worker_exited(pm_t *pm, pm_slot_t *s, int code,
      * queued or in progress. */
     done = busy && s->served ? s->served - 1 : s->served;
     pm->nprocs--;
+    pm_user_add(pm, c->user, -1);
     if (s->state == SLOT_LAST && !connection_queued(s)) {
         /* It served its last request and exited, as the app's own limit
          * says; the handler's hand-back is still on its way. */
@@ -156,11 +199,16 @@ static void worker_exited(pm_t *pm, pm_slot_t *s, int code,
                              NULL), APLOG_INFO,
                  fcgp_cnt_exit_reason(s->retire_reason));
         pm_free_slot(pm, s);
-        pm_grow(pm, c, 0);
+        /* The room it leaves goes to whoever is fairest (the loop's
+         * pm_serve_table after reaping), not to its own class first. */
         return;
     }
     /* Unplanned.  A busy slot's process had not accepted the queued
      * request yet if the app retired itself, so it served one fewer. */
+    if (suexec_refused(pm, s, code, why, done)) {
+        pm_drop(pm, s);
+        return;
+    }
     pm_note_early_death(pm, c, apr_time_now() - s->started, done);
     log_exit(pm, s, done, code, why,
              clean ? "exited by itself" : "unexpected exit", APLOG_NOTICE,
@@ -216,6 +264,10 @@ void pm_reap(pm_t *pm)
         pm_slot_t *s = slot_by_pid(pm, proc.pid);
         if (s) {
             worker_exited(pm, s, code, why);
+        }
+        else if (pm->helper_pid && (apr_uint32_t)proc.pid == pm->helper_pid) {
+            pm->helper_pid = 0;
+            pm_helper_gone(pm);
         }
     }
 }

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <apr_portable.h>
 #include <apr_strings.h>
+#include <apr_user.h>
 
 #include "httpd.h"
 #include "http_log.h"
@@ -57,12 +58,33 @@ static void answer(pm_t *pm, pm_conn_t *conn, fcgp_grant_status_e st,
     }
 }
 
+/* A user's or group's name and number, for logs: "name (1001)". */
+static const char *id_name(apr_pool_t *p, apr_uint32_t id, int group)
+{
+    char *name = NULL;
+    if (group) {
+        apr_gid_name_get(&name, (apr_gid_t)id, p);
+    }
+    else {
+        apr_uid_name_get(&name, (apr_uid_t)id, p);
+    }
+    return apr_psprintf(p, "%s (%u)", name ? name : "?", id);
+}
+
+/* How a class is named in logs and on the status page: its command line,
+ * its virtual host and, through suexec, who it runs as. */
 static const char *join_name(apr_pool_t *p, const fcgp_app_spec_t *spec)
 {
     const char *name = spec->argv[0];
     int i;
     for (i = 1; i < spec->argc; i++) {
         name = apr_pstrcat(p, name, " ", spec->argv[i], NULL);
+    }
+    if (spec->ident.suexec) {
+        return apr_psprintf(p, "%s (%s, suexec: %suser %s, group %s)", name,
+                            spec->vhost, spec->ident.userdir ? "~" : "",
+                            id_name(p, spec->ident.uid, 0),
+                            id_name(p, spec->ident.gid, 1));
     }
     return apr_pstrcat(p, name, " (", spec->vhost, ")", NULL);
 }
@@ -103,6 +125,8 @@ static pm_class_t *find_class(pm_t *pm, const fcgp_msg_want_t *m,
         c->spec.envc = m->spec.envc;
         c->spec.env = copy_strv(cp, m->spec.envc, m->spec.env);
         c->spec.vhost = apr_pstrdup(cp, m->spec.vhost);
+        c->spec.ident = m->spec.ident;
+        c->user = m->spec.ident.suexec ? m->spec.ident.uid : PM_HTTPD_USER;
         c->name = join_name(cp, &c->spec);
         c->slots = apr_array_make(cp, 8, sizeof(pm_slot_t *));
         c->tidx = tidx;
@@ -135,15 +159,22 @@ static void on_want(pm_t *pm, pm_conn_t *conn, const char *body,
         return;
     }
     if (!fcgp_policy_profile_ok(pm->settings.profiles,
-                                pm->settings.nprofiles, &m.spec, &m.limits)) {
+                                pm->settings.nprofiles, &m.spec, &m.limits)
+        || (m.spec.ident.suexec && !pm->settings.suexec_bin)) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s, FCGP_LOGNO(03025)
-                     "a request for a worker of %s (virtual host %s) whose "
-                     "environment or limits are not this configuration's; "
-                     "refused (an httpd child of another configuration, or "
-                     "code inside one forging them)", m.spec.argv[0],
-                     m.spec.vhost);
+                     "a request for a worker of %s (virtual host %s, %s) "
+                     "whose environment, limits or user are not this "
+                     "configuration's; refused (an httpd child of another "
+                     "configuration, or code inside one forging them)",
+                     m.spec.argv[0], m.spec.vhost,
+                     m.spec.ident.suexec
+                         ? apr_psprintf(conn->mpool, "through suexec as %suid "
+                                        "%u, gid %u",
+                                        m.spec.ident.userdir ? "~" : "",
+                                        m.spec.ident.uid, m.spec.ident.gid)
+                         : "as the httpd User");
         answer(pm, conn, FCGP_GRANT_REFUSED, 0, 0,
-               "environment or limits not from the configuration");
+               "environment, limits or user not from the configuration");
         return;
     }
     if (!(c = find_class(pm, &m, conn->mpool))) {

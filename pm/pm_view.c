@@ -82,8 +82,28 @@ fcgp_room_e pm_room(pm_t *pm, pm_class_t *c, apr_uint32_t leaving)
     f.leaving = leaving;
     f.procs = pm->nprocs;
     f.procs_max = pm->settings.max_procs;
+    f.user_procs = pm_user_procs(pm, c->user);
+    f.user_max = c->user != PM_HTTPD_USER ? pm->settings.max_procs_user : 0;
     f.slot_free = 1;    /* known only by trying: pm_spawn says */
     return fcgp_policy_room(&f);
+}
+
+apr_uint32_t pm_user_procs(pm_t *pm, apr_uint32_t user)
+{
+    apr_uint32_t *n = apr_hash_get(pm->user_procs, &user, sizeof(user));
+    return n ? *n : 0;
+}
+
+void pm_user_add(pm_t *pm, apr_uint32_t user, int delta)
+{
+    apr_uint32_t *n = apr_hash_get(pm->user_procs, &user, sizeof(user));
+    if (!n) {
+        apr_uint32_t *k = apr_palloc(pm->pool, sizeof(*k));
+        n = apr_pcalloc(pm->pool, sizeof(*n));
+        *k = user;
+        apr_hash_set(pm->user_procs, k, sizeof(*k), n);
+    }
+    *n = delta < 0 && *n < (apr_uint32_t)-delta ? 0 : *n + delta;
 }
 
 /* Full: no room for another worker, so waiting handlers wait for one to
@@ -100,6 +120,9 @@ void pm_update_full(pm_t *pm, pm_class_t *c)
         break;
     case FCGP_ROOM_NONE_SERVER:
         why = FCGP_TBL_FULL_SERVER;
+        break;
+    case FCGP_ROOM_NONE_USER:
+        why = FCGP_TBL_FULL_USER;
         break;
     case FCGP_ROOM_NONE_PAUSED:
         why = !pm->draining && c->n[SLOT_IDLE] + c->n[SLOT_BUSY]
@@ -372,10 +395,17 @@ void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
         return;
     }
     if (outcome == FCGP_OUT_OK && c->failures.until) {
+        fcgp_tbl_class_t *k = fcgp_table_class(pm->table, c->tidx);
         fcgp_policy_note_success(&c->failures);
+        if (k) {
+            apr_atomic_set32(&k->refused, 0);
+        }
         pm_class_to_table(pm, c);
     }
     why = pm_retire_reason(pm, s, 1, outcome, apr_time_now());
+    if (!why && s->yield) {
+        why = "room for another user (FcgiProcMaxProcesses reached)";
+    }
     if (why) {
         pm_retire(pm, s, why);
     }
@@ -427,14 +457,109 @@ int pm_grow(pm_t *pm, pm_class_t *c, int asked)
     return started;
 }
 
+/* FcgiProcMaxProcesses is reached and class c, whose user has the fewest
+ * processes of those waiting, needs one: the user with the most processes
+ * (two or more above c's user) gives one up, an idle worker at once, else
+ * a busy one when its request ends (`closing` brings its hand-back to us,
+ * and pm_worker_back retires it).  One at a time: nothing is asked while
+ * an earlier one is still on its way out. */
+static void make_room(pm_t *pm, pm_class_t *c)
+{
+    apr_hash_index_t *hi;
+    pm_class_t *victim = NULL;
+    apr_uint32_t most = pm_user_procs(pm, c->user) + 1, i;
+    int k;
+
+    for (i = 0; i < pm->nslots; i++) {
+        pm_slot_t *s = pm->slots[i];
+        if (s && s->cls && (s->yield || s->state == SLOT_STOPPING)) {
+            return;             /* room is on its way */
+        }
+    }
+    for (hi = apr_hash_first(NULL, pm->classes); hi; hi = apr_hash_next(hi)) {
+        pm_class_t *o = apr_hash_this_val(hi);
+        apr_uint32_t n = pm_user_procs(pm, o->user);
+        if (o->user != c->user && n > most
+            && o->n[SLOT_IDLE] + o->n[SLOT_BUSY] > 0) {
+            victim = o;
+            most = n;
+        }
+    }
+    if (!victim) {
+        return;
+    }
+    for (k = 0; k < victim->slots->nelts; k++) {
+        pm_slot_t *s = APR_ARRAY_IDX(victim->slots, k, pm_slot_t *);
+        if (s->state == SLOT_IDLE && pm_take(pm, s)) {
+            pm_retire(pm, s, "room for another user (FcgiProcMaxProcesses "
+                             "reached)");
+            return;
+        }
+    }
+    for (k = 0; k < victim->slots->nelts; k++) {
+        pm_slot_t *s = APR_ARRAY_IDX(victim->slots, k, pm_slot_t *);
+        if (s->state == SLOT_BUSY && s->published) {
+            s->yield = 1;
+            apr_atomic_set32(&fcgp_table_slot(pm->table, s->id)->closing, 1);
+            return;
+        }
+    }
+}
+
 /* Everything the handlers handed back or claimed, then room for the
- * waiters of every class. */
+ * waiters of every class.  Processes are handed out one at a time, each
+ * to the waiting class whose user has the fewest (fcgp_policy_pick_fair),
+ * so that when FcgiProcMaxProcesses is reached, what comes free is shared
+ * between users, not taken by the one with the longest line. */
 void pm_serve_table(pm_t *pm)
 {
     apr_hash_index_t *hi;
+    apr_uint32_t n = apr_hash_count(pm->classes), i = 0, pick;
+    pm_class_t **cls;
+    apr_uint32_t *want, *procs;
+
     pm_sync(pm);
+    if (!n) {
+        return;
+    }
+    cls = apr_palloc(pm->tmp, n * sizeof(*cls));
+    want = apr_palloc(pm->tmp, n * sizeof(*want));
+    procs = apr_palloc(pm->tmp, n * sizeof(*procs));
     for (hi = apr_hash_first(NULL, pm->classes); hi; hi = apr_hash_next(hi)) {
-        pm_grow(pm, apr_hash_this_val(hi), 0);
+        pm_class_t *c = apr_hash_this_val(hi);
+        apr_uint32_t w = fcgp_policy_grow(fcgp_table_sleepers(pm->table,
+                                                              c->tidx),
+                                          c->n[SLOT_IDLE], 0);
+        apr_uint32_t top = fcgp_policy_top_up(c->n[SLOT_IDLE]
+                                              + c->n[SLOT_BUSY],
+                                              c->limits.min_procs);
+        cls[i] = c;
+        want[i] = w > top ? w : top;
+        procs[i] = pm_user_procs(pm, c->user);
+        i++;
+    }
+    while ((pick = fcgp_policy_pick_fair(n, want, procs)) < n) {
+        pm_class_t *c = cls[pick];
+        fcgp_room_e room = pm_room(pm, c, 0);
+        pm_slot_t *fresh;
+        if (room == FCGP_ROOM_NONE_SERVER) {
+            make_room(pm, c);   /* the fairest waiter gets the next */
+            break;
+        }
+        if (room != FCGP_ROOM || !(fresh = pm_spawn(pm, c))) {
+            want[pick] = 0;     /* this class cannot have one */
+            continue;
+        }
+        pm_publish(pm, fresh);
+        want[pick]--;
+        for (i = 0; i < n; i++) {
+            if (cls[i]->user == c->user) {
+                procs[i]++;
+            }
+        }
+    }
+    for (i = 0; i < n; i++) {
+        pm_update_full(pm, cls[i]);
     }
 }
 

@@ -32,6 +32,38 @@ static void spawn_errfn(apr_pool_t *p, apr_status_t err, const char *desc)
             desc, apr_strerror(err, buf, sizeof(buf)));
 }
 
+/* The command line that starts a class's process: its own, or, through
+ * suexec, httpd's suexec wrapper with the user, the group and the program
+ * relative to its directory (suexec refuses an absolute path and runs the
+ * command from the current directory, which must be inside its document
+ * root), as httpd's ap_os_create_privileged_process() builds it for
+ * mod_cgi.  *prog is what to exec. */
+static const char *const *command(pm_t *pm, const pm_class_t *c,
+                                  apr_pool_t *p, const char **prog)
+{
+    const fcgp_identity_t *id = &c->spec.ident;
+    const char **argv;
+    const char *base;
+    int i;
+
+    if (!id->suexec) {
+        *prog = c->spec.argv[0];
+        return c->spec.argv;
+    }
+    base = strrchr(c->spec.argv[0], '/');
+    base = base ? base + 1 : c->spec.argv[0];
+    argv = apr_pcalloc(p, sizeof(*argv) * (c->spec.argc + 4));
+    argv[0] = pm->settings.suexec_bin;
+    argv[1] = apr_psprintf(p, "%s%u", id->userdir ? "~" : "", id->uid);
+    argv[2] = apr_psprintf(p, "%u", id->gid);
+    argv[3] = base;
+    for (i = 1; i < c->spec.argc; i++) {
+        argv[i + 3] = c->spec.argv[i];
+    }
+    *prog = pm->settings.suexec_bin;
+    return argv;
+}
+
 /* The process of slot s, on the slot's socket, in the directory of the
  * command. */
 apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s)
@@ -42,10 +74,13 @@ apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s)
     apr_os_sock_t fd;
     apr_file_t *in;
     const char **env;
+    const char *prog;
+    const char *const *argv;
     char *dir;
     apr_status_t rv;
 
     apr_pool_create(&tp, s->pool);
+    argv = command(pm, c, tp, &prog);
     apr_os_sock_get(&fd, s->listen);
     env = apr_pcalloc(tp, sizeof(*env) * (c->spec.envc + 1));
     memcpy(env, c->spec.env, sizeof(*env) * c->spec.envc);
@@ -68,9 +103,7 @@ apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s)
         && (rv = apr_procattr_child_errfn_set(attr, spawn_errfn))
            == APR_SUCCESS
         && (rv = apr_procattr_error_check_set(attr, 1)) == APR_SUCCESS) {
-        rv = apr_proc_create(&s->proc, c->spec.argv[0],
-                             (const char *const *)c->spec.argv, env, attr,
-                             s->pool);
+        rv = apr_proc_create(&s->proc, prog, argv, env, attr, s->pool);
     }
     apr_pool_destroy(tp);
     if (rv != APR_SUCCESS) {
@@ -88,6 +121,7 @@ apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s)
     s->started = apr_time_now();
     s->last_used = 0;
     pm->nprocs++;
+    pm_user_add(pm, c->user, 1);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, pm->s,
                  "started worker pid %d for %s on %s", (int)s->proc.pid,
                  c->name, s->path);
@@ -159,6 +193,7 @@ void pm_free_slot(pm_t *pm, pm_slot_t *s)
     s->cls = NULL;
     s->published = 0;
     s->suspect = 0;
+    s->yield = 0;
     fcgp_table_free_slot(pm->table, s->id);
     apr_pool_clear(s->pool);
 }
@@ -199,6 +234,7 @@ pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c)
     s->served = 0;
     s->superseded = 0;
     s->prog_ident = 0;
+    s->yield = 0;
     APR_ARRAY_PUSH(c->slots, pm_slot_t *) = s;
     if (make_listener(pm, s) != APR_SUCCESS) {
         fcgp_cnt_inc(PM_COUNTERS(pm, c), FCGP_CNT_SPAWN_FAILURES);
@@ -241,7 +277,7 @@ void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason)
     s->retire_reason = reason;
     s->kill_at = apr_time_now() + c->limits.kill_timeout;
     if (s->proc.pid > 0) {
-        apr_proc_kill(&s->proc, SIGTERM);
+        pm_signal(pm, (apr_uint32_t)s->proc.pid, SIGTERM);
     }
     else {
         pm_free_slot(pm, s);
@@ -277,7 +313,7 @@ void pm_kill_late(pm_t *pm, apr_time_t now, apr_time_t *next)
                          " ms) of SIGTERM; sending SIGKILL",
                          (int)s->proc.pid, s->cls->name,
                          apr_time_as_msec(s->cls->limits.kill_timeout));
-            apr_proc_kill(&s->proc, SIGKILL);
+            pm_signal(pm, (apr_uint32_t)s->proc.pid, SIGKILL);
             s->kill_sent = 1;
             fcgp_cnt_inc(PM_COUNTERS(pm, s->cls), FCGP_CNT_KILLS);
         }

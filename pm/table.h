@@ -77,6 +77,7 @@
 /* Why a class is full (fcgp_tbl_class_t.full). */
 #define FCGP_TBL_FULL_CLASS   1u    /* FcgiProcMaxProcessesPerClass */
 #define FCGP_TBL_FULL_SERVER  2u    /* FcgiProcMaxProcesses, or no slot */
+#define FCGP_TBL_FULL_USER    3u    /* FcgiProcMaxProcessesPerUser */
 
 typedef struct {
     apr_uint32_t word;      /* state | outcome << 4 | gen << 8 (atomic) */
@@ -103,6 +104,8 @@ typedef struct {
     apr_uint32_t live;      /* workers that may still serve (the PM's) */
     apr_uint32_t backoff_until; /* rapid-failure pause ends (apr_time_sec);
                                  * with no live worker, waiters get 503 */
+    apr_uint32_t refused;   /* the pause is suexec's refusal: its exit
+                             * status (101-126); 0: the app crashes */
     apr_uint32_t sleepers;  /* handlers in line (atomic) */
     apr_uint32_t seq;       /* bumped when a worker comes free; sleepers
                              * wait for it to change (futex) */

@@ -9,7 +9,8 @@
 set -e
 PKGS="apache2 apache2-dev libapr1-dev libaprutil1-dev check pkg-config \
 php-cgi libfcgi-dev libfcgi-bin apache2-utils python3-pytest clang \
-libclang-rt-14-dev libapache2-mod-fcgid prometheus python3-prometheus-client"
+libclang-rt-14-dev libapache2-mod-fcgid prometheus python3-prometheus-client \
+apache2-suexec-pristine"
 [ $# -gt 0 ] && PKGS="$*"
 missing=""
 for p in $PKGS; do

@@ -163,6 +163,13 @@ static int ref_want(const char *body, apr_size_t len, apr_size_t *lost)
     ref_str(&r);                        /* vhost */
     argc = ref_strv(&r);
     ref_strv(&r);                       /* env */
+    {
+        /* identity: flags (1 suexec, 2 userdir), uid, gid; userdir only
+         * with suexec, ids only with suexec */
+        apr_uint32_t flags = ref_u32(&r), uid = ref_u32(&r),
+                     gid = ref_u32(&r);
+        ok = ok && flags <= 3 && flags != 2 && (flags || (!uid && !gid));
+    }
     *lost = r.lost;
     return r.ok && r.pos == len && ok && argc >= 1 && maxp >= 1
            && minp <= maxp && src <= FCGP_LIMIT_LEARNED;
@@ -347,6 +354,10 @@ static void fuzz_want(apr_pool_t *p, const char *body, apr_size_t len)
     INVARIANT(m2.spec.envc == m.spec.envc);
     check_strv(m.spec.argc, m.spec.argv, m2.spec.argv);
     check_strv(m.spec.envc, m.spec.env, m2.spec.env);
+    INVARIANT(m2.spec.ident.suexec == m.spec.ident.suexec
+              && m2.spec.ident.userdir == m.spec.ident.userdir
+              && m2.spec.ident.uid == m.spec.ident.uid
+              && m2.spec.ident.gid == m.spec.ident.gid);
 
     /* from the first re-encoding on, encoding is a fixed point */
     INVARIANT(fcgp_ipc_encode_want(p, PID, &m2, &msg2, &mlen2)
