@@ -155,6 +155,19 @@ D(BUSY_TIMEOUT, ("FcgiProcBusyTimeout", "FcgidBusyTimeout", "BusyTimeout"), \
   "mod_fcgid's default is 300 s, checked every FcgidBusyScanInterval " \
   "(120 s) and it kills the process without an answer to the client; " \
   "ours is 600 s, exact, with a 504.") \
+D(SLOW_REQUEST, ("FcgiProcSlowRequestTimeout"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_TIME, \
+  0, FCGP_SEC(86400 * 7), 0, "seconds", "0 (off)", \
+  "log one warning for a request that takes the application longer " \
+  "than this (default 0 = off)", \
+  "A request whose application time (from sending it to the worker to " \
+  "the end of the answer) passes this gets one WARNING line (FCGP02070) " \
+  "naming the worker's pid, the method, the URI and the time so far; " \
+  "it is logged as the time passes while the answer is awaited, else " \
+  "when the request ends, and counted per application (the status " \
+  "page's `slow_requests`). Nothing else happens to the request; 0: " \
+  "off.", \
+  "Ours only.") \
 D(QUEUE_TIMEOUT, ("FcgiProcQueueTimeout"), \
   TAKE1, set_numeric, RSRC_CONF, 0, KIND_TIME, \
   0, FCGP_SEC(3600), FCGP_SEC(30), "seconds", "30 s", \

@@ -95,6 +95,12 @@ typedef struct {
     const char *app;            /* command line */
     int flush_each;             /* FcgiProcOutputBufferSize 0: flush the
                                  * client after every read */
+    apr_time_t slow_at;         /* FcgiProcSlowRequestTimeout: when the
+                                 * answer is still awaited then, the
+                                 * reader calls on_slow(ctx), once; 0:
+                                 * never */
+    void (*on_slow)(void *ctx);
+    void *ctx;
 } fcgp_peer_t;
 
 /* What the reader counted (it alone writes these). */

@@ -1,8 +1,11 @@
 /* status.c: "SetHandler fcgiproc-status": the process manager's view of
- * every worker and the last exits, as HTML, or as JSON with ?json; and our
- * section of mod_status's /server-status.  The PM sends a snapshot (data);
- * status_format.c writes the page and the section. */
+ * every worker and the last exits, as HTML (status_page.c; ?refresh=N
+ * reloads it), or as JSON with ?json (?json&full: with each worker's
+ * current request); and our section of mod_status's /server-status.  The
+ * PM sends a snapshot (data); status_format.c writes the JSON and the
+ * section. */
 #include <string.h>
+#include <apr_strings.h>
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
@@ -13,15 +16,52 @@
 #include "pm/pm.h"
 #include "handler/fcgiproc_handler.h"
 #include "handler/status_format.h"
+#include "handler/status_page.h"
 
 FCGP_LOG_MODULE;
+
+/* The query: "json", "full" (with json: the current requests), and
+ * "refresh=N" (the HTML page reloads every N s, 1 to
+ * FCGP_STATUS_REFRESH_MAX; anything else: no reload), '&'-separated. */
+typedef struct {
+    int json, full, refresh;
+} status_query_t;
+
+static status_query_t parse_query(apr_pool_t *p, const char *args)
+{
+    status_query_t q = {0, 0, 0};
+    char *copy, *tok, *last;
+
+    if (!args) {
+        return q;
+    }
+    copy = apr_pstrdup(p, args);
+    for (tok = apr_strtok(copy, "&", &last); tok;
+         tok = apr_strtok(NULL, "&", &last)) {
+        if (strcmp(tok, "json") == 0) {
+            q.json = 1;
+        }
+        else if (strcmp(tok, "full") == 0) {
+            q.full = 1;
+        }
+        else if (strncmp(tok, "refresh=", 8) == 0) {
+            char *end;
+            apr_int64_t n = apr_strtoi64(tok + 8, &end, 10);
+            q.refresh = *end == '\0' && end != tok + 8 && n >= 1
+                        ? (int)(n < FCGP_STATUS_REFRESH_MAX
+                                ? n : FCGP_STATUS_REFRESH_MAX)
+                        : 0;
+        }
+    }
+    return q;
+}
 
 int fcgp_status_handler(request_rec *r)
 {
     const fcgp_srv_conf_t *sc;
     fcgp_status_t *st = NULL;
     const char *err = NULL;
-    int json;
+    status_query_t q;
     apr_status_t rv;
 
     if (!r->handler || strcmp(r->handler, FCGP_STATUS_HANDLER_NAME) != 0) {
@@ -31,23 +71,22 @@ int fcgp_status_handler(request_rec *r)
         return HTTP_METHOD_NOT_ALLOWED;
     }
     sc = FCGP_SRV(r->server);
-    json = r->args && strncmp(r->args, "json", 4) == 0;
+    q = parse_query(r->pool, r->args);
     rv = fcgp_pm_status(r->pool, sc->pm_path, &st, &err);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, FCGP_LOGNO(02020)
                       "status page: %s", err);
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    if (json) {
+    if (q.json) {
         ap_set_content_type(r, "application/json");
-        ap_rputs(fcgp_status_json(r->pool, st), r);
+        ap_rputs(q.full ? fcgp_status_json_full(r->pool, st)
+                        : fcgp_status_json(r->pool, st), r);
         return OK;
     }
     ap_set_content_type(r, "text/html; charset=utf-8");
-    ap_rputs("<!DOCTYPE html>\n<html><head><title>mod_fcgiproc status"
-             "</title></head><body>\n<h1>mod_fcgiproc status</h1>\n", r);
-    ap_rputs(fcgp_status_html(r->pool, st), r);
-    ap_rputs("<p><a href=\"?json\">JSON</a></p>\n</body></html>\n", r);
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    ap_rputs(fcgp_status_page(r->pool, st, q.refresh, apr_time_now()), r);
     return OK;
 }
 

@@ -12,7 +12,7 @@
 #include "pm/pm_types.h"
 #include "handler/status_format.h"
 
-#define MAX_COLS 10
+#define MAX_COLS 14
 
 typedef struct {
     const char *key;            /* JSON */
@@ -83,6 +83,23 @@ static cell_t secs(apr_pool_t *p, apr_interval_time_t t)
     return c;
 }
 
+/* JSON's null (a value the row does not have). */
+static cell_t none(void)
+{
+    cell_t c;
+    c.text = "null";
+    c.num = 1;
+    return c;
+}
+
+static cell_t msecs(apr_pool_t *p, apr_interval_time_t t)
+{
+    cell_t c;
+    c.text = apr_psprintf(p, "%" APR_TIME_T_FMT, apr_time_as_msec(t));
+    c.num = 1;
+    return c;
+}
+
 static cell_t text(const char *s)
 {
     cell_t c;
@@ -113,7 +130,7 @@ static const char *state_name(const fcgp_status_worker_t *w)
 static const col_t class_cols[] = {
     {"class", "class"}, {"processes", "processes"}, {"waiting", "waiting"},
     {"max", "max"}, {"min", "min"}, {"limit", "limit"},
-    {"limit_source", "limit from"}
+    {"limit_source", "limit from"}, {"slow_requests", "slow requests"}
 };
 
 static void class_cells(apr_pool_t *p, const void *row, cell_t *c)
@@ -126,14 +143,25 @@ static void class_cells(apr_pool_t *p, const void *row, cell_t *c)
     c[4] = num(p, k->min_procs);
     c[5] = num(p, k->limit);
     c[6] = source(k->limit_source);
+    c[7] = num(p, k->slow_requests);
 }
 
 static const col_t worker_cols[] = {
     {"slot", "slot"}, {"pid", "pid"}, {"class", "class"},
     {"state", "state"}, {"requests", "requests"}, {"limit", "limit"},
     {"limit_source", "limit from"}, {"age_s", "age (s)"},
-    {"idle_s", "idle (s)"}, {"reason", "why stopping"}
+    {"idle_s", "idle (s)"}, {"reason", "why stopping"},
+    /* ?json&full only: */
+    {"request_method", "method"}, {"request_uri", "URI"},
+    {"request_ms", "running (ms)"}, {"last_request_ms", "last took (ms)"}
 };
+#define WORKER_BASE_COLS 10
+
+/* A busy worker's current request, null for others. */
+static int serving(const fcgp_status_worker_t *w)
+{
+    return w->state == FCGP_WORKER_BUSY && w->method && *w->method;
+}
 
 static void worker_cells(apr_pool_t *p, const void *row, cell_t *c)
 {
@@ -148,6 +176,10 @@ static void worker_cells(apr_pool_t *p, const void *row, cell_t *c)
     c[7] = secs(p, w->age);
     c[8] = secs(p, w->idle);
     c[9] = text(w->state == FCGP_WORKER_STOPPING ? w->reason : "");
+    c[10] = serving(w) ? text(w->method) : none();
+    c[11] = serving(w) ? text(w->uri) : none();
+    c[12] = serving(w) ? msecs(p, w->running) : none();
+    c[13] = w->last_took ? msecs(p, w->last_took) : none();
 }
 
 static const col_t exit_cols[] = {
@@ -236,7 +268,7 @@ static void section(doc_t *d, const char *name, const char *title,
             sizeof(*(rows)), n)
 
 static const char *document(apr_pool_t *p, const fcgp_status_t *st,
-                            int json)
+                            int json, int full)
 {
     doc_t d;
     d.p = p;
@@ -258,8 +290,10 @@ static const char *document(apr_pool_t *p, const fcgp_status_t *st,
     }
     SECTION(&d, "classes", "Applications", class_cols, class_cells,
             st->classes, st->nclasses);
-    SECTION(&d, "workers", "Workers", worker_cols, worker_cells,
-            st->workers, st->nworkers);
+    section(&d, "workers", "Workers", full ? (int)N_COLS(worker_cols)
+                                           : WORKER_BASE_COLS,
+            worker_cols, worker_cells, st->workers, sizeof(*st->workers),
+            st->nworkers);
     SECTION(&d, "recent_exits", "Last exits (newest first)", exit_cols,
             exit_cells, st->exits, st->nexits);
     if (json) {
@@ -270,12 +304,17 @@ static const char *document(apr_pool_t *p, const fcgp_status_t *st,
 
 const char *fcgp_status_json(apr_pool_t *p, const fcgp_status_t *st)
 {
-    return document(p, st, 1);
+    return document(p, st, 1, 0);
+}
+
+const char *fcgp_status_json_full(apr_pool_t *p, const fcgp_status_t *st)
+{
+    return document(p, st, 1, 1);
 }
 
 const char *fcgp_status_html(apr_pool_t *p, const fcgp_status_t *st)
 {
-    return document(p, st, 0);
+    return document(p, st, 0, 0);
 }
 
 /* ---- mod_status's section (/server-status) ------------------------------

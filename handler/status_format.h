@@ -13,6 +13,11 @@
  * Strings escaped; allocated from p. */
 const char *fcgp_status_json(apr_pool_t *p, const fcgp_status_t *st);
 
+/* The same, and per worker its current request ("request_method",
+ * "request_uri", "request_ms": how long it has run; null when not busy)
+ * and "last_request_ms" (null before its first ends): ?json&full. */
+const char *fcgp_status_json_full(apr_pool_t *p, const fcgp_status_t *st);
+
 /* The body of an HTML page: a paragraph with the PM's numbers and one
  * table each for classes, workers and exits.  Text escaped; allocated
  * from p. */

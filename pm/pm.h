@@ -63,8 +63,20 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
                              const fcgp_app_limits_t *limits,
                              fcgp_lease_t **lease, const char **errmsg);
 
-/* Hand the worker back.  Idempotent. */
+/* Hand the worker back (and note how long the request held it, for the
+ * status page).  Idempotent. */
 void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome);
+
+/* A granted lease: publish the request it serves in the worker's slot,
+ * for the status page (method, URI and query; now: when it got the
+ * worker).  A few stores; the PM reads them (pm/table.h). */
+void fcgp_pm_lease_request(fcgp_lease_t *lease, const char *method,
+                           const char *uri, const char *args,
+                           apr_time_t now);
+
+/* A granted lease's request passed FcgiProcSlowRequestTimeout: count it
+ * for its class (the status snapshot's slow_requests). */
+void fcgp_pm_lease_slow(fcgp_lease_t *lease);
 
 /* Handler only.  Ask the PM for a snapshot of its state (pm/status_data.h:
  * every class, every worker, the last exits), as data: formatting it is

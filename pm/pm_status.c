@@ -26,6 +26,23 @@ static apr_interval_time_t since(apr_time_t now, apr_time_t t)
     return now > t ? now - t : 0;
 }
 
+/* What the worker's handler published in its slot (a racy read made
+ * safe by the slot's sequence lock, pm/table.h): the current request of a
+ * busy worker, and how long its last one took. */
+static void request_of(pm_t *pm, const pm_slot_t *s, fcgp_status_worker_t *w,
+                       apr_time_t now, apr_pool_t *p)
+{
+    fcgp_tbl_req_t q;
+    int mine = fcgp_table_request(pm->table, s->id, &q)
+               && q.pid == (apr_uint32_t)s->proc.pid && q.pid;
+    int current = mine && q.busy && w->state == FCGP_WORKER_BUSY;
+
+    w->method = current ? apr_pstrdup(p, q.method) : "";
+    w->uri = current ? apr_pstrdup(p, q.uri) : "";
+    w->running = current ? since(now, q.since) : 0;
+    w->last_took = mine && q.took > 0 ? q.took : 0;
+}
+
 /* Every read of pm_t for the status page is here. */
 const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p)
 {
@@ -51,6 +68,7 @@ const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p)
         sc->max_procs = c->limits.max_procs;
         sc->min_procs = c->limits.min_procs;
         sc->limit = pm_class_limit(c, &sc->limit_source);
+        sc->slow_requests = fcgp_table_slow_requests(pm->table, c->tidx);
     }
 
     st->workers = apr_pcalloc(p, sizeof(*st->workers) * (pm->nslots + 1));
@@ -74,6 +92,7 @@ const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p)
         w->reason = apr_pstrdup(p, s->state == SLOT_STOPPING
                                    && s->retire_reason
                                    ? s->retire_reason : "");
+        request_of(pm, s, w, now, p);
     }
 
     n = pm->nexits < PM_EXITS_KEPT ? pm->nexits : PM_EXITS_KEPT;

@@ -30,6 +30,8 @@ typedef struct {
     apr_uint32_t min_procs;     /* FcgiProcMinProcessesPerClass */
     apr_uint32_t limit;         /* effective request limit, 0 = none */
     apr_uint32_t limit_source;  /* fcgp_limit_source_e */
+    apr_uint32_t slow_requests; /* requests past FcgiProcSlowRequestTimeout
+                                 * since httpd started (a counter) */
 } fcgp_status_class_t;
 
 /* One live worker process. */
@@ -45,6 +47,12 @@ typedef struct {
     apr_interval_time_t age;    /* since it was started */
     apr_interval_time_t idle;   /* IDLE: since its last request, else 0 */
     const char *reason;         /* STOPPING: why it was retired, else "" */
+    /* The request it serves, as its handler published it (pm/table.h): */
+    const char *method;         /* BUSY: the current request's, else "" */
+    const char *uri;            /* BUSY: its URI and query (cut), else "" */
+    apr_interval_time_t running;    /* BUSY: how long it has had it */
+    apr_interval_time_t last_took;  /* the last finished request held it
+                                     * this long; 0: none yet */
 } fcgp_status_worker_t;
 
 /* One worker exit. */

@@ -206,6 +206,7 @@ static int ref_status_reply(const char *body, apr_size_t len,
             ref_u32(&r);                /* processes .. limit: any */
         }
         ok = ok && ref_u32(&r) <= FCGP_LIMIT_LEARNED;
+        ref_u32(&r);                    /* slow_requests: any */
     }
     n = ref_u32(&r);
     r.ok = r.ok && n <= FCGP_STATUS_MAX_WORKERS;
@@ -221,6 +222,10 @@ static int ref_status_reply(const char *body, apr_size_t len,
         ok = ok && ref_i64(&r) >= 0;    /* age */
         ok = ok && ref_i64(&r) >= 0;    /* idle */
         ref_str(&r);                    /* reason */
+        ref_str(&r);                    /* method */
+        ref_str(&r);                    /* uri */
+        ok = ok && ref_i64(&r) >= 0;    /* running */
+        ok = ok && ref_i64(&r) >= 0;    /* last_took */
     }
     n = ref_u32(&r);
     r.ok = r.ok && n <= FCGP_STATUS_MAX_EXITS;

@@ -17,7 +17,8 @@ static int class_eq(const fcgp_status_class_t *x,
     return str_eq(x->name, y->name) && x->processes == y->processes
            && x->waiting == y->waiting && x->max_procs == y->max_procs
            && x->min_procs == y->min_procs && x->limit == y->limit
-           && x->limit_source == y->limit_source;
+           && x->limit_source == y->limit_source
+           && x->slow_requests == y->slow_requests;
 }
 
 static int worker_eq(const fcgp_status_worker_t *x,
@@ -27,7 +28,9 @@ static int worker_eq(const fcgp_status_worker_t *x,
            && x->state == y->state && x->last_request == y->last_request
            && x->requests == y->requests && x->limit == y->limit
            && x->limit_source == y->limit_source && x->age == y->age
-           && x->idle == y->idle && str_eq(x->reason, y->reason);
+           && x->idle == y->idle && str_eq(x->reason, y->reason)
+           && str_eq(x->method, y->method) && str_eq(x->uri, y->uri)
+           && x->running == y->running && x->last_took == y->last_took;
 }
 
 static int exit_eq(const fcgp_status_exit_t *x, const fcgp_status_exit_t *y)

@@ -36,6 +36,7 @@ static void fill_class(apr_pool_t *p, fcgp_status_class_t *c, unsigned i)
     c->min_procs = i % 2;
     c->limit = i * 1000;
     c->limit_source = i % (FCGP_LIMIT_LEARNED + 1);
+    c->slow_requests = i ? 0xFFFFFFFFu - i : 0;
 }
 
 static void fill_worker(apr_pool_t *p, fcgp_status_worker_t *w, unsigned i)
@@ -51,6 +52,11 @@ static void fill_worker(apr_pool_t *p, fcgp_status_worker_t *w, unsigned i)
     w->age = apr_time_from_sec(i) + 17;
     w->idle = i % 2 ? 0 : APR_INT64_C(0x7FFFFFFFFFFFFFFF);
     w->reason = w->state == FCGP_WORKER_STOPPING ? "idle timeout" : "";
+    w->method = w->state == FCGP_WORKER_BUSY ? "POST" : "";
+    w->uri = w->state == FCGP_WORKER_BUSY
+             ? apr_psprintf(p, "/app%u.fcgi?sleep=%u", i % 3, i) : "";
+    w->running = w->state == FCGP_WORKER_BUSY ? apr_time_from_msec(i) : 0;
+    w->last_took = i % 2 ? APR_INT64_C(0x7FFFFFFFFFFFFFFF) : i;
 }
 
 static void fill_exit(apr_pool_t *p, fcgp_status_exit_t *e, unsigned i)
@@ -99,6 +105,7 @@ static void make_snapshot(apr_pool_t *p, int i, fcgp_status_t *st)
         st->workers[0].cls = pattern(p, 64 * 1024, 5);
         st->exits[0].reason = "<script>\"quoted\" & \\ \n";
         st->workers[0].reason = "retired (<idle> \"timeout\" &)";
+        st->workers[0].uri = "/<b>?a=\"1\"&b=%00";
     }
 }
 
@@ -208,7 +215,7 @@ END_TEST
 static const char *const bad_value_cases[] = {
     "draining 2", "class limit_source", "worker state", "worker last",
     "worker limit_source", "worker age", "worker idle", "exit when",
-    "exit uptime"
+    "exit uptime", "worker running", "worker last_took"
 };
 
 static void spoil(fcgp_status_t *st, int i)
@@ -222,7 +229,9 @@ static void spoil(fcgp_status_t *st, int i)
     case 5: st->workers[0].age = -1; break;
     case 6: st->workers[0].idle = APR_INT64_C(-0x7FFFFFFFFFFFFFFF) - 1; break;
     case 7: st->exits[0].when = -1; break;
-    default: st->exits[0].uptime = -apr_time_from_sec(5); break;
+    case 8: st->exits[0].uptime = -apr_time_from_sec(5); break;
+    case 9: st->workers[0].running = -1; break;
+    default: st->workers[0].last_took = -apr_time_from_sec(1); break;
     }
 }
 

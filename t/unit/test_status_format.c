@@ -13,14 +13,15 @@
 #include "pm/pm_types.h"
 
 static fcgp_status_class_t one_class = {
-    "/usr/bin/php-cgi", 2, 1, 100, 1, 3, FCGP_LIMIT_PHP_ENV
+    "/usr/bin/php-cgi", 2, 1, 100, 1, 3, FCGP_LIMIT_PHP_ENV, 5
 };
 
 static fcgp_status_worker_t two_workers[] = {
     { 0, 4242, "/usr/bin/php-cgi", FCGP_WORKER_BUSY, 1, 3, 3,
-      FCGP_LIMIT_PHP_ENV, APR_INT64_C(12500000), 0, "" },
+      FCGP_LIMIT_PHP_ENV, APR_INT64_C(12500000), 0, "", "POST",
+      "/x.php?a=\"b\"", APR_INT64_C(2500000), APR_INT64_C(1500) },
     { 7, 4243, "/srv/app.fcgi", FCGP_WORKER_IDLE, 0, 1, 0, FCGP_LIMIT_NONE,
-      APR_INT64_C(5000000), APR_INT64_C(4999999), "" }
+      APR_INT64_C(5000000), APR_INT64_C(4999999), "", "", "", 0, 0 }
 };
 
 static fcgp_status_exit_t one_exit = {
@@ -52,7 +53,8 @@ START_TEST(test_json_exact)
         "\"exits_total\":7,\"draining\":false,"
         "\"classes\":[{\"class\":\"/usr/bin/php-cgi\",\"processes\":2,"
         "\"waiting\":1,\"max\":100,\"min\":1,\"limit\":3,\"limit_source\":"
-        "\"PHP_FCGI_MAX_REQUESTS in FcgiProcInitialEnv\"}],"
+        "\"PHP_FCGI_MAX_REQUESTS in FcgiProcInitialEnv\","
+        "\"slow_requests\":5}],"
         "\"workers\":[{\"slot\":0,\"pid\":4242,\"class\":\"/usr/bin/php-cgi\","
         "\"state\":\"busy (last request)\",\"requests\":3,\"limit\":3,"
         "\"limit_source\":\"PHP_FCGI_MAX_REQUESTS in FcgiProcInitialEnv\","
@@ -65,6 +67,27 @@ START_TEST(test_json_exact)
         "\"pid\":99,\"class\":\"/usr/bin/php-cgi\",\"exit\":\"exit status 0\","
         "\"requests\":3,\"up_s\":5,\"reason\":\"retired (request limit)\"}]}"
         "\n");
+}
+END_TEST
+
+/* ?json&full: the same, and each worker's current request (null when it
+ * has none) and its last request's time. */
+START_TEST(test_json_full)
+{
+    fcgp_status_t st;
+    const char *doc;
+    snapshot(&st);
+    doc = fcgp_status_json_full(pool, &st);
+    ck_assert_ptr_nonnull(strstr(doc,
+        "\"age_s\":12,\"idle_s\":0,\"reason\":\"\",\"request_method\":"
+        "\"POST\",\"request_uri\":\"/x.php?a=\\\"b\\\"\","
+        "\"request_ms\":2500,\"last_request_ms\":1}"));
+    ck_assert_ptr_nonnull(strstr(doc,
+        "\"age_s\":5,\"idle_s\":4,\"reason\":\"\",\"request_method\":null,"
+        "\"request_uri\":null,\"request_ms\":null,"
+        "\"last_request_ms\":null}"));
+    /* without full: none of these keys */
+    ck_assert_ptr_null(strstr(fcgp_status_json(pool, &st), "request_"));
 }
 END_TEST
 
@@ -416,6 +439,7 @@ int main(void)
     tc = tcase_create("format");
     tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
     tcase_add_test(tc, test_json_exact);
+    tcase_add_test(tc, test_json_full);
     tcase_add_test(tc, test_json_empty);
     tcase_add_test(tc, test_json_escapes);
     tcase_add_test(tc, test_html);
