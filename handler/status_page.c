@@ -6,6 +6,7 @@
  * data-state and a class st-<state> for scripts and tests.  Durations are
  * written for people (ms, s, min, h); the JSON (?json) keeps the numbers. */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_escape.h>
@@ -38,7 +39,8 @@ static const char *esc(apr_pool_t *p, const char *s)
     return apr_pescape_entity(p, s ? s : "", 0);
 }
 
-/* A duration for people: 850 ms, 12.3 s, 4 min 05 s, 2 h 07 min, 3 d 4 h. */
+/* A duration for people: 0.4 ms, 850 ms, 12.3 s, 4 min 05 s, 2 h 07 min,
+ * 3 d 4 h. */
 static const char *human(apr_pool_t *p, apr_interval_time_t t)
 {
     apr_int64_t s;
@@ -46,6 +48,11 @@ static const char *human(apr_pool_t *p, apr_interval_time_t t)
         t = 0;
     }
     s = apr_time_sec(t);
+    if (t < 10000) {
+        return apr_psprintf(p, "%" APR_INT64_T_FMT ".%" APR_INT64_T_FMT
+                            " ms", (apr_int64_t)t / 1000,
+                            (apr_int64_t)t / 100 % 10);
+    }
     if (t < APR_USEC_PER_SEC) {
         return apr_psprintf(p, "%" APR_INT64_T_FMT " ms",
                             (apr_int64_t)apr_time_as_msec(t));
@@ -66,7 +73,7 @@ static const char *human(apr_pool_t *p, apr_interval_time_t t)
                         s / 86400, s % 86400 / 3600);
 }
 
-/* ---- states -------------------------------------------------------------- */
+/* ---- states ------------------------------------------------------------ */
 
 typedef struct {
     const char *key;            /* data-state, class st-<key> */
@@ -102,7 +109,52 @@ static const char *badge(apr_pool_t *p, const state_look_t *l)
                         l->mark, l->word);
 }
 
-/* ---- the page -------------------------------------------------------------- */
+/* Rows in a stable order, so that a page that reloads itself does not
+ * shuffle: classes by name, workers by class and slot. */
+static int str_cmp(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+static int class_cmp(const void *a, const void *b)
+{
+    return str_cmp((*(const fcgp_status_class_t *const *)a)->name,
+                   (*(const fcgp_status_class_t *const *)b)->name);
+}
+
+static int worker_cmp(const void *a, const void *b)
+{
+    const fcgp_status_worker_t *x = *(const fcgp_status_worker_t *const *)a;
+    const fcgp_status_worker_t *y = *(const fcgp_status_worker_t *const *)b;
+    int c = str_cmp(x->cls, y->cls);
+    return c ? c : (x->slot > y->slot) - (x->slot < y->slot);
+}
+
+static const void **sorted(apr_pool_t *p, const void *rows, apr_size_t size,
+                           apr_uint32_t n,
+                           int (*cmp)(const void *, const void *))
+{
+    const void **v = apr_palloc(p, sizeof(*v) * (n + 1));
+    apr_uint32_t i;
+    for (i = 0; i < n; i++) {
+        v[i] = (const char *)rows + i * size;
+    }
+    qsort(v, n, sizeof(*v), cmp);
+    return v;
+}
+
+/* An exit that says something went wrong: the worker died unexpectedly,
+ * or was retired after a broken request or a missed deadline (the PM's
+ * reasons: pm_reap.c, fcgp_policy_retire).  Retired at a limit, idle,
+ * old, at a restart, or exited by itself (an app's own request limit):
+ * planned. */
+static int exit_trouble(const char *reason)
+{
+    return !reason || strstr(reason, "unexpected")
+           || strstr(reason, "broken") || strstr(reason, "deadline");
+}
+
+/* ---- the page ---------------------------------------------------------- */
 
 static const char style[] =
     "<style>\n"
@@ -124,9 +176,9 @@ static const char style[] =
     ".st-last{background:#1d5bbf;color:#fff;border:1px dashed #000}\n"
     ".st-stopping{background:#a8001c;color:#fff;border:1px solid #a8001c}\n"
     ".st-unknown{background:#777;color:#fff}\n"
-    "tr.st-busy td,tr.st-last td{background:#eef3fc}"
-    "tr.st-stopping td{background:#fcecee}\n"
-    "tr.unexpected td{background:#fcecee}"
+    "tr.w-busy td,tr.w-last td{background:#eef3fc}"
+    "tr.w-stopping td{background:#fcecee}\n"
+    "tr.trouble td{background:#fcecee}"
     ".warn{color:#a8001c;font-weight:600}\n"
     ".bar{display:inline-block;width:10em;height:.8em;border:1px solid #777;"
     "vertical-align:middle;margin-right:.5em;background:#fff;"
@@ -190,8 +242,7 @@ static void summary(page_t *g, const fcgp_status_t *st, int refresh)
         slow += st->classes[i].slow_requests;
     }
     for (i = 0; i < st->nexits; i++) {
-        const char *r = st->exits[i].reason;
-        unexpected += !(r && strncmp(r, "retired", 7) == 0);
+        unexpected += exit_trouble(st->exits[i].reason);
     }
     if (st->draining) {
         put(g, "<p class=\"banner\" id=\"draining\">\xe2\x9a\xa0 This process "
@@ -209,8 +260,9 @@ static void summary(page_t *g, const fcgp_status_t *st, int refresh)
          slow, slow == 1 ? "" : "s", st->exits_total,
          st->exits_total == 1 ? "" : "s");
     if (unexpected) {
-        putf(g, ", <span class=\"warn\">%u unexpected among the last "
-             "%u</span>", unexpected, st->nexits);
+        putf(g, ", <span class=\"warn\">%u of the last %u after "
+             "trouble (died, broken request, missed deadline)</span>",
+             unexpected, st->nexits);
     }
     put(g, ".</p>\n<p class=\"legend\">States: ");
     for (i = 0; i < 4; i++) {
@@ -229,6 +281,7 @@ static void summary(page_t *g, const fcgp_status_t *st, int refresh)
 
 static void classes(page_t *g, const fcgp_status_t *st)
 {
+    const void **rows;
     apr_uint32_t i;
 
     put(g, "<h2>Applications</h2>\n");
@@ -240,12 +293,16 @@ static void classes(page_t *g, const fcgp_status_t *st)
     put(g, "<table id=\"classes\"><tr><th>Application</th><th>Load "
            "(busy, idle, stopping of its maximum)</th><th>Waiting</th>"
            "<th>Min</th><th>Request limit</th><th>Slow requests</th></tr>\n");
+    rows = sorted(g->p, st->classes, sizeof(*st->classes), st->nclasses,
+                  class_cmp);
     for (i = 0; i < st->nclasses; i++) {
-        const fcgp_status_class_t *c = &st->classes[i];
+        const fcgp_status_class_t *c = rows[i];
         load_t l = load_of(st, c->name);
         int full = c->max_procs && c->processes >= c->max_procs;
-        putf(g, "<tr data-waiting=\"%u\"><td class=\"cmd\">%s</td>",
-             c->waiting, esc(g->p, c->name));
+        putf(g, "<tr class=\"c%s\" data-waiting=\"%u\">"
+             "<td class=\"cmd\">%s</td>",
+             c->waiting || full ? " trouble" : "", c->waiting,
+             esc(g->p, c->name));
         putf(g, "<td><span class=\"bar\" aria-hidden=\"true\">"
              "<span class=\"b\" style=\"width:%u%%\"></span>"
              "<span class=\"i\" style=\"width:%u%%\"></span>"
@@ -258,17 +315,18 @@ static void classes(page_t *g, const fcgp_status_t *st)
         putf(g, "<td class=\"n\">%s%u</td><td class=\"n\">%u</td>",
              c->waiting ? "<span class=\"warn\">\xe2\x9a\xa0</span> " : "",
              c->waiting, c->min_procs);
-        putf(g, "<td>%s (%s)</td><td class=\"n\">%u</td></tr>\n",
+        putf(g, "<td>%s (%s)</td><td class=\"n%s\">%u</td></tr>\n",
              c->limit ? apr_psprintf(g->p, "%u", c->limit) : "none",
              esc(g->p, fcgp_limit_source_name(
                  (fcgp_limit_source_e)c->limit_source)),
-             c->slow_requests);
+             c->slow_requests ? " warn" : "", c->slow_requests);
     }
     put(g, "</table>\n");
 }
 
 static void workers(page_t *g, const fcgp_status_t *st)
 {
+    const void **rows;
     apr_uint32_t i;
 
     put(g, "<h2>Workers</h2>\n");
@@ -280,12 +338,14 @@ static void workers(page_t *g, const fcgp_status_t *st)
            "<th>Application</th><th>Requests</th><th>Age</th><th>Idle</th>"
            "<th>Current request</th><th>Running</th><th>Last took</th>"
            "<th>Why stopping</th></tr>\n");
+    rows = sorted(g->p, st->workers, sizeof(*st->workers), st->nworkers,
+                  worker_cmp);
     for (i = 0; i < st->nworkers; i++) {
-        const fcgp_status_worker_t *w = &st->workers[i];
+        const fcgp_status_worker_t *w = rows[i];
         const state_look_t *l = look(w);
         int req = w->state == FCGP_WORKER_BUSY && w->method && *w->method;
 
-        putf(g, "<tr class=\"w st-%s\" data-state=\"%s\" data-pid=\"%u\">"
+        putf(g, "<tr class=\"w w-%s\" data-state=\"%s\" data-pid=\"%u\">"
              "<td>%s</td><td class=\"n\">%u</td><td class=\"cmd\">%s</td>",
              l->key, l->key, w->pid, badge(g->p, l), w->pid,
              esc(g->p, w->cls));
@@ -324,19 +384,19 @@ static void exits(page_t *g, const fcgp_status_t *st, apr_time_t now)
            "<th>Up</th></tr>\n");
     for (i = 0; i < st->nexits; i++) {
         const fcgp_status_exit_t *e = &st->exits[i];
-        int planned = e->reason && strncmp(e->reason, "retired", 7) == 0;
+        int trouble = exit_trouble(e->reason);
         apr_time_exp_t t;
         apr_time_exp_gmt(&t, e->when);
-        putf(g, "<tr class=\"%s\"><td class=\"n\">%s ago (%04d-%02d-%02d "
+        putf(g, "<tr class=\"x%s\"><td class=\"n\">%s ago (%04d-%02d-%02d "
              "%02d:%02d:%02d GMT)</td><td class=\"n\">%u</td>"
              "<td class=\"cmd\">%s</td>",
-             planned ? "planned" : "unexpected",
+             trouble ? " trouble" : "",
              human(g->p, now > e->when ? now - e->when : 0),
              t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min,
              t.tm_sec, e->pid, esc(g->p, e->cls));
         putf(g, "<td>%s%s</td><td>%s</td><td class=\"n\">%u</td>"
              "<td class=\"n\">%s</td></tr>\n",
-             planned ? "" : "<span class=\"warn\">\xe2\x9a\xa0</span> ",
+             trouble ? "<span class=\"warn\">\xe2\x9a\xa0</span> " : "",
              esc(g->p, e->reason), esc(g->p, e->how), e->requests,
              human(g->p, e->uptime));
     }

@@ -85,5 +85,8 @@ t/unit/test_table_OBJS = pm/table.o
 UNIT_TESTS += t/unit/test_status_format
 t/unit/test_status_format_OBJS = handler/status_format.o pm/policy.o
 
+UNIT_TESTS += t/unit/test_status_page
+t/unit/test_status_page_OBJS = handler/status_page.o pm/policy.o
+
 UNIT_TESTS += t/unit/test_directives
 t/unit/test_directives_OBJS =
