@@ -187,6 +187,20 @@ D(BUSY_TIMEOUT, ("FcgiProcBusyTimeout", "FcgidBusyTimeout", "BusyTimeout"), \
   "mod_fcgid's default is 300 s, checked every FcgidBusyScanInterval " \
   "(120 s) and it kills the process without an answer to the client; " \
   "ours is 600 s, exact, with a 504.") \
+D(SLOW_REQUEST, ("FcgiProcSlowRequestTimeout"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_TIME, \
+  0, FCGP_SEC(86400 * 7), 0, "seconds", "0 (off)", \
+  "log one warning for a request that takes the application longer " \
+  "than this (default 0 = off)", \
+  "A request whose application time (from sending it to the worker to " \
+  "the end of the answer) passes this gets one WARNING line (FCGP02070) " \
+  "naming the worker's pid, the method, the URI and the time so far; " \
+  "it is logged as the time passes while the answer is awaited, else " \
+  "when the request ends, and counted per application, kept across " \
+  "graceful restarts (`slow_requests` in the status page's `?json`, " \
+  "`fcgiproc_slow_requests_total` in its `?metrics`: php-fpm's " \
+  "`slow requests`). Nothing else happens to the request; 0: off.", \
+  "Ours only.") \
 D(QUEUE_TIMEOUT, ("FcgiProcQueueTimeout"), \
   TAKE1, set_numeric, RSRC_CONF, 0, KIND_TIME, \
   0, FCGP_SEC(3600), FCGP_SEC(30), "seconds", "30 s", \
@@ -277,16 +291,6 @@ D(OUTPUT_BUFFER, ("FcgiProcOutputBufferSize", "FcgidOutputBufferSize", \
   "is flushed after every read from the application.", \
   "mod_fcgid buffers up to this much before it sends; we stream, so " \
   "only 0 changes anything.") \
-D(SLOW_REQUEST, ("FcgiProcSlowRequestTime"), \
-  TAKE1, set_numeric, RSRC_CONF, 0, KIND_TIME, \
-  0, FCGP_SEC(86400), 0, "seconds", "0 (off)", \
-  "count requests that keep their worker longer than this " \
-  "(default 0: off)", \
-  "A request that keeps its worker (or, retried, its two workers) " \
-  "longer than this is counted as slow: `fcgiproc_slow_requests_total` " \
-  "in the status page's `?metrics` (php-fpm's `slow requests`, counted " \
-  "with `request_slowlog_timeout`). 0 counts none.", \
-  "Ours only.") \
 D(METRICS_CLASSES, ("FcgiProcMetricsClasses"), \
   TAKE1, set_numeric, RSRC_CONF, 0, KIND_COUNT, \
   0, 12288, 100, "n", "100", \

@@ -7,7 +7,7 @@
  * role.c (fcgp_authorizer_run): no body, the answer captured.  Counts
  * each request's final status, its failure's cause, a retry and a slow
  * request in the worker table's counters of its class (pm/counters.h;
- * count_request(), fcgp_fail(), report()). */
+ * count_request(), fcgp_fail(), report(), slow_line()). */
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
@@ -56,9 +56,14 @@ typedef struct {
                                  * stat of it; NULL behind a wrapper */
     int tries;
     apr_time_t start;
-    apr_time_t with_worker;     /* the first worker was granted, or 0 */
-    apr_time_t released;        /* the last worker was handed back */
     const fcgp_app_spec_t *spec;
+    apr_interval_time_t waited; /* for a worker, every try together */
+    apr_time_t sent;            /* the current try's request went to the
+                                 * worker; 0: not (yet) */
+    apr_interval_time_t app_time;   /* the last try's: from sent to the
+                                     * end of its answer */
+    apr_interval_time_t slow;   /* FcgiProcSlowRequestTimeout; 0: off */
+    int slow_logged;            /* its line is out (once per request) */
     fcgp_timer_t timer;
     const char *redirect;       /* local Location: to follow */
     fcgp_body_t *body;          /* read before the first try, or NULL */
@@ -202,6 +207,70 @@ static void fcgp_fail(const fcgp_req_t *rq, fcgp_fail_e cause)
         apr_uint32_t ra = a->lease ? a->lease->grant.retry_after : 0;
         apr_table_setn(r->err_headers_out, "Retry-After",
                        apr_psprintf(r->pool, "%u", ra ? ra : 5));
+    }
+}
+
+/* ---- what the request took: the slow line and the request notes ------- */
+
+/* FcgiProcSlowRequestTimeout passed: the one line for this request (the
+ * answer's reader calls this as the time passes, else the handler does at
+ * the end), and the class's count. */
+static void slow_line(fcgp_req_t *rq, apr_time_t now, int running)
+{
+    const attempt_t *a = &rq->at;
+    request_rec *r = rq->r;
+
+    if (rq->slow_logged) {
+        return;
+    }
+    rq->slow_logged = 1;
+    fcgp_cnt_inc(counters(rq), FCGP_CNT_SLOW);
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, FCGP_LOGNO(02070)
+                  "%s %s: slow request: worker pid %u of %s %s %"
+                  APR_TIME_T_FMT " ms%s (FcgiProcSlowRequestTimeout %"
+                  APR_TIME_T_FMT " ms)", r->method, r->uri,
+                  a->lease ? a->lease->grant.pid : 0, rq->app,
+                  running ? "has worked on it for" : "took",
+                  apr_time_as_msec(now - rq->sent),
+                  running ? " so far" : "", apr_time_as_msec(rq->slow));
+}
+
+static void on_slow(void *ctx)
+{
+    slow_line(ctx, apr_time_now(), 1);
+}
+
+/* The try's answer ended (or failed) at now. */
+static void answer_ended(fcgp_req_t *rq, apr_time_t now)
+{
+    if (!rq->sent) {
+        return;
+    }
+    rq->app_time = now > rq->sent ? now - rq->sent : 0;
+    if (rq->slow && rq->app_time > rq->slow) {
+        slow_line(rq, now, 0);
+    }
+}
+
+/* For LogFormat's %{name}n: the last try's worker and application time,
+ * the wait for workers and the tries, as far as the request got. */
+static void set_notes(const fcgp_req_t *rq)
+{
+    request_rec *r = rq->r;
+    const attempt_t *a = &rq->at;
+
+    apr_table_setn(r->notes, "fcgiproc-attempts",
+                   apr_itoa(r->pool, rq->tries));
+    apr_table_setn(r->notes, "fcgiproc-wait-us",
+                   apr_psprintf(r->pool, "%" APR_TIME_T_FMT, rq->waited));
+    if (a->lease && a->lease->grant.pid) {
+        apr_table_setn(r->notes, "fcgiproc-pid",
+                       apr_psprintf(r->pool, "%u", a->lease->grant.pid));
+    }
+    if (rq->sent) {
+        apr_table_setn(r->notes, "fcgiproc-app-us",
+                       apr_psprintf(r->pool, "%" APR_TIME_T_FMT,
+                                    rq->app_time));
     }
 }
 
@@ -544,13 +613,20 @@ static int serve(fcgp_req_t *rq)
     fcgp_body_fail_t f;
     int st;
 
-    if ((st = connect_worker(rq)) != OK
-        || (st = send_begin_and_params(rq, rq->body != NULL)) != OK) {
+    if ((st = connect_worker(rq)) != OK) {
+        return st;
+    }
+    rq->sent = apr_time_now();
+    if ((st = send_begin_and_params(rq, rq->body != NULL)) != OK) {
         return st;
     }
     a->rs = fcgp_response_start(&(fcgp_peer_t){
-        r, a->sock, &rq->timer, a->lease->grant.pid, rq->app,
-        fcgp_conf_val(rq->sc, FCGP_C_OUTPUT_BUFFER) == 0, rq->role != NULL});
+        .r = r, .sock = a->sock, .timer = &rq->timer,
+        .pid = a->lease->grant.pid, .app = rq->app,
+        .flush_each = fcgp_conf_val(rq->sc, FCGP_C_OUTPUT_BUFFER) == 0,
+        .capture = rq->role != NULL,
+        .slow_at = rq->slow && !rq->slow_logged ? rq->sent + rq->slow : 0,
+        .on_slow = on_slow, .ctx = rq});
     if (rq->body && fcgp_body_send(rq->body, a->rs, &f) != FCGP_FAIL_NONE) {
         if (fcgp_response_ended(a->rs)) {
             return read_answer(rq);   /* the reader saw it first */
@@ -618,10 +694,16 @@ static int attempts(fcgp_req_t *rq, const fcgp_app_spec_t *spec)
     int st, retry;
 
     do {
+        apr_time_t t0 = apr_time_now(), now;
         memset(a, 0, sizeof(*a));
         a->outcome = FCGP_OUT_BROKEN;
         rq->tries++;
-        if ((st = acquire(rq, spec)) != OK) {
+        rq->sent = 0;
+        st = acquire(rq, spec);
+        now = apr_time_now();
+        rq->waited += now - t0;
+        if (st != OK) {
+            set_notes(rq);
             report(rq, 0);
             if (!rq->role) {
                 /* (an authorizer's caller leaves the body to httpd) */
@@ -629,10 +711,10 @@ static int attempts(fcgp_req_t *rq, const fcgp_app_spec_t *spec)
             }
             return st;
         }
-        if (!rq->with_worker) {
-            rq->with_worker = apr_time_now();
-        }
+        fcgp_pm_lease_request(a->lease, rq->r->method, rq->r->uri,
+                              rq->r->args, now);
         st = serve(rq);
+        answer_ended(rq, apr_time_now());
         retry = worth_retrying(rq);
         report(rq, retry);
         if (a->sock) {
@@ -641,8 +723,8 @@ static int attempts(fcgp_req_t *rq, const fcgp_app_spec_t *spec)
             apr_socket_close(a->sock);
         }
         fcgp_pm_release(a->lease, a->outcome);
-        rq->released = apr_time_now();
     } while (retry);
+    set_notes(rq);
     if (a->rs) {
         fcgp_response_finish(a->rs);
     }
@@ -650,22 +732,18 @@ static int attempts(fcgp_req_t *rq, const fcgp_app_spec_t *spec)
 }
 
 /* The request is over: its final status (after a local redirect, the
- * redirected request's, as the access log's %>s), and whether it kept
- * its worker longer than FcgiProcSlowRequestTime. */
+ * redirected request's, as the access log's %>s).  (A slow request is
+ * counted with its line, slow_line().) */
 static void count_request(const fcgp_req_t *rq, int st)
 {
     const request_rec *last = rq->r;
     fcgp_counters_t *c = counters(rq);
-    apr_interval_time_t slow = fcgp_conf_val(rq->sc, FCGP_C_SLOW_REQUEST);
 
     while (last->next) {
         last = last->next;
     }
     fcgp_cnt_inc(c, fcgp_cnt_status_id(st == OK || st == DONE ? last->status
                                                                : st));
-    if (slow > 0 && rq->with_worker && rq->released - rq->with_worker > slow) {
-        fcgp_cnt_inc(c, FCGP_CNT_SLOW);
-    }
 }
 
 static int handle(fcgp_req_t *rq);
@@ -748,6 +826,7 @@ static int handle(fcgp_req_t *rq)
         apr_table_setn(r->subprocess_env, "CONTENT_LENGTH", "0");
     }
     rq->timer.deadline = apr_time_now() + rq->appc->busy_timeout;
+    rq->slow = fcgp_conf_val(rq->sc, FCGP_C_SLOW_REQUEST);
     st = attempts(rq, spec);
     if (st == OK && rq->redirect) {
         /* CGI/1.1 local redirect, after the worker is back in the pool. */

@@ -105,6 +105,12 @@ typedef struct {
                                  * client after every read */
     int capture;                /* AUTHORIZER role: the answer is ours, not
                                  * the client's (see fcgp_response_start) */
+    apr_time_t slow_at;         /* FcgiProcSlowRequestTimeout: when the
+                                 * answer is still awaited then, the
+                                 * reader calls on_slow(ctx), once; 0:
+                                 * never */
+    void (*on_slow)(void *ctx);
+    void *ctx;
 } fcgp_peer_t;
 
 /* What the reader counted (it alone writes these). */

@@ -1,8 +1,9 @@
-/* status_format.c: the status page as JSON or HTML, and mod_status's
- * section, from a snapshot of the process manager (see status_format.h).
- * Each row of the snapshot becomes a list of cells (JSON key, text, number
- * or not); one writer per format turns cells into output, so both formats
- * show the same values. */
+/* status_format.c: the status page as JSON, its counters as Prometheus's
+ * text and as an HTML table (for status_page.c), and mod_status's section,
+ * from a snapshot of the process manager (see status_format.h).  Each row
+ * of the snapshot becomes a list of cells (JSON key, text, number or not)
+ * that the JSON writer turns into objects.  (The HTML page is
+ * status_page.c's.) */
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
@@ -12,11 +13,10 @@
 #include "pm/pm_types.h"
 #include "handler/status_format.h"
 
-#define MAX_COLS 10
+#define MAX_COLS 14
 
 typedef struct {
     const char *key;            /* JSON */
-    const char *head;           /* HTML column head */
 } col_t;
 
 typedef struct {
@@ -83,6 +83,23 @@ static cell_t secs(apr_pool_t *p, apr_interval_time_t t)
     return c;
 }
 
+/* JSON's null (a value the row does not have). */
+static cell_t none(void)
+{
+    cell_t c;
+    c.text = "null";
+    c.num = 1;
+    return c;
+}
+
+static cell_t msecs(apr_pool_t *p, apr_interval_time_t t)
+{
+    cell_t c;
+    c.text = apr_psprintf(p, "%" APR_TIME_T_FMT, apr_time_as_msec(t));
+    c.num = 1;
+    return c;
+}
+
 static cell_t text(const char *s)
 {
     cell_t c;
@@ -112,10 +129,9 @@ static const char *state_name(const fcgp_status_worker_t *w)
 }
 
 static const col_t class_cols[] = {
-    {"class", "class"}, {"processes", "processes"}, {"waiting", "waiting"},
-    {"max", "max"}, {"min", "min"}, {"limit", "limit"},
-    {"limit_source", "limit from"}, {"program_inode", "program inode"},
-    {"program_mtime", "program mtime"}, {"replaced", "replaced"}
+    {"class"}, {"processes"}, {"waiting"}, {"max"}, {"min"}, {"limit"},
+    {"limit_source"}, {"program_inode"}, {"program_mtime"}, {"replaced"},
+    {"slow_requests"}
 };
 
 /* A time of day, or "" for none. */
@@ -143,14 +159,22 @@ static void class_cells(apr_pool_t *p, const void *row, cell_t *c)
     c[7] = num(p, k->program_inode);
     c[8] = date(p, k->program_mtime);
     c[9] = date(p, k->replaced);
+    c[10] = num(p, k->slow_requests);
 }
 
 static const col_t worker_cols[] = {
-    {"slot", "slot"}, {"pid", "pid"}, {"class", "class"},
-    {"state", "state"}, {"requests", "requests"}, {"limit", "limit"},
-    {"limit_source", "limit from"}, {"age_s", "age (s)"},
-    {"idle_s", "idle (s)"}, {"reason", "why stopping"}
+    {"slot"}, {"pid"}, {"class"}, {"state"}, {"requests"}, {"limit"},
+    {"limit_source"}, {"age_s"}, {"idle_s"}, {"reason"},
+    /* ?json&full only: */
+    {"request_method"}, {"request_uri"}, {"request_ms"}, {"last_request_ms"}
 };
+#define WORKER_BASE_COLS 10
+
+/* A busy worker's current request, null for others. */
+static int serving(const fcgp_status_worker_t *w)
+{
+    return w->state == FCGP_WORKER_BUSY && w->method && *w->method;
+}
 
 static void worker_cells(apr_pool_t *p, const void *row, cell_t *c)
 {
@@ -165,11 +189,15 @@ static void worker_cells(apr_pool_t *p, const void *row, cell_t *c)
     c[7] = secs(p, w->age);
     c[8] = secs(p, w->idle);
     c[9] = text(w->state == FCGP_WORKER_STOPPING ? w->reason : "");
+    c[10] = serving(w) ? text(w->method) : none();
+    c[11] = serving(w) ? text(w->uri) : none();
+    c[12] = serving(w) ? msecs(p, w->running) : none();
+    c[13] = w->last_took ? msecs(p, w->last_took) : none();
 }
 
 static const col_t exit_cols[] = {
-    {"time", "time"}, {"pid", "pid"}, {"class", "class"}, {"exit", "exit"},
-    {"requests", "requests"}, {"up_s", "up (s)"}, {"reason", "why"}
+    {"time"}, {"pid"}, {"class"}, {"exit"}, {"requests"}, {"up_s"},
+    {"reason"}
 };
 
 static void exit_cells(apr_pool_t *p, const void *row, cell_t *c)
@@ -198,112 +226,70 @@ static void json_row(doc_t *d, int first, int ncols, const col_t *cols,
     put(d, "}");
 }
 
-static void html_row(doc_t *d, int ncols, const cell_t *c)
-{
-    int i;
-    put(d, "<tr>");
-    for (i = 0; i < ncols; i++) {
-        put(d, apr_pstrcat(d->p, "<td>",
-                           apr_pescape_entity(d->p, c[i].text, 0), "</td>",
-                           NULL));
-    }
-    put(d, "</tr>\n");
-}
-
 #define N_COLS(cols) (sizeof(cols) / sizeof((cols)[0]))
 _Static_assert(N_COLS(class_cols) <= MAX_COLS
                && N_COLS(worker_cols) <= MAX_COLS
                && N_COLS(exit_cols) <= MAX_COLS, "MAX_COLS too small");
 
-/* One section: a JSON array named `name`, or an HTML table titled
- * `title`, of n rows of `size` bytes each from rows. */
-static void section(doc_t *d, const char *name, const char *title,
-                    int ncols, const col_t *cols, cells_fn cells,
-                    const void *rows, apr_size_t size, apr_uint32_t n)
+/* One section: a JSON array named `name` of n rows of `size` bytes each
+ * from rows. */
+static void section(doc_t *d, const char *name, int ncols,
+                    const col_t *cols, cells_fn cells, const void *rows,
+                    apr_size_t size, apr_uint32_t n)
 {
     cell_t c[MAX_COLS];
     apr_uint32_t r;
-    int i;
 
-    if (d->json) {
-        put(d, apr_psprintf(d->p, ",\"%s\":[", name));
-    }
-    else {
-        put(d, apr_psprintf(d->p, "<h2>%s</h2>\n<table border=\"1\"><tr>",
-                            title));
-        for (i = 0; i < ncols; i++) {
-            put(d, apr_pstrcat(d->p, "<th>", cols[i].head, "</th>", NULL));
-        }
-        put(d, "</tr>\n");
-    }
+    put(d, apr_psprintf(d->p, ",\"%s\":[", name));
     for (r = 0; r < n; r++) {
         cells(d->p, (const char *)rows + r * size, c);
-        if (d->json) {
-            json_row(d, r == 0, ncols, cols, c);
-        }
-        else {
-            html_row(d, ncols, c);
-        }
+        json_row(d, r == 0, ncols, cols, c);
     }
-    put(d, d->json ? "]" : "</table>\n");
+    put(d, "]");
 }
 
-#define SECTION(d, name, title, cols, fn, rows, n)                        \
-    section(d, name, title, (int)N_COLS(cols), cols, fn, rows,            \
-            sizeof(*(rows)), n)
+#define SECTION(d, name, cols, fn, rows, n)                               \
+    section(d, name, (int)N_COLS(cols), cols, fn, rows, sizeof(*(rows)), n)
 
 static void json_metrics(doc_t *d, const fcgp_status_t *st,
                          const fcgp_fmt_t *f);
-static void html_metrics(doc_t *d, const fcgp_status_t *st);
 static const fcgp_fmt_t *fmt_or_default(apr_pool_t *p, const fcgp_fmt_t *f);
 
 static const char *document(apr_pool_t *p, const fcgp_status_t *st,
-                            int json, const fcgp_fmt_t *f)
+                            int full, const fcgp_fmt_t *f)
 {
     doc_t d;
     d.p = p;
-    d.json = json;
+    d.json = 1;
     d.out = apr_array_make(p, 64, sizeof(const char *));
-    if (json) {
-        put(&d, apr_psprintf(p, "{\"pm_pid\":%u,\"processes\":%u,"
-                             "\"max_processes\":%u,\"exits_total\":%u,"
-                             "\"draining\":%s", st->pm_pid, st->processes,
-                             st->max_processes, st->exits_total,
-                             st->draining ? "true" : "false"));
-    }
-    else {
-        put(&d, apr_psprintf(p, "<p>Process manager pid %u: %u processes "
-                             "(FcgiProcMaxProcesses %u), %u exits so far"
-                             "%s.</p>\n", st->pm_pid, st->processes,
-                             st->max_processes, st->exits_total,
-                             st->draining ? "; draining" : ""));
-    }
-    SECTION(&d, "classes", "Applications", class_cols, class_cells,
-            st->classes, st->nclasses);
-    SECTION(&d, "workers", "Workers", worker_cols, worker_cells,
-            st->workers, st->nworkers);
-    SECTION(&d, "recent_exits", "Last exits (newest first)", exit_cols,
-            exit_cells, st->exits, st->nexits);
-    if (json) {
-        json_metrics(&d, st, fmt_or_default(p, f));
-        put(&d, "}\n");
-    }
-    else {
-        html_metrics(&d, st);
-    }
+    put(&d, apr_psprintf(p, "{\"pm_pid\":%u,\"processes\":%u,"
+                         "\"max_processes\":%u,\"exits_total\":%u,"
+                         "\"draining\":%s", st->pm_pid, st->processes,
+                         st->max_processes, st->exits_total,
+                         st->draining ? "true" : "false"));
+    SECTION(&d, "classes", class_cols, class_cells, st->classes,
+            st->nclasses);
+    section(&d, "workers", full ? (int)N_COLS(worker_cols)
+                                : WORKER_BASE_COLS,
+            worker_cols, worker_cells, st->workers, sizeof(*st->workers),
+            st->nworkers);
+    SECTION(&d, "recent_exits", exit_cols, exit_cells, st->exits,
+            st->nexits);
+    json_metrics(&d, st, fmt_or_default(p, f));
+    put(&d, "}\n");
     return apr_array_pstrcat(p, d.out, '\0');
 }
 
 const char *fcgp_status_json(apr_pool_t *p, const fcgp_status_t *st,
                              const fcgp_fmt_t *f)
 {
-    return document(p, st, 1, f);
+    return document(p, st, 0, f);
 }
 
-const char *fcgp_status_html(apr_pool_t *p, const fcgp_status_t *st,
-                             const fcgp_fmt_t *f)
+const char *fcgp_status_json_full(apr_pool_t *p, const fcgp_status_t *st,
+                                  const fcgp_fmt_t *f)
 {
-    return document(p, st, 0, f);
+    return document(p, st, 1, f);
 }
 
 /* ---- mod_status's section (/server-status) ------------------------------
@@ -735,8 +721,9 @@ static const fam_t plain[] = {
      "Requests retried once on another worker after the first failed "
      "before answering (FCGP02004).", ROWS_CLASSES, FCGP_CNT_RETRIES, NULL},
     {"fcgiproc_slow_requests_total", "counter",
-     "Requests that kept their worker longer than FcgiProcSlowRequestTime "
-     "(php-fpm: slow requests).", ROWS_CLASSES, FCGP_CNT_SLOW, NULL},
+     "Requests whose application time passed FcgiProcSlowRequestTimeout "
+     "(FCGP02070; php-fpm: slow requests).", ROWS_CLASSES, FCGP_CNT_SLOW,
+     NULL},
     {"fcgiproc_listen_queue", "gauge",
      "Requests waiting for a worker of the class now (php-fpm: listen "
      "queue).", ROWS_CLASSES, -1, v_waiting},
@@ -1067,18 +1054,24 @@ static void json_metrics(doc_t *d, const fcgp_status_t *st,
     put(d, "]");
 }
 
-/* ---- the page: one small table ---- */
+/* ---- the HTML page's counters: one small table ---- */
 
-static void html_metrics(doc_t *d, const fcgp_status_t *st)
+const char *fcgp_status_counters_html(apr_pool_t *p, const fcgp_status_t *st)
 {
-    char *since = apr_palloc(d->p, APR_RFC822_DATE_LEN);
+    doc_t dd, *d = &dd;
+    char *since = apr_palloc(p, APR_RFC822_DATE_LEN);
     apr_uint32_t i;
     unsigned k;
 
+    dd.p = p;
+    dd.json = 0;
+    dd.out = apr_array_make(p, 32, sizeof(const char *));
+
     apr_rfc822_date(since, st->counters_since);
-    put(d, apr_psprintf(d->p, "<h2>Counters</h2>\n<p>Since %s (kept across "
-                        "graceful restarts); <a href=\"?metrics\">Prometheus"
-                        "</a>.</p>\n<table border=\"1\"><tr><th>command</th>"
+    put(d, apr_psprintf(d->p, "<a id=\"counters\"></a><h2>Counters</h2>\n"
+                        "<p>Since %s (kept across graceful restarts); "
+                        "<a href=\"?metrics\">Prometheus</a>.</p>\n"
+                        "<table border=\"1\"><tr><th>command</th>"
                         "<th>vhost</th><th>requests</th><th>5xx</th>"
                         "<th>failed</th><th>retried</th><th>slow</th>"
                         "<th>spawns</th><th>spawn failures</th>"
@@ -1114,4 +1107,5 @@ static void html_metrics(doc_t *d, const fcgp_status_t *st)
             m->v[FCGP_CNT_MAX_ACTIVE], m->v[FCGP_CNT_MAX_WAITING]));
     }
     put(d, "</table>\n");
+    return apr_array_pstrcat(p, d->out, '\0');
 }

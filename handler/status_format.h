@@ -26,11 +26,18 @@ typedef struct {
 const char *fcgp_status_json(apr_pool_t *p, const fcgp_status_t *st,
                              const fcgp_fmt_t *f);
 
-/* The body of an HTML page: a paragraph with the PM's numbers and one
- * table each for classes, workers and exits, then a table of the main
- * counters.  Text escaped; allocated from p. */
-const char *fcgp_status_html(apr_pool_t *p, const fcgp_status_t *st,
-                             const fcgp_fmt_t *f);
+/* The same, and per worker its current request ("request_method",
+ * "request_uri", "request_ms": how long it has run; null when not busy)
+ * and "last_request_ms" (null before its first ends): ?json&full. */
+const char *fcgp_status_json_full(apr_pool_t *p, const fcgp_status_t *st,
+                                  const fcgp_fmt_t *f);
+
+/* For the HTML page (status_page.c): "Counters", a heading, a line with
+ * their start and a link to ?metrics, and a small table of the main
+ * counters per metrics row (requests, 5xx, failed, retried, slow, spawns,
+ * spawn failures, exits, max active, max waiting).  Text escaped;
+ * allocated from p. */
+const char *fcgp_status_counters_html(apr_pool_t *p, const fcgp_status_t *st);
 
 /* ?metrics: the Prometheus text exposition format (version 0.0.4): the
  * families and labels docs/metrics.md lists, every one with HELP and

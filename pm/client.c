@@ -210,6 +210,7 @@ static apr_status_t abandon(void *data)
     fcgp_lease_t *lease = data;
     if (!lease->released) {
         lease->released = 1;
+        fcgp_table_request_end(table, &lease->claim, apr_time_now());
         fcgp_table_release(table, &lease->claim, 0, FCGP_OUT_BROKEN);
     }
     return APR_SUCCESS;
@@ -525,9 +526,20 @@ void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome)
         return;
     }
     lease->released = 1;
+    fcgp_table_request_end(table, &lease->claim, apr_time_now());
     if (fcgp_table_release(table, &lease->claim, outcome == FCGP_OUT_OK,
                            outcome)) {
         kick(lease->pool, lease->pm_path);
+    }
+}
+
+void fcgp_pm_lease_request(fcgp_lease_t *lease, const char *method,
+                           const char *uri, const char *args,
+                           apr_time_t now)
+{
+    if (lease && !lease->released) {
+        fcgp_table_request_begin(table, &lease->claim, method, uri, args,
+                                 now);
     }
 }
 

@@ -68,8 +68,9 @@ typedef enum {
     /* handlers (handler.c): requests retried once on another worker
      * (FCGP02004) */
     FCGP_CNT_RETRIES,
-    /* handlers: requests longer than FcgiProcSlowRequestTime with their
-     * worker(s) ("slow requests") */
+    /* handlers (handler.c, slow_line): requests whose application time
+     * passed FcgiProcSlowRequestTimeout, once each, with their FCGP02070
+     * line ("slow requests") */
     FCGP_CNT_SLOW,
     /* PM (pm_worker.c): processes started, and starts that failed */
     FCGP_CNT_SPAWNS,

@@ -319,8 +319,8 @@ apr_status_t fcgp_ipc_decode_status(const char *body, apr_size_t len,
 /* ---- the status snapshot ------------------------------------------------
  * Each row has a fixed part and its strings; the smallest row (all strings
  * empty) bounds the count a body can hold, before anything is allocated. */
-#define ST_CLASS_MIN    (4 + 6 * 4 + 3 * 8)
-#define ST_WORKER_MIN   (7 * 4 + 4 + 2 * 8 + 4)
+#define ST_CLASS_MIN    (4 + 6 * 4 + 4 * 8)
+#define ST_WORKER_MIN   (7 * 4 + 4 + 2 * 8 + 4 + 2 * 4 + 2 * 8)
 #define ST_EXIT_MIN     (8 + 4 + 3 * 4 + 4 + 8)
 #define ST_METRIC_MIN   (2 * 4 + 8 + 10 * 4 + 8 + 4)
 #define ST_PAIR_LEN     (4 + 8)
@@ -337,6 +337,7 @@ static void w_st_class(wbuf_t *w, const fcgp_status_class_t *c)
     w_u64(w, c->program_inode);
     w_u64(w, (apr_uint64_t)c->program_mtime);
     w_u64(w, (apr_uint64_t)c->replaced);
+    w_u64(w, c->slow_requests);
 }
 
 static void w_st_worker(wbuf_t *w, const fcgp_status_worker_t *k)
@@ -352,6 +353,10 @@ static void w_st_worker(wbuf_t *w, const fcgp_status_worker_t *k)
     w_u64(w, (apr_uint64_t)k->age);
     w_u64(w, (apr_uint64_t)k->idle);
     w_str(w, k->reason);
+    w_str(w, k->method);
+    w_str(w, k->uri);
+    w_u64(w, (apr_uint64_t)k->running);
+    w_u64(w, (apr_uint64_t)k->last_took);
 }
 
 static void w_st_exit(wbuf_t *w, const fcgp_status_exit_t *e)
@@ -474,6 +479,7 @@ static void r_st_class(rbuf_t *r, apr_pool_t *p, fcgp_status_class_t *c)
     c->program_inode = r_u64(r);
     c->program_mtime = r_time(r);
     c->replaced = r_time(r);
+    c->slow_requests = r_u64(r);
     if (c->limit_source > FCGP_LIMIT_LEARNED) {
         r->bad = 1;
     }
@@ -492,6 +498,10 @@ static void r_st_worker(rbuf_t *r, apr_pool_t *p, fcgp_status_worker_t *k)
     k->age = r_time(r);
     k->idle = r_time(r);
     k->reason = r_str(r, p);
+    k->method = r_str(r, p);
+    k->uri = r_str(r, p);
+    k->running = r_time(r);
+    k->last_took = r_time(r);
     if (k->state > FCGP_WORKER_STOPPING || k->last_request > 2
         || k->limit_source > FCGP_LIMIT_LEARNED) {
         r->bad = 1;

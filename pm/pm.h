@@ -72,7 +72,8 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
                              const apr_finfo_t *program,
                              fcgp_lease_t **lease, const char **errmsg);
 
-/* Hand the worker back.  Idempotent. */
+/* Hand the worker back (and note how long the request held it, for the
+ * status page).  Idempotent. */
 void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome);
 
 /* Handler: the counters (pm/counters.h) of the class spec describes, in
@@ -81,6 +82,13 @@ void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome);
  * for a file that does not exist must not make one).  NULL when there is
  * no table. */
 fcgp_counters_t *fcgp_pm_counters(apr_pool_t *p, const fcgp_app_spec_t *spec);
+
+/* A granted lease: publish the request it serves in the worker's slot,
+ * for the status page (method, URI and query; now: when it got the
+ * worker).  A few stores; the PM reads them (pm/table.h). */
+void fcgp_pm_lease_request(fcgp_lease_t *lease, const char *method,
+                           const char *uri, const char *args,
+                           apr_time_t now);
 
 /* Handler only.  Ask the PM for a snapshot of its state (pm/status_data.h:
  * every class, every worker, the last exits, the counters with the first

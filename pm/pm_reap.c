@@ -7,7 +7,9 @@
  * planned exit frees the slot; an unplanned one gets a replacement on the
  * same listening socket, so that a connection already queued to the
  * worker is served instead of reset. */
+#include <errno.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <apr_atomic.h>
 #include <apr_poll.h>
 #include <apr_signal.h>
@@ -253,19 +255,42 @@ static pm_slot_t *slot_by_pid(pm_t *pm, pid_t pid)
     return NULL;
 }
 
+/* Every child that exited.  waitpid() itself, without WUNTRACED:
+ * apr_proc_wait_all_procs() also reports a child stopped by a signal
+ * (SIGSTOP, a debugger), as an error, which ended the loop and left the
+ * workers that exited beside it unreaped (zombies, shown stopping) until
+ * the next SIGCHLD. */
 void pm_reap(pm_t *pm)
 {
-    apr_proc_t proc;
-    int code;
-    apr_exit_why_e why;
+    for (;;) {
+        int status, code;
+        apr_exit_why_e why;
+        pm_slot_t *s;
+        pid_t pid = waitpid(-1, &status, WNOHANG);
 
-    while (apr_proc_wait_all_procs(&proc, &code, &why, APR_NOWAIT, pm->tmp)
-           == APR_CHILD_DONE) {
-        pm_slot_t *s = slot_by_pid(pm, proc.pid);
-        if (s) {
+        if (pid < 0 && errno == EINTR) {
+            continue;
+        }
+        if (pid <= 0) {
+            return;
+        }
+        if (WIFEXITED(status)) {
+            code = WEXITSTATUS(status);
+            why = APR_PROC_EXIT;
+        }
+        else if (WIFSIGNALED(status)) {
+            code = WTERMSIG(status);
+            why = WCOREDUMP(status)
+                  ? (apr_exit_why_e)(APR_PROC_SIGNAL | APR_PROC_SIGNAL_CORE)
+                  : APR_PROC_SIGNAL;   /* as APR says it */
+        }
+        else {
+            continue;
+        }
+        if ((s = slot_by_pid(pm, pid)) != NULL) {
             worker_exited(pm, s, code, why);
         }
-        else if (pm->helper_pid && (apr_uint32_t)proc.pid == pm->helper_pid) {
+        else if (pm->helper_pid && (apr_uint32_t)pid == pm->helper_pid) {
             pm->helper_pid = 0;
             pm_helper_gone(pm);
         }

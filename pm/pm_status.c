@@ -189,6 +189,34 @@ static void metrics_rows(pm_t *pm, apr_pool_t *p, fcgp_status_t *st,
     }
 }
 
+/* What the worker's handler published in its slot (a racy read made
+ * safe by the slot's sequence lock, pm/table.h): the current request of a
+ * busy worker, and how long its last one took. */
+static void request_of(pm_t *pm, const pm_slot_t *s, fcgp_status_worker_t *w,
+                       apr_time_t now, apr_pool_t *p)
+{
+    fcgp_tbl_req_t q;
+    int mine = fcgp_table_request(pm->table, s->id, &q)
+               && q.pid == (apr_uint32_t)s->proc.pid && q.pid;
+    int current = mine && q.busy && w->state == FCGP_WORKER_BUSY;
+
+    w->method = current ? apr_pstrdup(p, q.method) : "";
+    w->uri = current ? apr_pstrdup(p, q.uri) : "";
+    w->running = current ? since(now, q.since) : 0;
+    w->last_took = mine && q.took > 0 ? q.took : 0;
+}
+
+/* Class cls's slow requests: its counter record's FCGP_CNT_SLOW (kept
+ * across graceful restarts with the table). */
+static apr_uint64_t slow_of(fcgp_table_t *t, apr_uint32_t cls)
+{
+    fcgp_tbl_class_t *tc = fcgp_table_class(t, cls);
+    if (!tc || tc->rec == 0 || tc->rec >= fcgp_table_nrecords(t)) {
+        return 0;
+    }
+    return fcgp_cnt_read(fcgp_table_record(t, tc->rec), FCGP_CNT_SLOW);
+}
+
 /* Every read of pm_t for the status page is here. */
 const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p,
                                              apr_uint32_t metrics_classes)
@@ -218,6 +246,7 @@ const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p,
         sc->program_inode = c->prog.inode;
         sc->program_mtime = c->prog.mtime > 0 ? c->prog.mtime : 0;
         sc->replaced = c->prog.replaced;
+        sc->slow_requests = slow_of(pm->table, c->tidx);
     }
 
     st->workers = apr_pcalloc(p, sizeof(*st->workers) * (pm->nslots + 1));
@@ -241,6 +270,7 @@ const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p,
         w->reason = apr_pstrdup(p, s->state == SLOT_STOPPING
                                    && s->retire_reason
                                    ? s->retire_reason : "");
+        request_of(pm, s, w, now, p);
     }
 
     n = pm->nexits < PM_EXITS_KEPT ? pm->nexits : PM_EXITS_KEPT;

@@ -44,6 +44,9 @@ typedef struct {
     apr_time_t program_mtime;
     apr_time_t replaced;        /* when the PM saw a new version of it;
                                  * 0: never */
+    apr_uint64_t slow_requests; /* requests past FcgiProcSlowRequestTimeout
+                                 * (its counter record's FCGP_CNT_SLOW:
+                                 * kept across graceful restarts) */
 } fcgp_status_class_t;
 
 /* One live worker process. */
@@ -61,6 +64,12 @@ typedef struct {
     apr_interval_time_t age;    /* since it was started */
     apr_interval_time_t idle;   /* IDLE: since its last request, else 0 */
     const char *reason;         /* STOPPING: why it was retired, else "" */
+    /* The request it serves, as its handler published it (pm/table.h): */
+    const char *method;         /* BUSY: the current request's, else "" */
+    const char *uri;            /* BUSY: its URI and query (cut), else "" */
+    apr_interval_time_t running;    /* BUSY: how long it has had it */
+    apr_interval_time_t last_took;  /* the last finished request held it
+                                     * this long; 0: none yet */
 } fcgp_status_worker_t;
 
 /* One worker exit. */

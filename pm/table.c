@@ -16,7 +16,7 @@
 /* Bump when what a field of the table means changes without its size
  * (a test builds the module with another one to play an upgrade). */
 #ifndef FCGP_TBL_LAYOUT_VERSION
-#define FCGP_TBL_LAYOUT_VERSION 2
+#define FCGP_TBL_LAYOUT_VERSION 3
 #endif
 
 struct fcgp_table_t {
@@ -751,6 +751,124 @@ int fcgp_table_release(fcgp_table_t *t, const fcgp_tbl_claim_t *c, int ok,
                                 c->word) == c->word;
     }
     return kick;
+}
+
+/* ---- the request a worker serves (fcgp_tbl_req_t) ----------------------
+ * A sequence lock with one writer, the holder: seq odd while it writes.
+ * The increments are full barriers (APR's atomic add); the reader fences
+ * between its copy and its second look at seq.  Should the PM have taken
+ * the slot from a live holder (its worker died and the slot went to
+ * another), the old holder no longer writes (it checks its word first); a
+ * copy torn by two writers in that instant is still bounded and
+ * terminated, and is about the worker whose pid it names. */
+#if defined(__GNUC__) || defined(__clang__)
+#define READ_FENCE() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#else
+#define READ_FENCE() ((void)0)
+#endif
+
+/* Bytes of text from s (then "?" and q, if q) into out[size], printable
+ * ASCII kept, any other byte as %XX; cut with "..." when it does not
+ * fit. */
+static void put_text(char *out, apr_size_t size, const char *s,
+                     const char *q)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    apr_size_t o = 0;
+    int part;
+
+    for (part = 0; part < 3; part++) {
+        const unsigned char *i = (const unsigned char *)
+            (part == 0 ? s : part == 1 ? (q ? "?" : NULL) : q);
+        for (; i && *i; i++) {
+            apr_size_t need = (*i > 0x20 && *i < 0x7f) ? 1 : 3;
+            if (o + need > size - 1) {
+                if (size > 4) {
+                    memcpy(out + (o > size - 4 ? size - 4 : o), "...", 4);
+                    return;
+                }
+                out[o] = '\0';
+                return;
+            }
+            if (need == 1) {
+                out[o++] = (char)*i;
+            }
+            else {
+                out[o++] = '%';
+                out[o++] = hex[*i >> 4];
+                out[o++] = hex[*i & 15];
+            }
+        }
+    }
+    out[o] = '\0';
+}
+
+/* Is the slot still the one c holds? */
+static fcgp_tbl_slot_t *held(fcgp_table_t *t, const fcgp_tbl_claim_t *c)
+{
+    fcgp_tbl_slot_t *s = fcgp_table_slot(t, c->slot);
+    return s && apr_atomic_read32(&s->word) == c->word ? s : NULL;
+}
+
+void fcgp_table_request_begin(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
+                              const char *method, const char *uri,
+                              const char *args, apr_time_t now)
+{
+    fcgp_tbl_slot_t *s = held(t, c);
+    fcgp_tbl_req_t *q;
+    if (!s) {
+        return;
+    }
+    q = &s->req;
+    apr_atomic_inc32(&q->seq);
+    if (q->pid != c->pid) {
+        q->pid = c->pid;
+        q->took = 0;            /* another process in this slot */
+    }
+    q->busy = 1;
+    q->since = now;
+    put_text(q->method, sizeof(q->method), method ? method : "", NULL);
+    put_text(q->uri, sizeof(q->uri), uri ? uri : "", args);
+    apr_atomic_inc32(&q->seq);
+}
+
+void fcgp_table_request_end(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
+                            apr_time_t now)
+{
+    fcgp_tbl_slot_t *s = held(t, c);
+    fcgp_tbl_req_t *q;
+    if (!s || s->req.pid != c->pid || !s->req.busy) {
+        return;
+    }
+    q = &s->req;
+    apr_atomic_inc32(&q->seq);
+    q->busy = 0;
+    q->took = now > q->since ? now - q->since : 1;
+    apr_atomic_inc32(&q->seq);
+}
+
+int fcgp_table_request(fcgp_table_t *t, apr_uint32_t i, fcgp_tbl_req_t *out)
+{
+    fcgp_tbl_slot_t *s = fcgp_table_slot(t, i);
+    int tries;
+
+    if (!s) {
+        return 0;
+    }
+    for (tries = 0; tries < 8; tries++) {
+        apr_uint32_t seq = apr_atomic_read32(&s->req.seq);
+        if (seq & 1) {
+            continue;           /* being written: a few stores, try again */
+        }
+        memcpy(out, &s->req, sizeof(*out));
+        READ_FENCE();
+        if (apr_atomic_read32(&s->req.seq) == seq) {
+            out->method[sizeof(out->method) - 1] = '\0';
+            out->uri[sizeof(out->uri) - 1] = '\0';
+            return 1;
+        }
+    }
+    return 0;
 }
 
 void fcgp_table_publish(fcgp_table_t *t, apr_uint32_t i)

@@ -79,6 +79,26 @@
 #define FCGP_TBL_FULL_SERVER  2u    /* FcgiProcMaxProcesses, or no slot */
 #define FCGP_TBL_FULL_USER    3u    /* FcgiProcMaxProcessesPerUser */
 
+/* The request a worker serves, for the status page.  Written only by the
+ * handler thread that holds the worker (fcgp_table_request_begin/_end),
+ * read racily by the PM (fcgp_table_request): `seq` is a sequence lock,
+ * odd while the holder writes, so the reader retries instead of taking a
+ * torn copy, and the writer never waits. */
+#define FCGP_TBL_METHOD_MAX 16
+#define FCGP_TBL_URI_MAX    240     /* URI and query, cut with "..." */
+typedef struct {
+    apr_uint32_t seq;       /* even: stable; odd: being written (atomic) */
+    apr_uint32_t pid;       /* the worker these fields are about */
+    apr_uint32_t busy;      /* 1: `since`, method and uri are the current
+                             * request's */
+    apr_uint32_t pad;
+    apr_time_t since;       /* the current request got the worker */
+    apr_interval_time_t took;   /* the last finished request held the
+                                 * worker this long; 0: none yet */
+    char method[FCGP_TBL_METHOD_MAX];
+    char uri[FCGP_TBL_URI_MAX];     /* printable ASCII (other bytes %XX) */
+} fcgp_tbl_req_t;
+
 typedef struct {
     apr_uint32_t word;      /* state | outcome << 4 | gen << 8 (atomic) */
     apr_uint32_t owner;     /* pid of the PM that owns it; 0: free */
@@ -94,6 +114,7 @@ typedef struct {
                              * never claim it, hand it back to the PM,
                              * not to the line */
     char path[FCGP_TBL_PATH_MAX];
+    fcgp_tbl_req_t req;     /* what it serves (its holder's) */
 } fcgp_tbl_slot_t;
 
 typedef struct {
@@ -311,6 +332,18 @@ void fcgp_table_wake_all(fcgp_table_t *t, apr_uint32_t cls);
  * Returns 1 when the PM must be kicked (it has a decision to make). */
 int fcgp_table_release(fcgp_table_t *t, const fcgp_tbl_claim_t *c, int ok,
                        apr_uint32_t outcome);
+
+/* Handler, holding the worker c: publish the request it serves (method,
+ * URI and query, cut to fit) and since when; at the end, how long it held
+ * the worker.  A few stores, no lock (see fcgp_tbl_req_t). */
+void fcgp_table_request_begin(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
+                              const char *method, const char *uri,
+                              const char *args, apr_time_t now);
+void fcgp_table_request_end(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
+                            apr_time_t now);
+/* PM: a consistent copy of slot i's request fields (strings terminated);
+ * 0 when none could be had (a writer kept it busy). */
+int fcgp_table_request(fcgp_table_t *t, apr_uint32_t i, fcgp_tbl_req_t *out);
 
 /* PM: a free slot, now owned by `owner`, or FCGP_TBL_NO_SLOT. */
 apr_uint32_t fcgp_table_alloc_slot(fcgp_table_t *t, apr_uint32_t owner);

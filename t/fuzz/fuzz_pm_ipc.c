@@ -217,6 +217,7 @@ static int ref_status_reply(const char *body, apr_size_t len,
         ref_i64(&r);                    /* program_inode: any */
         ok = ok && ref_i64(&r) >= 0;    /* program_mtime */
         ok = ok && ref_i64(&r) >= 0;    /* replaced */
+        ref_i64(&r);                    /* slow_requests: any */
     }
     n = ref_u32(&r);
     r.ok = r.ok && n <= FCGP_STATUS_MAX_WORKERS;
@@ -232,6 +233,10 @@ static int ref_status_reply(const char *body, apr_size_t len,
         ok = ok && ref_i64(&r) >= 0;    /* age */
         ok = ok && ref_i64(&r) >= 0;    /* idle */
         ref_str(&r);                    /* reason */
+        ref_str(&r);                    /* method */
+        ref_str(&r);                    /* uri */
+        ok = ok && ref_i64(&r) >= 0;    /* running */
+        ok = ok && ref_i64(&r) >= 0;    /* last_took */
     }
     n = ref_u32(&r);
     r.ok = r.ok && n <= FCGP_STATUS_MAX_EXITS;

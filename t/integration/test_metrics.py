@@ -221,7 +221,7 @@ def test_metrics_failures_wait_slow_and_limits(make_httpd):
     h = fcgp.server(make_httpd, STATUS + """\
 FcgiProcMaxProcessesPerClass 1
 FcgiProcQueueTimeout 2
-FcgiProcSlowRequestTime 1
+FcgiProcSlowRequestTimeout 1
 """)
     h.start()
     results = []

@@ -20,7 +20,8 @@ static int class_eq(const fcgp_status_class_t *x,
            && x->limit_source == y->limit_source
            && x->program_inode == y->program_inode
            && x->program_mtime == y->program_mtime
-           && x->replaced == y->replaced;
+           && x->replaced == y->replaced
+           && x->slow_requests == y->slow_requests;
 }
 
 static int worker_eq(const fcgp_status_worker_t *x,
@@ -30,7 +31,9 @@ static int worker_eq(const fcgp_status_worker_t *x,
            && x->state == y->state && x->last_request == y->last_request
            && x->requests == y->requests && x->limit == y->limit
            && x->limit_source == y->limit_source && x->age == y->age
-           && x->idle == y->idle && str_eq(x->reason, y->reason);
+           && x->idle == y->idle && str_eq(x->reason, y->reason)
+           && str_eq(x->method, y->method) && str_eq(x->uri, y->uri)
+           && x->running == y->running && x->last_took == y->last_took;
 }
 
 static int exit_eq(const fcgp_status_exit_t *x, const fcgp_status_exit_t *y)

@@ -41,6 +41,7 @@ static void fill_class(apr_pool_t *p, fcgp_status_class_t *c, unsigned i)
     c->program_inode = i ? APR_UINT64_C(0xFFFFFFFFFFFFFFFF) - i : 0;
     c->program_mtime = i ? APR_INT64_C(1700000000000000) + i : 0;
     c->replaced = i % 2 ? APR_INT64_C(0x7FFFFFFFFFFFFFFF) : 0;
+    c->slow_requests = i ? APR_UINT64_C(0xFFFFFFFFFFFFFFFF) - 7 * i : 0;
 }
 
 static void fill_worker(apr_pool_t *p, fcgp_status_worker_t *w, unsigned i)
@@ -56,6 +57,11 @@ static void fill_worker(apr_pool_t *p, fcgp_status_worker_t *w, unsigned i)
     w->age = apr_time_from_sec(i) + 17;
     w->idle = i % 2 ? 0 : APR_INT64_C(0x7FFFFFFFFFFFFFFF);
     w->reason = w->state == FCGP_WORKER_STOPPING ? "idle timeout" : "";
+    w->method = w->state == FCGP_WORKER_BUSY ? "POST" : "";
+    w->uri = w->state == FCGP_WORKER_BUSY
+             ? apr_psprintf(p, "/app%u.fcgi?sleep=%u", i % 3, i) : "";
+    w->running = w->state == FCGP_WORKER_BUSY ? apr_time_from_msec(i) : 0;
+    w->last_took = i % 2 ? APR_INT64_C(0x7FFFFFFFFFFFFFFF) : i;
 }
 
 static void fill_exit(apr_pool_t *p, fcgp_status_exit_t *e, unsigned i)
@@ -144,6 +150,7 @@ static void make_snapshot(apr_pool_t *p, int i, fcgp_status_t *st)
         st->exits[0].reason = "<script>\"quoted\" & \\ \n";
         st->workers[0].reason = "retired (<idle> \"timeout\" &)";
         st->metrics[0].command = all_bytes(p);
+        st->workers[0].uri = "/<b>?a=\"1\"&b=%00";
     }
 }
 
@@ -312,7 +319,8 @@ static const char *const bad_value_cases[] = {
     "draining 2", "class limit_source", "worker state", "worker last",
     "worker limit_source", "worker age", "worker idle", "exit when",
     "class program_mtime", "class replaced", "exit uptime",
-    "counters since", "metric since", "metric known", "metric backoff"
+    "counters since", "metric since", "metric known", "metric backoff",
+    "worker running", "worker last_took"
 };
 
 static void spoil(fcgp_status_t *st, int i)
@@ -332,7 +340,9 @@ static void spoil(fcgp_status_t *st, int i)
     case 11: st->counters_since = -1; break;
     case 12: st->metrics[0].since = -1; break;
     case 13: st->metrics[0].known = 2; break;
-    default: st->metrics[0].backoff = -2; break;
+    case 14: st->metrics[0].backoff = -2; break;
+    case 15: st->workers[0].running = -1; break;
+    default: st->workers[0].last_took = -apr_time_from_sec(1); break;
     }
 }
 

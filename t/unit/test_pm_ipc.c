@@ -70,7 +70,7 @@ END_TEST
 START_TEST(test_hdr_exact_bytes)
 {
     static const unsigned char want[FCGP_IPC_HDR_LEN] = {
-        'F', 'C', 'P', 'P', 0, 4, 0, 2, 0, 0, 0x01, 0x02, 0, 0, 0x30, 0x39
+        'F', 'C', 'P', 'P', 0, 5, 0, 2, 0, 0, 0x01, 0x02, 0, 0, 0x30, 0x39
     };
     unsigned char b[FCGP_IPC_HDR_LEN];
     fcgp_ipc_hdr_pack(b, FCGP_MSG_ANSWER, 0x102, 12345);
@@ -93,7 +93,8 @@ static const struct {
     { 4, 0x00010003u },             /* a version 1 RELEASE */
     { 4, 0x00020001u },             /* version 2 */
     { 4, 0x00030001u },             /* version 3 */
-    { 4, 0x00050001u },             /* version 5 */
+    { 4, 0x00040001u },             /* version 4 */
+    { 4, 0x00060001u },             /* version 6 */
     { 4, 0xFFFF0001u },
     { 4, 0x01000001u },             /* version 256 */
     { 8, FCGP_IPC_MAX_BODY + 1 },
@@ -792,10 +793,12 @@ END_TEST
 
 /* The numbers on the wire; 3 (version 1's RELEASE) is nobody's now.
  * Version 3: a status reply's class rows carry the program file;
- * version 4: WANT carries the suexec identity, STATUS the metrics cap. */
+ * version 4: WANT carries the suexec identity, STATUS the metrics cap;
+ * version 5: a status reply's class rows carry the slow count, its worker
+ * rows the current request. */
 START_TEST(test_type_numbers)
 {
-    ck_assert_int_eq(FCGP_IPC_VERSION, 4);
+    ck_assert_int_eq(FCGP_IPC_VERSION, 5);
     ck_assert_int_eq(FCGP_MSG_WANT, 1);
     ck_assert_int_eq(FCGP_MSG_ANSWER, 2);
     ck_assert_int_eq(FCGP_MSG_STATUS, 4);

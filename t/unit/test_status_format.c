@@ -15,14 +15,15 @@
 
 static fcgp_status_class_t one_class = {
     "/usr/bin/php-cgi", 2, 1, 100, 1, 3, FCGP_LIMIT_PHP_ENV, 1234567,
-    APR_INT64_C(86400000000), 0
+    APR_INT64_C(86400000000), 0, 5
 };
 
 static fcgp_status_worker_t two_workers[] = {
     { 0, 4242, "/usr/bin/php-cgi", FCGP_WORKER_BUSY, 1, 3, 3,
-      FCGP_LIMIT_PHP_ENV, APR_INT64_C(12500000), 0, "" },
+      FCGP_LIMIT_PHP_ENV, APR_INT64_C(12500000), 0, "", "POST",
+      "/x.php?a=\"b\"", APR_INT64_C(2500000), APR_INT64_C(1500) },
     { 7, 4243, "/srv/app.fcgi", FCGP_WORKER_IDLE, 0, 1, 0, FCGP_LIMIT_NONE,
-      APR_INT64_C(5000000), APR_INT64_C(4999999), "" }
+      APR_INT64_C(5000000), APR_INT64_C(4999999), "", "", "", 0, 0 }
 };
 
 static fcgp_status_exit_t one_exit = {
@@ -57,7 +58,7 @@ START_TEST(test_json_exact)
         "\"PHP_FCGI_MAX_REQUESTS in FcgiProcInitialEnv\","
         "\"program_inode\":1234567,"
         "\"program_mtime\":\"Fri, 02 Jan 1970 00:00:00 GMT\","
-        "\"replaced\":\"\"}],"
+        "\"replaced\":\"\",\"slow_requests\":5}],"
         "\"workers\":[{\"slot\":0,\"pid\":4242,\"class\":\"/usr/bin/php-cgi\","
         "\"state\":\"busy (last request)\",\"requests\":3,\"limit\":3,"
         "\"limit_source\":\"PHP_FCGI_MAX_REQUESTS in FcgiProcInitialEnv\","
@@ -70,6 +71,27 @@ START_TEST(test_json_exact)
         "\"pid\":99,\"class\":\"/usr/bin/php-cgi\",\"exit\":\"exit status 0\","
         "\"requests\":3,\"up_s\":5,\"reason\":\"retired (request limit)\"}],"
         "\"counters_since\":0,\"classes_total\":0,\"metrics\":[]}\n");
+}
+END_TEST
+
+/* ?json&full: the same, and each worker's current request (null when it
+ * has none) and its last request's time. */
+START_TEST(test_json_full)
+{
+    fcgp_status_t st;
+    const char *doc;
+    snapshot(&st);
+    doc = fcgp_status_json_full(pool, &st, NULL);
+    ck_assert_ptr_nonnull(strstr(doc,
+        "\"age_s\":12,\"idle_s\":0,\"reason\":\"\",\"request_method\":"
+        "\"POST\",\"request_uri\":\"/x.php?a=\\\"b\\\"\","
+        "\"request_ms\":2500,\"last_request_ms\":1}"));
+    ck_assert_ptr_nonnull(strstr(doc,
+        "\"age_s\":5,\"idle_s\":4,\"reason\":\"\",\"request_method\":null,"
+        "\"request_uri\":null,\"request_ms\":null,"
+        "\"last_request_ms\":null}"));
+    /* without full: none of these keys */
+    ck_assert_ptr_null(strstr(fcgp_status_json(pool, &st, NULL), "request_"));
 }
 END_TEST
 
@@ -99,40 +121,6 @@ START_TEST(test_json_escapes)
     doc = fcgp_status_json(pool, &st, NULL);
     ck_assert_ptr_nonnull(strstr(doc, "{\"class\":\"a\\\"b\\\\c\\u000ad\\u0001"
                                       "<e>&\xc3\xa9\",\"processes\":2,"));
-}
-END_TEST
-
-START_TEST(test_html)
-{
-    fcgp_status_t st;
-    fcgp_status_exit_t e = one_exit;
-    const char *doc;
-    snapshot(&st);
-    e.reason = "<script>\"x\" & y";
-    st.exits = &e;
-    doc = fcgp_status_html(pool, &st, NULL);
-    ck_assert_ptr_nonnull(strstr(doc, "<p>Process manager pid 1234: 2 "
-                                      "processes (FcgiProcMaxProcesses "
-                                      "1000), 7 exits so far.</p>\n"));
-    ck_assert_ptr_nonnull(strstr(doc, "<h2>Applications</h2>\n"));
-    ck_assert_ptr_nonnull(strstr(doc, "<h2>Workers</h2>\n<table border=\"1\">"
-                                      "<tr><th>slot</th><th>pid</th>"));
-    ck_assert_ptr_nonnull(strstr(doc, "<h2>Last exits (newest first)</h2>"));
-    ck_assert_ptr_nonnull(strstr(doc, "<tr><td>7</td><td>4243</td>"
-                                      "<td>/srv/app.fcgi</td><td>idle</td>"));
-    ck_assert_ptr_nonnull(strstr(doc, "<td>&lt;script&gt;&quot;x&quot; "
-                                      "&amp; y</td></tr>\n</table>\n"));
-    ck_assert_ptr_null(strstr(doc, "<script>"));
-}
-END_TEST
-
-START_TEST(test_html_draining)
-{
-    fcgp_status_t st;
-    memset(&st, 0, sizeof(st));
-    st.draining = 1;
-    ck_assert_ptr_nonnull(strstr(fcgp_status_html(pool, &st, NULL),
-                                 "exits so far; draining.</p>"));
 }
 END_TEST
 
@@ -435,7 +423,7 @@ START_TEST(test_metrics_html)
     const char *doc;
     metrics_snapshot(&st, &f);
     st.metrics[1].command = "<php>";
-    doc = fcgp_status_html(pool, &st, &f);
+    doc = fcgp_status_counters_html(pool, &st);
     ck_assert_ptr_nonnull(strstr(doc, "<h2>Counters</h2>\n<p>Since Thu, 01 "
                                       "Jan 1970 00:16:40 GMT"));
     ck_assert_ptr_nonnull(strstr(doc, "<tr><td>(no class)</td><td></td>"
@@ -686,10 +674,9 @@ int main(void)
     tc = tcase_create("format");
     tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
     tcase_add_test(tc, test_json_exact);
+    tcase_add_test(tc, test_json_full);
     tcase_add_test(tc, test_json_empty);
     tcase_add_test(tc, test_json_escapes);
-    tcase_add_test(tc, test_html);
-    tcase_add_test(tc, test_html_draining);
     tcase_add_loop_test(tc, test_state_names, 0, N_OF(state_cases));
     tcase_add_test(tc, test_json_stopping_reason);
     tcase_add_test(tc, test_metrics_samples);

@@ -3023,6 +3023,212 @@ START_TEST(test_bug_dead_waiter_stalls_newcomers)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* The request a worker serves (fcgp_tbl_req_t)                        */
+
+/* Claim slot 0 of a one-worker class; *c holds it. */
+static fcgp_table_t *claimed(fcgp_tbl_claim_t *c)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    put(t, 0, cls, 1, 0, 0);
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, c), 1);
+    return t;
+}
+
+/* The holder publishes its request; the PM reads it; at the end, how
+ * long it took, kept for the next request of the same worker. */
+START_TEST(test_request_publish)
+{
+    fcgp_tbl_claim_t c;
+    fcgp_tbl_req_t q;
+    fcgp_table_t *t = claimed(&c);
+    apr_time_t t0 = APR_INT64_C(1700000000000000);
+
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_uint_eq(q.busy, 0);
+    ck_assert_int_eq(q.took, 0);
+    fcgp_table_request_begin(t, &c, "GET", "/app.fcgi", "sleep=5", t0);
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_uint_eq(q.busy, 1);
+    ck_assert_uint_eq(q.pid, pid_for(0));
+    ck_assert_str_eq(q.method, "GET");
+    ck_assert_str_eq(q.uri, "/app.fcgi?sleep=5");
+    ck_assert_int_eq(q.since, t0);
+    ck_assert_int_eq(q.took, 0);
+    ck_assert_uint_eq(fcgp_table_slot(t, 0)->req.seq % 2, 0);
+    fcgp_table_request_end(t, &c, t0 + 1234);
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_uint_eq(q.busy, 0);
+    ck_assert_int_eq(q.took, 1234);
+    fcgp_table_release(t, &c, 1, FCGP_OUT_OK);
+
+    /* the next request of the same worker: busy again, the last took
+     * kept; no query: no "?" */
+    ck_assert_int_eq(fcgp_table_claim(t, c.cls, HOLDER, &c), 1);
+    fcgp_table_request_begin(t, &c, "POST", "/x", NULL, t0 + 5000);
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_uint_eq(q.busy, 1);
+    ck_assert_str_eq(q.uri, "/x");
+    ck_assert_int_eq(q.took, 1234);
+    fcgp_table_release(t, &c, 0, FCGP_OUT_BROKEN);
+}
+END_TEST
+
+/* A holder that no longer holds the slot writes nothing; another process
+ * in the slot does not inherit the old one's last time. */
+START_TEST(test_request_only_holder_writes)
+{
+    fcgp_tbl_claim_t c, stale;
+    fcgp_tbl_req_t q;
+    fcgp_table_t *t = claimed(&c);
+
+    stale = c;
+    fcgp_table_release(t, &c, 1, FCGP_OUT_OK);
+    fcgp_table_request_begin(t, &stale, "GET", "/late", NULL, 1);
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_uint_eq(q.busy, 0);
+    ck_assert_str_eq(q.uri, "");
+    ck_assert_uint_eq(fcgp_table_slot(t, 0)->req.seq, 0);
+    fcgp_table_request_end(t, &stale, 2);
+    ck_assert_uint_eq(fcgp_table_slot(t, 0)->req.seq, 0);
+
+    ck_assert_int_eq(fcgp_table_claim(t, c.cls, HOLDER, &c), 1);
+    fcgp_table_request_begin(t, &c, "GET", "/a", NULL, 10);
+    fcgp_table_request_end(t, &c, 20);
+    fcgp_table_release(t, &c, 1, FCGP_OUT_OK);
+    ck_assert_uint_eq(FCGP_TBL_STATE(fcgp_table_take(t, 0, FCGP_TBL_IDLE)),
+                      FCGP_TBL_IDLE);
+    fcgp_table_slot(t, 0)->pid = 9999;
+    fcgp_table_publish(t, 0);
+    ck_assert_int_eq(fcgp_table_claim(t, c.cls, HOLDER, &c), 1);
+    fcgp_table_request_begin(t, &c, "GET", "/b", NULL, 30);
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_uint_eq(q.pid, 9999);
+    ck_assert_int_eq(q.took, 0);
+    ck_assert_int_eq(fcgp_table_request(t, 99, &q), 0);     /* no slot */
+}
+END_TEST
+
+/* The URI is printable ASCII (other bytes as %XX), cut with "..." to fit;
+ * a long method too. */
+START_TEST(test_request_text)
+{
+    fcgp_tbl_claim_t c;
+    fcgp_tbl_req_t q;
+    fcgp_table_t *t = claimed(&c);
+    char long_uri[1000];
+
+    fcgp_table_request_begin(t, &c, "GET", "/caf\xc3\xa9 \"x\"<\n",
+                             "a=\x01&b", 1);
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_str_eq(q.uri, "/caf%C3%A9%20\"x\"<%0A?a=%01&b");
+
+    memset(long_uri, 'u', sizeof(long_uri) - 1);
+    long_uri[0] = '/';
+    long_uri[sizeof(long_uri) - 1] = '\0';
+    fcgp_table_request_begin(t, &c, "VERYLONGMETHODNAME-X", long_uri, "q",
+                             1);
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_uint_eq(strlen(q.uri), FCGP_TBL_URI_MAX - 1);
+    ck_assert_str_eq(q.uri + FCGP_TBL_URI_MAX - 4, "...");
+    ck_assert_int_eq(strncmp(q.uri, long_uri, FCGP_TBL_URI_MAX - 4), 0);
+    ck_assert_str_eq(q.method, "VERYLONGMETH...");
+
+    /* exactly full: no "..." */
+    long_uri[FCGP_TBL_URI_MAX - 1] = '\0';
+    fcgp_table_request_begin(t, &c, "GET", long_uri, NULL, 1);
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_str_eq(q.uri, long_uri);
+    /* one byte more than fits: cut */
+    long_uri[FCGP_TBL_URI_MAX - 1] = 'u';
+    long_uri[FCGP_TBL_URI_MAX] = '\0';
+    fcgp_table_request_begin(t, &c, "GET", long_uri, NULL, 1);
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_str_eq(q.uri + FCGP_TBL_URI_MAX - 4, "...");
+}
+END_TEST
+
+/* One holder thread writes request after request (two kinds, each with
+ * its own method, URI and times) while the test thread, as the PM,
+ * reads: every copy it gets is one whole request, never a mix.  (With
+ * either check of the sequence lock taken out, this finds torn copies.) */
+#define REQ_GOT 100000
+
+typedef struct {
+    fcgp_table_t *t;
+    fcgp_tbl_claim_t c;
+    volatile apr_uint32_t stop;
+} req_writer_t;
+
+static void *APR_THREAD_FUNC req_writer(apr_thread_t *th, void *data)
+{
+    req_writer_t *a = data;
+    static char uri_a[FCGP_TBL_URI_MAX + 1], uri_b[40];
+    apr_uint32_t i;
+
+    memset(uri_a, 'a', sizeof(uri_a) - 1);
+    memset(uri_b, 'b', sizeof(uri_b) - 1);
+    for (i = 0; !apr_atomic_read32(&a->stop); i++) {
+        int k = i % 2;
+        volatile int spin;
+        fcgp_table_request_begin(a->t, &a->c, k ? "POST" : "GET",
+                                 k ? uri_b : uri_a, NULL, k ? 2 : 1);
+        for (spin = 0; spin < 50; spin++) {
+            /* a request takes a while: room for the reader */
+        }
+        fcgp_table_request_end(a->t, &a->c, k ? 102 : 101);
+        for (spin = 0; spin < 50; spin++) {
+        }
+    }
+    (void)th;
+    return NULL;
+}
+
+START_TEST(test_request_concurrent_reads)
+{
+    req_writer_t w;
+    apr_thread_t *th;
+    apr_status_t trv;
+    fcgp_tbl_req_t q;
+    int i, got = 0, torn = 0;
+    apr_time_t until;
+
+    w.t = claimed(&w.c);
+    w.stop = 0;
+    ck_assert_int_eq(apr_thread_create(&th, NULL, req_writer, &w, pool),
+                     APR_SUCCESS);
+    while (apr_atomic_read32(&fcgp_table_slot(w.t, 0)->req.seq) < 4) {
+        apr_sleep(1000);        /* the writer is under way */
+    }
+    until = apr_time_now() + apr_time_from_sec(20);
+    for (i = 0; got < REQ_GOT && apr_time_now() < until; i++) {
+        apr_size_t n;
+        if (!fcgp_table_request(w.t, 0, &q)) {
+            apr_thread_yield();     /* the writer may be descheduled */
+            continue;
+        }
+        got++;
+        n = strlen(q.uri);
+        if (q.method[0] == 'G') {
+            torn += strcmp(q.method, "GET") != 0
+                    || n != FCGP_TBL_URI_MAX - 1 || q.uri[0] != 'a'
+                    || q.uri[n - 4] != 'a' || q.since != 1
+                    || (!q.busy && q.took != 100);
+        }
+        else {
+            torn += strcmp(q.method, "POST") != 0 || n != 39
+                    || q.uri[0] != 'b' || q.uri[38] != 'b' || q.since != 2
+                    || (!q.busy && q.took != 100);
+        }
+    }
+    apr_atomic_set32(&w.stop, 1);
+    ck_assert_int_eq(apr_thread_join(&trv, th), APR_SUCCESS);
+    ck_assert_int_eq(got, REQ_GOT);
+    ck_assert_int_eq(torn, 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("table");
@@ -3031,6 +3237,14 @@ int main(void)
     if (unit_init() != 0) {
         return EXIT_FAILURE;
     }
+
+    tc = tcase_create("request");
+    tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
+    tcase_add_test(tc, test_request_publish);
+    tcase_add_test(tc, test_request_only_holder_writes);
+    tcase_add_test(tc, test_request_text);
+    tcase_add_test(tc, test_request_concurrent_reads);
+    suite_add_tcase(s, tc);
 
     tc = tcase_create("classes");
     tcase_add_checked_fixture(tc, pool_setup, pool_teardown);

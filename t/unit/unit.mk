@@ -89,5 +89,9 @@ t/unit/test_status_format_OBJS = handler/status_format.o pm/policy.o \
 UNIT_TESTS += t/unit/test_counters
 t/unit/test_counters_OBJS = pm/counters.o pm/policy.o
 
+UNIT_TESTS += t/unit/test_status_page
+t/unit/test_status_page_OBJS = handler/status_page.o handler/status_format.o \
+                               pm/policy.o pm/counters.o
+
 UNIT_TESTS += t/unit/test_directives
 t/unit/test_directives_OBJS =
