@@ -418,6 +418,25 @@ void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
 /* Start workers for the class's line, and up to its minimum, while there
  * is room; `asked`: a handler asks for one right now.  Returns -1 when a
  * start failed, else how many were started. */
+/* Wanted `still` more than a process limit (`room`) allows: counted once,
+ * until the class gets all it wants again (php-fpm's "max children
+ * reached"). */
+static void note_at_max(pm_t *pm, pm_class_t *c, fcgp_room_e room,
+                        apr_uint32_t still)
+{
+    if (still > 0 && (room == FCGP_ROOM_NONE_CLASS
+                      || room == FCGP_ROOM_NONE_SERVER
+                      || room == FCGP_ROOM_NONE_USER)) {
+        if (!c->at_max) {
+            c->at_max = 1;
+            fcgp_cnt_inc(PM_COUNTERS(pm, c), FCGP_CNT_MAX_REACHED);
+        }
+    }
+    else if (still == 0) {
+        c->at_max = 0;
+    }
+}
+
 int pm_grow(pm_t *pm, pm_class_t *c, int asked)
 {
     apr_uint32_t n = fcgp_policy_grow(fcgp_table_sleepers(pm->table,
@@ -441,18 +460,7 @@ int pm_grow(pm_t *pm, pm_class_t *c, int asked)
         started++;
         n--;
     }
-    /* Wanted more than a process limit allows: counted once, until the
-     * class gets all it wants again (php-fpm's "max children reached"). */
-    if (n > 0 && (room == FCGP_ROOM_NONE_CLASS
-                  || room == FCGP_ROOM_NONE_SERVER)) {
-        if (!c->at_max) {
-            c->at_max = 1;
-            fcgp_cnt_inc(PM_COUNTERS(pm, c), FCGP_CNT_MAX_REACHED);
-        }
-    }
-    else if (n == 0) {
-        c->at_max = 0;
-    }
+    note_at_max(pm, c, room, n);
     pm_update_full(pm, c);
     return started;
 }
@@ -543,10 +551,12 @@ void pm_serve_table(pm_t *pm)
         fcgp_room_e room = pm_room(pm, c, 0);
         pm_slot_t *fresh;
         if (room == FCGP_ROOM_NONE_SERVER) {
+            note_at_max(pm, c, room, want[pick]);
             make_room(pm, c);   /* the fairest waiter gets the next */
             break;
         }
         if (room != FCGP_ROOM || !(fresh = pm_spawn(pm, c))) {
+            note_at_max(pm, c, room, want[pick]);
             want[pick] = 0;     /* this class cannot have one */
             continue;
         }
@@ -559,6 +569,9 @@ void pm_serve_table(pm_t *pm)
         }
     }
     for (i = 0; i < n; i++) {
+        if (!want[i] && !fcgp_table_sleepers(pm->table, cls[i]->tidx)) {
+            note_at_max(pm, cls[i], FCGP_ROOM, 0);
+        }
         pm_update_full(pm, cls[i]);
     }
 }
