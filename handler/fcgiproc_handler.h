@@ -6,6 +6,7 @@
 
 #define FCGP_HANDLER_NAME "fcgiproc-script"
 #define FCGP_HANDLER_NAME_FCGID "fcgid-script"  /* mod_fcgid's, the same */
+#define FCGP_HANDLER_NAME_FASTCGI "fastcgi-script"  /* mod_fastcgi's */
 #define FCGP_STATUS_HANDLER_NAME "fcgiproc-status"
 
 /* The content handler (hook: handler, APR_HOOK_MIDDLE). */

@@ -561,7 +561,9 @@ int fcgp_handler(request_rec *r)
     int st;
 
     if (!r->handler || (strcmp(r->handler, FCGP_HANDLER_NAME) != 0
-                        && strcmp(r->handler, FCGP_HANDLER_NAME_FCGID) != 0)) {
+                        && strcmp(r->handler, FCGP_HANDLER_NAME_FCGID) != 0
+                        && strcmp(r->handler, FCGP_HANDLER_NAME_FASTCGI)
+                           != 0)) {
         return DECLINED;
     }
     rq = new_req(r);
