@@ -243,8 +243,10 @@ static void register_as(module *m, apr_pool_t *p)
     ap_hook_pre_config(fcgp_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(fcgp_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(fcgp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(fcgp_fixups, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(fcgp_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(fcgp_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(fcgp_ready_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_authn(fcgp_role_authn, NULL, before_basic,
                         APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_check_authz(fcgp_role_authz, NULL, NULL, APR_HOOK_MIDDLE,

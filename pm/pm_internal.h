@@ -91,6 +91,10 @@ struct pm_class {
     apr_array_header_t *slots;  /* pm_slot_t *, not FREE */
     apr_uint32_t n[SLOT_NSTATES];   /* slots in each state */
     apr_uint32_t tidx;          /* index in the worker table */
+    int priority;               /* nice value of its processes (a static
+                                 * server's -priority); 0: the PM's */
+    const char *static_where;   /* a static server's: "FastCgiServer
+                                 * (file:line)"; NULL: started on demand */
     apr_pool_t *pool;
 };
 
@@ -176,6 +180,7 @@ apr_status_t pm_server_setup(pm_t *pm);
 void pm_on_accept(pm_t *pm);
 void pm_on_readable(pm_t *pm, pm_conn_t *conn);
 void pm_close_conns(pm_t *pm);
+void pm_start_statics(pm_t *pm);
 
 /* pm_adopt.c */
 void pm_adopt(pm_t *pm);

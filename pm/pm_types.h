@@ -51,6 +51,17 @@ typedef struct {
     fcgp_app_limits_t limits;
 } fcgp_app_profile_t;
 
+/* A static server (FcgiProcServer): a class the PM starts when it starts
+ * and keeps at limits.min_procs (= max_procs) workers; its limits never
+ * retire a worker for idleness or age. */
+typedef struct {
+    fcgp_app_spec_t spec;
+    fcgp_app_limits_t limits;
+    int priority;                  /* nice value of its processes; 0: as
+                                    * the PM's */
+    const char *where;             /* "FastCgiServer (file:line)" */
+} fcgp_static_t;
+
 /* Process-manager wide settings, resolved at post_config. */
 typedef struct {
     const char *ipc_dir;           /* FcgiProcIPCDir (absolute) */
@@ -62,6 +73,8 @@ typedef struct {
                                     * 0 = none */
     int nprofiles;                 /* every server's profiles */
     const fcgp_app_profile_t *profiles;
+    int nstatics;                  /* this generation's static servers */
+    const fcgp_static_t *statics;
 } fcgp_pm_settings_t;
 
 /* How a request went, as the handler hands its worker back, so the PM

@@ -2,12 +2,15 @@
 # Install the Debian packages mod_fcgiproc's build, tests and demo need
 # (libapache2-mod-fcgid: the tests that compare answers with mod_fcgid's
 # load it in their private httpd; its package enables it only in
-# /etc/apache2, which no test reads).
+# /etc/apache2, which no test reads.  php-fpm, spawn-fcgi, uwsgi and
+# haproxy: the external-server and load-balancer tests run private
+# instances of them; their services are not started, see policy-rc.d).
 # Does nothing when they are all present; needs root otherwise.
 set -e
 PKGS="apache2 apache2-dev libapr1-dev libaprutil1-dev check pkg-config \
 php-cgi libfcgi-dev libfcgi-bin apache2-utils python3-pytest clang \
-libclang-rt-14-dev libapache2-mod-fcgid"
+libclang-rt-14-dev libapache2-mod-fcgid php-fpm spawn-fcgi uwsgi-core \
+uwsgi-plugin-python3 haproxy"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
