@@ -687,6 +687,26 @@ const char *fcgp_servers_set_wrapper(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
+typedef struct {
+    const char *path;
+    const char *where;
+} later_t;
+
+int fcgp_servers_later(cmd_parms *cmd, const char *path)
+{
+    fcgp_servers_conf_t *sv = &FCGP_SRV(cmd->server)->servers;
+    struct stat st;
+    later_t *l;
+
+    if (stat(path, &st) == 0 || errno != ENOENT) {
+        return 0;                   /* there, and not executable */
+    }
+    l = apr_array_push(sv->later);
+    l->path = path;
+    l->where = where_set(cmd);
+    return 1;
+}
+
 void fcgp_servers_init(apr_pool_t *p, fcgp_servers_conf_t *sv)
 {
     sv->defs = apr_array_make(p, 1, sizeof(fcgp_server_t *));
@@ -694,6 +714,7 @@ void fcgp_servers_init(apr_pool_t *p, fcgp_servers_conf_t *sv)
     sv->notes = apr_array_make(p, 1, sizeof(note_t));
     sv->wrapper_where = NULL;
     sv->auto_update_where = NULL;
+    sv->later = apr_array_make(p, 1, sizeof(later_t));
 }
 
 /* A virtual host's definitions are its own (every server's are found
@@ -707,6 +728,7 @@ void fcgp_servers_merge(fcgp_servers_conf_t *out,
     out->notes = add->notes;
     out->wrapper_where = base->wrapper_where;
     out->auto_update_where = base->auto_update_where;
+    out->later = add->later;
 }
 
 fcgp_server_t *fcgp_conf_server_for(const fcgp_srv_conf_t *sc,
@@ -809,6 +831,21 @@ int fcgp_servers_finalize(apr_pool_t *p, server_rec *main_s,
                 st->limits = fs->app.limits;
                 st->priority = fs->priority;
                 st->where = fs->where;
+            }
+        }
+    }
+    for (s = main_s; s; s = s->next) {
+        fcgp_srv_conf_t *sc = FCGP_SRV(s);
+        for (i = 0; i < sc->servers.later->nelts; i++) {
+            const later_t *l = &APR_ARRAY_IDX(sc->servers.later, i, later_t);
+            const fcgp_server_t *fs = apr_hash_get(by_path, l->path,
+                                                   APR_HASH_KEY_STRING);
+            if (!fs || fs->kind != FCGP_SERVER_EXTERNAL) {
+                ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, FCGP_LOGNO(01057)
+                             "%s: the command %s does not exist, and is no "
+                             "FcgiProcExternalServer's path", l->where,
+                             l->path);
+                return HTTP_INTERNAL_SERVER_ERROR;
             }
         }
     }

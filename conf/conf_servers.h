@@ -52,6 +52,8 @@ typedef struct {
                                  * once at startup */
     const char *wrapper_where;  /* FastCgiWrapper set: "Name (file:line)" */
     const char *auto_update_where;  /* FastCgiConfig -autoUpdate */
+    apr_array_header_t *later;  /* role apps that do not exist: an
+                                 * external server's path? (post_config) */
 } fcgp_servers_conf_t;
 
 /* Setters for the command table (conf/directives.h). */
@@ -63,6 +65,11 @@ const char *fcgp_servers_set_config(cmd_parms *cmd, void *dummy,
                                     const char *args);
 const char *fcgp_servers_set_wrapper(cmd_parms *cmd, void *dummy,
                                      const char *arg);
+
+/* An authorizer app (conf_roles.c) that is not there: returns 1 when it
+ * may yet be an external server's virtual path (no such file at all),
+ * which fcgp_servers_finalize checks; 0: refuse it now. */
+int fcgp_servers_later(cmd_parms *cmd, const char *path);
 
 void fcgp_servers_init(apr_pool_t *p, fcgp_servers_conf_t *sv);
 void fcgp_servers_merge(fcgp_servers_conf_t *out,

@@ -270,15 +270,20 @@ D(CMD_OPTIONS, ("FcgiProcCmdOptions", "FcgidCmdOptions"), \
   "(FCGP01012) names the command, the option and the value we use.") \
 D(AUTHENTICATOR, ("FcgiProcAuthenticator", "FcgidAuthenticator", \
    "FastCgiAuthenticator"), \
-  TAKE1, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
-  0, 0, 0, "command", "none", \
+  TAKE12, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
+  0, 0, 0, "command [-compat]", "none", \
   "a FastCGI app that checks Basic credentials (AUTHORIZER role)", \
   "A FastCGI application run in the AUTHORIZER role with " \
   "`FCGI_APACHE_ROLE=AUTHENTICATOR`, the request's CGI variables and " \
   "`REMOTE_PASSWD`, for requests with Basic credentials (`AuthType " \
   "Basic`). A 200 answer authenticates the user; its `Variable-NAME` " \
   "headers become `NAME` in the request's environment. Anything else " \
-  "is a 401 with the challenge. Its workers are a class like any other.", \
+  "is a 401 with the challenge. Its workers are a class like any other. " \
+  "A command that is a FcgiProcServer's or FcgiProcExternalServer's " \
+  "path is that application (as with mod_fastcgi); under mod_fastcgi's " \
+  "name (`FastCgiAuthenticator`) a relative path is relative to " \
+  "ServerRoot, and `-compat` is accepted (only `Variable-*` headers are " \
+  "ever exported).", \
   "Same. Ours runs before mod_auth_basic whatever the load order, " \
   "`Variable-*` headers are not sent to the client, and an app that " \
   "crashes or cannot start gets 502/503 instead of 500.") \
@@ -294,8 +299,8 @@ D(AUTHENTICATOR_AUTH, ("FcgiProcAuthenticatorAuthoritative", \
   "leaves the app's status on it).") \
 D(AUTHORIZER, ("FcgiProcAuthorizer", "FcgidAuthorizer", \
    "FastCgiAuthorizer"), \
-  TAKE1, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
-  0, 0, 0, "command", "none", \
+  TAKE12, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
+  0, 0, 0, "command [-compat]", "none", \
   "a FastCGI app that decides whether the user may have the resource", \
   "A FastCGI application run in the AUTHORIZER role with " \
   "`FCGI_APACHE_ROLE=AUTHORIZER` after authentication (`Require " \
@@ -312,8 +317,8 @@ D(AUTHORIZER_AUTH, ("FcgiProcAuthorizerAuthoritative", \
   "Same; the request is put back as it was before the app ran.") \
 D(ACCESS_CHECKER, ("FcgiProcAccessChecker", "FcgidAccessChecker", \
    "FastCgiAccessChecker"), \
-  TAKE1, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
-  0, 0, 0, "command", "none", \
+  TAKE12, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
+  0, 0, 0, "command [-compat]", "none", \
   "a FastCGI app that decides access before authentication", \
   "A FastCGI application run in the AUTHORIZER role with " \
   "`FCGI_APACHE_ROLE=ACCESS_CHECKER`, before authentication; 200 " \

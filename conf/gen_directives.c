@@ -46,11 +46,14 @@ static const struct {
     {"FastCgiIpcDir", "same", 0},
     {"FastCgiWrapper", "accepted; suexec is not supported yet", 0},
     {"FastCgiSuexec", "accepted; suexec is not supported yet", 0},
-    {"FastCgiAuthenticator", "same, without -compat", 1},
+    {"FastCgiAuthenticator",
+     "same as with -compat (only Variable-* exported)", 1},
     {"FastCgiAuthenticatorAuthoritative", "same", 1},
-    {"FastCgiAuthorizer", "same, without -compat", 1},
+    {"FastCgiAuthorizer",
+     "same as with -compat (only Variable-* exported)", 1},
     {"FastCgiAuthorizerAuthoritative", "same", 1},
-    {"FastCgiAccessChecker", "same, without -compat", 1},
+    {"FastCgiAccessChecker",
+     "same as with -compat (only Variable-* exported)", 1},
     {"FastCgiAccessCheckerAuthoritative", "same", 1},
 };
 #define NFASTCGI (sizeof(fastcgi) / sizeof(fastcgi[0]))

@@ -188,9 +188,9 @@ static void fcgp_fail(const fcgp_req_t *rq, fcgp_fail_e cause)
                   a->detail ? a->detail : "", who(rq),
                   apr_time_as_msec(apr_time_now() - rq->start), change);
     if (f->status == HTTP_SERVICE_UNAVAILABLE && !(role && role->declined)) {
+        /* (an external server's: be_index is minus its wait) */
         apr_uint32_t ra = a->lease ? a->lease->grant.retry_after
-                                   : a->be_index < 0 ? (apr_uint32_t)-a->be_index
-                                   : 0;
+                          : a->be_index < 0 ? (apr_uint32_t)-a->be_index : 0;
         apr_table_setn(r->err_headers_out, "Retry-After",
                        apr_psprintf(r->pool, "%u", ra ? ra : 5));
     }

@@ -460,3 +460,38 @@ FastCgiExternalServer @HTDOCS@/x -host 127.0.0.1:9 -user nobody -group nogroup -
     assert len(notes) == 1, notes
     assert "-user nobody" in notes[0] and "-nph" in notes[0]
     assert "suexec" in notes[0]
+
+
+AUTH_APP = os.path.join(H.REPO_ROOT, "build", "apps", "fcgp-auth-app")
+
+
+def test_authorizer_that_is_an_external_server(make_httpd, apps):
+    """mod_fastcgi: an authorizer filename that is an external server's is
+    that application (here spawn-fcgi running the test authorizer)."""
+    if not os.path.exists(AUTH_APP):
+        pytest.skip("fcgp-auth-app not built (make)")
+    port = H.free_port()
+    app = apps(X.SpawnFcgi(apps.base, tcp=("127.0.0.1", port),
+                           app=AUTH_APP))
+    h = as_fastcgi(make_httpd, """\
+FastCgiExternalServer @ROOT@/auth/remote-check -host %s
+<Directory "@HTDOCS@/private">
+    FastCgiAccessChecker @ROOT@/auth/remote-check
+</Directory>
+""" % app.address)
+    h.htdocs_file("private/page.txt", "secret\n")
+    h.start()
+    r = h.get("/private/page.txt")
+    assert (r.status, r.body) == (200, b"secret\n"), h.error_log_tail(5)
+    assert h.get("/private/page.txt?deny=1").status == 401
+    assert not os.path.exists(os.path.join(h.root, "auth"))
+
+
+def test_authorizer_that_neither_exists_nor_is_external(make_httpd):
+    h = as_fastcgi(make_httpd, """<Directory "@HTDOCS@/private">
+    FastCgiAccessChecker @ROOT@/auth/nothing
+</Directory>
+""")
+    with pytest.raises(H.HttpdStartError) as e:
+        h.start()
+    assert "FCGP01057" in str(e.value) and "auth/nothing" in str(e.value)

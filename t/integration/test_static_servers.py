@@ -361,3 +361,46 @@ AddHandler fastcgi-script .fcgi
     pid = busy[0]
     with open("/proc/%d/environ" % pid, "rb") as f:
         assert b"CFG=1" in f.read().split(b"\0")
+
+
+AUTH_APP = os.path.join(H.REPO_ROOT, "build", "apps", "fcgp-auth-app")
+
+
+def test_authorizer_that_is_a_static_server_and_relative_compat(make_httpd):
+    """mod_fastcgi's FastCgiAccessChecker filename [-compat]: relative to
+    ServerRoot; a filename that is a static server's runs on its
+    processes (none are started for the check)."""
+    if not os.path.exists(AUTH_APP):
+        pytest.skip("fcgp-auth-app not built (make)")
+    h = as_fastcgi(make_httpd, """\
+FastCgiServer @ROOT@/auth/check -processes 2
+<Directory "@HTDOCS@/private">
+    FastCgiAccessChecker auth/check -compat
+</Directory>
+""")
+    import shutil
+    check = os.path.join(h.root, "auth", "check")
+    os.makedirs(os.path.dirname(check))
+    os.chmod(os.path.dirname(check), 0o755)
+    shutil.copyfile(AUTH_APP, check)
+    os.chmod(check, 0o755)
+    h.htdocs_file("private/page.txt", "secret\n")
+    h.start()
+    statics = wait_count(h, check, 2)
+    assert len(statics) == 2
+    r = h.get("/private/page.txt")
+    assert (r.status, r.body) == (200, b"secret\n")
+    assert h.get("/private/page.txt?deny=1").status == 401
+    assert procs_of(h, check) == statics        # no dynamic class for it
+
+
+def test_role_option_other_than_compat_is_refused(make_httpd):
+    if not os.path.exists(AUTH_APP):
+        pytest.skip("fcgp-auth-app not built (make)")
+    h = as_fastcgi(make_httpd, """\
+<Directory "@HTDOCS@">
+    FastCgiAuthorizer %s -strict
+</Directory>
+""" % AUTH_APP)
+    rc, out = h.config_test()
+    assert rc != 0 and "-strict" in out and "-compat" in out, out
