@@ -3,10 +3,11 @@
  * static file says httpd is alive).
  *
  *   200 "ready"      it takes requests;
- *   503 "draining"   this httpd process is stopping (graceful-stop, or a
- *                    graceful restart that replaces it): the requests
- *                    already on its connections are served, no new ones
- *                    should come (httpd closed its listeners already);
+ *   503 "draining"   httpd is stopping (graceful-stop): this process
+ *                    finishes the requests it has, and no new ones should
+ *                    come (httpd closed its listeners already, so a new
+ *                    connection is refused); a process that a graceful
+ *                    restart replaces still says 200, the node goes on;
  *   503 "paused"     every FastCGI application it knows is unusable: each
  *                    class is paused by the rapid-failure back-off with no
  *                    worker left, each external server's backends are all
@@ -22,6 +23,7 @@
 #include "http_config.h"
 #include "http_protocol.h"
 #include "ap_mpm.h"
+#include "scoreboard.h"
 #include "conf/conf.h"
 #include "pm/pm.h"
 #include "handler/fcgiproc_handler.h"
@@ -54,11 +56,26 @@ static void externals_down(const fcgp_srv_conf_t *sc, apr_uint32_t *n,
     }
 }
 
+/* This httpd process is stopping, and the node with it: the MPM says
+ * STOPPING (graceful-stop, a stop, or a graceful restart), and the parent
+ * did not start a new generation (it does so before it tells the old
+ * processes to go on a graceful restart). */
+static int node_stopping(void)
+{
+    int state = AP_MPMQ_RUNNING, mine = 0;
+    if (ap_mpm_query(AP_MPMQ_MPM_STATE, &state) != APR_SUCCESS
+        || state != AP_MPMQ_STOPPING) {
+        return 0;
+    }
+    return !ap_scoreboard_image
+           || ap_mpm_query(AP_MPMQ_GENERATION, &mine) != APR_SUCCESS
+           || ap_scoreboard_image->global->running_generation == mine;
+}
+
 int fcgp_ready_handler(request_rec *r)
 {
     apr_uint32_t classes, paused, ext, ext_down;
     const char *why = NULL;
-    int state = AP_MPMQ_RUNNING;
 
     if (!r->handler || strcmp(r->handler, FCGP_READY_HANDLER_NAME) != 0) {
         return DECLINED;
@@ -67,9 +84,8 @@ int fcgp_ready_handler(request_rec *r)
         return HTTP_METHOD_NOT_ALLOWED;
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    if (ap_mpm_query(AP_MPMQ_MPM_STATE, &state) == APR_SUCCESS
-        && state == AP_MPMQ_STOPPING) {
-        why = "draining: this httpd process is stopping\n";
+    if (node_stopping()) {
+        why = "draining: httpd is stopping\n";
     }
     else {
         fcgp_pm_paused(&classes, &paused);
