@@ -32,6 +32,9 @@ typedef struct {
     const char *pm_path;
     apr_proc_t proc;
     apr_pool_t *pool;           /* process pool */
+    apr_pool_t *gen;            /* this generation's pconf: holds the
+                                 * other-child registration (see
+                                 * watch_draining) */
     server_rec *s;
     fcgp_pm_settings_t settings;
     apr_socket_t *listener;
@@ -44,7 +47,59 @@ typedef struct {
  * and are left to finish on their own. */
 static pm_handle_t *live;
 
+/* Parent only: the pids of draining PMs of earlier generations not reaped
+ * yet (in the process pool, so it outlives a generation; plain numbers).
+ * An other-child registration holds a pointer to its maintenance
+ * function, which is in this .so: a restart unloads the .so and may load
+ * it elsewhere, so every registration is made in the generation's pconf
+ * (its cleanup unregisters it before the .so goes), and each generation
+ * registers the draining PMs again with its own function
+ * (watch_draining), so that their exit is reaped as ours, not as a lost
+ * child. */
+static apr_array_header_t *draining;
+
 static apr_status_t start_pm(const pm_handle_t *tmpl);
+
+static void forget_draining(pid_t pid)
+{
+    int i;
+    for (i = 0; draining && i < draining->nelts; i++) {
+        if (APR_ARRAY_IDX(draining, i, pid_t) == pid) {
+            APR_ARRAY_IDX(draining, i, pid_t) =
+                APR_ARRAY_IDX(draining, draining->nelts - 1, pid_t);
+            draining->nelts--;
+            return;
+        }
+    }
+}
+
+/* A draining PM of an earlier generation. */
+static void old_pm_maint(int reason, void *data, apr_wait_t status)
+{
+    apr_proc_t *proc = data;
+    if (reason == APR_OC_REASON_DEATH || reason == APR_OC_REASON_LOST) {
+        apr_proc_other_child_unregister(data);
+        forget_draining(proc->pid);
+    }
+}
+
+static void watch_draining(apr_pool_t *proc_pool, apr_pool_t *pconf)
+{
+    static const char key[] = "fcgiproc-draining-pms";
+    int i;
+
+    apr_pool_userdata_get((void **)&draining, key, proc_pool);
+    if (!draining) {
+        draining = apr_array_make(proc_pool, 4, sizeof(pid_t));
+        apr_pool_userdata_set(draining, key, apr_pool_cleanup_null,
+                              proc_pool);
+    }
+    for (i = 0; i < draining->nelts; i++) {
+        apr_proc_t *proc = apr_pcalloc(pconf, sizeof(*proc));
+        proc->pid = APR_ARRAY_IDX(draining, i, pid_t);
+        apr_proc_other_child_register(proc, old_pm_maint, proc, NULL, pconf);
+    }
+}
 
 static void pm_maint(int reason, void *data, apr_wait_t status)
 {
@@ -101,6 +156,9 @@ static apr_status_t pm_generation_end(void *unused)
     }
     live = NULL;
     kill(h->proc.pid, SIGUSR1);
+    if (draining) {
+        APR_ARRAY_PUSH(draining, pid_t) = h->proc.pid;
+    }
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_EXITING) {
         unlink(h->pm_path);     /* httpd stops: leave nothing behind */
     }
@@ -141,7 +199,7 @@ static apr_status_t start_pm(const pm_handle_t *h)
                      "cannot fork the process manager");
         return rv;
     }
-    apr_proc_other_child_register(&nh->proc, pm_maint, nh, NULL, nh->pool);
+    apr_proc_other_child_register(&nh->proc, pm_maint, nh, NULL, nh->gen);
     live = nh;
     return APR_SUCCESS;
 }
@@ -347,6 +405,8 @@ apr_status_t fcgp_pm_boot(apr_pool_t *pconf, server_rec *s,
         return rv;
     }
     h.pool = proc_pool;
+    h.gen = pconf;
+    watch_draining(proc_pool, pconf);
     h.s = s;
     h.pm_path = apr_pstrdup(proc_pool, pm_path);
     h.settings.ipc_dir = apr_pstrdup(proc_pool, settings->ipc_dir);
