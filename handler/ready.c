@@ -29,8 +29,8 @@
 #include "handler/fcgiproc_handler.h"
 
 /* External servers whose backends are all being skipped, of how many. */
-static void externals_down(const fcgp_srv_conf_t *sc, apr_uint32_t *n,
-                           apr_uint32_t *down)
+static void externals_down(apr_pool_t *p, const fcgp_srv_conf_t *sc,
+                           apr_uint32_t *n, apr_uint32_t *down)
 {
     apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
     apr_hash_index_t *hi;
@@ -39,7 +39,7 @@ static void externals_down(const fcgp_srv_conf_t *sc, apr_uint32_t *n,
     if (!sc->servers.by_path) {
         return;
     }
-    for (hi = apr_hash_first(NULL, sc->servers.by_path); hi;
+    for (hi = apr_hash_first(p, sc->servers.by_path); hi;
          hi = apr_hash_next(hi)) {
         fcgp_server_t *fs = apr_hash_this_val(hi);
         int i, up = 0;
@@ -89,7 +89,7 @@ int fcgp_ready_handler(request_rec *r)
     }
     else {
         fcgp_pm_paused(&classes, &paused);
-        externals_down(FCGP_SRV(r->server), &ext, &ext_down);
+        externals_down(r->pool, FCGP_SRV(r->server), &ext, &ext_down);
         if (classes + ext && paused + ext_down == classes + ext) {
             why = apr_psprintf(r->pool, "paused: every application is "
                                "unusable (%u of %u paused after crashing, "
