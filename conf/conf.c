@@ -448,6 +448,7 @@ void *fcgp_conf_create_srv(apr_pool_t *p, server_rec *s)
     sc->cmd_opts = apr_hash_make(p);
     sc->unneeded = apr_array_make(p, 2, sizeof(fcgp_unneeded_t));
     sc->allow_wrappers = apr_array_make(p, 2, sizeof(const char *));
+    fcgp_servers_init(p, &sc->servers);
     return sc;
 }
 
@@ -478,6 +479,7 @@ void *fcgp_conf_merge_srv(apr_pool_t *p, void *basev, void *addv)
     sc->spool_dir = add->spool_dir ? add->spool_dir : base->spool_dir;
     sc->spool_dir_where = add->spool_dir ? add->spool_dir_where
                                          : base->spool_dir_where;
+    fcgp_servers_merge(&sc->servers, &base->servers, &add->servers);
     return sc;
 }
 

@@ -10,6 +10,7 @@
 #include "pm/pm_types.h"
 #include "conf/directives.h"
 #include "conf/conf_roles.h"
+#include "conf/conf_servers.h"
 
 /* One index per directive (conf/directives.h is the table). */
 #define FCGP_DIRECTIVE_ENUM(id, ...) FCGP_C_##id,
@@ -64,6 +65,29 @@ typedef struct {
     apr_array_header_t *initial_env;/* "NAME=value" */
 } fcgp_cmd_opts_t;
 
+/* FcgiProcServer / FcgiProcExternalServer (conf_servers.h). */
+struct fcgp_server_t {
+    fcgp_server_kind_e kind;
+    const char *path;               /* the program (static) or the virtual
+                                     * path (external): r->filename */
+    const char *directive;          /* as written: "FastCgiServer" */
+    const char *where;              /* "FastCgiServer (file:line)" */
+    server_rec *defined_in;
+    fcgp_cmd_opts_t opts;           /* its options over the server's */
+    apr_array_header_t *pass_headers;   /* -pass-header: const char * */
+    int flush;                      /* -flush */
+    apr_uint32_t processes;         /* static: -processes */
+    int priority;                   /* static: -priority (nice) */
+    int php_cgi;                    /* static: the program is php-cgi */
+    apr_array_header_t *backends;   /* external: fcgp_backend_t */
+    apr_uint32_t next;              /* external: where the next request
+                                     * starts (atomic) */
+    /* Filled in at post_config: */
+    const char *vhost;              /* the defining server's */
+    const char **argv;              /* { path, NULL } (static and external) */
+    fcgp_app_conf_t app;            /* environment, limits, timeouts */
+};
+
 typedef struct {
     apr_int64_t val[FCGP_C_NUM];    /* counts, bytes, or microseconds */
     unsigned char set[FCGP_C_NUM];
@@ -79,6 +103,7 @@ typedef struct {
                                      * row, of directives we do not need */
     apr_array_header_t *allow_wrappers; /* FcgiProcAllowWrapper: programs
                                      * (const char *) .htaccess may name */
+    fcgp_servers_conf_t servers;    /* FcgiProcServer, ... (conf_servers.c) */
     /* Filled in at post_config for each server: */
     const char *pm_path;
     const char *vhost;
@@ -125,5 +150,10 @@ int fcgp_conf_wrapper_allowed(const fcgp_srv_conf_t *sc,
  * (its FcgiProcCmdOptions, if any, over the server's settings). */
 const fcgp_app_conf_t *fcgp_conf_app(const fcgp_srv_conf_t *sc,
                                      const char *program, int php_cgi);
+
+/* The FcgiProcServer or FcgiProcExternalServer whose path is `path` (any
+ * virtual host's), or NULL. */
+fcgp_server_t *fcgp_conf_server_for(const fcgp_srv_conf_t *sc,
+                                    const char *path);
 
 #endif

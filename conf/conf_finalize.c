@@ -56,9 +56,9 @@ static void env_put(apr_array_header_t *env, const char *entry)
     APR_ARRAY_PUSH(env, const char *) = entry;
 }
 
-static void resolve_app(apr_pool_t *p, const fcgp_srv_conf_t *sc,
-                        const fcgp_cmd_opts_t *o, int php_cgi,
-                        fcgp_app_conf_t *a)
+void fcgp_conf_resolve_app(apr_pool_t *p, const fcgp_srv_conf_t *sc,
+                           const fcgp_cmd_opts_t *o, int php_cgi,
+                           fcgp_app_conf_t *a)
 {
     apr_array_header_t *env = apr_array_make(p, 8, sizeof(const char *));
     fcgp_app_limits_t *l = &a->limits;
@@ -450,8 +450,8 @@ static int finalize_server(apr_pool_t *p, server_rec *s,
     sc->pm_path = apr_pstrcat(p, msc->ipc_dir, "/pm.sock", NULL);
     sc->vhost = apr_psprintf(p, "%s:%u", s->server_hostname
                              ? s->server_hostname : "", s->port);
-    resolve_app(p, sc, NULL, 0, &sc->app[0]);
-    resolve_app(p, sc, NULL, 1, &sc->app[1]);
+    fcgp_conf_resolve_app(p, sc, NULL, 0, &sc->app[0]);
+    fcgp_conf_resolve_app(p, sc, NULL, 1, &sc->app[1]);
     server_identity(p, s, &sc->ident);
     sc->suexec_log = suexec_on() ? suexec_log_place(s->process->pool) : NULL;
     add_profiles(profiles, sc->vhost, sc->app, &sc->ident);
@@ -462,8 +462,8 @@ static int finalize_server(apr_pool_t *p, server_rec *s,
     for (hi = apr_hash_first(p, sc->cmd_opts); hi; hi = apr_hash_next(hi)) {
         const fcgp_cmd_opts_t *o = apr_hash_this_val(hi);
         fcgp_app_conf_t *a = apr_pcalloc(p, 2 * sizeof(*a));
-        resolve_app(p, sc, o, 0, &a[0]);
-        resolve_app(p, sc, o, 1, &a[1]);
+        fcgp_conf_resolve_app(p, sc, o, 0, &a[0]);
+        fcgp_conf_resolve_app(p, sc, o, 1, &a[1]);
         apr_hash_set(sc->cmd_apps, o->path, APR_HASH_KEY_STRING, a);
         add_profiles(profiles, sc->vhost, a, &sc->ident);
         if (say && o->defined_in == s) {
@@ -492,7 +492,8 @@ int fcgp_conf_finalize(apr_pool_t *p, server_rec *main_s,
                        fcgp_pm_settings_t *settings)
 {
     fcgp_srv_conf_t *msc = FCGP_SRV(main_s);
-    apr_array_header_t *profiles;
+    apr_array_header_t *profiles, *statics;
+    const char *ipc_dir_set = msc->ipc_dir;
     server_rec *s;
     int say = say_now();
 
@@ -523,6 +524,14 @@ int fcgp_conf_finalize(apr_pool_t *p, server_rec *main_s,
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
+    /* FcgiProcServer, FcgiProcExternalServer (conf_servers.c) */
+    statics = apr_array_make(p, 2, sizeof(fcgp_static_t));
+    if (fcgp_servers_finalize(p, main_s, ipc_dir_set, profiles, statics,
+                              say) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    settings->nstatics = statics->nelts;
+    settings->statics = (const fcgp_static_t *)statics->elts;
     settings->nprofiles = profiles->nelts;
     settings->profiles = (const fcgp_app_profile_t *)profiles->elts;
     return OK;

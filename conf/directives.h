@@ -249,7 +249,7 @@ D(KILL_TIMEOUT, ("FcgiProcKillTimeout"), \
   "SIGKILL a retiring process this long after SIGTERM (default 3 s)", \
   "A retiring process that ignores SIGTERM gets SIGKILL after this.", \
   "Ours only.") \
-D(IPC_DIR, ("FcgiProcIPCDir", "FcgidIPCDir", "SocketPath"), \
+D(IPC_DIR, ("FcgiProcIPCDir", "FcgidIPCDir", "SocketPath", "FastCgiIpcDir"), \
   TAKE1, set_ipc_dir, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
   "path", "DefaultRuntimeDir/fcgiproc", \
   "directory for the process manager's and the workers' sockets", \
@@ -259,7 +259,11 @@ D(IPC_DIR, ("FcgiProcIPCDir", "FcgidIPCDir", "SocketPath"), \
   "it cannot be created, or when it exists and is not a directory of " \
   "the httpd User's with mode 0700 (FCGP04012).", \
   "Same meaning; mod_fcgid's default is `logs/fcgidsock` under " \
-  "ServerRoot. A directory mod_fcgid made can be used as it is.") \
+  "ServerRoot. A directory mod_fcgid made can be used as it is. " \
+  "mod_fastcgi's `FastCgiIpcDir` (default `DefaultRuntimeDir/fastcgi`) " \
+  "also names where an external server's relative `-socket` is; so does " \
+  "this one when set, and when it is not, such a socket is still looked " \
+  "for in `DefaultRuntimeDir/fastcgi`, mod_fastcgi's default.") \
 D(PASS_HEADER, ("FcgiProcPassHeader", "FcgidPassHeader", "PassHeader"), \
   TAKE1, set_pass_header, RSRC_CONF, 0, KIND_NONE, 0, 0, 0, \
   "header", "none", \
@@ -324,15 +328,20 @@ D(CMD_OPTIONS, ("FcgiProcCmdOptions", "FcgidCmdOptions"), \
   "(FCGP01012) names the command, the option and the value we use.") \
 D(AUTHENTICATOR, ("FcgiProcAuthenticator", "FcgidAuthenticator", \
    "FastCgiAuthenticator"), \
-  TAKE1, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
-  0, 0, 0, "command", "none", \
+  TAKE12, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
+  0, 0, 0, "command [-compat]", "none", \
   "a FastCGI app that checks Basic credentials (AUTHORIZER role)", \
   "A FastCGI application run in the AUTHORIZER role with " \
   "`FCGI_APACHE_ROLE=AUTHENTICATOR`, the request's CGI variables and " \
   "`REMOTE_PASSWD`, for requests with Basic credentials (`AuthType " \
   "Basic`). A 200 answer authenticates the user; its `Variable-NAME` " \
   "headers become `NAME` in the request's environment. Anything else " \
-  "is a 401 with the challenge. Its workers are a class like any other.", \
+  "is a 401 with the challenge. Its workers are a class like any other. " \
+  "A command that is a FcgiProcServer's or FcgiProcExternalServer's " \
+  "path is that application (as with mod_fastcgi); under mod_fastcgi's " \
+  "name (`FastCgiAuthenticator`) a relative path is relative to " \
+  "ServerRoot, and `-compat` is accepted (only `Variable-*` headers are " \
+  "ever exported).", \
   "Differs in two details: `Variable-*` headers are not sent to the " \
   "client (they are for the server), and an app that crashes, cannot " \
   "start or times out gives 502/503/504 and one FCGP02001 line instead " \
@@ -353,8 +362,8 @@ D(AUTHENTICATOR_AUTH, ("FcgiProcAuthenticatorAuthoritative", \
   "with a 401 or 403 status).") \
 D(AUTHORIZER, ("FcgiProcAuthorizer", "FcgidAuthorizer", \
    "FastCgiAuthorizer"), \
-  TAKE1, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
-  0, 0, 0, "command", "none", \
+  TAKE12, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
+  0, 0, 0, "command [-compat]", "none", \
   "a FastCGI app that decides whether the user may have the resource", \
   "A FastCGI application run in the AUTHORIZER role with " \
   "`FCGI_APACHE_ROLE=AUTHORIZER` after authentication (`Require " \
@@ -372,8 +381,8 @@ D(AUTHORIZER_AUTH, ("FcgiProcAuthorizerAuthoritative", \
   "Differs: the request is put back as it was before the app ran.") \
 D(ACCESS_CHECKER, ("FcgiProcAccessChecker", "FcgidAccessChecker", \
    "FastCgiAccessChecker"), \
-  TAKE1, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
-  0, 0, 0, "command", "none", \
+  TAKE12, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
+  0, 0, 0, "command [-compat]", "none", \
   "a FastCGI app that decides access before authentication", \
   "A FastCGI application run in the AUTHORIZER role with " \
   "`FCGI_APACHE_ROLE=ACCESS_CHECKER`, before authentication; 200 " \
@@ -390,6 +399,116 @@ D(ACCESS_CHECKER_AUTH, ("FcgiProcAccessCheckerAuthoritative", \
   "With Off, a denial or a failure of the access checker passes the " \
   "request on to other access modules.", \
   "Differs: the request is put back as it was before the app ran.") \
+D(SERVER, ("FcgiProcServer", "FastCgiServer", "AppClass"), \
+  RAW_ARGS, fcgp_servers_set_static, RSRC_CONF, 0, KIND_NONE, 0, 0, 0, \
+  "/path/to/app [-processes n] [-initial-env NAME[=value]] " \
+  "[-idle-timeout s] [-appConnTimeout s] [-pass-header header] [-flush] " \
+  "[-priority n] [...]", "none", \
+  "a static FastCGI application: n processes started with httpd and " \
+  "kept running", \
+  "A static application, as mod_fastcgi has them: its processes " \
+  "(`-processes n`, default 1) are started with httpd and kept at n: one " \
+  "that exits or crashes is replaced (with the same counting, hand-over " \
+  "of a queued request and diagnostics as any application), none is " \
+  "retired for idleness or age, and a graceful restart keeps n running. " \
+  "Requests whose file (`r->filename`) is the path, from any virtual " \
+  "host, go to it, whatever their handler and without `Options " \
+  "ExecCGI`. The path is relative to ServerRoot and must be an " \
+  "executable file. Options: `-initial-env NAME[=value]` (repeatable; " \
+  "over `FcgiProcInitialEnv`), `-idle-timeout s` (`FcgiProcIOTimeout`), " \
+  "`-appConnTimeout s` (`FcgiProcConnectTimeout`; 0: the default), " \
+  "`-pass-header header` (repeatable), `-flush` (send the output as it " \
+  "comes), `-priority n` (nice value 0 to 19 of its processes). " \
+  "`-listen-queue-depth`, `-restart-delay`, `-init-start-delay` and " \
+  "`-min-server-life` are accepted and not needed (FCGP01050 says why); " \
+  "`-port`, `-socket` (each process listens on its own socket, for " \
+  "httpd only), `-nph`, `-user` and `-group` (suexec) are accepted and " \
+  "ignored (FCGP01051). Everything else comes from the server's " \
+  "settings (`FcgiProcMaxRequestsPerProcess`, `FcgiProcBusyTimeout`, " \
+  "...).", \
+  "mod_fcgid has no static applications. mod_fastcgi's `FastCgiServer`: " \
+  "the same syntax and meaning; its `-idle-timeout` default is 30 s, ours " \
+  "`FcgiProcIOTimeout` (300 s); its processes listen on one shared " \
+  "socket, ours each on its own, so `-port`/`-socket` cannot expose " \
+  "them; a broken application is paused by the rapid-failure back-off " \
+  "instead of `-restart-delay`") \
+D(EXTERNAL_SERVER, ("FcgiProcExternalServer", "FastCgiExternalServer", \
+   "ExternalAppClass"), \
+  RAW_ARGS, fcgp_servers_set_external, RSRC_CONF, 0, KIND_NONE, 0, 0, 0, \
+  "/virtual/path -host host:port[,host:port...] | -socket path[,path...] " \
+  "[-idle-timeout s] [-appConnTimeout s] [-pass-header header] [-flush]", \
+  "none", \
+  "an application someone else runs (php-fpm, spawn-fcgi, uwsgi ...), " \
+  "reached over TCP or a unix socket", \
+  "An external application: one that another program starts and " \
+  "manages (php-fpm, spawn-fcgi, uwsgi, an app on another host); we only " \
+  "connect to it. Requests whose file (`r->filename`) is the path go to " \
+  "it, from any virtual host; the file need not exist (map a URL to it " \
+  "with `Alias`). `-host` takes `host:port` (a name, resolved when httpd " \
+  "starts, an IPv4 address, or an IPv6 address in brackets: " \
+  "`[::1]:9000`), `-socket` a unix socket's path (a relative one is in " \
+  "`FcgiProcIPCDir` when set, else in `DefaultRuntimeDir/fastcgi`, as " \
+  "with mod_fastcgi); either may list several, separated by commas, or " \
+  "be repeated. Requests start at the next backend in turn; a backend " \
+  "that refuses a connection is skipped for 5 s (one FCGP02090 line) " \
+  "and the request goes to the next one; a GET, HEAD or OPTIONS without " \
+  "a body whose backend failed before sending any byte of its answer " \
+  "is tried once more on the next backend. A failure is a 502, 503 or " \
+  "504 with one FCGP02001 line naming the backend. `-idle-timeout s` " \
+  "(`FcgiProcIOTimeout`), `-appConnTimeout s` (`FcgiProcConnectTimeout`), " \
+  "`-pass-header header`, `-flush` as for FcgiProcServer; `-nph`, " \
+  "`-user` and `-group` are accepted and ignored.", \
+  "mod_fcgid cannot use external applications. mod_fastcgi's " \
+  "`FastCgiExternalServer`: the same syntax and meaning, with one " \
+  "backend; several, IPv6 and the skipping of a backend that refuses " \
+  "connections are ours. Its `-idle-timeout` default is 30 s, ours " \
+  "`FcgiProcIOTimeout` (300 s), and it answers 500 where we answer " \
+  "502, 503 or 504") \
+D(FASTCGI_CONFIG, ("FastCgiConfig", "FCGIConfig"), \
+  RAW_ARGS, fcgp_servers_set_config, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
+  "option [option ...]", "none", \
+  "mod_fastcgi's settings for dynamic applications, mapped to ours", \
+  "mod_fastcgi's settings for dynamic applications, each mapped to our " \
+  "directive (one INFO line at startup, FCGP01050, says which): " \
+  "`-maxProcesses n` is `FcgiProcMaxProcesses`, `-maxClassProcesses n` " \
+  "`FcgiProcMaxProcessesPerClass`, `-idle-timeout s` `FcgiProcIOTimeout`, " \
+  "`-appConnTimeout s` `FcgiProcConnectTimeout` (0, a blocking connect: " \
+  "its default), `-initial-env NAME[=value]` `FcgiProcInitialEnv`, " \
+  "`-pass-header header` `FcgiProcPassHeader`, `-flush` " \
+  "`FcgiProcOutputBufferSize 0`. Not needed, accepted with their values " \
+  "checked, one INFO line each saying why: `-minProcesses` (a floor over " \
+  "all applications; ours is per application, " \
+  "`FcgiProcMinProcessesPerClass`), `-killInterval`, `-updateInterval`, " \
+  "`-gainValue`, `-singleThreshold`, `-multiThreshold`, `-processSlack` " \
+  "(no load statistics: processes start for waiting requests and go " \
+  "after `FcgiProcIdleTimeout`), `-startDelay`, `-init-start-delay`, " \
+  "`-listen-queue-depth`, `-restart-delay`, `-min-server-life` and " \
+  "`-restart` (the rapid-failure back-off pauses an application that " \
+  "keeps dying). `-autoUpdate` is accepted: a program replaced on disk " \
+  "gets new processes (FCGP03035) for every application, always " \
+  "(one INFO line, FCGP01053). `-priority` is ignored for dynamic " \
+  "applications (FCGP01051).", \
+  "mod_fcgid has no such directive. mod_fastcgi: the same options; they " \
+  "set our server-wide directives, so they also apply to FcgiProcServer " \
+  "and FcgiProcExternalServer applications that do not set their own " \
+  "(mod_fastcgi's apply to dynamic applications only)") \
+D(FASTCGI_WRAPPER, ("FastCgiWrapper", "FastCgiSuexec"), \
+  TAKE1, fcgp_servers_set_wrapper, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
+  "On|Off|path", "Off", \
+  "mod_fastcgi's suexec wrapper: httpd's suexec, used as without it", \
+  "mod_fastcgi's wrapper (suexec) for dynamic applications. Accepted so " \
+  "that a mod_fastcgi configuration loads: when httpd's suexec is " \
+  "enabled (httpd started as root), the applications of a virtual host " \
+  "with `SuexecUserGroup` (and of ~user URLs) run through it, with this " \
+  "directive or without it; the others, and FcgiProcServer " \
+  "applications, run as the httpd User. A value other than `Off` logs " \
+  "one line at startup (FCGP01052): INFO with suexec enabled, else a " \
+  "WARNING that every application runs as the httpd User. A path is not " \
+  "used as the wrapper: httpd's suexec is.", \
+  "mod_fcgid has no such directive (it uses httpd's suexec the same " \
+  "way). mod_fastcgi's `FastCgiWrapper`: the same syntax; its wrapper " \
+  "also runs static applications (`-user`/`-group`), ours does not, and " \
+  "another wrapper program than httpd's suexec is not used") \
 D(BUSY_SCAN, ("FcgidBusyScanInterval", "BusyScanInterval"), \
   TAKE1, set_unneeded, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
   "seconds", "(120)", "accepted; not needed", "Accepted, not needed.", \

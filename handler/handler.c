@@ -7,7 +7,14 @@
  * role.c (fcgp_authorizer_run): no body, the answer captured.  Counts
  * each request's final status, its failure's cause, a retry and a slow
  * request in the worker table's counters of its class (pm/counters.h;
- * count_request(), fcgp_fail(), report(), slow_line()). */
+ * count_request(), fcgp_fail(), report(), slow_line()).
+ *
+ * An external server's request (FcgiProcExternalServer) takes the same
+ * path with another source of a connection: acquire picks one of its
+ * backends (backend.c) instead of leasing a worker, connect_worker
+ * connects to it, and there is nothing to hand back.  A backend that
+ * cannot be connected to is skipped and the next one tried; the safe
+ * retry goes to the next backend. */
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
@@ -35,7 +42,9 @@ FCGP_LOG_MODULE;
 
 /* One try at a worker: zeroed for each, so a retry starts clean. */
 typedef struct {
-    fcgp_lease_t *lease;
+    fcgp_lease_t *lease;        /* a worker from the PM, or NULL */
+    fcgp_backend_t *be;         /* or an external server's backend */
+    int be_index;
     apr_socket_t *sock;         /* to the worker */
     fcgp_resp_t *rs;            /* the answer, read while the body goes */
     fcgp_outcome_e outcome;     /* for the PM */
@@ -68,6 +77,11 @@ typedef struct {
     const char *redirect;       /* local Location: to follow */
     fcgp_body_t *body;          /* read before the first try, or NULL */
     const fcgp_authorizer_t *role;  /* AUTHORIZER role, else NULL */
+    fcgp_server_t *srv;         /* FcgiProcServer / FcgiProcExternalServer
+                                 * whose path this is, or NULL */
+    apr_uint64_t tried;         /* external: the backends tried (bits) */
+    int safe_retries;           /* external: retries after an answer
+                                 * failed (at most one) */
     attempt_t at;               /* the current try */
 } fcgp_req_t;
 
@@ -133,6 +147,15 @@ static const fail_info_t fail_table[] = {
     [FCGP_FAIL_WRAPPER] = {HTTP_INTERNAL_SERVER_ERROR, APLOG_ERR,
         "a wrapper set in .htaccess names a command the server does not "
         "allow there", NULL, "wrapper_not_allowed"},
+    [FCGP_FAIL_EXT_CONNECT] = {HTTP_SERVICE_UNAVAILABLE, APLOG_ERR,
+        "cannot connect to the external application",
+        "FcgiProcExternalServer (is the application running?)",
+        "external_connect"},
+    [FCGP_FAIL_EXT_DOWN] = {HTTP_SERVICE_UNAVAILABLE, APLOG_ERR,
+        "every backend of the external application refused a connection "
+        "in the last few seconds; not tried again yet",
+        "FcgiProcExternalServer (is the application running?)",
+        "external_down"},
 };
 
 _Static_assert(sizeof(fail_table) / sizeof(fail_table[0]) <= FCGP_CNT_NFAILS,
@@ -148,6 +171,25 @@ const char *fcgp_fail_name(unsigned cause)
 static fcgp_counters_t *counters(const fcgp_req_t *rq)
 {
     return fcgp_pm_counters(rq->r->pool, rq->spec);
+}
+
+static int is_external(const fcgp_req_t *rq)
+{
+    return rq->srv && rq->srv->kind == FCGP_SERVER_EXTERNAL;
+}
+
+/* Who served (or failed) this try, for log lines. */
+static const char *who(const fcgp_req_t *rq)
+{
+    const attempt_t *a = &rq->at;
+    if (is_external(rq)) {
+        return apr_psprintf(rq->r->pool, "external app %s, backend %s",
+                            rq->srv->path, a->be ? a->be->name : "none");
+    }
+    return apr_psprintf(rq->r->pool, "%s%s %s, worker pid %u",
+                        rq->role ? rq->role->phase : "",
+                        rq->role ? " app" : "app", rq->app ? rq->app : "?",
+                        a->lease ? a->lease->grant.pid : 0);
 }
 
 /* The attempt failed for cause: note it (the loop logs it, once it knows
@@ -196,15 +238,15 @@ static void fcgp_fail(const fcgp_req_t *rq, fcgp_fail_e cause)
     /* One line: status, request, cause (and its details), who, how long,
      * and what to change. */
     ap_log_rerror(APLOG_MARK, f->level, a->rv, r, FCGP_LOGNO(02001)
-                  "%s: %s %s: %s%s%s (%s%s %s, worker pid %u, %"
-                  APR_TIME_T_FMT " ms)%s", ap_get_status_line(f->status) + 4,
+                  "%s: %s %s: %s%s%s (%s, %" APR_TIME_T_FMT " ms)%s",
+                  ap_get_status_line(f->status) + 4,
                   r->method, r->uri, f->what, a->detail ? ": " : "",
-                  a->detail ? a->detail : "", role ? role->phase : "",
-                  role ? " app" : "app", rq->app ? rq->app : "?",
-                  a->lease ? a->lease->grant.pid : 0,
+                  a->detail ? a->detail : "", who(rq),
                   apr_time_as_msec(apr_time_now() - rq->start), change);
     if (f->status == HTTP_SERVICE_UNAVAILABLE && !(role && role->declined)) {
-        apr_uint32_t ra = a->lease ? a->lease->grant.retry_after : 0;
+        /* (an external server's: be_index is minus its wait) */
+        apr_uint32_t ra = a->lease ? a->lease->grant.retry_after
+                          : a->be_index < 0 ? (apr_uint32_t)-a->be_index : 0;
         apr_table_setn(r->err_headers_out, "Retry-After",
                        apr_psprintf(r->pool, "%u", ra ? ra : 5));
     }
@@ -376,12 +418,44 @@ static const char *suexec_refusal(const fcgp_req_t *rq,
                         retry);
 }
 
+/* An external server's try: the next backend in turn that this request
+ * has not tried and that is not being skipped. */
+static int acquire_backend(fcgp_req_t *rq)
+{
+    attempt_t *a = &rq->at;
+    apr_uint32_t retry_after = 0;
+    int k = fcgp_backend_pick(rq->srv, rq->tried, &retry_after);
+
+    if (k < 0) {
+        const char *names = "";
+        int i;
+        for (i = 0; i < rq->srv->backends->nelts; i++) {
+            names = apr_pstrcat(rq->r->pool, names, i ? ", " : "",
+                                APR_ARRAY_IDX(rq->srv->backends, i,
+                                              fcgp_backend_t).name, NULL);
+        }
+        a->be_index = -(int)retry_after;    /* for Retry-After */
+        a->detail = rq->tried ? "no other backend is left to try"
+                    : apr_pstrcat(rq->r->pool, "backends ", names, NULL);
+        return attempt_failed(rq, rq->tried ? FCGP_FAIL_EXT_CONNECT
+                                            : FCGP_FAIL_EXT_DOWN);
+    }
+    rq->tried |= (apr_uint64_t)1 << k;
+    a->be_index = k;
+    a->be = &APR_ARRAY_IDX(rq->srv->backends, k, fcgp_backend_t);
+    return OK;
+}
+
 static int acquire(fcgp_req_t *rq, const fcgp_app_spec_t *spec)
 {
     attempt_t *a = &rq->at;
     request_rec *r = rq->r;
     const char *err = NULL;
     apr_status_t rv;
+
+    if (is_external(rq)) {
+        return acquire_backend(rq);
+    }
 
     rv = fcgp_pm_acquire(r->pool, rq->sc->pm_path, spec,
                          &rq->appc->limits, rq->program,
@@ -418,6 +492,19 @@ static int connect_worker(fcgp_req_t *rq)
     request_rec *r = rq->r;
     apr_sockaddr_t *sa;
 
+    if (a->be) {
+        a->rv = fcgp_backend_connect(r->pool, a->be,
+                                     rq->appc->connect_timeout, &a->sock);
+        if (a->rv != APR_SUCCESS) {
+            a->sock = NULL;
+            a->detail = a->be->name;
+            fcgp_backend_refused(r, rq->srv, a->be, a->rv);
+            return attempt_failed(rq, FCGP_FAIL_EXT_CONNECT);
+        }
+        apr_socket_timeout_set(a->sock, rq->timer.io_timeout);
+        return OK;
+    }
+
     if ((a->rv = apr_sockaddr_info_get(&sa, a->lease->grant.path,
                                        APR_UNIX, 0, 0, r->pool))
         != APR_SUCCESS
@@ -441,13 +528,13 @@ static int connect_worker(fcgp_req_t *rq)
  * under its own name and as HTTP_NAME, as mod_fcgid does.
  * FcgiProcFixPathinfo: SCRIPT_NAME as the file's path, for PHP's
  * cgi.fix_pathinfo=1 (mod_fcgid's FcgidFixPathinfo). */
-static void add_fcgid_vars(request_rec *r, const fcgp_srv_conf_t *sc)
+static void pass_headers(request_rec *r, const apr_array_header_t *hdrs)
 {
     apr_table_t *e = r->subprocess_env;
     int i;
 
-    for (i = 0; i < sc->pass_headers->nelts; i++) {
-        const char *h = APR_ARRAY_IDX(sc->pass_headers, i, const char *);
+    for (i = 0; i < hdrs->nelts; i++) {
+        const char *h = APR_ARRAY_IDX(hdrs, i, const char *);
         const char *v = apr_table_get(r->headers_in, h);
         char *env, *raw, *c;
         if (!v) {
@@ -464,6 +551,17 @@ static void add_fcgid_vars(request_rec *r, const fcgp_srv_conf_t *sc)
         }
         apr_table_setn(e, raw, v);
         apr_table_setn(e, env, v);
+    }
+}
+
+static void add_fcgid_vars(request_rec *r, const fcgp_srv_conf_t *sc,
+                           const fcgp_server_t *srv)
+{
+    apr_table_t *e = r->subprocess_env;
+
+    pass_headers(r, sc->pass_headers);
+    if (srv) {
+        pass_headers(r, srv->pass_headers);    /* -pass-header */
     }
     /* As mod_fcgid: no hop-by-hop headers, and "Connection: close" (the
      * app is not to keep anything open for the client). */
@@ -496,6 +594,11 @@ static int check_request(fcgp_req_t *rq)
 {
     request_rec *r = rq->r;
 
+    /* A static or external server's path is served as mod_fastcgi does:
+     * whether the file exists or not, without Options ExecCGI. */
+    if (rq->srv) {
+        return OK;
+    }
     /* A virtual wrapper runs whether the file exists or not. */
     if (!(rq->wrapper && rq->wrapper->virtual)) {
         if (r->finfo.filetype == APR_NOFILE) {
@@ -563,6 +666,19 @@ static void make_spec(fcgp_req_t *rq, fcgp_app_spec_t *spec)
     const fcgp_wrapper_t *w = rq->wrapper;
     memset(spec, 0, sizeof(*spec));
     spec->vhost = rq->sc->vhost;
+    if (rq->srv) {
+        /* Its class is the one the PM started (static), whichever virtual
+         * host the request came to; an external one has none. */
+        spec->vhost = rq->srv->vhost;
+        spec->argc = 1;
+        spec->argv = rq->srv->argv;
+        spec->envc = rq->srv->app.envc;
+        spec->env = rq->srv->app.env;
+        rq->app = rq->srv->path;
+        rq->appc = &rq->srv->app;
+        rq->timer.io_timeout = rq->appc->io_timeout;
+        return;
+    }
     request_identity(r, &spec->ident);
     if (w) {
         spec->argc = w->argc;
@@ -622,8 +738,12 @@ static int serve(fcgp_req_t *rq)
     }
     a->rs = fcgp_response_start(&(fcgp_peer_t){
         .r = r, .sock = a->sock, .timer = &rq->timer,
-        .pid = a->lease->grant.pid, .app = rq->app,
-        .flush_each = fcgp_conf_val(rq->sc, FCGP_C_OUTPUT_BUFFER) == 0,
+        .pid = a->lease ? a->lease->grant.pid : 0,
+        .app = a->be ? apr_pstrcat(r->pool, rq->app, " (backend ",
+                                   a->be->name, ")", NULL)
+                     : rq->app,
+        .flush_each = fcgp_conf_val(rq->sc, FCGP_C_OUTPUT_BUFFER) == 0
+                      || (rq->srv && rq->srv->flush),
         .capture = rq->role != NULL,
         .slow_at = rq->slow && !rq->slow_logged ? rq->sent + rq->slow : 0,
         .on_slow = on_slow, .ctx = rq});
@@ -654,6 +774,20 @@ static int worth_retrying(const fcgp_req_t *rq)
                           || rq->r->method_number == M_OPTIONS)
                          && !ap_request_has_body(rq->r));
 
+    if (is_external(rq)) {
+        /* Nothing was sent: the next backend, whatever the request. */
+        if (a->cause == FCGP_FAIL_EXT_CONNECT && a->be) {
+            return fcgp_backend_left(rq->srv, rq->tried);
+        }
+        /* The safe retry, once, on the next backend. */
+        if (!replayable || rq->safe_retries
+            || (a->cause != FCGP_FAIL_SEND && a->cause != FCGP_FAIL_CLOSED)
+            || (n && (n->headers_sent || n->recv_bytes))
+            || !fcgp_backend_left(rq->srv, rq->tried)) {
+            return 0;
+        }
+        return 2;
+    }
     if (!replayable || rq->tries > 1
         || (a->cause != FCGP_FAIL_CONNECT && a->cause != FCGP_FAIL_SEND
             && a->cause != FCGP_FAIL_CLOSED)) {
@@ -669,6 +803,19 @@ static void report(const fcgp_req_t *rq, int retry)
     const attempt_t *a = &rq->at;
     request_rec *r = rq->r;
 
+    if (retry && is_external(rq)) {
+        /* (a refused connection was said by fcgp_backend_refused) */
+        if (retry == 2) {
+            fcgp_cnt_inc(counters(rq), FCGP_CNT_RETRIES);
+            ap_log_rerror(APLOG_MARK, APLOG_NOTICE, a->rv, r,
+                          FCGP_LOGNO(02092) "%s %s: backend %s of %s failed "
+                          "before answering (%s%s%s); retrying once on the "
+                          "next backend", r->method, r->uri, a->be->name,
+                          rq->srv->where, fail_table[a->cause].what,
+                          a->detail ? ": " : "", a->detail ? a->detail : "");
+        }
+        return;
+    }
     if (retry) {
         fcgp_cnt_inc(counters(rq), FCGP_CNT_RETRIES);
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, a->rv, r, FCGP_LOGNO(02004)
@@ -711,18 +858,26 @@ static int attempts(fcgp_req_t *rq, const fcgp_app_spec_t *spec)
             }
             return st;
         }
-        fcgp_pm_lease_request(a->lease, rq->r->method, rq->r->uri,
-                              rq->r->args, now);
+        if (a->lease) {
+            fcgp_pm_lease_request(a->lease, rq->r->method, rq->r->uri,
+                                  rq->r->args, now);
+        }
         st = serve(rq);
         answer_ended(rq, apr_time_now());
         retry = worth_retrying(rq);
+        rq->safe_retries += retry == 2;
         report(rq, retry);
         if (a->sock) {
             /* First: the app waits for our close before it accepts the
              * next connection. */
             apr_socket_close(a->sock);
         }
-        fcgp_pm_release(a->lease, a->outcome);
+        if (a->lease) {
+            fcgp_pm_release(a->lease, a->outcome);
+        }
+        else if (a->be && a->outcome == FCGP_OUT_OK) {
+            fcgp_backend_answered(rq->r, rq->srv, a->be);
+        }
     } while (retry);
     set_notes(rq);
     if (a->rs) {
@@ -764,10 +919,58 @@ int fcgp_authorizer_run(request_rec *r, const fcgp_authorizer_t *a)
 
     rq->role = a;
     rq->wrapper = a->cmd;
+    /* An app that is a static or external server is that server's (as
+     * mod_fastcgi). */
+    if (a->cmd->argc == 1) {
+        rq->srv = fcgp_conf_server_for(rq->sc, a->cmd->argv[0]);
+    }
     make_spec(rq, &spec);
     rq->spec = &spec;
     rq->timer.deadline = apr_time_now() + rq->appc->busy_timeout;
     return attempts(rq, &spec);
+}
+
+/* As mod_fastcgi: a request for a static or external server's path, or
+ * below it, is that server's, whatever handler the configuration gave it.
+ * httpd stops its walk of the file system at the first part of the path
+ * that does not exist, which may be above an external server's virtual
+ * path (FcgiProcExternalServer /fastcgiext/app, with no /fastcgiext):
+ * the path is then split again, at the server's path, so that the
+ * application gets the PATH_INFO and SCRIPT_NAME it expects. */
+int fcgp_fixups(request_rec *r)
+{
+    const fcgp_srv_conf_t *sc = FCGP_SRV(r->server);
+    char *full, *c;
+
+    if (!r->filename || !sc->servers.by_path) {
+        return DECLINED;
+    }
+    if (fcgp_conf_server_for(sc, r->filename)) {
+        r->handler = FCGP_HANDLER_NAME;
+        return OK;
+    }
+    if (!r->path_info || r->path_info[0] != '/'
+        || r->finfo.filetype != APR_NOFILE) {
+        return DECLINED;
+    }
+    full = apr_pstrcat(r->pool, r->filename, r->path_info, NULL);
+    for (c = full + strlen(r->filename) + 1;; c++) {
+        if (*c == '/' || !*c) {
+            char keep = *c;
+            *c = '\0';
+            if (fcgp_conf_server_for(sc, full)) {
+                *c = keep;
+                r->path_info = apr_pstrdup(r->pool, c);
+                r->filename = apr_pstrmemdup(r->pool, full, c - full);
+                r->handler = FCGP_HANDLER_NAME;
+                return OK;
+            }
+            *c = keep;
+            if (!keep) {
+                return DECLINED;
+            }
+        }
+    }
 }
 
 int fcgp_handler(request_rec *r)
@@ -777,11 +980,15 @@ int fcgp_handler(request_rec *r)
     int st;
 
     if (!r->handler || (strcmp(r->handler, FCGP_HANDLER_NAME) != 0
-                        && strcmp(r->handler, FCGP_HANDLER_NAME_FCGID) != 0)) {
+                        && strcmp(r->handler, FCGP_HANDLER_NAME_FCGID) != 0
+                        && strcmp(r->handler, FCGP_HANDLER_NAME_FASTCGI)
+                           != 0)) {
         return DECLINED;
     }
     rq = new_req(r);
-    rq->wrapper = fcgp_conf_wrapper_for(FCGP_DIR(r), r->filename);
+    if (!(rq->srv = fcgp_conf_server_for(rq->sc, r->filename))) {
+        rq->wrapper = fcgp_conf_wrapper_for(FCGP_DIR(r), r->filename);
+    }
     make_spec(rq, &spec);
     rq->spec = &spec;
     st = handle(rq);
@@ -811,7 +1018,7 @@ static int handle(fcgp_req_t *rq)
     }
     ap_add_common_vars(r);
     ap_add_cgi_vars(r);
-    add_fcgid_vars(r, rq->sc);
+    add_fcgid_vars(r, rq->sc, rq->srv);
     /* A small body is in memory (a chunked one spooled) before a worker
      * is taken: a slow client holds none, and its time does not count
      * against FcgiProcBusyTimeout. */

@@ -575,3 +575,12 @@ apr_status_t fcgp_pm_status(apr_pool_t *p, const char *pm_path,
     apr_socket_close(s);
     return rv;
 }
+
+void fcgp_pm_paused(apr_uint32_t *classes, apr_uint32_t *paused)
+{
+    *classes = *paused = 0;
+    if (table) {
+        fcgp_table_paused(table, (apr_uint32_t)apr_time_sec(apr_time_now()),
+                          classes, paused);
+    }
+}

@@ -99,6 +99,10 @@ apr_status_t fcgp_pm_status(apr_pool_t *p, const char *pm_path,
                             apr_uint32_t metrics_classes,
                             fcgp_status_t **st, const char **errmsg);
 
+/* Handler only (a readiness check): the classes in the worker table, and
+ * those paused by the rapid-failure back-off with no worker left. */
+void fcgp_pm_paused(apr_uint32_t *classes, apr_uint32_t *paused);
+
 /* Process-manager process (see pm_main.c): runs until told to stop. */
 int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
                  const fcgp_pm_settings_t *settings, fcgp_table_t *table,

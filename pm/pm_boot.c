@@ -474,6 +474,10 @@ apr_status_t fcgp_pm_boot(apr_pool_t *pconf, server_rec *s,
     h.settings.orphan_pgid = 0;
     h.settings.profiles = all_profiles(proc_pool, settings,
                                        &h.settings.nprofiles);
+    /* This generation's static servers (in pconf: a PM restarted after it
+     * died is this generation's too, see pm_maint). */
+    h.settings.nstatics = settings->nstatics;
+    h.settings.statics = settings->statics;
     if ((rv = worker_table(proc_pool, s, settings->max_procs, &h.table))
         != APR_SUCCESS) {
         return rv;

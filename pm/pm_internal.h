@@ -119,6 +119,10 @@ struct pm_class {
                                  * it gets one: FCGP_CNT_MAX_REACHED) */
     apr_uint32_t user;          /* whose processes it counts as: its suexec
                                  * uid, or PM_HTTPD_USER */
+    int priority;               /* nice value of its processes (a static
+                                 * server's -priority); 0: the PM's */
+    const char *static_where;   /* a static server's: "FastCgiServer
+                                 * (file:line)"; NULL: started on demand */
     apr_pool_t *pool;
 };
 
@@ -225,6 +229,7 @@ apr_status_t pm_server_setup(pm_t *pm);
 void pm_on_accept(pm_t *pm);
 void pm_on_readable(pm_t *pm, pm_conn_t *conn);
 void pm_close_conns(pm_t *pm);
+void pm_start_statics(pm_t *pm);
 
 /* pm_program.c */
 apr_uint64_t pm_program_ident(pm_t *pm, pm_class_t *c);

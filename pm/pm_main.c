@@ -285,6 +285,7 @@ int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
                  "process manager pid %d ready (FcgiProcIPCDir %s, "
                  "FcgiProcMaxProcesses %u)", (int)getpid(),
                  pm->settings.ipc_dir, pm->settings.max_procs);
+    pm_start_statics(pm);
 
     for (;;) {
         apr_int32_t n = 0, i;

@@ -100,13 +100,14 @@ static const char *const *copy_strv(apr_pool_t *p, int n,
     return out;
 }
 
-/* The class a WANT describes, made (and added to the table) when new;
- * NULL when the table has no room for another class. */
-static pm_class_t *find_class(pm_t *pm, const fcgp_msg_want_t *m,
-                              apr_pool_t *tmp)
+/* The class of spec, made (and added to the table) when new, with these
+ * limits; NULL when the table has no room for another class. */
+static pm_class_t *class_for(pm_t *pm, const fcgp_app_spec_t *spec,
+                             const fcgp_app_limits_t *limits,
+                             apr_pool_t *tmp)
 {
     apr_size_t klen;
-    const char *key = fcgp_ipc_class_key(tmp, &m->spec, &klen);
+    const char *key = fcgp_ipc_class_key(tmp, spec, &klen);
     pm_class_t *c = apr_hash_get(pm->classes, key, (apr_ssize_t)klen);
 
     if (!c) {
@@ -120,21 +121,59 @@ static pm_class_t *find_class(pm_t *pm, const fcgp_msg_want_t *m,
         c->pool = cp;
         c->key = apr_pmemdup(cp, key, klen);
         c->klen = klen;
-        c->spec.argc = m->spec.argc;
-        c->spec.argv = copy_strv(cp, m->spec.argc, m->spec.argv);
-        c->spec.envc = m->spec.envc;
-        c->spec.env = copy_strv(cp, m->spec.envc, m->spec.env);
-        c->spec.vhost = apr_pstrdup(cp, m->spec.vhost);
-        c->spec.ident = m->spec.ident;
-        c->user = m->spec.ident.suexec ? m->spec.ident.uid : PM_HTTPD_USER;
+        c->spec.argc = spec->argc;
+        c->spec.argv = copy_strv(cp, spec->argc, spec->argv);
+        c->spec.envc = spec->envc;
+        c->spec.env = copy_strv(cp, spec->envc, spec->env);
+        c->spec.vhost = apr_pstrdup(cp, spec->vhost);
+        c->spec.ident = spec->ident;
+        c->user = spec->ident.suexec ? spec->ident.uid : PM_HTTPD_USER;
         c->name = join_name(cp, &c->spec);
         c->slots = apr_array_make(cp, 8, sizeof(pm_slot_t *));
         c->tidx = tidx;
         apr_hash_set(pm->classes, c->key, (apr_ssize_t)klen, c);
     }
     /* The latest configuration wins (a graceful restart may change it). */
-    c->limits = m->limits;
+    c->limits = *limits;
     return c;
+}
+
+static pm_class_t *find_class(pm_t *pm, const fcgp_msg_want_t *m,
+                              apr_pool_t *tmp)
+{
+    return class_for(pm, &m->spec, &m->limits, tmp);
+}
+
+/* The static servers (FcgiProcServer) of this generation: their classes
+ * exist from the start, with n workers (their minimum, which
+ * pm_serve_table keeps them at from then on, like any class's). */
+void pm_start_statics(pm_t *pm)
+{
+    int i;
+    for (i = 0; i < pm->settings.nstatics; i++) {
+        const fcgp_static_t *st = &pm->settings.statics[i];
+        pm_class_t *c = class_for(pm, &st->spec, &st->limits, pm->tmp);
+        int n;
+        if (!c) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s, FCGP_LOGNO(03080)
+                         "%s: the worker table has no room for another "
+                         "application (%u classes are the most it holds); "
+                         "not started", st->where,
+                         fcgp_table_nclasses(pm->table));
+            continue;
+        }
+        c->priority = st->priority;
+        c->static_where = apr_pstrdup(c->pool, st->where);
+        /* Its program's first look, as a handler's WANT gives any other
+         * class: from here on, a new version on disk is seen
+         * (reload-on-change, pm_program.c) as for any class. */
+        pm_program_check(pm, c);
+        n = pm_grow(pm, c, 0);
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, pm->s, FCGP_LOGNO(03081)
+                     "%s: static application %s: %d of %u processes "
+                     "started", st->where, c->name, n < 0 ? 0 : n,
+                     st->limits.min_procs);
+    }
 }
 
 /* A handler found no idle worker of a class.  It waits in the class's

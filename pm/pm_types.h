@@ -68,6 +68,17 @@ typedef struct {
                                     * user (mod_userdir and suexec) */
 } fcgp_app_profile_t;
 
+/* A static server (FcgiProcServer): a class the PM starts when it starts
+ * and keeps at limits.min_procs (= max_procs) workers; its limits never
+ * retire a worker for idleness or age. */
+typedef struct {
+    fcgp_app_spec_t spec;
+    fcgp_app_limits_t limits;
+    int priority;                  /* nice value of its processes; 0: as
+                                    * the PM's */
+    const char *where;             /* "FastCgiServer (file:line)" */
+} fcgp_static_t;
+
 /* Process-manager wide settings, resolved at post_config. */
 typedef struct {
     const char *ipc_dir;           /* FcgiProcIPCDir (absolute) */
@@ -88,6 +99,8 @@ typedef struct {
     int sig_helper;                /* the PM's end of the signal helper's
                                     * socket (pm/sighelper.c); -1: none */
     apr_uint32_t sig_helper_pid;
+    int nstatics;                  /* this generation's static servers */
+    const fcgp_static_t *statics;
 } fcgp_pm_settings_t;
 
 /* How a request went, as the handler hands its worker back, so the PM

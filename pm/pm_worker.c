@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <apr_strings.h>
 #include <apr_portable.h>
 #include <apr_thread_proc.h>
@@ -114,6 +115,13 @@ apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s)
         return rv;
     }
     fcgp_cnt_inc(PM_COUNTERS(pm, c), FCGP_CNT_SPAWNS);
+    if (c->priority
+        && setpriority(PRIO_PROCESS, (id_t)s->proc.pid, c->priority) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, errno, pm->s,
+                     FCGP_LOGNO(03082) "cannot give worker pid %d of %s the "
+                     "priority %d of %s", (int)s->proc.pid, c->name,
+                     c->priority, c->static_where);
+    }
     s->served = 0;
     /* A new process has never served: it is the least recently used, so
      * warm workers go first and it starts (php-cgi takes ~10 ms) in the

@@ -438,6 +438,24 @@ void fcgp_table_set_live(fcgp_table_t *t, apr_uint32_t cls,
     }
 }
 
+void fcgp_table_paused(fcgp_table_t *t, apr_uint32_t now,
+                       apr_uint32_t *nclasses, apr_uint32_t *paused)
+{
+    apr_uint32_t i;
+    *nclasses = *paused = 0;
+    for (i = 0; i < t->nclasses; i++) {
+        fcgp_tbl_class_t *k = &classes(t)[i];
+        if (!apr_atomic_read32(&k->used)) {
+            continue;
+        }
+        (*nclasses)++;
+        if (apr_atomic_read32(&k->backoff_until) > now
+            && !apr_atomic_read32(&k->live)) {
+            (*paused)++;
+        }
+    }
+}
+
 apr_uint32_t fcgp_table_sleepers(fcgp_table_t *t, apr_uint32_t cls)
 {
     fcgp_tbl_class_t *k = fcgp_table_class(t, cls);

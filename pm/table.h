@@ -322,6 +322,12 @@ void fcgp_table_set_full(fcgp_table_t *t, apr_uint32_t cls,
 void fcgp_table_set_live(fcgp_table_t *t, apr_uint32_t cls,
                          apr_uint32_t live, apr_uint32_t backoff_until);
 
+/* Handler (a readiness check): how many classes there are, and how many
+ * of them are paused by the rapid-failure back-off with no worker left
+ * (their requests get 503), at time now (apr_time_sec). */
+void fcgp_table_paused(fcgp_table_t *t, apr_uint32_t now,
+                       apr_uint32_t *classes, apr_uint32_t *paused);
+
 /* A worker of class cls came free: wake one waiter. */
 void fcgp_table_wake(fcgp_table_t *t, apr_uint32_t cls);
 /* Wake every waiter of class cls (the class's situation changed: a

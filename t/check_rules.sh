@@ -71,8 +71,8 @@ includes conf/*.c conf/*.h pm/*.c pm/*.h fcgi_proto/*.c fcgi_proto/*.h \
     && fail "only mod_fcgiproc.c and handler/ may include handler/"
 
 # The module exports its module records (its own identity and the
-# compatible ones, such as fcgid_module) and nothing else.
-MODULE_RECORDS="fcgid_module fcgiproc_module"
+# compatible ones: fcgid_module, fastcgi_module) and nothing else.
+MODULE_RECORDS="fastcgi_module fcgid_module fcgiproc_module"
 if [ -f "$FCGP_SO" ]; then
     syms=$(nm -D --defined-only "$FCGP_SO" | awk '{print $3}' | sort | xargs)
     [ "$syms" = "$MODULE_RECORDS" ] \

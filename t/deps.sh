@@ -5,12 +5,16 @@
 # libapache2-mod-fcgid: the tests that compare answers with mod_fcgid's
 # load it in their private httpd by path; its package enables it in
 # /etc/apache2, which no test reads and this script does not touch.
+# php-fpm, spawn-fcgi, uwsgi and haproxy: the external-server and
+# load-balancer tests run private instances of them; their services are
+# not started, see policy-rc.d.
 # Does nothing when they are all present; needs root otherwise.
 set -e
 PKGS="apache2 apache2-dev libapr1-dev libaprutil1-dev check pkg-config \
 php-cgi libfcgi-dev libfcgi-bin apache2-utils python3-pytest clang \
 libclang-rt-14-dev libapache2-mod-fcgid prometheus python3-prometheus-client \
-apache2-suexec-pristine"
+apache2-suexec-pristine php-fpm spawn-fcgi uwsgi-core uwsgi-plugin-python3 \
+haproxy"
 # Installed without recommended packages: chromium (the status page's
 # browser test, t/integration/test_status_page.py; about 120 MB to fetch,
 # 410 MB on disk) would otherwise bring systemd, avahi-daemon, upower and

@@ -1845,6 +1845,32 @@ START_TEST(test_set_live)
 }
 END_TEST
 
+/* A readiness check: classes paused with no live worker. */
+START_TEST(test_paused)
+{
+    fcgp_table_t *t = mk_table(8, 16, 4096);
+    apr_uint32_t a = fcgp_table_add_class(t, "a", 1);
+    apr_uint32_t b = fcgp_table_add_class(t, "b", 1);
+    apr_uint32_t n = 99, p = 99;
+
+    fcgp_table_paused(t, 1000, &n, &p);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(p, 0);
+    fcgp_table_set_live(t, a, 0, 1005);         /* paused, none live */
+    fcgp_table_paused(t, 1000, &n, &p);
+    ck_assert_uint_eq(p, 1);
+    fcgp_table_set_live(t, b, 2, 1005);         /* paused, 2 still serve */
+    fcgp_table_paused(t, 1000, &n, &p);
+    ck_assert_uint_eq(p, 1);
+    fcgp_table_set_live(t, b, 0, 1005);
+    fcgp_table_paused(t, 1000, &n, &p);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(p, 2);
+    fcgp_table_paused(t, 1005, &n, &p);         /* the pause is over */
+    ck_assert_uint_eq(p, 0);
+}
+END_TEST
+
 START_TEST(test_wait_timeout)
 {
     apr_uint32_t cls;
@@ -3322,6 +3348,7 @@ int main(void)
     tcase_add_test(tc, test_enqueue_without_record);
     tcase_add_test(tc, test_full_flag);
     tcase_add_test(tc, test_set_live);
+    tcase_add_test(tc, test_paused);
     tcase_add_test(tc, test_wait_timeout);
     tcase_add_test(tc, test_wait_not_full_asks_pm_once);
     tcase_add_test(tc, test_wait_idle_at_once);
