@@ -72,25 +72,37 @@ typedef struct {
 
 /* ---- the helper ------------------------------------------------------ */
 
-/* ppid and process group of pid, from /proc; 0 when unreadable. */
-static int read_stat(pid_t pid, pid_t *ppid, pid_t *pgrp)
+/* /proc/<pid>/<name> into buf, NUL-terminated; 0 when unreadable. */
+static int read_proc(pid_t pid, const char *name, char *buf, size_t size)
 {
-    char path[64], buf[512];
-    const char *paren;
-    int fd, pp, pg;
-    char st;
+    char path[64];
+    int fd;
     ssize_t n;
 
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
         return 0;
     }
-    n = read(fd, buf, sizeof(buf) - 1);
+    n = read(fd, buf, size - 1);
     close(fd);
     if (n <= 0) {
         return 0;
     }
     buf[n] = '\0';
+    return 1;
+}
+
+/* ppid and process group of pid, from /proc; 0 when unreadable. */
+static int read_stat(pid_t pid, pid_t *ppid, pid_t *pgrp)
+{
+    char buf[512];
+    const char *paren;
+    int pp, pg;
+    char st;
+
+    if (!read_proc(pid, "stat", buf, sizeof(buf))) {
+        return 0;
+    }
     /* "pid (comm) state ppid pgrp ...": comm may hold anything. */
     if (!(paren = strrchr(buf, ')'))
         || sscanf(paren + 1, " %c %d %d", &st, &pp, &pg) != 3) {
@@ -104,21 +116,12 @@ static int read_stat(pid_t pid, pid_t *ppid, pid_t *pgrp)
 /* Real, effective and saved uid of pid, from /proc; 0 when unreadable. */
 static int read_uids(pid_t pid, long uid[3])
 {
-    char path[64], buf[2048];
+    char buf[2048];
     const char *at;
-    int fd;
-    ssize_t n;
 
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+    if (!read_proc(pid, "status", buf, sizeof(buf))) {
         return 0;
     }
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0) {
-        return 0;
-    }
-    buf[n] = '\0';
     if (!(at = strstr(buf, "\nUid:"))
         || sscanf(at + 5, "%ld %ld %ld", &uid[0], &uid[1], &uid[2]) != 3) {
         return 0;
