@@ -1,11 +1,16 @@
 # mod_fcgiproc: `make` builds the module, `make test` runs every test,
 # `make demo` starts a private httpd on 127.0.0.1:8080, `make bench` runs the
 # benchmarks, `make chaos` the fault-injection suite (about 2 minutes),
-# `make compat` the mod_fcgid compatibility suite (t/compat).  ./configure (optional) writes config.mk with the apxs to use.
+# `make compat` the mod_fcgid compatibility suite (t/compat).  ./configure
+# (optional) writes config.mk with the apxs to use.  `make package` builds
+# the Debian package into build/package/ (`make package-test` installs it
+# in a private mount namespace), `make docs` the HTML manual into
+# build/docs/.
 -include config.mk
 
 .PHONY: all deps test unit-test integration-test asan-test fuzz demo \
-        demo-stop bench check-rules chaos compat clean
+        demo-stop bench check-rules chaos compat clean package package-deps \
+        package-test docs
 
 all: .libs/mod_fcgiproc.so apps docs/directives.md
 
@@ -15,6 +20,8 @@ include t/fuzz/fuzz.mk
 include t/apps/apps.mk
 include bench/bench.mk
 include t/compat/compat.mk
+include t/package/package.mk
+include docs/manual/manual.mk
 
 PYTHON ?= /usr/bin/python3
 PYTEST_ARGS ?=

@@ -3,16 +3,18 @@
  * process manager with the plain values conf/ fills in, and handler/
  * serves requests.
  *
- * One .so, two identities: loaded as fcgiproc_module it is mod_fcgiproc;
+ * One .so, three identities: loaded as fcgiproc_module it is mod_fcgiproc;
  * loaded as fcgid_module (module name "mod_fcgid.c") it takes mod_fcgid's
  * place, so that <IfModule mod_fcgid.c> and <IfModule fcgid_module> are
- * true and a mod_fcgid configuration loads unchanged.  Both records share
- * the directive table and the hooks; fcgp_module (conf.h) is the one httpd
- * loaded, and only one may be. */
+ * true and a mod_fcgid configuration loads unchanged; loaded as
+ * fastcgi_module (module name "mod_fastcgi.c") it takes mod_fastcgi's.
+ * The records share the directive table and the hooks; fcgp_module
+ * (conf.h) is the one httpd loaded, and only one may be. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <dlfcn.h>
+#include <string.h>
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"
@@ -32,9 +34,11 @@ FCGP_LOG_MODULE;
 #define FCGP_EXPORT __attribute__((visibility("default")))
 extern module AP_MODULE_DECLARE_DATA FCGP_EXPORT fcgiproc_module;
 extern module AP_MODULE_DECLARE_DATA FCGP_EXPORT fcgid_module;
+extern module AP_MODULE_DECLARE_DATA FCGP_EXPORT fastcgi_module;
 
 static void fcgiproc_register_hooks(apr_pool_t *p);
 static void fcgid_register_hooks(apr_pool_t *p);
+static void fastcgi_register_hooks(apr_pool_t *p);
 
 module AP_MODULE_DECLARE_DATA fcgiproc_module = {
     STANDARD20_MODULE_STUFF,
@@ -67,14 +71,36 @@ module AP_MODULE_DECLARE_DATA fcgid_module = {
     AP_MODULE_FLAG_ALWAYS_MERGE
 };
 
+/* mod_fastcgi's identity ("mod_fastcgi.c"), for its configurations:
+ * FastCgiServer, FastCgiExternalServer, FastCgiConfig, the handler
+ * fastcgi-script. */
+module AP_MODULE_DECLARE_DATA fastcgi_module = {
+    MODULE_MAGIC_NUMBER_MAJOR,
+    MODULE_MAGIC_NUMBER_MINOR,
+    -1,
+    "mod_fastcgi.c",
+    NULL,
+    NULL,
+    MODULE_MAGIC_COOKIE,
+    NULL,
+    fcgp_conf_create_dir,
+    fcgp_conf_merge_dir,
+    fcgp_conf_create_srv,
+    fcgp_conf_merge_srv,
+    fcgp_conf_cmds,
+    fastcgi_register_hooks,
+    AP_MODULE_FLAG_ALWAYS_MERGE
+};
+
 /* Our own names for the records.  APR loads modules RTLD_GLOBAL, so with
- * the real mod_fcgid loaded first, "fcgid_module" in this file would be
- * its record; these hidden aliases always mean ours. */
+ * the real mod_fcgid (or mod_fastcgi) loaded first, "fcgid_module" in this
+ * file would be its record; these hidden aliases always mean ours. */
 #define FCGP_SELF(name) \
     extern module fcgp_##name##_rec \
         __attribute__((alias(#name "_module"), visibility("hidden")))
 FCGP_SELF(fcgiproc);
 FCGP_SELF(fcgid);
+FCGP_SELF(fastcgi);
 
 module *fcgp_module;            /* the identity httpd loaded us as */
 int fcgp_log_index = APLOG_NO_MODULE;
@@ -90,38 +116,62 @@ static const char *so_of(const void *sym)
     return "?";
 }
 
+static int is_ours(const module *m)
+{
+    return m == &fcgp_fcgiproc_rec || m == &fcgp_fcgid_rec
+           || m == &fcgp_fastcgi_rec;
+}
+
 static const char *symbol_of(const module *m)
 {
     return m == &fcgp_fcgid_rec ? "fcgid_module"
          : m == &fcgp_fcgiproc_rec ? "fcgiproc_module"
-         : "fcgid_module (the real mod_fcgid)";
+         : m == &fcgp_fastcgi_rec ? "fastcgi_module"
+         : strcmp(m->name, "mod_fastcgi.c") == 0
+           ? "fastcgi_module (the real mod_fastcgi)"
+         : strcmp(m->name, "mod_fcgid.c") == 0
+           ? "fcgid_module (the real mod_fcgid)"
+         : "fcgiproc_module (another copy of mod_fcgiproc)";
 }
 
-/* Two of us, or us beside the real mod_fcgid, would each run a process
- * manager and fight over the same directives: httpd does not start.
- * Also registers our section of /server-status: mod_status's optional
- * hook (a no-op when mod_status is not loaded; loaded before or after us
- * alike), at each pre_config as mod_fcgid does. */
+/* The real mod_fcgid or mod_fastcgi (or another copy of us), loaded
+ * beside us; NULL when none is. */
+static module *a_rival(void)
+{
+    module *m;
+    for (m = ap_top_module; m; m = m->next) {
+        if (!is_ours(m) && (strcmp(m->name, "mod_fcgid.c") == 0
+                            || strcmp(m->name, "mod_fastcgi.c") == 0
+                            || strcmp(m->name, "mod_fcgiproc.c") == 0)) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+/* Two of us, or us beside the real mod_fcgid or mod_fastcgi, would each
+ * run a process manager and fight over the same directives: httpd does
+ * not start.  Also registers our section of /server-status: mod_status's
+ * optional hook (a no-op when mod_status is not loaded; loaded before or
+ * after us alike), at each pre_config as mod_fcgid does. */
 static int fcgp_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                            apr_pool_t *ptemp)
 {
-    module *other = fcgp_second;
-    module *real = ap_find_linked_module("mod_fcgid.c");
+    module *other = fcgp_second ? fcgp_second : a_rival();
 
     APR_OPTIONAL_HOOK(ap, status_hook, fcgp_status_hook, NULL, NULL,
                       APR_HOOK_MIDDLE);
 
-    if (!other && real && real != &fcgp_fcgid_rec) {
-        other = real;
-    }
     if (other) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
                      FCGP_LOGNO(04020) "mod_fcgiproc is loaded as %s from "
                      "%s, and %s is loaded from %s as well: keep one of the "
                      "two LoadModule lines (LoadModule fcgid_module %s "
-                     "takes over mod_fcgid's configuration)",
+                     "takes over mod_fcgid's configuration, LoadModule "
+                     "fastcgi_module %s mod_fastcgi's)",
                      symbol_of(fcgp_module), so_of(fcgp_module),
-                     symbol_of(other), so_of(other), so_of(fcgp_module));
+                     symbol_of(other), so_of(other), so_of(fcgp_module),
+                     so_of(fcgp_module));
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return OK;
@@ -187,8 +237,10 @@ static void register_as(module *m, apr_pool_t *p)
     ap_hook_pre_config(fcgp_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(fcgp_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(fcgp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(fcgp_fixups, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(fcgp_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(fcgp_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(fcgp_ready_handler, NULL, NULL, APR_HOOK_MIDDLE);
     /* The authenticator sits where mod_fcgid's does: among the other
      * authentication modules in LoadModule order (Debian loads
      * mod_auth_basic first; with AuthBasicAuthoritative Off it passes the
@@ -209,5 +261,10 @@ static void fcgiproc_register_hooks(apr_pool_t *p)
 static void fcgid_register_hooks(apr_pool_t *p)
 {
     register_as(&fcgp_fcgid_rec, p);
+}
+
+static void fastcgi_register_hooks(apr_pool_t *p)
+{
+    register_as(&fcgp_fastcgi_rec, p);
 }
 

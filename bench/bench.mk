@@ -20,3 +20,11 @@ BENCH_PYTHON ?= /usr/bin/python3
 
 bench: all
 	$(BENCH_PYTHON) bench/bench.py
+
+# `make bench-scale`: many virtual hosts, each with its own wrapper (2,000
+# without suexec; 200 with suexec and real users, made and removed: root
+# only).  Startup time, memory, first requests, idle reaping.  Figures:
+# bench/out/scale.txt.  SCALE_VHOSTS, SCALE_SUEXEC, SCALE_TOUCH override.
+.PHONY: bench-scale
+bench-scale: all
+	$(BENCH_PYTHON) bench/scale.py

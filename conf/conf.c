@@ -132,6 +132,25 @@ static const char *set_wrapper(cmd_parms *cmd, void *dconf, const char *cmdline,
     w->suffix = suffix ? apr_pstrdup(cmd->pool, suffix) : NULL;
     w->php_cgi = fcgp_is_php_cgi(argv[0]);
     w->virtual = flag != NULL;
+    w->htaccess = ap_check_cmd_context(cmd, NOT_IN_HTACCESS) != NULL;
+    w->where = apr_psprintf(cmd->pool, "%s (%s:%d)", cmd->cmd->name,
+                            cmd->directive->filename,
+                            cmd->directive->line_num);
+    return NULL;
+}
+
+/* FcgiProcAllowWrapper path ...: programs a wrapper in .htaccess may
+ * name (checked for each request: fcgp_conf_wrapper_allowed). */
+static const char *set_allow_wrapper(cmd_parms *cmd, void *dummy,
+                                     const char *arg)
+{
+    fcgp_srv_conf_t *sc = FCGP_SRV(cmd->server);
+    if (arg[0] != '/') {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an absolute path",
+                            cmd->cmd->name, arg);
+    }
+    APR_ARRAY_PUSH(sc->allow_wrappers, const char *) =
+        apr_pstrdup(cmd->pool, arg);
     return NULL;
 }
 
@@ -428,6 +447,8 @@ void *fcgp_conf_create_srv(apr_pool_t *p, server_rec *s)
     sc->pass_headers = apr_array_make(p, 2, sizeof(const char *));
     sc->cmd_opts = apr_hash_make(p);
     sc->unneeded = apr_array_make(p, 2, sizeof(fcgp_unneeded_t));
+    sc->allow_wrappers = apr_array_make(p, 2, sizeof(const char *));
+    fcgp_servers_init(p, &sc->servers);
     return sc;
 }
 
@@ -446,6 +467,8 @@ void *fcgp_conf_merge_srv(apr_pool_t *p, void *basev, void *addv)
                                        add->initial_env);
     sc->pass_headers = apr_array_append(p, base->pass_headers,
                                         add->pass_headers);
+    sc->allow_wrappers = apr_array_append(p, base->allow_wrappers,
+                                          add->allow_wrappers);
     /* A virtual host's options for a command replace the main server's
      * for that command (as mod_fcgid). */
     sc->cmd_opts = apr_hash_overlay(p, add->cmd_opts, base->cmd_opts);
@@ -456,7 +479,33 @@ void *fcgp_conf_merge_srv(apr_pool_t *p, void *basev, void *addv)
     sc->spool_dir = add->spool_dir ? add->spool_dir : base->spool_dir;
     sc->spool_dir_where = add->spool_dir ? add->spool_dir_where
                                          : base->spool_dir_where;
+    fcgp_servers_merge(&sc->servers, &base->servers, &add->servers);
     return sc;
+}
+
+int fcgp_conf_wrapper_allowed(const fcgp_srv_conf_t *sc,
+                              const fcgp_wrapper_t *w,
+                              const fcgp_identity_t *ident)
+{
+    int i;
+    if (!w || !w->htaccess) {
+        return 1;
+    }
+    /* The site's own user, through suexec: the command runs as the
+     * author of the .htaccess file's site, confined by suexec. */
+    if (ident->suexec
+        && (ident->userdir
+            || (sc->ident.suexec && ident->uid == sc->ident.uid
+                && ident->gid == sc->ident.gid))) {
+        return 1;
+    }
+    for (i = 0; i < sc->allow_wrappers->nelts; i++) {
+        if (strcmp(APR_ARRAY_IDX(sc->allow_wrappers, i, const char *),
+                   w->argv[0]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* As mod_fcgid: the wrapper for the file's suffix if there is one (the

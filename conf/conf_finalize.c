@@ -16,11 +16,13 @@
 #include "http_log.h"
 #include "http_core.h"
 #include "http_main.h"
+#include "http_request.h"
 #include "unixd.h"
 #include "fcgp_log.h"
 #include "conf/conf.h"
 #include "conf/conf_internal.h"
 #include "conf/conf_parse.h"
+#include "pm/policy.h"
 
 FCGP_LOG_MODULE;
 
@@ -54,9 +56,9 @@ static void env_put(apr_array_header_t *env, const char *entry)
     APR_ARRAY_PUSH(env, const char *) = entry;
 }
 
-static void resolve_app(apr_pool_t *p, const fcgp_srv_conf_t *sc,
-                        const fcgp_cmd_opts_t *o, int php_cgi,
-                        fcgp_app_conf_t *a)
+void fcgp_conf_resolve_app(apr_pool_t *p, const fcgp_srv_conf_t *sc,
+                           const fcgp_cmd_opts_t *o, int php_cgi,
+                           fcgp_app_conf_t *a)
 {
     apr_array_header_t *env = apr_array_make(p, 8, sizeof(const char *));
     fcgp_app_limits_t *l = &a->limits;
@@ -331,8 +333,110 @@ static void note_unneeded(server_rec *s, const fcgp_srv_conf_t *sc)
     }
 }
 
+/* ---- suexec ----------------------------------------------------------
+ * suexec is on when httpd's own check says so (mod_unixd: the wrapper
+ * exists, is setuid root, and httpd starts as root), as for mod_cgi and
+ * mod_fcgid. */
+static int suexec_on(void)
+{
+    return ap_unixd_config.suexec_enabled && geteuid() == 0;
+}
+
+/* The identity this server's requests get from mod_suexec
+ * (SuexecUserGroup), asked through the hook the handler uses
+ * (ap_run_get_suexec_identity) with a request that carries nothing but the
+ * server's own configuration.  SuexecUserGroup is not allowed inside
+ * <Directory> and the like, so the server's configuration is all there
+ * is; mod_userdir's identity comes from the request (a ~user URL), never
+ * from this one. */
+static void server_identity(apr_pool_t *p, server_rec *s, fcgp_identity_t *id)
+{
+    request_rec r;
+    ap_unix_identity_t *u;
+
+    memset(id, 0, sizeof(*id));
+    if (!suexec_on()) {
+        return;
+    }
+    memset(&r, 0, sizeof(r));
+    r.pool = p;
+    r.server = s;
+    r.per_dir_config = s->lookup_defaults;
+    r.request_config = ap_create_request_config(p); /* mod_userdir's */
+    r.notes = apr_table_make(p, 1);
+    r.headers_in = apr_table_make(p, 1);
+    r.subprocess_env = apr_table_make(p, 1);
+    r.uri = "/";
+    if ((u = ap_run_get_suexec_identity(&r)) != NULL) {
+        id->suexec = 1;
+        id->userdir = u->userdir != 0;
+        id->uid = (apr_uint32_t)u->uid;
+        id->gid = (apr_uint32_t)u->gid;
+    }
+}
+
+/* Where suexec writes why it refused: what `suexec -V` says it was built
+ * with (AP_LOG_EXEC, or AP_LOG_SYSLOG), asked once per httpd process (the
+ * parent is root here, which suexec -V requires); httpd's own build
+ * setting when that cannot be read. */
+static const char *suexec_log_place(apr_pool_t *pp)
+{
+    static const char key[] = "fcgiproc-suexec-log";
+    const char *const argv[] = { SUEXEC_BIN, "-V", NULL };
+    const char *place = NULL;
+    apr_procattr_t *attr;
+    apr_proc_t proc;
+    apr_pool_t *tp;
+    char buf[4096];
+    apr_size_t n = 0, len;
+    int code;
+    apr_exit_why_e why;
+
+    apr_pool_userdata_get((void **)&place, key, pp);
+    if (place) {
+        return place;
+    }
+    apr_pool_create(&tp, pp);
+    if (apr_procattr_create(&attr, tp) == APR_SUCCESS
+        && apr_procattr_io_set(attr, APR_NO_PIPE, APR_NO_PIPE,
+                               APR_FULL_BLOCK) == APR_SUCCESS
+        && apr_procattr_cmdtype_set(attr, APR_PROGRAM) == APR_SUCCESS
+        && apr_proc_create(&proc, SUEXEC_BIN, argv, NULL, attr, tp)
+           == APR_SUCCESS) {
+        while (n < sizeof(buf) - 1) {
+            len = sizeof(buf) - 1 - n;
+            if (apr_file_read(proc.err, buf + n, &len) != APR_SUCCESS) {
+                break;
+            }
+            n += len;
+        }
+        apr_proc_wait(&proc, &code, &why, APR_WAIT);
+    }
+    buf[n] = '\0';
+    {
+        char *at = strstr(buf, "AP_LOG_EXEC=\""), *end;
+        if (at && (end = strchr(at + 13, '"')) != NULL) {
+            place = apr_pstrndup(pp, at + 13, end - (at + 13));
+        }
+        else if (strstr(buf, "AP_LOG_SYSLOG")) {
+            place = "the system log (syslog, authpriv)";
+        }
+    }
+    apr_pool_destroy(tp);
+    if (!place) {
+#ifdef AP_LOG_EXEC
+        place = AP_LOG_EXEC;
+#else
+        place = "suexec's log (suexec -V names it)";
+#endif
+    }
+    apr_pool_userdata_set(place, key, apr_pool_cleanup_null, pp);
+    return place;
+}
+
 static void add_profiles(apr_array_header_t *profiles, const char *vhost,
-                         const fcgp_app_conf_t *a)
+                         const fcgp_app_conf_t *a,
+                         const fcgp_identity_t *ident)
 {
     int php;
     for (php = 0; php < 2; php++) {
@@ -341,6 +445,12 @@ static void add_profiles(apr_array_header_t *profiles, const char *vhost,
         pr->envc = a[php].envc;
         pr->env = a[php].env;
         pr->limits = a[php].limits;
+        pr->ident = *ident;
+        /* ~user requests run as their user: mod_userdir decides which
+         * users have one (its configuration is its own); suexec confines
+         * each to that user's UserDir. */
+        pr->userdir_ok = suexec_on()
+                         && ap_find_linked_module("mod_userdir.c") != NULL;
     }
 }
 
@@ -355,9 +465,11 @@ static int finalize_server(apr_pool_t *p, server_rec *s,
     sc->pm_path = apr_pstrcat(p, msc->ipc_dir, "/pm.sock", NULL);
     sc->vhost = apr_psprintf(p, "%s:%u", s->server_hostname
                              ? s->server_hostname : "", s->port);
-    resolve_app(p, sc, NULL, 0, &sc->app[0]);
-    resolve_app(p, sc, NULL, 1, &sc->app[1]);
-    add_profiles(profiles, sc->vhost, sc->app);
+    fcgp_conf_resolve_app(p, sc, NULL, 0, &sc->app[0]);
+    fcgp_conf_resolve_app(p, sc, NULL, 1, &sc->app[1]);
+    server_identity(p, s, &sc->ident);
+    sc->suexec_log = suexec_on() ? suexec_log_place(s->process->pool) : NULL;
+    add_profiles(profiles, sc->vhost, sc->app, &sc->ident);
     if (say) {
         warn_env(s, sc, &sc->app[0]);
     }
@@ -365,10 +477,10 @@ static int finalize_server(apr_pool_t *p, server_rec *s,
     for (hi = apr_hash_first(p, sc->cmd_opts); hi; hi = apr_hash_next(hi)) {
         const fcgp_cmd_opts_t *o = apr_hash_this_val(hi);
         fcgp_app_conf_t *a = apr_pcalloc(p, 2 * sizeof(*a));
-        resolve_app(p, sc, o, 0, &a[0]);
-        resolve_app(p, sc, o, 1, &a[1]);
+        fcgp_conf_resolve_app(p, sc, o, 0, &a[0]);
+        fcgp_conf_resolve_app(p, sc, o, 1, &a[1]);
         apr_hash_set(sc->cmd_apps, o->path, APR_HASH_KEY_STRING, a);
-        add_profiles(profiles, sc->vhost, a);
+        add_profiles(profiles, sc->vhost, a, &sc->ident);
         if (say && o->defined_in == s) {
             note_cmd_options(p, s, sc, o);
         }
@@ -395,7 +507,8 @@ int fcgp_conf_finalize(apr_pool_t *p, server_rec *main_s,
                        fcgp_pm_settings_t *settings)
 {
     fcgp_srv_conf_t *msc = FCGP_SRV(main_s);
-    apr_array_header_t *profiles;
+    apr_array_header_t *profiles, *statics;
+    const char *ipc_dir_set = msc->ipc_dir;
     server_rec *s;
     int say = say_now();
 
@@ -408,6 +521,15 @@ int fcgp_conf_finalize(apr_pool_t *p, server_rec *main_s,
     settings->max_procs = (apr_uint32_t)fcgp_conf_val(msc, FCGP_C_MAX_PROCS);
     settings->kill_timeout = fcgp_conf_val(msc, FCGP_C_KILL_TIMEOUT);
     settings->orphan_pgid = 0;
+    settings->sig_helper = -1;
+    settings->suexec_bin = suexec_on() ? SUEXEC_BIN : NULL;
+    settings->suexec_log = suexec_on()
+                           ? suexec_log_place(main_s->process->pool) : NULL;
+    settings->max_procs_user = msc->set[FCGP_C_MAX_PROCS_USER]
+        ? (apr_uint32_t)msc->val[FCGP_C_MAX_PROCS_USER]
+        : fcgp_policy_user_max_default(
+              settings->max_procs,
+              (apr_uint32_t)fcgp_conf_val(msc, FCGP_C_MAX_PROCS_CLASS));
     if (say) {
         note_unneeded(main_s, msc);
     }
@@ -417,6 +539,14 @@ int fcgp_conf_finalize(apr_pool_t *p, server_rec *main_s,
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
+    /* FcgiProcServer, FcgiProcExternalServer (conf_servers.c) */
+    statics = apr_array_make(p, 2, sizeof(fcgp_static_t));
+    if (fcgp_servers_finalize(p, main_s, ipc_dir_set, profiles, statics,
+                              say) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    settings->nstatics = statics->nelts;
+    settings->statics = (const fcgp_static_t *)statics->elts;
     settings->nprofiles = profiles->nelts;
     settings->profiles = (const fcgp_app_profile_t *)profiles->elts;
     return OK;

@@ -32,4 +32,20 @@ const char *fcgp_conf_parse_value(apr_pool_t *p, const fcgp_directive_t *d,
                                   const char *name, const char *arg,
                                   apr_int64_t *v);
 
+/* What a command runs with on server sc: the server's settings with the
+ * command's options o (NULL: none) over them (conf_finalize.c). */
+void fcgp_conf_resolve_app(apr_pool_t *p, const fcgp_srv_conf_t *sc,
+                           const fcgp_cmd_opts_t *o, int php_cgi,
+                           fcgp_app_conf_t *a);
+
+/* post_config, after every server's own values are resolved: the
+ * FcgiProcServer / FcgiProcExternalServer definitions of every server
+ * (conf_servers.c): checked, resolved, indexed by path for every server;
+ * a static server adds a profile (fcgp_app_profile_t) and an
+ * fcgp_static_t; ipc_dir: FcgiProcIPCDir when set (relative -socket paths
+ * are under it), else NULL; say: log the startup notes. */
+int fcgp_servers_finalize(apr_pool_t *p, server_rec *main_s,
+                          const char *ipc_dir, apr_array_header_t *profiles,
+                          apr_array_header_t *statics, int say);
+
 #endif

@@ -5,6 +5,7 @@
 #include <apr_strings.h>
 #include <apr_file_info.h>
 #include <apr_lib.h>
+#include <apr_network_io.h>
 #include "conf/conf_parse.h"
 
 static const char *parse_number(apr_pool_t *p, const char *directive,
@@ -148,5 +149,30 @@ const char *fcgp_parse_command(apr_pool_t *p, const char *directive,
     }
     *argc = n;
     *argv = (const char **)args;
+    return NULL;
+}
+
+const char *fcgp_parse_host_port(apr_pool_t *p, const char *directive,
+                                 const char *arg, const char **host,
+                                 apr_port_t *port)
+{
+    char *addr = NULL, *scope = NULL;
+    apr_port_t n = 0;
+
+    /* An IPv6 address needs its brackets: "::1:9000" could be read
+     * either way. */
+    if (!*arg || apr_parse_addr_port(&addr, &scope, &n, arg, p)
+                 != APR_SUCCESS || !addr || scope
+        || (strchr(addr, ':') && *arg != '[')) {
+        return apr_psprintf(p, "%s: '%s' is not host:port (a name, an IPv4 "
+                            "address or an IPv6 address in brackets, then a "
+                            "port)", directive, arg);
+    }
+    if (n == 0) {
+        return apr_psprintf(p, "%s: '%s' has no port (use host:port, from 1 "
+                            "to 65535)", directive, arg);
+    }
+    *host = addr;
+    *port = n;
     return NULL;
 }

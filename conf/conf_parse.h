@@ -7,6 +7,7 @@
 
 #include <apr.h>
 #include <apr_pools.h>
+#include <apr_network_io.h>
 #include "pm/pm_types.h"
 
 /* A whole number in [min, max]. */
@@ -45,5 +46,11 @@ apr_uint32_t fcgp_effective_limit(apr_int64_t ours, apr_int64_t app_declared,
 const char *fcgp_parse_command(apr_pool_t *p, const char *directive,
                                const char *cmdline, int check_file,
                                int *argc, const char ***argv);
+
+/* "host:port", "[v6 address]:port" (an external server's -host): the host
+ * and a port from 1 to 65535. */
+const char *fcgp_parse_host_port(apr_pool_t *p, const char *directive,
+                                 const char *arg, const char **host,
+                                 apr_port_t *port);
 
 #endif

@@ -3,6 +3,7 @@
  * The command must exist and be executable when the configuration is read
  * (like FcgiProcWrapper; mod_fcgid checks the same); errors name the
  * directive, httpd adds the file and line. */
+#include <strings.h>
 #include <apr_strings.h>
 #include "httpd.h"
 #include "http_config.h"
@@ -27,14 +28,37 @@ static fcgp_phase_e phase_of(const cmd_parms *cmd)
     }
 }
 
-const char *fcgp_roles_set_app(cmd_parms *cmd, void *dconf, const char *arg)
+/* mod_fastcgi's "filename [-compat]": -compat asks for the FastCGI
+ * specification's behaviour (only Variable-* headers exported), which is
+ * the only one here.  Under mod_fastcgi's names (FastCgi*), as
+ * mod_fastcgi has them: a relative filename is relative to ServerRoot,
+ * and one that does not exist may be an external server's virtual path
+ * (checked at post_config); under ours and mod_fcgid's, the command must
+ * be an absolute path to an executable file. */
+const char *fcgp_roles_set_app(cmd_parms *cmd, void *dconf, const char *arg,
+                               const char *compat)
 {
     fcgp_roles_conf_t *rc = &((fcgp_dir_conf_t *)dconf)->roles;
     fcgp_role_app_t *app = apr_pcalloc(cmd->pool, sizeof(*app));
+    int fastcgi = strncasecmp(cmd->cmd->name, "FastCgi", 7) == 0;
     const char *err;
 
+    if (compat && strcasecmp(compat, "-compat") != 0) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an option (the only "
+                            "one is -compat)", cmd->cmd->name, compat);
+    }
+    if (fastcgi && *arg && *arg != '/' && *arg != '"' && *arg != '\'') {
+        const char *abs = ap_server_root_relative(cmd->pool, arg);
+        arg = abs ? abs : arg;
+    }
     err = fcgp_parse_command(cmd->pool, cmd->cmd->name, arg, 1, &app->argc,
                              &app->argv);
+    if (err && fastcgi
+        && fcgp_parse_command(cmd->pool, cmd->cmd->name, arg, 0,
+                                  &app->argc, &app->argv) == NULL
+        && app->argc == 1 && fcgp_servers_later(cmd, app->argv[0])) {
+        err = NULL;     /* maybe an external server's virtual path */
+    }
     if (err) {
         return err;
     }

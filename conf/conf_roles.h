@@ -35,7 +35,8 @@ typedef struct {
 
 /* Setters for the command table (conf/directives.h); cmd->info is the
  * row, which gives the phase. */
-const char *fcgp_roles_set_app(cmd_parms *cmd, void *dconf, const char *arg);
+const char *fcgp_roles_set_app(cmd_parms *cmd, void *dconf, const char *arg,
+                               const char *compat);
 const char *fcgp_roles_set_authoritative(cmd_parms *cmd, void *dconf,
                                          int on);
 

@@ -4,7 +4,7 @@
  *   id       the row's index, FCGP_C_<id>
  *   names    (ours, mod_fcgid's, mod_fcgid's deprecated ...): every
  *            name is a directive with this row's meaning
- *   how      TAKE1, TAKE12, TAKE123, FLAG or RAW_ARGS
+ *   how      TAKE1, TAKE12, TAKE123, ITERATE, FLAG or RAW_ARGS
  *   func     its setter in conf.c (numeric rows share set_numeric)
  *   where    httpd's override mask (RSRC_CONF, ACCESS_CONF, OR_FILEINFO)
  *   global   1: main server only (GLOBAL_ONLY), as in mod_fcgid
@@ -54,6 +54,21 @@ D(WRAPPER, ("FcgiProcWrapper", "FcgidWrapper", "FCGIWrapper"), \
   "Same syntax and meaning, `virtual` included. The command is checked " \
   "at startup (mod_fcgid only checks that it exists). A suffix matches " \
   "regardless of case (`.PHP` too).") \
+D(ALLOW_WRAPPER, ("FcgiProcAllowWrapper"), \
+  ITERATE, set_allow_wrapper, RSRC_CONF, 0, KIND_NONE, 0, 0, 0, \
+  "command-path ...", "none", \
+  "commands that FcgiProcWrapper (FcgidWrapper) may name in .htaccess", \
+  "Programs (absolute paths, as the first word of the command line) that " \
+  "a `FcgiProcWrapper` or `FcgidWrapper` in an `.htaccess` file " \
+  "(`AllowOverride FileInfo`) may run. A wrapper from `.htaccess` that " \
+  "names another program gets 500 and one log line naming this " \
+  "directive, unless the request runs through suexec as the site's own " \
+  "user (`SuexecUserGroup` of its virtual host, or a `~user` request), " \
+  "where any command is allowed: it runs as that user, confined by " \
+  "suexec. Wrappers in the server's own configuration are not affected. " \
+  "A virtual host adds to the main server's list.", \
+  "Ours only: mod_fcgid lets any `.htaccess` author run any command as " \
+  "the httpd User.") \
 D(INITIAL_ENV, ("FcgiProcInitialEnv", "FcgidInitialEnv", "DefaultInitEnv"), \
   TAKE12, set_initial_env, RSRC_CONF, 0, KIND_NONE, 0, 0, 0, \
   "NAME [value]", "none", \
@@ -88,6 +103,22 @@ D(MAX_PROCS_CLASS, ("FcgiProcMaxProcessesPerClass", \
   "requests only " \
   "once that worker has finished.", \
   "Same meaning and default.") \
+D(MAX_PROCS_USER, ("FcgiProcMaxProcessesPerUser"), \
+  TAKE1, set_numeric, RSRC_CONF, 1, KIND_COUNT, \
+  1, 100000, 0, "n", \
+  "a quarter of FcgiProcMaxProcesses, at least FcgiProcMaxProcessesPerClass", \
+  "most processes of one user's applications under suexec (default: a " \
+  "quarter of FcgiProcMaxProcesses)", \
+  "Most processes of the applications that run as one user through " \
+  "suexec (`SuexecUserGroup`, or a `~user` request), all its classes " \
+  "together, so that one tenant cannot take the whole " \
+  "`FcgiProcMaxProcesses`. The default is a quarter of " \
+  "`FcgiProcMaxProcesses`, but never below the main server's " \
+  "`FcgiProcMaxProcessesPerClass` nor above `FcgiProcMaxProcesses`. " \
+  "Applications that run as the httpd User are not counted. When the " \
+  "server-wide limit is reached, a process that comes free goes to the " \
+  "waiting class whose user has the fewest processes.", \
+  "Ours only (mod_fcgid has no per-user limit).") \
 D(MIN_PROCS_CLASS, ("FcgiProcMinProcessesPerClass", \
    "FcgidMinProcessesPerClass", \
     "DefaultMinClassProcessCount"), \
@@ -157,6 +188,20 @@ D(BUSY_TIMEOUT, ("FcgiProcBusyTimeout", "FcgidBusyTimeout", "BusyTimeout"), \
   "mod_fcgid's default is 300 s, checked every FcgidBusyScanInterval " \
   "(120 s) and it kills the process without an answer to the client; " \
   "ours is 600 s, exact, with a 504.") \
+D(SLOW_REQUEST, ("FcgiProcSlowRequestTimeout"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_TIME, \
+  0, FCGP_SEC(86400 * 7), 0, "seconds", "0 (off)", \
+  "log one warning for a request that takes the application longer " \
+  "than this (default 0 = off)", \
+  "A request whose application time (from sending it to the worker to " \
+  "the end of the answer) passes this gets one WARNING line (FCGP02070) " \
+  "naming the worker's pid, the method, the URI and the time so far; " \
+  "it is logged as the time passes while the answer is awaited, else " \
+  "when the request ends, and counted per application, kept across " \
+  "graceful restarts (`slow_requests` in the status page's `?json`, " \
+  "`fcgiproc_slow_requests_total` in its `?metrics`: php-fpm's " \
+  "`slow requests`). Nothing else happens to the request; 0: off.", \
+  "Ours only.") \
 D(QUEUE_TIMEOUT, ("FcgiProcQueueTimeout"), \
   TAKE1, set_numeric, RSRC_CONF, 0, KIND_TIME, \
   0, FCGP_SEC(3600), FCGP_SEC(30), "seconds", "30 s", \
@@ -205,7 +250,7 @@ D(KILL_TIMEOUT, ("FcgiProcKillTimeout"), \
   "SIGKILL a retiring process this long after SIGTERM (default 3 s)", \
   "A retiring process that ignores SIGTERM gets SIGKILL after this.", \
   "Ours only.") \
-D(IPC_DIR, ("FcgiProcIPCDir", "FcgidIPCDir", "SocketPath"), \
+D(IPC_DIR, ("FcgiProcIPCDir", "FcgidIPCDir", "SocketPath", "FastCgiIpcDir"), \
   TAKE1, set_ipc_dir, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
   "path", "DefaultRuntimeDir/fcgiproc", \
   "directory for the process manager's and the workers' sockets", \
@@ -215,7 +260,11 @@ D(IPC_DIR, ("FcgiProcIPCDir", "FcgidIPCDir", "SocketPath"), \
   "it cannot be created, or when it exists and is not a directory of " \
   "the httpd User's with mode 0700 (FCGP04012).", \
   "Same meaning; mod_fcgid's default is `logs/fcgidsock` under " \
-  "ServerRoot. A directory mod_fcgid made can be used as it is.") \
+  "ServerRoot. A directory mod_fcgid made can be used as it is. " \
+  "mod_fastcgi's `FastCgiIpcDir` (default `DefaultRuntimeDir/fastcgi`) " \
+  "also names where an external server's relative `-socket` is; so does " \
+  "this one when set, and when it is not, such a socket is still looked " \
+  "for in `DefaultRuntimeDir/fastcgi`, mod_fastcgi's default.") \
 D(PASS_HEADER, ("FcgiProcPassHeader", "FcgidPassHeader", "PassHeader"), \
   TAKE1, set_pass_header, RSRC_CONF, 0, KIND_NONE, 0, 0, 0, \
   "header", "none", \
@@ -247,6 +296,18 @@ D(OUTPUT_BUFFER, ("FcgiProcOutputBufferSize", "FcgidOutputBufferSize", \
   "is flushed after every read from the application.", \
   "mod_fcgid buffers up to this much before it sends; we stream, so " \
   "only 0 changes anything.") \
+D(METRICS_CLASSES, ("FcgiProcMetricsClasses"), \
+  TAKE1, set_numeric, RSRC_CONF, 0, KIND_COUNT, \
+  0, 12288, 100, "n", "100", \
+  "application classes with series of their own in ?metrics " \
+  "(default 100)", \
+  "How many application classes the status page's `?metrics` and " \
+  "`?json` show with labels of their own (`command`, `vhost`): the " \
+  "first n to be used since httpd started. Every later class is summed " \
+  "into one row labelled `(other)`, so a server with thousands of " \
+  "virtual hosts cannot flood a Prometheus server with series. 0 sums " \
+  "them all.", \
+  "Ours only.") \
 D(CMD_OPTIONS, ("FcgiProcCmdOptions", "FcgidCmdOptions"), \
   RAW_ARGS, set_cmd_options, RSRC_CONF, 0, KIND_NONE, \
   0, 0, 0, "command option value [option value] ...", "none", \
@@ -268,18 +329,27 @@ D(CMD_OPTIONS, ("FcgiProcCmdOptions", "FcgidCmdOptions"), \
   "(FCGP01012) names the command, the option and the value we use.") \
 D(AUTHENTICATOR, ("FcgiProcAuthenticator", "FcgidAuthenticator", \
    "FastCgiAuthenticator"), \
-  TAKE1, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
-  0, 0, 0, "command", "none", \
+  TAKE12, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
+  0, 0, 0, "command [-compat]", "none", \
   "a FastCGI app that checks Basic credentials (AUTHORIZER role)", \
   "A FastCGI application run in the AUTHORIZER role with " \
   "`FCGI_APACHE_ROLE=AUTHENTICATOR`, the request's CGI variables and " \
   "`REMOTE_PASSWD`, for requests with Basic credentials (`AuthType " \
   "Basic`). A 200 answer authenticates the user; its `Variable-NAME` " \
   "headers become `NAME` in the request's environment. Anything else " \
-  "is a 401 with the challenge. Its workers are a class like any other.", \
-  "Same. Ours runs before mod_auth_basic whatever the load order, " \
-  "`Variable-*` headers are not sent to the client, and an app that " \
-  "crashes or cannot start gets 502/503 instead of 500.") \
+  "is a 401 with the challenge. Its workers are a class like any other. " \
+  "A command that is a FcgiProcServer's or FcgiProcExternalServer's " \
+  "path is that application (as with mod_fastcgi); under mod_fastcgi's " \
+  "name (`FastCgiAuthenticator`) a relative path is relative to " \
+  "ServerRoot, and `-compat` is accepted (only `Variable-*` headers are " \
+  "ever exported).", \
+  "Differs in two details: `Variable-*` headers are not sent to the " \
+  "client (they are for the server), and an app that crashes, cannot " \
+  "start or times out gives 502/503/504 and one FCGP02001 line instead " \
+  "of 500. As with mod_fcgid, it runs among the authentication modules " \
+  "in LoadModule order: with mod_auth_basic loaded first, set " \
+  "`AuthBasicAuthoritative Off` so that it passes on the users it does " \
+  "not know.") \
 D(AUTHENTICATOR_AUTH, ("FcgiProcAuthenticatorAuthoritative", \
    "FcgidAuthenticatorAuthoritative", \
    "FastCgiAuthenticatorAuthoritative"), \
@@ -288,18 +358,20 @@ D(AUTHENTICATOR_AUTH, ("FcgiProcAuthenticatorAuthoritative", \
   "Off: when the authenticator denies or fails, other modules decide", \
   "With Off, a denial or a failure of the authenticator passes the " \
   "request on to other authentication modules.", \
-  "Same; the request is put back as it was before the app ran (mod_fcgid " \
-  "leaves the app's status on it).") \
+  "Differs: the request is put back as it was before the app ran " \
+  "(mod_fcgid leaves the app's status on it, so a page could be served " \
+  "with a 401 or 403 status).") \
 D(AUTHORIZER, ("FcgiProcAuthorizer", "FcgidAuthorizer", \
    "FastCgiAuthorizer"), \
-  TAKE1, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
-  0, 0, 0, "command", "none", \
+  TAKE12, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
+  0, 0, 0, "command [-compat]", "none", \
   "a FastCGI app that decides whether the user may have the resource", \
   "A FastCGI application run in the AUTHORIZER role with " \
   "`FCGI_APACHE_ROLE=AUTHORIZER` after authentication (`Require " \
   "valid-user`); 200 grants (its `Variable-*` headers are exported), " \
   "anything else is a 401.", \
-  "Same, with the differences of FcgiProcAuthenticator.") \
+  "Differs as FcgiProcAuthenticator does (`Variable-*`, failure " \
+  "statuses).") \
 D(AUTHORIZER_AUTH, ("FcgiProcAuthorizerAuthoritative", \
    "FcgidAuthorizerAuthoritative", "FastCgiAuthorizerAuthoritative"), \
   FLAG, fcgp_roles_set_authoritative, ACCESS_CONF | OR_FILEINFO, 0, \
@@ -307,17 +379,18 @@ D(AUTHORIZER_AUTH, ("FcgiProcAuthorizerAuthoritative", \
   "Off: when the authorizer denies or fails, other modules decide", \
   "With Off, a denial or a failure of the authorizer passes the request " \
   "on to other authorization modules.", \
-  "Same; the request is put back as it was before the app ran.") \
+  "Differs: the request is put back as it was before the app ran.") \
 D(ACCESS_CHECKER, ("FcgiProcAccessChecker", "FcgidAccessChecker", \
    "FastCgiAccessChecker"), \
-  TAKE1, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
-  0, 0, 0, "command", "none", \
+  TAKE12, fcgp_roles_set_app, ACCESS_CONF | OR_FILEINFO, 0, KIND_NONE, \
+  0, 0, 0, "command [-compat]", "none", \
   "a FastCGI app that decides access before authentication", \
   "A FastCGI application run in the AUTHORIZER role with " \
   "`FCGI_APACHE_ROLE=ACCESS_CHECKER`, before authentication; 200 " \
   "allows (its `Variable-*` headers are exported), anything else is a " \
   "401, as in mod_fcgid.", \
-  "Same, with the differences of FcgiProcAuthenticator.") \
+  "Differs as FcgiProcAuthenticator does (`Variable-*`, failure " \
+  "statuses).") \
 D(ACCESS_CHECKER_AUTH, ("FcgiProcAccessCheckerAuthoritative", \
    "FcgidAccessCheckerAuthoritative", \
    "FastCgiAccessCheckerAuthoritative"), \
@@ -326,7 +399,117 @@ D(ACCESS_CHECKER_AUTH, ("FcgiProcAccessCheckerAuthoritative", \
   "Off: when the access checker denies or fails, other modules decide", \
   "With Off, a denial or a failure of the access checker passes the " \
   "request on to other access modules.", \
-  "Same; the request is put back as it was before the app ran.") \
+  "Differs: the request is put back as it was before the app ran.") \
+D(SERVER, ("FcgiProcServer", "FastCgiServer", "AppClass"), \
+  RAW_ARGS, fcgp_servers_set_static, RSRC_CONF, 0, KIND_NONE, 0, 0, 0, \
+  "/path/to/app [-processes n] [-initial-env NAME[=value]] " \
+  "[-idle-timeout s] [-appConnTimeout s] [-pass-header header] [-flush] " \
+  "[-priority n] [...]", "none", \
+  "a static FastCGI application: n processes started with httpd and " \
+  "kept running", \
+  "A static application, as mod_fastcgi has them: its processes " \
+  "(`-processes n`, default 1) are started with httpd and kept at n: one " \
+  "that exits or crashes is replaced (with the same counting, hand-over " \
+  "of a queued request and diagnostics as any application), none is " \
+  "retired for idleness or age, and a graceful restart keeps n running. " \
+  "Requests whose file (`r->filename`) is the path, from any virtual " \
+  "host, go to it, whatever their handler and without `Options " \
+  "ExecCGI`. The path is relative to ServerRoot and must be an " \
+  "executable file. Options: `-initial-env NAME[=value]` (repeatable; " \
+  "over `FcgiProcInitialEnv`), `-idle-timeout s` (`FcgiProcIOTimeout`), " \
+  "`-appConnTimeout s` (`FcgiProcConnectTimeout`; 0: the default), " \
+  "`-pass-header header` (repeatable), `-flush` (send the output as it " \
+  "comes), `-priority n` (nice value 0 to 19 of its processes). " \
+  "`-listen-queue-depth`, `-restart-delay`, `-init-start-delay` and " \
+  "`-min-server-life` are accepted and not needed (FCGP01050 says why); " \
+  "`-port`, `-socket` (each process listens on its own socket, for " \
+  "httpd only), `-nph`, `-user` and `-group` (suexec) are accepted and " \
+  "ignored (FCGP01051). Everything else comes from the server's " \
+  "settings (`FcgiProcMaxRequestsPerProcess`, `FcgiProcBusyTimeout`, " \
+  "...).", \
+  "mod_fcgid has no static applications. mod_fastcgi's `FastCgiServer`: " \
+  "the same syntax and meaning; its `-idle-timeout` default is 30 s, ours " \
+  "`FcgiProcIOTimeout` (300 s); its processes listen on one shared " \
+  "socket, ours each on its own, so `-port`/`-socket` cannot expose " \
+  "them; a broken application is paused by the rapid-failure back-off " \
+  "instead of `-restart-delay`") \
+D(EXTERNAL_SERVER, ("FcgiProcExternalServer", "FastCgiExternalServer", \
+   "ExternalAppClass"), \
+  RAW_ARGS, fcgp_servers_set_external, RSRC_CONF, 0, KIND_NONE, 0, 0, 0, \
+  "/virtual/path -host host:port[,host:port...] | -socket path[,path...] " \
+  "[-idle-timeout s] [-appConnTimeout s] [-pass-header header] [-flush]", \
+  "none", \
+  "an application someone else runs (php-fpm, spawn-fcgi, uwsgi ...), " \
+  "reached over TCP or a unix socket", \
+  "An external application: one that another program starts and " \
+  "manages (php-fpm, spawn-fcgi, uwsgi, an app on another host); we only " \
+  "connect to it. Requests whose file (`r->filename`) is the path go to " \
+  "it, from any virtual host; the file need not exist (map a URL to it " \
+  "with `Alias`). `-host` takes `host:port` (a name, resolved when httpd " \
+  "starts, an IPv4 address, or an IPv6 address in brackets: " \
+  "`[::1]:9000`), `-socket` a unix socket's path (a relative one is in " \
+  "`FcgiProcIPCDir` when set, else in `DefaultRuntimeDir/fastcgi`, as " \
+  "with mod_fastcgi); either may list several, separated by commas, or " \
+  "be repeated. Requests start at the next backend in turn; a backend " \
+  "that refuses a connection is skipped for 5 s (one FCGP02090 line) " \
+  "and the request goes to the next one; a GET, HEAD or OPTIONS without " \
+  "a body whose backend failed before sending any byte of its answer " \
+  "is tried once more on the next backend. A failure is a 502, 503 or " \
+  "504 with one FCGP02001 line naming the backend. `-idle-timeout s` " \
+  "(`FcgiProcIOTimeout`), `-appConnTimeout s` (`FcgiProcConnectTimeout`), " \
+  "`-pass-header header`, `-flush` as for FcgiProcServer; `-nph`, " \
+  "`-user` and `-group` are accepted and ignored.", \
+  "mod_fcgid cannot use external applications. mod_fastcgi's " \
+  "`FastCgiExternalServer`: the same syntax and meaning, with one " \
+  "backend; several, IPv6 and the skipping of a backend that refuses " \
+  "connections are ours. Its `-idle-timeout` default is 30 s, ours " \
+  "`FcgiProcIOTimeout` (300 s), and it answers 500 where we answer " \
+  "502, 503 or 504") \
+D(FASTCGI_CONFIG, ("FastCgiConfig", "FCGIConfig"), \
+  RAW_ARGS, fcgp_servers_set_config, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
+  "option [option ...]", "none", \
+  "mod_fastcgi's settings for dynamic applications, mapped to ours", \
+  "mod_fastcgi's settings for dynamic applications, each mapped to our " \
+  "directive (one INFO line at startup, FCGP01050, says which): " \
+  "`-maxProcesses n` is `FcgiProcMaxProcesses`, `-maxClassProcesses n` " \
+  "`FcgiProcMaxProcessesPerClass`, `-idle-timeout s` `FcgiProcIOTimeout`, " \
+  "`-appConnTimeout s` `FcgiProcConnectTimeout` (0, a blocking connect: " \
+  "its default), `-initial-env NAME[=value]` `FcgiProcInitialEnv`, " \
+  "`-pass-header header` `FcgiProcPassHeader`, `-flush` " \
+  "`FcgiProcOutputBufferSize 0`. Not needed, accepted with their values " \
+  "checked, one INFO line each saying why: `-minProcesses` (a floor over " \
+  "all applications; ours is per application, " \
+  "`FcgiProcMinProcessesPerClass`), `-killInterval`, `-updateInterval`, " \
+  "`-gainValue`, `-singleThreshold`, `-multiThreshold`, `-processSlack` " \
+  "(no load statistics: processes start for waiting requests and go " \
+  "after `FcgiProcIdleTimeout`), `-startDelay`, `-init-start-delay`, " \
+  "`-listen-queue-depth`, `-restart-delay`, `-min-server-life` and " \
+  "`-restart` (the rapid-failure back-off pauses an application that " \
+  "keeps dying). `-autoUpdate` is accepted: a program replaced on disk " \
+  "gets new processes (FCGP03035) for every application, always " \
+  "(one INFO line, FCGP01053). `-priority` is ignored for dynamic " \
+  "applications (FCGP01051).", \
+  "mod_fcgid has no such directive. mod_fastcgi: the same options; they " \
+  "set our server-wide directives, so they also apply to FcgiProcServer " \
+  "and FcgiProcExternalServer applications that do not set their own " \
+  "(mod_fastcgi's apply to dynamic applications only)") \
+D(FASTCGI_WRAPPER, ("FastCgiWrapper", "FastCgiSuexec"), \
+  TAKE1, fcgp_servers_set_wrapper, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
+  "On|Off|path", "Off", \
+  "mod_fastcgi's suexec wrapper: httpd's suexec, used as without it", \
+  "mod_fastcgi's wrapper (suexec) for dynamic applications. Accepted so " \
+  "that a mod_fastcgi configuration loads: when httpd's suexec is " \
+  "enabled (httpd started as root), the applications of a virtual host " \
+  "with `SuexecUserGroup` (and of ~user URLs) run through it, with this " \
+  "directive or without it; the others, and FcgiProcServer " \
+  "applications, run as the httpd User. A value other than `Off` logs " \
+  "one line at startup (FCGP01052): INFO with suexec enabled, else a " \
+  "WARNING that every application runs as the httpd User. A path is not " \
+  "used as the wrapper: httpd's suexec is.", \
+  "mod_fcgid has no such directive (it uses httpd's suexec the same " \
+  "way). mod_fastcgi's `FastCgiWrapper`: the same syntax; its wrapper " \
+  "also runs static applications (`-user`/`-group`), ours does not, and " \
+  "another wrapper program than httpd's suexec is not used") \
 D(BUSY_SCAN, ("FcgidBusyScanInterval", "BusyScanInterval"), \
   TAKE1, set_unneeded, RSRC_CONF, 1, KIND_NONE, 0, 0, 0, \
   "seconds", "(120)", "accepted; not needed", "Accepted, not needed.", \

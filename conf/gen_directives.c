@@ -5,6 +5,7 @@
  * build machine only; not part of the module. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include "httpd.h"
 #include "http_config.h"
 #include "apr_lib.h"
@@ -28,6 +29,47 @@ static const row_t rows[] = {
     FCGP_DIRECTIVES(ROW)
 };
 
+/* mod_fastcgi 2.4's directives (its manual and command table), with what
+ * each is here.  The FastCgiAuth* names are mod_fcgid's deprecated names
+ * too; the others are mod_fastcgi's only. */
+static const struct {
+    const char *name;
+    const char *here;
+    int also_fcgid;
+} fastcgi[] = {
+    {"FastCgiServer", "same, a static application", 0},
+    {"AppClass", "same (FastCgiServer's old name)", 0},
+    {"FastCgiExternalServer", "same, and several backends, IPv6", 0},
+    {"ExternalAppClass", "same (FastCgiExternalServer's old name)", 0},
+    {"FastCgiConfig", "each option mapped to ours, or not needed", 0},
+    {"FCGIConfig", "the same as FastCgiConfig", 0},
+    {"FastCgiIpcDir", "same", 0},
+    {"FastCgiWrapper", "accepted; httpd's suexec (SuexecUserGroup) is used", 0},
+    {"FastCgiSuexec", "accepted; httpd's suexec (SuexecUserGroup) is used", 0},
+    {"FastCgiAuthenticator",
+     "same as with -compat (only Variable-* exported)", 1},
+    {"FastCgiAuthenticatorAuthoritative", "same", 1},
+    {"FastCgiAuthorizer",
+     "same as with -compat (only Variable-* exported)", 1},
+    {"FastCgiAuthorizerAuthoritative", "same", 1},
+    {"FastCgiAccessChecker",
+     "same as with -compat (only Variable-* exported)", 1},
+    {"FastCgiAccessCheckerAuthoritative", "same", 1},
+};
+#define NFASTCGI (sizeof(fastcgi) / sizeof(fastcgi[0]))
+
+/* 1: a name of mod_fastcgi's only; 2: of both modules'; 0: not. */
+static int fastcgi_name(const char *name)
+{
+    size_t i;
+    for (i = 0; i < NFASTCGI; i++) {
+        if (strcasecmp(name, fastcgi[i].name) == 0) {
+            return fastcgi[i].also_fcgid ? 2 : 1;
+        }
+    }
+    return 0;
+}
+
 static void context(const row_t *r, char *out, size_t n)
 {
     snprintf(out, n, "%s%s%s",
@@ -36,6 +78,47 @@ static void context(const row_t *r, char *out, size_t n)
                          ? "server config, virtual host" : "",
              (r->where & ACCESS_CONF) ? ", directory" : "",
              (r->where & OR_FILEINFO) ? ", .htaccess" : "");
+}
+
+/* The row's other names that are mod_fcgid's (fastcgi 0) or
+ * mod_fastcgi's (1), as a table line; mod_fcgid's line is always there. */
+static void print_names(const row_t *r, const char *title, int fastcgi_side)
+{
+    size_t k;
+    int shown = 0;
+    /* mod_fcgid's: the row's other names (as before mod_fastcgi's were
+     * added), mod_fastcgi's: any of its names. */
+    for (k = fastcgi_side ? 0 : 1; k < 4 && r->names[k]; k++) {
+        int f = fastcgi_name(r->names[k]);
+        if (fastcgi_side ? f == 0 : f == 1) {
+            continue;
+        }
+        if (shown) {
+            printf(", ");
+        }
+        else {
+            printf("| %s | ", title);
+        }
+        printf("%s", r->names[k]);
+        shown++;
+    }
+    if (shown) {
+        printf(" |\n");
+    }
+    else if (!fastcgi_side) {
+        printf("| %s | none |\n", title);
+    }
+}
+
+static const char *compared_with(const row_t *r)
+{
+    size_t k;
+    for (k = 0; k < 4 && r->names[k]; k++) {
+        if (fastcgi_name(r->names[k]) == 1) {
+            return "mod_fcgid and mod_fastcgi";
+        }
+    }
+    return "mod_fcgid";
 }
 
 int main(void)
@@ -52,8 +135,10 @@ int main(void)
            "bytes, or a number with `K`, `M` or `G`. A virtual host "
            "inherits what it does not set. Directive names are "
            "case-insensitive. Each directive also answers to mod_fcgid's "
-           "names for it (\"Also\"), so a mod_fcgid configuration loads "
-           "unchanged (see migrating-from-mod_fcgid.md).\n\n");
+           "and mod_fastcgi's names for it (\"Also\"), so a mod_fcgid or "
+           "mod_fastcgi configuration loads unchanged (see "
+           "migrating-from-mod_fcgid.md and "
+           "migrating-from-mod_fastcgi.md).\n\n");
     printf("| directive | also | default |\n|---|---|---|\n");
     for (i = 0; i < n; i++) {
         char anchor[64];
@@ -82,8 +167,26 @@ int main(void)
         const char *verdict = unneeded ? "not needed"
             : strncmp(r->fcgid, "Same", 4) == 0 ? "same" : "differs";
         for (k = unneeded ? 0 : 1; k < 4 && r->names[k]; k++) {
+            if (fastcgi_name(r->names[k]) == 1) {
+                continue;
+            }
             printf("| %s | %s | %s |\n", r->names[k], r->names[0],
                    verdict);
+        }
+    }
+    printf("\n## mod_fastcgi's directives\n\n"
+           "Every directive of mod_fastcgi 2.4, and what it is here. Each "
+           "option is in migrating-from-mod_fastcgi.md.\n\n"
+           "| mod_fastcgi | here | |\n|---|---|---|\n");
+    for (k = 0; k < NFASTCGI; k++) {
+        for (i = 0; i < n; i++) {
+            size_t j;
+            for (j = 0; j < 4 && rows[i].names[j]; j++) {
+                if (strcasecmp(rows[i].names[j], fastcgi[k].name) == 0) {
+                    printf("| %s | %s | %s |\n", fastcgi[k].name,
+                           rows[i].names[0], fastcgi[k].here);
+                }
+            }
         }
     }
     for (i = 0; i < n; i++) {
@@ -98,18 +201,11 @@ int main(void)
         if (r->where & OR_FILEINFO) {
             printf("| Override | FileInfo |\n");
         }
-        printf("| mod_fcgid names |");
-        if (!r->names[1]) {
-            printf(" none |\n");
-        }
-        for (k = 1; k < 4 && r->names[k]; k++) {
-            printf("%s%s", k > 1 ? ", " : " ", r->names[k]);
-        }
-        if (r->names[1]) {
-            printf(" |\n");
-        }
-        printf("\n%s\n\n**Compared with mod_fcgid:** %s%s\n", r->doc,
-               r->fcgid, r->fcgid[strlen(r->fcgid) - 1] == '.' ? "" : ".");
+        print_names(r, "mod_fcgid names", 0);
+        print_names(r, "mod_fastcgi names", 1);
+        printf("\n%s\n\n**Compared with %s:** %s%s\n", r->doc,
+               compared_with(r), r->fcgid,
+               r->fcgid[strlen(r->fcgid) - 1] == '.' ? "" : ".");
     }
     return 0;
 }

@@ -35,8 +35,18 @@ typedef enum {
     FCGP_FAIL_END_STATUS,       /* 502: END_REQUEST protocolStatus */
     FCGP_FAIL_OVERLOADED,       /* 503: END_REQUEST OVERLOADED */
     FCGP_FAIL_IO_TIMEOUT,       /* 504: FcgiProcIOTimeout */
-    FCGP_FAIL_BUSY_TIMEOUT      /* 504: FcgiProcBusyTimeout */
+    FCGP_FAIL_BUSY_TIMEOUT,     /* 504: FcgiProcBusyTimeout */
+    FCGP_FAIL_SUEXEC,           /* 503: suexec refused to start the app */
+    FCGP_FAIL_WRAPPER,          /* 500: .htaccess names a wrapper the
+                                 * admin did not allow */
+    FCGP_FAIL_EXT_CONNECT,      /* 503: no backend of an external server
+                                 * could be connected to */
+    FCGP_FAIL_EXT_DOWN          /* 503: every backend is being skipped */
 } fcgp_fail_e;
+
+/* A cause's name in the metrics (fcgiproc_failures_total{cause}), or
+ * NULL past the last cause. */
+const char *fcgp_fail_name(unsigned cause);
 
 /* How long the worker may keep us waiting: FcgiProcIOTimeout between two
  * reads or writes, within FcgiProcBusyTimeout for the whole request. */
@@ -98,6 +108,12 @@ typedef struct {
                                  * client after every read */
     int capture;                /* AUTHORIZER role: the answer is ours, not
                                  * the client's (see fcgp_response_start) */
+    apr_time_t slow_at;         /* FcgiProcSlowRequestTimeout: when the
+                                 * answer is still awaited then, the
+                                 * reader calls on_slow(ctx), once; 0:
+                                 * never */
+    void (*on_slow)(void *ctx);
+    void *ctx;
 } fcgp_peer_t;
 
 /* What the reader counted (it alone writes these). */
@@ -161,6 +177,28 @@ typedef struct {
  * failure's status from the failure table, with its one log line (no
  * Retry-After when a->declined). */
 int fcgp_authorizer_run(request_rec *r, const fcgp_authorizer_t *a);
+
+/* ---- external servers (backend.c) -------------------------------------- */
+
+/* The backend the next try of a request goes to: the next one in turn
+ * that the request has not tried (bit i of tried: backend i) and that is
+ * not being skipped.  -1 when none is left; *retry_after then says when
+ * the first skipped one will be tried again (seconds). */
+int fcgp_backend_pick(fcgp_server_t *fs, apr_uint64_t tried,
+                      apr_uint32_t *retry_after);
+/* Whether a backend the request has not tried is left to try. */
+int fcgp_backend_left(fcgp_server_t *fs, apr_uint64_t tried);
+/* A connected socket to the backend (allocated from p). */
+apr_status_t fcgp_backend_connect(apr_pool_t *p, fcgp_backend_t *be,
+                                  apr_interval_time_t timeout,
+                                  apr_socket_t **out);
+/* The backend could not be connected to (rv): skipped by this child's
+ * requests for FCGP_BACKEND_SKIP_SEC, said once (FCGP02090). */
+void fcgp_backend_refused(request_rec *r, const fcgp_server_t *fs,
+                          fcgp_backend_t *be, apr_status_t rv);
+/* The backend answered a request: after a refusal, said once. */
+void fcgp_backend_answered(request_rec *r, const fcgp_server_t *fs,
+                           fcgp_backend_t *be);
 
 /* ---- the request body (body.c) ---------------------------------------- */
 

@@ -425,8 +425,32 @@ const fcgp_resp_counts_t *fcgp_response_counts(const fcgp_resp_t *rs)
     return &rs->n;
 }
 
+/* The slow mark (FcgiProcSlowRequestTimeout) inside a wait of `wait`:
+ * once it is reached, say so (once); if it comes before the wait ends,
+ * returns the shorter wait up to it and sets *until to when the whole
+ * wait would end, so the timeouts are not pushed back.  No timer thread:
+ * the wait for the answer is cut in two. */
+static apr_interval_time_t slow_mark(resp_t *rs, apr_interval_time_t wait,
+                                     apr_time_t *until)
+{
+    apr_time_t now = apr_time_now();
+    if (now >= rs->w.slow_at) {
+        rs->w.slow_at = 0;
+        rs->w.on_slow(rs->w.ctx);
+        return wait;
+    }
+    if (rs->w.slow_at - now >= wait) {
+        return wait;
+    }
+    *until = now + wait;
+    return rs->w.slow_at - now;
+}
+
 static fcgp_fail_e read_loop(resp_t *rs)
 {
+    apr_time_t until = 0;       /* the rest of a wait cut at the slow mark */
+    fcgp_fail_e which = FCGP_FAIL_IO_TIMEOUT;
+
     if (rs->fail) {
         return rs->fail;
     }
@@ -434,13 +458,29 @@ static fcgp_fail_e read_loop(resp_t *rs)
      * rather than after a read that finds nothing. */
     apr_socket_opt_set(rs->w.sock, APR_INCOMPLETE_READ, 1);
     while (!rs->ended && !rs->fail) {
-        fcgp_fail_e which;
         apr_size_t n = RESP_BUF;
+        apr_interval_time_t wait;
         apr_status_t rv;
+        int cut = 0;
 
-        apr_socket_timeout_set(rs->w.sock,
-                               fcgp_timer_next(rs->w.timer, &which));
+        if (until) {
+            wait = until - apr_time_now();
+            wait = wait > 0 ? wait : 1;
+            until = 0;
+        }
+        else {
+            wait = fcgp_timer_next(rs->w.timer, &which);
+        }
+        if (rs->w.slow_at) {
+            wait = slow_mark(rs, wait, &until);
+            cut = until != 0;
+        }
+        apr_socket_timeout_set(rs->w.sock, wait);
         rv = apr_socket_recv(rs->w.sock, rs->buf, &n);
+        if (cut && n == 0 && APR_STATUS_IS_TIMEUP(rv)) {
+            continue;           /* at the slow mark: slow_mark() says it */
+        }
+        until = 0;
         rs->fail = received(rs, n, rv, 0, which);
     }
     return rs->fail;

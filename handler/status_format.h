@@ -8,15 +8,44 @@
 #include <apr_pools.h>
 #include "pm/status_data.h"
 
-/* One JSON document (an object ending in a newline): the PM's numbers,
- * then "classes", "workers" and "recent_exits", arrays of objects.
- * Strings escaped; allocated from p. */
-const char *fcgp_status_json(apr_pool_t *p, const fcgp_status_t *st);
+/* What the counters' formats need besides the snapshot (NULL: cause
+ * names "cause_<k>", and the current time). */
+typedef struct {
+    const char *const *fail_names;  /* fcgiproc_failures_total{cause}:
+                                     * [k] names counter FCGP_CNT_FAIL + k
+                                     * (handler.c's fail_table), NULL ends
+                                     * them */
+    apr_time_t now;                 /* when the page is made */
+} fcgp_fmt_t;
 
-/* The body of an HTML page: a paragraph with the PM's numbers and one
- * table each for classes, workers and exits.  Text escaped; allocated
- * from p. */
-const char *fcgp_status_html(apr_pool_t *p, const fcgp_status_t *st);
+/* One JSON document (an object ending in a newline): the PM's numbers,
+ * then "classes", "workers" and "recent_exits", arrays of objects, then
+ * the counters: "counters_since", "classes_total" and "metrics", an array
+ * of rows with the same figures as fcgp_status_metrics().  Strings
+ * escaped; allocated from p. */
+const char *fcgp_status_json(apr_pool_t *p, const fcgp_status_t *st,
+                             const fcgp_fmt_t *f);
+
+/* The same, and per worker its current request ("request_method",
+ * "request_uri", "request_ms": how long it has run; null when not busy)
+ * and "last_request_ms" (null before its first ends): ?json&full. */
+const char *fcgp_status_json_full(apr_pool_t *p, const fcgp_status_t *st,
+                                  const fcgp_fmt_t *f);
+
+/* For the HTML page (status_page.c): "Counters", a heading, a line with
+ * their start and a link to ?metrics, and a small table of the main
+ * counters per metrics row (requests, 5xx, failed, retried, slow, spawns,
+ * spawn failures, exits, max active, max waiting).  Text escaped;
+ * allocated from p. */
+const char *fcgp_status_counters_html(apr_pool_t *p, const fcgp_status_t *st);
+
+/* ?metrics: the Prometheus text exposition format (version 0.0.4): the
+ * families and labels docs/metrics.md lists, every one with HELP and
+ * TYPE, from the snapshot's metrics rows; st NULL: only fcgiproc_up 0 (the
+ * process manager could not be reached).  Label values escaped;
+ * allocated from p. */
+const char *fcgp_status_metrics(apr_pool_t *p, const fcgp_status_t *st,
+                                const fcgp_fmt_t *f);
 
 /* What mod_status asks for: the values of its AP_STATUS_* flags (checked
  * in handler/status.c), so that this file needs no httpd header. */

@@ -210,6 +210,7 @@ static apr_status_t abandon(void *data)
     fcgp_lease_t *lease = data;
     if (!lease->released) {
         lease->released = 1;
+        fcgp_table_request_end(table, &lease->claim, apr_time_now());
         fcgp_table_release(table, &lease->claim, 0, FCGP_OUT_BROKEN);
     }
     return APR_SUCCESS;
@@ -278,6 +279,14 @@ static const char *busy_text(apr_pool_t *p, apr_uint32_t cls,
                              const fcgp_app_spec_t *spec,
                              const fcgp_app_limits_t *limits)
 {
+    if (fcgp_table_class_full(table, cls) == FCGP_TBL_FULL_USER) {
+        return apr_psprintf(p, "all workers of %s are busy and its user "
+                            "has as many processes as one user may have "
+                            "(FcgiProcMaxProcessesPerUser), and none freed "
+                            "up within %" APR_TIME_T_FMT " ms "
+                            "(FcgiProcQueueTimeout)", spec->argv[0],
+                            apr_time_as_msec(limits->queue_timeout));
+    }
     if (fcgp_table_class_full(table, cls) == FCGP_TBL_FULL_SERVER) {
         return apr_psprintf(p, "the server-wide process limit is reached "
                             "(FcgiProcMaxProcesses %u) and no worker of %s "
@@ -297,20 +306,110 @@ static const char *busy_text(apr_pool_t *p, apr_uint32_t cls,
 static void refuse(fcgp_lease_t *lease, apr_uint32_t status,
                    apr_uint32_t retry_after, const char *message)
 {
+    if (status == FCGP_GRANT_BACKOFF) {
+        fcgp_tbl_class_t *k = fcgp_table_class(table, lease->claim.cls);
+        lease->grant.refused = k ? apr_atomic_read32(&k->refused) : 0;
+    }
     lease->grant.status = status;
     lease->grant.retry_after = retry_after;
     lease->grant.message = message;
     lease->released = 1;
 }
 
+/* What of a program file makes its identity (fcgp_table_ident). */
+#define IDENT_WANTED (APR_FINFO_IDENT | APR_FINFO_MTIME | APR_FINFO_SIZE)
+
+static apr_uint64_t ident_of(const apr_finfo_t *f)
+{
+    return fcgp_table_ident((apr_uint64_t)f->device, (apr_uint64_t)f->inode,
+                            f->mtime, f->size);
+}
+
+/* Is class cls's program on disk another one than its workers run?  With
+ * httpd's stat of it (a script that is the app) the answer costs a
+ * compare, and a new file is told to the PM by the first request that
+ * sees it; a wrapper's program is stat()ed by the first request of each
+ * second (of the whole server) only.  The same difference is told again
+ * at most once a second per class: the PM looks itself, and may keep the
+ * old version (a replacement that is not executable). */
+static int program_replaced(apr_pool_t *p, apr_uint32_t cls,
+                            const char *path, const apr_finfo_t *seen,
+                            apr_time_t now)
+{
+    apr_uint64_t known = fcgp_table_class_ident(table, cls);
+    apr_uint32_t sec = (apr_uint32_t)apr_time_sec(now);
+    apr_finfo_t f;
+
+    if (!known) {
+        return 0;       /* the PM has not looked yet */
+    }
+    if (seen && (seen->valid & IDENT_WANTED) == IDENT_WANTED) {
+        apr_uint64_t ident = ident_of(seen);
+        return ident != known && fcgp_table_tell(table, cls, ident, sec);
+    }
+    if (!fcgp_table_check_due(table, cls, sec)) {
+        return 0;
+    }
+    if (apr_stat(&f, path, IDENT_WANTED, p) != APR_SUCCESS
+        || (f.valid & IDENT_WANTED) != IDENT_WANTED) {
+        return 1;       /* gone: the PM keeps the workers and says so */
+    }
+    return ident_of(&f) != known;
+}
+
+
+fcgp_counters_t *fcgp_pm_counters(apr_pool_t *p,
+                                  const fcgp_app_spec_t *spec)
+{
+    apr_size_t klen;
+    const char *key;
+
+    if (!table) {
+        return NULL;
+    }
+    key = fcgp_ipc_class_key(p, spec, &klen);
+    return fcgp_table_counters(table, fcgp_table_find_class(table, key,
+                                                            klen));
+}
+
+static apr_status_t acquire(apr_pool_t *p, const char *pm_path,
+                            const fcgp_app_spec_t *spec,
+                            const fcgp_app_limits_t *limits,
+                            const apr_finfo_t *program,
+                            fcgp_lease_t **out, const char **errmsg,
+                            apr_uint32_t *cls_out);
+
+/* The time from asking for a worker to getting one (or giving up) goes
+ * into the class's queue-wait histogram. */
 apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
                              const fcgp_app_spec_t *spec,
                              const fcgp_app_limits_t *limits,
+                             const apr_finfo_t *program,
                              fcgp_lease_t **out, const char **errmsg)
+{
+    apr_time_t start = apr_time_now();
+    apr_uint32_t cls = FCGP_TBL_NO_CLASS;
+    apr_status_t rv = acquire(p, pm_path, spec, limits, program, out,
+                              errmsg, &cls);
+
+    if (rv == APR_SUCCESS && cls != FCGP_TBL_NO_CLASS) {
+        fcgp_cnt_observe_wait(fcgp_table_counters(table, cls),
+                              apr_time_now() - start);
+    }
+    return rv;
+}
+
+static apr_status_t acquire(apr_pool_t *p, const char *pm_path,
+                            const fcgp_app_spec_t *spec,
+                            const fcgp_app_limits_t *limits,
+                            const apr_finfo_t *program,
+                            fcgp_lease_t **out, const char **errmsg,
+                            apr_uint32_t *cls_out)
 {
     fcgp_lease_t *lease = apr_pcalloc(p, sizeof(*lease));
     fcgp_tbl_claim_t *c = &lease->claim;
-    apr_time_t deadline = apr_time_now() + limits->queue_timeout;
+    apr_time_t now = apr_time_now();
+    apr_time_t deadline = now + limits->queue_timeout;
     apr_uint32_t me = my_pid ? my_pid : (apr_uint32_t)getpid();
     fcgp_msg_answer_t ans;
     fcgp_tbl_place_t place;
@@ -330,6 +429,18 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
     key = fcgp_ipc_class_key(p, spec, &klen);
     cls = fcgp_table_find_class(table, key, klen);
     c->kick = 0;
+    if (cls != FCGP_TBL_NO_CLASS
+        && program_replaced(p, cls, spec->argv[0], program, now)) {
+        /* A new version on disk: the PM looks, retires the old version's
+         * workers (claims skip them from now on) and starts new ones,
+         * before we take one.  Only a hint: whatever else the PM says (it
+         * cannot be reached, the class is paused) is said again below if
+         * this request needs the PM; meanwhile the table serves. */
+        if (want(p, pm_path, spec, limits, &ans, errmsg) == APR_SUCCESS
+            && ans.status == FCGP_GRANT_OK) {
+            cls = ans.cls;
+        }
+    }
     if (cls == FCGP_TBL_NO_CLASS
         || !fcgp_table_claim(table, cls, me, c)) {
         if (c->kick) {
@@ -344,6 +455,7 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
                 return rv;
             }
             if (ans.status != FCGP_GRANT_OK) {
+                c->cls = ans.cls;
                 refuse(lease, ans.status, ans.retry_after, ans.message);
                 *out = lease;
                 return APR_SUCCESS;
@@ -354,6 +466,8 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
              * at the same time asked before they were in it); in line, we
              * ask again, so that it starts one per request waiting. */
         }
+        *cls_out = cls;
+        c->cls = cls;
         fcgp_table_enqueue(table, cls, me, &place);
         for (;;) {
             res = fcgp_table_next(table, &place, me, c, deadline);
@@ -376,6 +490,7 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
         fcgp_table_dequeue(table, &place, res == FCGP_TBL_CLAIMED);
     }
     *out = lease;
+    *cls_out = cls;
     if (c->kick) {
         kick(p, pm_path);
     }
@@ -411,13 +526,25 @@ void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome)
         return;
     }
     lease->released = 1;
+    fcgp_table_request_end(table, &lease->claim, apr_time_now());
     if (fcgp_table_release(table, &lease->claim, outcome == FCGP_OUT_OK,
                            outcome)) {
         kick(lease->pool, lease->pm_path);
     }
 }
 
+void fcgp_pm_lease_request(fcgp_lease_t *lease, const char *method,
+                           const char *uri, const char *args,
+                           apr_time_t now)
+{
+    if (lease && !lease->released) {
+        fcgp_table_request_begin(table, &lease->claim, method, uri, args,
+                                 now);
+    }
+}
+
 apr_status_t fcgp_pm_status(apr_pool_t *p, const char *pm_path,
+                            apr_uint32_t metrics_classes,
                             fcgp_status_t **st, const char **errmsg)
 {
     apr_socket_t *s;
@@ -425,7 +552,8 @@ apr_status_t fcgp_pm_status(apr_pool_t *p, const char *pm_path,
     apr_size_t len;
     apr_status_t rv;
 
-    rv = fcgp_ipc_encode_status(p, (apr_uint32_t)getppid(), &msg, &len);
+    rv = fcgp_ipc_encode_status(p, (apr_uint32_t)getppid(), metrics_classes,
+                                &msg, &len);
     if (rv != APR_SUCCESS) {
         *errmsg = "cannot encode the status request";
         return rv;
@@ -446,4 +574,13 @@ apr_status_t fcgp_pm_status(apr_pool_t *p, const char *pm_path,
     }
     apr_socket_close(s);
     return rv;
+}
+
+void fcgp_pm_paused(apr_uint32_t *classes, apr_uint32_t *paused)
+{
+    *classes = *paused = 0;
+    if (table) {
+        fcgp_table_paused(table, (apr_uint32_t)apr_time_sec(apr_time_now()),
+                          classes, paused);
+    }
 }

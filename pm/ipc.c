@@ -187,6 +187,34 @@ static const char *const *r_strv(rbuf_t *r, apr_pool_t *p, int *n)
     return v;
 }
 
+/* An identity: u32 flags (1: suexec, 2: userdir), uid, gid.  Userdir
+ * without suexec, unknown flags, and ids on a class without suexec are
+ * malformed (one identity has one encoding). */
+#define IDENT_SUEXEC  1u
+#define IDENT_USERDIR 2u
+
+static void w_ident(wbuf_t *w, const fcgp_identity_t *id)
+{
+    w_u32(w, (id->suexec ? IDENT_SUEXEC : 0)
+             | (id->userdir ? IDENT_USERDIR : 0));
+    w_u32(w, id->uid);
+    w_u32(w, id->gid);
+}
+
+static void r_ident(rbuf_t *r, fcgp_identity_t *id)
+{
+    apr_uint32_t flags = r_u32(r);
+    id->uid = r_u32(r);
+    id->gid = r_u32(r);
+    id->suexec = (flags & IDENT_SUEXEC) != 0;
+    id->userdir = (flags & IDENT_USERDIR) != 0;
+    if ((flags & ~(IDENT_SUEXEC | IDENT_USERDIR))
+        || (id->userdir && !id->suexec)
+        || (!id->suexec && (id->uid || id->gid))) {
+        r->bad = 1;
+    }
+}
+
 apr_status_t fcgp_ipc_encode_want(apr_pool_t *p, apr_uint32_t parent_pid,
                                      const fcgp_msg_want_t *m,
                                      char **out, apr_size_t *len)
@@ -205,6 +233,7 @@ apr_status_t fcgp_ipc_encode_want(apr_pool_t *p, apr_uint32_t parent_pid,
     w_str(&w, m->spec.vhost);
     w_strv(&w, m->spec.argc, m->spec.argv);
     w_strv(&w, m->spec.envc, m->spec.env);
+    w_ident(&w, &m->spec.ident);
     return w_finish(&w, FCGP_MSG_WANT, parent_pid, out, len);
 }
 
@@ -225,6 +254,7 @@ apr_status_t fcgp_ipc_decode_want(apr_pool_t *p, const char *body,
     m->spec.vhost = r_str(&r, p);
     m->spec.argv = r_strv(&r, p, &m->spec.argc);
     m->spec.env = r_strv(&r, p, &m->spec.envc);
+    r_ident(&r, &m->spec.ident);
     if (r_finish(&r) != APR_SUCCESS || m->spec.argc < 1
         || l->max_procs < 1 || l->min_procs > l->max_procs
         || l->limit_source > FCGP_LIMIT_LEARNED
@@ -264,25 +294,36 @@ apr_status_t fcgp_ipc_decode_answer(apr_pool_t *p, const char *body,
 }
 
 apr_status_t fcgp_ipc_encode_status(apr_pool_t *p, apr_uint32_t parent_pid,
+                                    apr_uint32_t metrics_classes,
                                     char **out, apr_size_t *len)
 {
     wbuf_t w;
     w_begin(&w, p);
+    w_u32(&w, metrics_classes);
     return w_finish(&w, FCGP_MSG_STATUS, parent_pid, out, len);
 }
 
-apr_status_t fcgp_ipc_decode_status(const char *body, apr_size_t len)
+apr_status_t fcgp_ipc_decode_status(const char *body, apr_size_t len,
+                                    apr_uint32_t *metrics_classes)
 {
-    (void)body;
-    return len == 0 ? APR_SUCCESS : APR_EINVAL;
+    rbuf_t r;
+    if (len == 0) {
+        *metrics_classes = FCGP_METRICS_CLASSES_DEFAULT;
+        return APR_SUCCESS;
+    }
+    r_begin(&r, body, len);
+    *metrics_classes = r_u32(&r);
+    return r_finish(&r);
 }
 
 /* ---- the status snapshot ------------------------------------------------
  * Each row has a fixed part and its strings; the smallest row (all strings
  * empty) bounds the count a body can hold, before anything is allocated. */
-#define ST_CLASS_MIN    (4 + 6 * 4)
-#define ST_WORKER_MIN   (7 * 4 + 4 + 2 * 8 + 4 + 2 * 4)
+#define ST_CLASS_MIN    (4 + 6 * 4 + 4 * 8)
+#define ST_WORKER_MIN   (7 * 4 + 4 + 2 * 8 + 4 + 2 * 4 + 2 * 8 + 2 * 4)
 #define ST_EXIT_MIN     (8 + 4 + 3 * 4 + 4 + 8)
+#define ST_METRIC_MIN   (2 * 4 + 8 + 10 * 4 + 8 + 4)
+#define ST_PAIR_LEN     (4 + 8)
 
 static void w_st_class(wbuf_t *w, const fcgp_status_class_t *c)
 {
@@ -293,6 +334,10 @@ static void w_st_class(wbuf_t *w, const fcgp_status_class_t *c)
     w_u32(w, c->min_procs);
     w_u32(w, c->limit);
     w_u32(w, c->limit_source);
+    w_u64(w, c->program_inode);
+    w_u64(w, (apr_uint64_t)c->program_mtime);
+    w_u64(w, (apr_uint64_t)c->replaced);
+    w_u64(w, c->slow_requests);
 }
 
 static void w_st_worker(wbuf_t *w, const fcgp_status_worker_t *k)
@@ -310,6 +355,10 @@ static void w_st_worker(wbuf_t *w, const fcgp_status_worker_t *k)
     w_str(w, k->reason);
     w_u32(w, k->parent_pid);
     w_u32(w, k->renewals);
+    w_str(w, k->method);
+    w_str(w, k->uri);
+    w_u64(w, (apr_uint64_t)k->running);
+    w_u64(w, (apr_uint64_t)k->last_took);
 }
 
 static void w_st_exit(wbuf_t *w, const fcgp_status_exit_t *e)
@@ -323,6 +372,37 @@ static void w_st_exit(wbuf_t *w, const fcgp_status_exit_t *e)
     w_u64(w, (apr_uint64_t)e->uptime);
 }
 
+/* A metrics row: its fixed part, then its counters that are not 0 as
+ * (id, value) pairs in ascending id order (one encoding per row). */
+static void w_st_metric(wbuf_t *w, const fcgp_status_metrics_t *m)
+{
+    apr_uint32_t id, n = 0;
+    w_str(w, m->command);
+    w_str(w, m->vhost);
+    w_u64(w, (apr_uint64_t)m->since);
+    w_u32(w, m->classes);
+    w_u32(w, m->known);
+    w_u32(w, m->idle);
+    w_u32(w, m->active);
+    w_u32(w, m->leaving);
+    w_u32(w, m->stopping);
+    w_u32(w, m->waiting);
+    w_u32(w, m->max_procs);
+    w_u32(w, m->limit);
+    w_u32(w, m->learned_limit);
+    w_u64(w, (apr_uint64_t)m->backoff);
+    for (id = 0; id < FCGP_CNT_N; id++) {
+        n += m->v[id] != 0;
+    }
+    w_u32(w, n);
+    for (id = 0; id < FCGP_CNT_N; id++) {
+        if (m->v[id]) {
+            w_u32(w, id);
+            w_u64(w, m->v[id]);
+        }
+    }
+}
+
 apr_status_t fcgp_ipc_encode_status_reply(apr_pool_t *p,
                                           apr_uint32_t parent_pid,
                                           const fcgp_status_t *st,
@@ -332,7 +412,8 @@ apr_status_t fcgp_ipc_encode_status_reply(apr_pool_t *p,
     apr_uint32_t i;
     if (st->nclasses > FCGP_STATUS_MAX_CLASSES
         || st->nworkers > FCGP_STATUS_MAX_WORKERS
-        || st->nexits > FCGP_STATUS_MAX_EXITS) {
+        || st->nexits > FCGP_STATUS_MAX_EXITS
+        || st->nmetrics > FCGP_STATUS_MAX_METRICS) {
         return APR_ENOSPC;
     }
     w_begin(&w, p);
@@ -352,6 +433,12 @@ apr_status_t fcgp_ipc_encode_status_reply(apr_pool_t *p,
     w_u32(&w, st->nexits);
     for (i = 0; i < st->nexits; i++) {
         w_st_exit(&w, &st->exits[i]);
+    }
+    w_u64(&w, (apr_uint64_t)st->counters_since);
+    w_u32(&w, st->classes_total);
+    w_u32(&w, st->nmetrics);
+    for (i = 0; i < st->nmetrics; i++) {
+        w_st_metric(&w, &st->metrics[i]);
     }
     return w_finish(&w, FCGP_MSG_STATUS_REPLY, parent_pid, out, len);
 }
@@ -391,6 +478,10 @@ static void r_st_class(rbuf_t *r, apr_pool_t *p, fcgp_status_class_t *c)
     c->min_procs = r_u32(r);
     c->limit = r_u32(r);
     c->limit_source = r_u32(r);
+    c->program_inode = r_u64(r);
+    c->program_mtime = r_time(r);
+    c->replaced = r_time(r);
+    c->slow_requests = r_u64(r);
     if (c->limit_source > FCGP_LIMIT_LEARNED) {
         r->bad = 1;
     }
@@ -411,7 +502,11 @@ static void r_st_worker(rbuf_t *r, apr_pool_t *p, fcgp_status_worker_t *k)
     k->reason = r_str(r, p);
     k->parent_pid = r_u32(r);
     k->renewals = r_u32(r);
-    if (k->state > FCGP_WORKER_STOPPING || k->last_request > 1
+    k->method = r_str(r, p);
+    k->uri = r_str(r, p);
+    k->running = r_time(r);
+    k->last_took = r_time(r);
+    if (k->state > FCGP_WORKER_STOPPING || k->last_request > 2
         || k->limit_source > FCGP_LIMIT_LEARNED) {
         r->bad = 1;
     }
@@ -426,6 +521,44 @@ static void r_st_exit(rbuf_t *r, apr_pool_t *p, fcgp_status_exit_t *e)
     e->reason = r_str(r, p);
     e->requests = r_u32(r);
     e->uptime = r_time(r);
+}
+
+static void r_st_metric(rbuf_t *r, apr_pool_t *p, fcgp_status_metrics_t *m)
+{
+    apr_uint32_t n, k, id, next = 0;
+    m->command = r_str(r, p);
+    m->vhost = r_str(r, p);
+    m->since = r_time(r);
+    m->classes = r_u32(r);
+    m->known = r_u32(r);
+    m->idle = r_u32(r);
+    m->active = r_u32(r);
+    m->leaving = r_u32(r);
+    m->stopping = r_u32(r);
+    m->waiting = r_u32(r);
+    m->max_procs = r_u32(r);
+    m->limit = r_u32(r);
+    m->learned_limit = r_u32(r);
+    m->backoff = r_time(r);
+    n = r_u32(r);
+    if (r->bad || m->known > 1 || n > FCGP_CNT_N
+        || n > (r->len - r->pos) / ST_PAIR_LEN) {
+        r->bad = 1;
+        return;
+    }
+    /* Ascending ids, values not 0: the one encoding of the row. */
+    for (k = 0; k < n && !r->bad; k++) {
+        id = r_u32(r);
+        if (id < next || id >= FCGP_CNT_N) {
+            r->bad = 1;
+            return;
+        }
+        m->v[id] = r_u64(r);
+        if (m->v[id] == 0) {
+            r->bad = 1;
+        }
+        next = id + 1;
+    }
 }
 
 apr_status_t fcgp_ipc_decode_status_reply(apr_pool_t *p, const char *body,
@@ -455,6 +588,13 @@ apr_status_t fcgp_ipc_decode_status_reply(apr_pool_t *p, const char *body,
     for (i = 0; i < st->nexits && !r.bad; i++) {
         r_st_exit(&r, p, &st->exits[i]);
     }
+    st->counters_since = r_time(&r);
+    st->classes_total = r_u32(&r);
+    st->metrics = r_rows(&r, p, FCGP_STATUS_MAX_METRICS, ST_METRIC_MIN,
+                         sizeof(*st->metrics), &st->nmetrics);
+    for (i = 0; i < st->nmetrics && !r.bad; i++) {
+        r_st_metric(&r, p, &st->metrics[i]);
+    }
     if (r_finish(&r) != APR_SUCCESS || st->draining > 1) {
         memset(st, 0, sizeof(*st));
         return APR_EINVAL;
@@ -481,6 +621,22 @@ apr_status_t fcgp_ipc_decode_kick(const char *body, apr_size_t len,
     return r_finish(&r);
 }
 
+apr_status_t fcgp_ipc_class_key_parse(apr_pool_t *p, const char *key,
+                                      apr_size_t klen, fcgp_app_spec_t *spec)
+{
+    rbuf_t r;
+    r_begin(&r, key, klen);
+    spec->vhost = r_str(&r, p);
+    spec->argv = r_strv(&r, p, &spec->argc);
+    spec->env = r_strv(&r, p, &spec->envc);
+    r_ident(&r, &spec->ident);
+    if (r_finish(&r) != APR_SUCCESS || spec->argc < 1) {
+        memset(spec, 0, sizeof(*spec));
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}
+
 const char *fcgp_ipc_class_key(apr_pool_t *p, const fcgp_app_spec_t *spec,
                                apr_size_t *klen)
 {
@@ -490,6 +646,7 @@ const char *fcgp_ipc_class_key(apr_pool_t *p, const fcgp_app_spec_t *spec,
     w_str(&w, spec->vhost);
     w_strv(&w, spec->argc, spec->argv);
     w_strv(&w, spec->envc, spec->env);
+    w_ident(&w, &spec->ident);
     *klen = w.len;
     return w.buf;
 }

@@ -25,7 +25,7 @@
 #include "pm/status_data.h"
 
 #define FCGP_IPC_MAGIC      0x46435050u    /* "FCPP" */
-#define FCGP_IPC_VERSION    2
+#define FCGP_IPC_VERSION    6
 #define FCGP_IPC_HDR_LEN    16
 #define FCGP_IPC_MAX_BODY   (1024 * 1024)
 
@@ -91,14 +91,21 @@ apr_status_t fcgp_ipc_encode_answer(apr_pool_t *p, apr_uint32_t parent_pid,
 apr_status_t fcgp_ipc_decode_answer(apr_pool_t *p, const char *body,
                                     apr_size_t len, fcgp_msg_answer_t *m);
 
-/* STATUS: the request has no body; the reply carries one snapshot,
- * rows and all (the PM's numbers, then classes, workers and exits, each
- * a u32 count and its rows).  decode_status_reply allocates the arrays
- * and strings from p; it rejects counts over FCGP_STATUS_MAX_* or over
- * what the body can hold, and states, sources and flags out of range. */
+/* STATUS: the request carries how many classes the metrics rows show
+ * with their own labels (u32; an empty body means
+ * FCGP_METRICS_CLASSES_DEFAULT); the reply carries one snapshot, rows and
+ * all (the PM's numbers, then classes, workers and exits, each a u32
+ * count and its rows, then the counters: their start, the table's class
+ * count and the metrics rows, each with its non-zero counters as (id,
+ * value) pairs in ascending order).  decode_status_reply allocates the
+ * arrays and strings from p; it rejects counts over FCGP_STATUS_MAX_* or
+ * over what the body can hold, and states, sources, flags, counter ids
+ * and their order out of range. */
 apr_status_t fcgp_ipc_encode_status(apr_pool_t *p, apr_uint32_t parent_pid,
+                                    apr_uint32_t metrics_classes,
                                     char **out, apr_size_t *len);
-apr_status_t fcgp_ipc_decode_status(const char *body, apr_size_t len);
+apr_status_t fcgp_ipc_decode_status(const char *body, apr_size_t len,
+                                    apr_uint32_t *metrics_classes);
 apr_status_t fcgp_ipc_encode_status_reply(apr_pool_t *p,
                                           apr_uint32_t parent_pid,
                                           const fcgp_status_t *st,
@@ -114,8 +121,12 @@ apr_status_t fcgp_ipc_decode_kick(const char *body, apr_size_t len,
                                   apr_uint64_t *nonce);
 
 /* A stable binary key for the class a spec describes (vhost, argv, env,
- * each length-prefixed), allocated from p; *klen is its length. */
+ * each length-prefixed, and the identity), allocated from p; *klen is its length. */
 const char *fcgp_ipc_class_key(apr_pool_t *p, const fcgp_app_spec_t *spec,
                                apr_size_t *klen);
+/* The spec a class key was made from (vhost, argv, env; no limits),
+ * allocated from p; APR_EINVAL when it is not one. */
+apr_status_t fcgp_ipc_class_key_parse(apr_pool_t *p, const char *key,
+                                      apr_size_t klen, fcgp_app_spec_t *spec);
 
 #endif

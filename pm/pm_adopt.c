@@ -50,6 +50,7 @@ void pm_adopt(pm_t *pm)
         o = apr_array_push(pm->orphans);
         o->id = i;
         o->pid = ts->pid;
+        o->cls = ts->cls;
         o->kill_at = 0;
     }
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, pm->s, FCGP_LOGNO(03034)
@@ -59,12 +60,13 @@ void pm_adopt(pm_t *pm)
 }
 
 /* A worker leads a process group of its own (pm_start_process): signal
- * the group; a worker of an older version that did not is signalled
- * alone. */
-static void signal_worker(apr_uint32_t pid, int sig)
+ * the group; one under suexec (in the dead PM's group) or of an older
+ * version that did not is signalled alone, through the signal helper when
+ * it runs as another user. */
+static void signal_worker(pm_t *pm, apr_uint32_t pid, int sig)
 {
     if (kill(-(pid_t)pid, sig) != 0) {
-        kill((pid_t)pid, sig);
+        pm_signal(pm, pid, sig);
     }
 }
 
@@ -84,7 +86,7 @@ static int stop_orphan(pm_t *pm, pm_orphan_t *o, apr_uint32_t st,
         fcgp_table_seize(pm->table, o->id);
     }
     if (o->pid) {
-        signal_worker(o->pid, SIGTERM);
+        signal_worker(pm, o->pid, SIGTERM);
     }
     o->kill_at = now + pm->settings.kill_timeout;
     return 1;
@@ -115,6 +117,10 @@ void pm_orphans_tick(pm_t *pm, apr_time_t now)
             pm_linger_add(pm, (pid_t)o->pid,
                           o->kill_at ? o->kill_at
                                      : now + pm->settings.kill_timeout);
+            if (o->pid) {
+                fcgp_cnt_inc(fcgp_table_counters(pm->table, o->cls),
+                             FCGP_CNT_EXIT + FCGP_EXIT_ORPHAN);
+            }
             fcgp_table_free_slot(pm->table, o->id);
             *o = APR_ARRAY_IDX(pm->orphans, pm->orphans->nelts - 1,
                                pm_orphan_t);
@@ -122,12 +128,12 @@ void pm_orphans_tick(pm_t *pm, apr_time_t now)
             i--;
         }
         else if (now >= o->kill_at) {
-            signal_worker(o->pid, SIGKILL);
+            signal_worker(pm, o->pid, SIGKILL);
         }
     }
     if (pm->orphans->nelts == 0) {
         /* Anything else of the dead PM's (a worker it was starting). */
-        kill(-pm->settings.orphan_pgid, SIGKILL);
+        pm_signal_group(pm, pm->settings.orphan_pgid, SIGKILL);
         pm->settings.orphan_pgid = 0;
         pm->orphans = NULL;
     }

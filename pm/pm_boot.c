@@ -25,6 +25,7 @@
 #include "pm/pm.h"
 #include "pm/pm_boot.h"
 #include "pm/policy.h"
+#include "pm/sighelper.h"
 
 FCGP_LOG_MODULE;
 
@@ -32,6 +33,9 @@ typedef struct {
     const char *pm_path;
     apr_proc_t proc;
     apr_pool_t *pool;           /* process pool */
+    apr_pool_t *gen;            /* this generation's pconf: holds the
+                                 * other-child registration (see
+                                 * watch_draining) */
     server_rec *s;
     fcgp_pm_settings_t settings;
     apr_socket_t *listener;
@@ -44,7 +48,59 @@ typedef struct {
  * and are left to finish on their own. */
 static pm_handle_t *live;
 
+/* Parent only: the pids of draining PMs of earlier generations not reaped
+ * yet (in the process pool, so it outlives a generation; plain numbers).
+ * An other-child registration holds a pointer to its maintenance
+ * function, which is in this .so: a restart unloads the .so and may load
+ * it elsewhere, so every registration is made in the generation's pconf
+ * (its cleanup unregisters it before the .so goes), and each generation
+ * registers the draining PMs again with its own function
+ * (watch_draining), so that their exit is reaped as ours, not as a lost
+ * child. */
+static apr_array_header_t *draining;
+
 static apr_status_t start_pm(const pm_handle_t *tmpl);
+
+static void forget_draining(pid_t pid)
+{
+    int i;
+    for (i = 0; draining && i < draining->nelts; i++) {
+        if (APR_ARRAY_IDX(draining, i, pid_t) == pid) {
+            APR_ARRAY_IDX(draining, i, pid_t) =
+                APR_ARRAY_IDX(draining, draining->nelts - 1, pid_t);
+            draining->nelts--;
+            return;
+        }
+    }
+}
+
+/* A draining PM of an earlier generation. */
+static void old_pm_maint(int reason, void *data, apr_wait_t status)
+{
+    apr_proc_t *proc = data;
+    if (reason == APR_OC_REASON_DEATH || reason == APR_OC_REASON_LOST) {
+        apr_proc_other_child_unregister(data);
+        forget_draining(proc->pid);
+    }
+}
+
+static void watch_draining(apr_pool_t *proc_pool, apr_pool_t *pconf)
+{
+    static const char key[] = "fcgiproc-draining-pms";
+    int i;
+
+    apr_pool_userdata_get((void **)&draining, key, proc_pool);
+    if (!draining) {
+        draining = apr_array_make(proc_pool, 4, sizeof(pid_t));
+        apr_pool_userdata_set(draining, key, apr_pool_cleanup_null,
+                              proc_pool);
+    }
+    for (i = 0; i < draining->nelts; i++) {
+        apr_proc_t *proc = apr_pcalloc(pconf, sizeof(*proc));
+        proc->pid = APR_ARRAY_IDX(draining, i, pid_t);
+        apr_proc_other_child_register(proc, old_pm_maint, proc, NULL, pconf);
+    }
+}
 
 static void pm_maint(int reason, void *data, apr_wait_t status)
 {
@@ -101,6 +157,9 @@ static apr_status_t pm_generation_end(void *unused)
     }
     live = NULL;
     kill(h->proc.pid, SIGUSR1);
+    if (draining) {
+        APR_ARRAY_PUSH(draining, pid_t) = h->proc.pid;
+    }
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_EXITING) {
         unlink(h->pm_path);     /* httpd stops: leave nothing behind */
     }
@@ -123,6 +182,26 @@ static apr_status_t start_pm(const pm_handle_t *h)
          * httpd's, as CGI scripts do, rather than compete with it. */
         setpgid(0, 0);
         ap_close_listeners();
+        /* The one privileged part: a helper that may signal our workers
+         * that suexec started as other users (pm/sighelper.c), forked
+         * while we are still root; then this process drops privileges
+         * like httpd's children. */
+        nh->settings.sig_helper = -1;
+        nh->settings.sig_helper_pid = 0;
+        if (nh->settings.suexec_bin && geteuid() == 0) {
+            nh->settings.sig_helper = fcgp_sighelper_start(
+                (apr_uint32_t)ap_unixd_config.user_id,
+                nh->settings.orphan_pgid, nh->s,
+                &nh->settings.sig_helper_pid);
+            if (nh->settings.sig_helper < 0) {
+                ap_log_error(APLOG_MARK, APLOG_CRIT, errno, nh->s,
+                             FCGP_LOGNO(04030) "cannot start the process "
+                             "manager's signal helper; workers that suexec "
+                             "starts as other users could not be stopped: "
+                             "exiting");
+                _exit(1);
+            }
+        }
         if (ap_run_drop_privileges(nh->pool, nh->s)) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, nh->s, FCGP_LOGNO(04002)
                          "process manager cannot drop privileges; exiting");
@@ -141,7 +220,7 @@ static apr_status_t start_pm(const pm_handle_t *h)
                      "cannot fork the process manager");
         return rv;
     }
-    apr_proc_other_child_register(&nh->proc, pm_maint, nh, NULL, nh->pool);
+    apr_proc_other_child_register(&nh->proc, pm_maint, nh, NULL, nh->gen);
     live = nh;
     return APR_SUCCESS;
 }
@@ -259,11 +338,26 @@ apr_status_t fcgp_pm_ipc_dir_prepare(server_rec *s, const char *dir,
 static apr_status_t worker_table(apr_pool_t *proc_pool, server_rec *s,
                                  apr_uint32_t max_procs, fcgp_table_t **out)
 {
-    static const char key[] = "fcgiproc-worker-table";
+    /* Kept under this build's layout: after the module is replaced by
+     * one with another layout (an upgrade, then a graceful restart), the
+     * old generation keeps its table and the new one makes its own. */
+    char key[64];
+    static const char last_key[] = "fcgiproc-worker-table-layout";
+    const char *last = NULL;
     apr_uint32_t want = 2 * max_procs + 64;
     apr_status_t rv;
 
+    apr_snprintf(key, sizeof(key), "fcgiproc-worker-table:%"
+                 APR_UINT64_T_HEX_FMT, fcgp_table_layout());
     apr_pool_userdata_get((void **)out, key, proc_pool);
+    apr_pool_userdata_get((void **)&last, last_key, proc_pool);
+    if (!*out && last) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, FCGP_LOGNO(04015)
+                     "the module was replaced by one whose worker table "
+                     "differs (%s, now %s): a new table is made; requests "
+                     "of the older generation finish with its workers",
+                     last, key);
+    }
     if (!*out) {
         rv = fcgp_table_create(proc_pool, want < 1024 ? 1024 : want, out);
         if (rv != APR_SUCCESS) {
@@ -273,6 +367,8 @@ static apr_status_t worker_table(apr_pool_t *proc_pool, server_rec *s,
             return rv;
         }
         apr_pool_userdata_set(*out, key, apr_pool_cleanup_null, proc_pool);
+        apr_pool_userdata_set(apr_pstrdup(proc_pool, key), last_key,
+                              apr_pool_cleanup_null, proc_pool);
     }
     else if (fcgp_table_nslots(*out) < want) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, FCGP_LOGNO(04011)
@@ -295,10 +391,13 @@ static const fcgp_app_profile_t *all_profiles(apr_pool_t *proc_pool,
                                               const fcgp_pm_settings_t *st,
                                               int *n)
 {
-    static const char key[] = "fcgiproc-profiles";
+    /* Under the layout too: fcgp_app_profile_t may change with it. */
+    char key[64];
     apr_array_header_t *all;
     int i, k;
 
+    apr_snprintf(key, sizeof(key), "fcgiproc-profiles:%"
+                 APR_UINT64_T_HEX_FMT, fcgp_table_layout());
     apr_pool_userdata_get((void **)&all, key, proc_pool);
     if (!all) {
         all = apr_array_make(proc_pool, 16, sizeof(fcgp_app_profile_t));
@@ -312,9 +411,17 @@ static const fcgp_app_profile_t *all_profiles(apr_pool_t *proc_pool,
         spec.vhost = p->vhost;
         spec.envc = p->envc;
         spec.env = p->env;
-        if (fcgp_policy_profile_ok((const fcgp_app_profile_t *)all->elts,
-                                   all->nelts, &spec, &p->limits)) {
-            continue;
+        spec.ident = p->ident;
+        for (k = 0; k < all->nelts; k++) {
+            const fcgp_app_profile_t *o =
+                &APR_ARRAY_IDX(all, k, fcgp_app_profile_t);
+            if (o->userdir_ok == p->userdir_ok
+                && fcgp_policy_profile_ok(o, 1, &spec, &p->limits)) {
+                break;
+            }
+        }
+        if (k < all->nelts) {
+            continue;           /* known already */
         }
         c = apr_array_push(all);
         c->vhost = apr_pstrdup(proc_pool, p->vhost);
@@ -325,6 +432,8 @@ static const fcgp_app_profile_t *all_profiles(apr_pool_t *proc_pool,
         }
         c->env = env;
         c->limits = p->limits;
+        c->ident = p->ident;
+        c->userdir_ok = p->userdir_ok;
     }
     *n = all->nelts;
     return (const fcgp_app_profile_t *)all->elts;
@@ -347,16 +456,28 @@ apr_status_t fcgp_pm_boot(apr_pool_t *pconf, server_rec *s,
         return rv;
     }
     h.pool = proc_pool;
+    h.gen = pconf;
+    watch_draining(proc_pool, pconf);
     h.s = s;
     h.pm_path = apr_pstrdup(proc_pool, pm_path);
     h.settings.ipc_dir = apr_pstrdup(proc_pool, settings->ipc_dir);
     h.settings.ipc_dir_where = apr_pstrdup(proc_pool,
                                            settings->ipc_dir_where);
     h.settings.max_procs = settings->max_procs;
+    h.settings.max_procs_user = settings->max_procs_user;
+    h.settings.suexec_bin = settings->suexec_bin;
+    h.settings.suexec_log = settings->suexec_log
+                            ? apr_pstrdup(proc_pool, settings->suexec_log)
+                            : NULL;
+    h.settings.sig_helper = -1;
     h.settings.kill_timeout = settings->kill_timeout;
     h.settings.orphan_pgid = 0;
     h.settings.profiles = all_profiles(proc_pool, settings,
                                        &h.settings.nprofiles);
+    /* This generation's static servers (in pconf: a PM restarted after it
+     * died is this generation's too, see pm_maint). */
+    h.settings.nstatics = settings->nstatics;
+    h.settings.statics = settings->statics;
     if ((rv = worker_table(proc_pool, s, settings->max_procs, &h.table))
         != APR_SUCCESS) {
         return rv;

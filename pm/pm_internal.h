@@ -8,6 +8,7 @@
  *   pm_worker.c  starting and stopping worker processes
  *   pm_reap.c    reaping: exits, the exit log, learned limits, back-off
  *   pm_adopt.c   the workers of a process manager that died
+ *   pm_program.c the program file a class runs, and its new versions
  *   pm_status.c  the status snapshot
  *
  * The PM is single-threaded: everything here is written by it alone.  The
@@ -53,6 +54,7 @@ typedef enum {
 typedef struct {
     apr_uint32_t id;            /* its slot in the table */
     apr_uint32_t pid;
+    apr_uint32_t cls;           /* its class in the table */
     apr_time_t kill_at;         /* 0: not stopped yet (busy) */
 } pm_orphan_t;
 
@@ -75,13 +77,33 @@ struct pm_slot {
     const char *retire_reason;
     int published;              /* in the table: handlers may claim it
                                  * (IDLE there) or hold it (BUSY) */
+    int replaced;               /* its replacement was started ahead of
+                                 * its request limit (pm_counted): it is
+                                 * leaving, and the replacement counts
+                                 * against the class's maximum instead */
     apr_uint32_t suspect;       /* a holder seen dead once: reclaimed if
                                  * still so at the next look */
     int parent;                 /* seen to be a php-cgi parent (a child of
                                  * its own program): renewed at its limit */
     apr_uint32_t renewals;      /* children it went through (parent) */
+    apr_uint64_t prog_ident;    /* the program file it was started from
+                                 * (fcgp_table_ident); 0: not known */
+    int superseded;             /* its program was replaced: it gets no
+                                 * new request and retires */
+    int yield;                  /* retire at its hand-back: another user
+                                 * waits for room (pm_make_room) */
     apr_pool_t *pool;
 };
+
+/* A class's program file as the PM last saw it (pm_program.c). */
+typedef struct {
+    apr_uint64_t ident;         /* fcgp_table_ident; 0: not looked yet */
+    apr_uint64_t inode;
+    apr_time_t mtime;
+    apr_time_t replaced;        /* when a new version was seen; 0: never */
+    apr_uint64_t refused;       /* a change that was not a usable program
+                                 * (its identity; 1: gone), logged once */
+} pm_program_t;
 
 struct pm_class {
     const char *key;
@@ -91,9 +113,19 @@ struct pm_class {
     fcgp_app_limits_t limits;
     apr_uint32_t learned_limit; /* the app exited by itself after this many */
     fcgp_failures_t failures;   /* rapid-failure protection */
+    pm_program_t prog;          /* its program file (pm_program.c) */
     apr_array_header_t *slots;  /* pm_slot_t *, not FREE */
     apr_uint32_t n[SLOT_NSTATES];   /* slots in each state */
     apr_uint32_t tidx;          /* index in the worker table */
+    int at_max;                 /* its line wanted a worker and a process
+                                 * limit stopped it (counted once until
+                                 * it gets one: FCGP_CNT_MAX_REACHED) */
+    apr_uint32_t user;          /* whose processes it counts as: its suexec
+                                 * uid, or PM_HTTPD_USER */
+    int priority;               /* nice value of its processes (a static
+                                 * server's -priority); 0: the PM's */
+    const char *static_where;   /* a static server's: "FastCgiServer
+                                 * (file:line)"; NULL: started on demand */
     int parent_mode;            /* its environment asks php-cgi for parent
                                  * mode (PHP_FCGI_CHILDREN=1) */
     apr_pool_t *pool;
@@ -109,6 +141,8 @@ typedef struct {
     int kill_sent;
 } pm_linger_t;
 
+/* The user key of classes that run as the httpd User (no suexec). */
+#define PM_HTTPD_USER 0xffffffffu
 
 /* A connection to the PM socket (handlers keep a few open). */
 struct pm_conn {
@@ -151,6 +185,11 @@ typedef struct {
     pm_exit_t exits[PM_EXITS_KEPT];     /* ring of the last exits */
     apr_uint32_t nexits;                /* exits ever; next = nexits % N */
     fcgp_table_t *table;                /* shared with the handlers */
+    apr_hash_t *user_procs;     /* user key -> apr_uint32_t: its live
+                                 * processes, retiring ones too */
+    int helper_fd;              /* the signal helper's socket; -1: none */
+    apr_uint32_t helper_pid;
+    int helper_lost;            /* it died: this PM must go (FCGP03061) */
 } pm_t;
 
 /* pm_view.c */
@@ -174,6 +213,10 @@ void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome);
 const char *pm_retire_reason(pm_t *pm, pm_slot_t *s, int returned,
                              fcgp_outcome_e outcome, apr_time_t now);
 
+/* pm_view.c: processes of a user (pm_class_t.user), and a change */
+apr_uint32_t pm_user_procs(pm_t *pm, apr_uint32_t user);
+void pm_user_add(pm_t *pm, apr_uint32_t user, int delta);
+
 /* pm_worker.c */
 apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s);
 pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c);
@@ -181,10 +224,20 @@ void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason);
 void pm_drop(pm_t *pm, pm_slot_t *s);
 void pm_free_slot(pm_t *pm, pm_slot_t *s);
 void pm_kill_late(pm_t *pm, apr_time_t now, apr_time_t *next);
+void pm_signal_worker(pm_t *pm, pm_slot_t *s, int sig);
 int pm_worker_is_parent(pm_t *pm, pm_slot_t *s);
 apr_uint32_t pm_worker_child(pm_slot_t *s);
 int pm_linger_add(pm_t *pm, pid_t pgid, apr_time_t kill_at);
 int pm_connection_queued(int fd);
+
+/* sighelper.c (PM side): send sig (SIGTERM or SIGKILL) to a worker, or
+ * to an adopted one; through the signal helper when the process runs as
+ * another user.  Returns 0, or an errno. */
+int pm_signal(pm_t *pm, apr_uint32_t pid, int sig);
+/* Every process left in process group pgid (a dead PM's) gets sig. */
+void pm_signal_group(pm_t *pm, int pgid, int sig);
+/* The helper's socket said something or closed (the loop's poll). */
+int pm_helper_gone(pm_t *pm);
 
 /* pm_reap.c */
 void pm_reap(pm_t *pm);
@@ -197,13 +250,24 @@ apr_status_t pm_server_setup(pm_t *pm);
 void pm_on_accept(pm_t *pm);
 void pm_on_readable(pm_t *pm, pm_conn_t *conn);
 void pm_close_conns(pm_t *pm);
+void pm_start_statics(pm_t *pm);
+
+/* pm_program.c */
+apr_uint64_t pm_program_ident(pm_t *pm, pm_class_t *c);
+void pm_program_check(pm_t *pm, pm_class_t *c);
+const char *pm_program_replaced_text(pm_t *pm, const pm_class_t *c);
 
 /* pm_adopt.c */
 void pm_adopt(pm_t *pm);
 void pm_orphans_tick(pm_t *pm, apr_time_t now);
 
 /* pm_status.c: a snapshot of pm's state for the status page, allocated
- * from p: plain data (pm/status_data.h), sent as a STATUS_REPLY. */
-const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p);
+ * from p: plain data (pm/status_data.h), sent as a STATUS_REPLY; the
+ * first metrics_classes classes get metrics rows of their own. */
+const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p,
+                                             apr_uint32_t metrics_classes);
+
+/* The counters of class c in the worker table (pm/counters.h). */
+#define PM_COUNTERS(pm, c) fcgp_table_counters((pm)->table, (c)->tidx)
 
 #endif

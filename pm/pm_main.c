@@ -278,6 +278,9 @@ int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
     pm->classes = apr_hash_make(p);
     pm->me = (apr_uint32_t)getpid();
     pm->parent_pid = (apr_uint32_t)getppid();
+    pm->user_procs = apr_hash_make(p);
+    pm->helper_fd = settings->sig_helper;
+    pm->helper_pid = settings->sig_helper_pid;
     pm_adopt(pm);
     take_over_table(pm);
     remove_stale_sockets(pm);
@@ -290,6 +293,7 @@ int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
                  "process manager pid %d ready (FcgiProcIPCDir %s, "
                  "FcgiProcMaxProcesses %u)", (int)getpid(),
                  pm->settings.ipc_dir, pm->settings.max_procs);
+    pm_start_statics(pm);
 
     for (;;) {
         apr_int32_t n = 0, i;
@@ -323,6 +327,9 @@ int fcgp_pm_main(apr_pool_t *p, apr_socket_t *listener,
             }
         }
         after_events(pm);
+        if (pm->helper_lost) {
+            return 1;       /* the parent starts one that adopts ours */
+        }
         if (pm->draining && pm->nprocs == 0 && !pm->orphans
             && !(pm->linger && pm->linger->nelts)) {
             free_table_slots(pm);

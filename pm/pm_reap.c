@@ -1,11 +1,15 @@
 /* pm_reap.c: worker processes that ended.
  *
  * PM process only.  Owns the exit log (pm_t.exits, for the status page),
- * each class's learned request limit and its rapid-failure state.  A
+ * each class's learned request limit and its rapid-failure state, and
+ * counts exits by reason and the pauses started in the table's counters
+ * (pm/counters.h).  A
  * planned exit frees the slot; an unplanned one gets a replacement on the
  * same listening socket, so that a connection already queued to the
  * worker is served instead of reset. */
+#include <errno.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <apr_atomic.h>
 #include <apr_poll.h>
 #include <apr_signal.h>
@@ -30,12 +34,14 @@ static const char *exit_text(apr_pool_t *p, int code, apr_exit_why_e why)
 }
 
 static void log_exit(pm_t *pm, pm_slot_t *s, apr_uint32_t served, int code,
-                     apr_exit_why_e why, const char *reason, int level)
+                     apr_exit_why_e why, const char *reason, int level,
+                     fcgp_exit_reason_e counted_as)
 {
     apr_uint32_t src, limit = pm_class_limit(s->cls, &src);
     pm_exit_t *e = &pm->exits[pm->nexits++ % PM_EXITS_KEPT];
     const char *how = exit_text(pm->tmp, code, why);
 
+    fcgp_cnt_inc(PM_COUNTERS(pm, s->cls), FCGP_CNT_EXIT + counted_as);
     e->when = apr_time_now();
     e->pid = (int)s->proc.pid;
     e->served = served;
@@ -79,8 +85,13 @@ static void learn_limit(pm_t *pm, pm_slot_t *s, apr_uint32_t n)
 void pm_note_early_death(pm_t *pm, pm_class_t *c, apr_time_t age,
                          apr_uint32_t done)
 {
+    fcgp_tbl_class_t *k;
     if (!fcgp_policy_note_death(&c->failures, apr_time_now(), age, done)) {
         return;
+    }
+    fcgp_cnt_inc(PM_COUNTERS(pm, c), FCGP_CNT_BACKOFFS);
+    if ((k = fcgp_table_class(pm->table, c->tidx)) != NULL) {
+        apr_atomic_set32(&k->refused, 0);   /* it crashes, nobody refused */
     }
     pm_class_to_table(pm, c);
     pm_update_full(pm, c);
@@ -91,9 +102,48 @@ void pm_note_early_death(pm_t *pm, pm_class_t *c, apr_time_t age,
                  "starting it again for %" APR_TIME_T_FMT " s; its requests "
                  "get 503 meanwhile.  Check the application (its errors "
                  "are in this log) and its FcgiProcWrapper / "
-                 "FcgiProcInitialEnv", FCGP_FAIL_COUNT, c->name,
+                 "FcgiProcInitialEnv%s", FCGP_FAIL_COUNT, c->name,
                  (int)apr_time_sec(FCGP_FAIL_WINDOW),
+                 apr_time_sec(c->failures.backoff),
+                 pm_program_replaced_text(pm, c));
+}
+
+/* A process started through suexec that exits with one of suexec's own
+ * statuses before serving anything was refused by suexec (its checks of
+ * the target user, the document root, the command's owner and mode): a
+ * configuration problem that starting it again will not fix.  The class
+ * pauses at once (the rapid-failure back-off, doubling while it goes on),
+ * its waiting requests get 503 naming the refusal (the table's `refused`),
+ * and one line here says where suexec wrote why. */
+static int suexec_refused(pm_t *pm, pm_slot_t *s, int code,
+                          apr_exit_why_e why, apr_uint32_t done)
+{
+    pm_class_t *c = s->cls;
+    const char *what = APR_PROC_CHECK_EXIT(why)
+                       ? fcgp_policy_suexec_refusal(code) : NULL;
+    fcgp_tbl_class_t *k;
+
+    if (!c->spec.ident.suexec || done || !what) {
+        return 0;
+    }
+    fcgp_policy_note_refusal(&c->failures, apr_time_now());
+    if ((k = fcgp_table_class(pm->table, c->tidx)) != NULL) {
+        apr_atomic_set32(&k->refused, (apr_uint32_t)code);
+    }
+    pm_class_to_table(pm, c);
+    pm_update_full(pm, c);
+    fcgp_table_wake_all(pm->table, c->tidx);
+    log_exit(pm, s, 0, code, why, "refused by suexec", APLOG_INFO,
+             FCGP_EXIT_CRASH);
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s, FCGP_LOGNO(03060)
+                 "suexec refused to start %s: exit status %d (%s); suexec "
+                 "wrote why in %s.  Not starting it again for %"
+                 APR_TIME_T_FMT " s; its requests get 503 meanwhile",
+                 c->name, code, what,
+                 pm->settings.suexec_log ? pm->settings.suexec_log
+                                         : "its log",
                  apr_time_sec(c->failures.backoff));
+    return 1;
 }
 
 static void worker_exited(pm_t *pm, pm_slot_t *s, int code,
@@ -121,6 +171,7 @@ static void worker_exited(pm_t *pm, pm_slot_t *s, int code,
      * queued or in progress. */
     done = busy && s->served ? s->served - 1 : s->served;
     pm->nprocs--;
+    pm_user_add(pm, c->user, -1);
     /* The rest of its process group (a php-cgi parent's children) does
      * not outlive it for long. */
     pm_linger_add(pm, s->proc.pid, s->state == SLOT_STOPPING
@@ -129,24 +180,33 @@ static void worker_exited(pm_t *pm, pm_slot_t *s, int code,
     if (s->state == SLOT_LAST && !pm_connection_queued(s->listen_fd)) {
         /* It served its last request and exited, as the app's own limit
          * says; the handler's hand-back is still on its way. */
-        log_exit(pm, s, s->served, code, why, "retired (request limit)",
-                 APLOG_INFO);
+        log_exit(pm, s, s->served, code, why, s->superseded
+                 ? "retired (superseded: its program was replaced)"
+                 : "retired (request limit)", APLOG_INFO,
+                 s->superseded ? FCGP_EXIT_SUPERSEDED : FCGP_EXIT_LIMIT);
         s->proc.pid = 0;
         return;
     }
     if (s->state == SLOT_STOPPING) {
         log_exit(pm, s, s->served, code, why,
                  apr_pstrcat(pm->tmp, "retired (", s->retire_reason, ")",
-                             NULL), APLOG_INFO);
+                             NULL), APLOG_INFO,
+                 fcgp_cnt_exit_reason(s->retire_reason));
         pm_free_slot(pm, s);
-        pm_grow(pm, c, 0);
+        /* The room it leaves goes to whoever is fairest (the loop's
+         * pm_serve_table after reaping), not to its own class first. */
         return;
     }
     /* Unplanned.  A busy slot's process had not accepted the queued
      * request yet if the app retired itself, so it served one fewer. */
+    if (suexec_refused(pm, s, code, why, done)) {
+        pm_drop(pm, s);
+        return;
+    }
     pm_note_early_death(pm, c, apr_time_now() - s->started, done);
     log_exit(pm, s, done, code, why,
-             clean ? "exited by itself" : "unexpected exit", APLOG_NOTICE);
+             clean ? "exited by itself" : "unexpected exit", APLOG_NOTICE,
+             clean ? FCGP_EXIT_SELF : FCGP_EXIT_CRASH);
     /* A busy worker's exit may race its last hand-back, so n is either
      * the app's limit or one less; never lower a learned limit for that. */
     if (clean && !(busy && c->learned_limit
@@ -187,17 +247,44 @@ static pm_slot_t *slot_by_pid(pm_t *pm, pid_t pid)
     return NULL;
 }
 
+/* Every child that exited.  waitpid() itself, without WUNTRACED:
+ * apr_proc_wait_all_procs() also reports a child stopped by a signal
+ * (SIGSTOP, a debugger), as an error, which ended the loop and left the
+ * workers that exited beside it unreaped (zombies, shown stopping) until
+ * the next SIGCHLD. */
 void pm_reap(pm_t *pm)
 {
-    apr_proc_t proc;
-    int code;
-    apr_exit_why_e why;
+    for (;;) {
+        int status, code;
+        apr_exit_why_e why;
+        pm_slot_t *s;
+        pid_t pid = waitpid(-1, &status, WNOHANG);
 
-    while (apr_proc_wait_all_procs(&proc, &code, &why, APR_NOWAIT, pm->tmp)
-           == APR_CHILD_DONE) {
-        pm_slot_t *s = slot_by_pid(pm, proc.pid);
-        if (s) {
+        if (pid < 0 && errno == EINTR) {
+            continue;
+        }
+        if (pid <= 0) {
+            return;
+        }
+        if (WIFEXITED(status)) {
+            code = WEXITSTATUS(status);
+            why = APR_PROC_EXIT;
+        }
+        else if (WIFSIGNALED(status)) {
+            code = WTERMSIG(status);
+            why = WCOREDUMP(status)
+                  ? (apr_exit_why_e)(APR_PROC_SIGNAL | APR_PROC_SIGNAL_CORE)
+                  : APR_PROC_SIGNAL;   /* as APR says it */
+        }
+        else {
+            continue;
+        }
+        if ((s = slot_by_pid(pm, pid)) != NULL) {
             worker_exited(pm, s, code, why);
+        }
+        else if (pm->helper_pid && (apr_uint32_t)pid == pm->helper_pid) {
+            pm->helper_pid = 0;
+            pm_helper_gone(pm);
         }
     }
 }

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <apr_portable.h>
 #include <apr_strings.h>
+#include <apr_user.h>
 
 #include "httpd.h"
 #include "http_log.h"
@@ -57,12 +58,33 @@ static void answer(pm_t *pm, pm_conn_t *conn, fcgp_grant_status_e st,
     }
 }
 
+/* A user's or group's name and number, for logs: "name (1001)". */
+static const char *id_name(apr_pool_t *p, apr_uint32_t id, int group)
+{
+    char *name = NULL;
+    if (group) {
+        apr_gid_name_get(&name, (apr_gid_t)id, p);
+    }
+    else {
+        apr_uid_name_get(&name, (apr_uid_t)id, p);
+    }
+    return apr_psprintf(p, "%s (%u)", name ? name : "?", id);
+}
+
+/* How a class is named in logs and on the status page: its command line,
+ * its virtual host and, through suexec, who it runs as. */
 static const char *join_name(apr_pool_t *p, const fcgp_app_spec_t *spec)
 {
     const char *name = spec->argv[0];
     int i;
     for (i = 1; i < spec->argc; i++) {
         name = apr_pstrcat(p, name, " ", spec->argv[i], NULL);
+    }
+    if (spec->ident.suexec) {
+        return apr_psprintf(p, "%s (%s, suexec: %suser %s, group %s)", name,
+                            spec->vhost, spec->ident.userdir ? "~" : "",
+                            id_name(p, spec->ident.uid, 0),
+                            id_name(p, spec->ident.gid, 1));
     }
     return apr_pstrcat(p, name, " (", spec->vhost, ")", NULL);
 }
@@ -78,13 +100,14 @@ static const char *const *copy_strv(apr_pool_t *p, int n,
     return out;
 }
 
-/* The class a WANT describes, made (and added to the table) when new;
- * NULL when the table has no room for another class. */
-static pm_class_t *find_class(pm_t *pm, const fcgp_msg_want_t *m,
-                              apr_pool_t *tmp)
+/* The class of spec, made (and added to the table) when new, with these
+ * limits; NULL when the table has no room for another class. */
+static pm_class_t *class_for(pm_t *pm, const fcgp_app_spec_t *spec,
+                             const fcgp_app_limits_t *limits,
+                             apr_pool_t *tmp)
 {
     apr_size_t klen;
-    const char *key = fcgp_ipc_class_key(tmp, &m->spec, &klen);
+    const char *key = fcgp_ipc_class_key(tmp, spec, &klen);
     pm_class_t *c = apr_hash_get(pm->classes, key, (apr_ssize_t)klen);
 
     if (!c) {
@@ -98,11 +121,13 @@ static pm_class_t *find_class(pm_t *pm, const fcgp_msg_want_t *m,
         c->pool = cp;
         c->key = apr_pmemdup(cp, key, klen);
         c->klen = klen;
-        c->spec.argc = m->spec.argc;
-        c->spec.argv = copy_strv(cp, m->spec.argc, m->spec.argv);
-        c->spec.envc = m->spec.envc;
-        c->spec.env = copy_strv(cp, m->spec.envc, m->spec.env);
-        c->spec.vhost = apr_pstrdup(cp, m->spec.vhost);
+        c->spec.argc = spec->argc;
+        c->spec.argv = copy_strv(cp, spec->argc, spec->argv);
+        c->spec.envc = spec->envc;
+        c->spec.env = copy_strv(cp, spec->envc, spec->env);
+        c->spec.vhost = apr_pstrdup(cp, spec->vhost);
+        c->spec.ident = spec->ident;
+        c->user = spec->ident.suexec ? spec->ident.uid : PM_HTTPD_USER;
         c->name = join_name(cp, &c->spec);
         c->parent_mode = fcgp_policy_parent_mode(c->spec.envc,
                                                  c->spec.env);
@@ -111,8 +136,46 @@ static pm_class_t *find_class(pm_t *pm, const fcgp_msg_want_t *m,
         apr_hash_set(pm->classes, c->key, (apr_ssize_t)klen, c);
     }
     /* The latest configuration wins (a graceful restart may change it). */
-    c->limits = m->limits;
+    c->limits = *limits;
     return c;
+}
+
+static pm_class_t *find_class(pm_t *pm, const fcgp_msg_want_t *m,
+                              apr_pool_t *tmp)
+{
+    return class_for(pm, &m->spec, &m->limits, tmp);
+}
+
+/* The static servers (FcgiProcServer) of this generation: their classes
+ * exist from the start, with n workers (their minimum, which
+ * pm_serve_table keeps them at from then on, like any class's). */
+void pm_start_statics(pm_t *pm)
+{
+    int i;
+    for (i = 0; i < pm->settings.nstatics; i++) {
+        const fcgp_static_t *st = &pm->settings.statics[i];
+        pm_class_t *c = class_for(pm, &st->spec, &st->limits, pm->tmp);
+        int n;
+        if (!c) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s, FCGP_LOGNO(03080)
+                         "%s: the worker table has no room for another "
+                         "application (%u classes are the most it holds); "
+                         "not started", st->where,
+                         fcgp_table_nclasses(pm->table));
+            continue;
+        }
+        c->priority = st->priority;
+        c->static_where = apr_pstrdup(c->pool, st->where);
+        /* Its program's first look, as a handler's WANT gives any other
+         * class: from here on, a new version on disk is seen
+         * (reload-on-change, pm_program.c) as for any class. */
+        pm_program_check(pm, c);
+        n = pm_grow(pm, c, 0);
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, pm->s, FCGP_LOGNO(03081)
+                     "%s: static application %s: %d of %u processes "
+                     "started", st->where, c->name, n < 0 ? 0 : n,
+                     st->limits.min_procs);
+    }
 }
 
 /* A handler found no idle worker of a class.  It waits in the class's
@@ -137,15 +200,22 @@ static void on_want(pm_t *pm, pm_conn_t *conn, const char *body,
         return;
     }
     if (!fcgp_policy_profile_ok(pm->settings.profiles,
-                                pm->settings.nprofiles, &m.spec, &m.limits)) {
+                                pm->settings.nprofiles, &m.spec, &m.limits)
+        || (m.spec.ident.suexec && !pm->settings.suexec_bin)) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, pm->s, FCGP_LOGNO(03025)
-                     "a request for a worker of %s (virtual host %s) whose "
-                     "environment or limits are not this configuration's; "
-                     "refused (an httpd child of another configuration, or "
-                     "code inside one forging them)", m.spec.argv[0],
-                     m.spec.vhost);
+                     "a request for a worker of %s (virtual host %s, %s) "
+                     "whose environment, limits or user are not this "
+                     "configuration's; refused (an httpd child of another "
+                     "configuration, or code inside one forging them)",
+                     m.spec.argv[0], m.spec.vhost,
+                     m.spec.ident.suexec
+                         ? apr_psprintf(conn->mpool, "through suexec as %suid "
+                                        "%u, gid %u",
+                                        m.spec.ident.userdir ? "~" : "",
+                                        m.spec.ident.uid, m.spec.ident.gid)
+                         : "as the httpd User");
         answer(pm, conn, FCGP_GRANT_REFUSED, 0, 0,
-               "environment or limits not from the configuration");
+               "environment, limits or user not from the configuration");
         return;
     }
     if (!(c = find_class(pm, &m, conn->mpool))) {
@@ -157,6 +227,9 @@ static void on_want(pm_t *pm, pm_conn_t *conn, const char *body,
                             fcgp_table_nclasses(pm->table)));
         return;
     }
+    /* A handler saw another program file than the class's, or asks for a
+     * worker: is it a new version? */
+    pm_program_check(pm, c);
     pm_serve_table(pm);
     if (!c->n[SLOT_IDLE] && pm_class_backing_off(c, now)
         && !c->n[SLOT_BUSY]) {
@@ -224,12 +297,13 @@ static int on_message(pm_t *pm, pm_conn_t *conn, const fcgp_ipc_hdr_t *h,
     case FCGP_MSG_STATUS: {
         char *buf;
         apr_size_t len;
+        apr_uint32_t shown;
         pm_sync(pm);
-        if (fcgp_ipc_decode_status(body, h->body_len) == APR_SUCCESS
+        if (fcgp_ipc_decode_status(body, h->body_len, &shown) == APR_SUCCESS
             && fcgp_ipc_encode_status_reply(
                    conn->mpool, pm->parent_pid,
-                   fcgp_pm_status_snapshot(pm, conn->mpool), &buf, &len)
-               == APR_SUCCESS) {
+                   fcgp_pm_status_snapshot(pm, conn->mpool, shown), &buf,
+                   &len) == APR_SUCCESS) {
             send_msg(conn, buf, len);
         }
         end_conn(pm, conn);

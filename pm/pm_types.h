@@ -30,14 +30,27 @@ typedef struct {
     apr_interval_time_t kill_timeout;   /* FcgiProcKillTimeout */
 } fcgp_app_limits_t;
 
+/* Who a class's processes run as: the httpd User (suexec 0), or, through
+ * httpd's suexec wrapper, uid and gid: a virtual host's SuexecUserGroup
+ * (mod_suexec), or a ~user request's owner (mod_userdir, userdir 1: suexec
+ * then confines the command to that user's UserDir). */
+typedef struct {
+    apr_uint32_t suexec;
+    apr_uint32_t userdir;
+    apr_uint32_t uid;
+    apr_uint32_t gid;
+} fcgp_identity_t;
+
 /* What makes a class: the command line, the environment it starts with,
- * and the virtual host (so two vhosts never share an app process). */
+ * the virtual host (so two vhosts never share an app process) and the
+ * identity it runs as. */
 typedef struct {
     const char *vhost;
     int argc;
     const char *const *argv;
     int envc;
     const char *const *env;        /* "NAME=value" */
+    fcgp_identity_t ident;
 } fcgp_app_spec_t;
 
 /* What the configuration lets a class of one virtual host be: its
@@ -49,7 +62,22 @@ typedef struct {
     int envc;
     const char *const *env;
     fcgp_app_limits_t limits;
+    fcgp_identity_t ident;         /* what its requests run as (suexec 0:
+                                    * the httpd User) */
+    int userdir_ok;                /* ~user requests may run as their
+                                    * user (mod_userdir and suexec) */
 } fcgp_app_profile_t;
+
+/* A static server (FcgiProcServer): a class the PM starts when it starts
+ * and keeps at limits.min_procs (= max_procs) workers; its limits never
+ * retire a worker for idleness or age. */
+typedef struct {
+    fcgp_app_spec_t spec;
+    fcgp_app_limits_t limits;
+    int priority;                  /* nice value of its processes; 0: as
+                                    * the PM's */
+    const char *where;             /* "FastCgiServer (file:line)" */
+} fcgp_static_t;
 
 /* Process-manager wide settings, resolved at post_config. */
 typedef struct {
@@ -62,6 +90,17 @@ typedef struct {
                                     * 0 = none */
     int nprofiles;                 /* every server's profiles */
     const fcgp_app_profile_t *profiles;
+    const char *suexec_bin;        /* httpd's suexec wrapper, when suexec
+                                    * is enabled (httpd started as root);
+                                    * NULL: every app runs as the httpd
+                                    * User */
+    const char *suexec_log;        /* where suexec writes why it refused */
+    apr_uint32_t max_procs_user;   /* FcgiProcMaxProcessesPerUser */
+    int sig_helper;                /* the PM's end of the signal helper's
+                                    * socket (pm/sighelper.c); -1: none */
+    apr_uint32_t sig_helper_pid;
+    int nstatics;                  /* this generation's static servers */
+    const fcgp_static_t *statics;
 } fcgp_pm_settings_t;
 
 /* How a request went, as the handler hands its worker back, so the PM

@@ -84,6 +84,8 @@ static fcgp_room_e room(pm_t *pm, pm_class_t *c, apr_uint32_t leaving,
     f.leaving = leaving;
     f.procs = pm->nprocs;
     f.procs_max = pm->settings.max_procs;
+    f.user_procs = pm_user_procs(pm, c->user);
+    f.user_max = c->user != PM_HTTPD_USER ? pm->settings.max_procs_user : 0;
     f.slot_free = 1;    /* known only by trying: pm_spawn says */
     return fcgp_policy_room(&f);
 }
@@ -91,6 +93,24 @@ static fcgp_room_e room(pm_t *pm, pm_class_t *c, apr_uint32_t leaving,
 fcgp_room_e pm_room(pm_t *pm, pm_class_t *c, apr_uint32_t leaving)
 {
     return room(pm, c, leaving, 0);
+}
+
+apr_uint32_t pm_user_procs(pm_t *pm, apr_uint32_t user)
+{
+    apr_uint32_t *n = apr_hash_get(pm->user_procs, &user, sizeof(user));
+    return n ? *n : 0;
+}
+
+void pm_user_add(pm_t *pm, apr_uint32_t user, int delta)
+{
+    apr_uint32_t *n = apr_hash_get(pm->user_procs, &user, sizeof(user));
+    if (!n) {
+        apr_uint32_t *k = apr_palloc(pm->pool, sizeof(*k));
+        n = apr_pcalloc(pm->pool, sizeof(*n));
+        *k = user;
+        apr_hash_set(pm->user_procs, k, sizeof(*k), n);
+    }
+    *n = delta < 0 && *n < (apr_uint32_t)-delta ? 0 : *n + delta;
 }
 
 /* Full: no room for another worker, so waiting handlers wait for one to
@@ -110,6 +130,9 @@ void pm_update_full(pm_t *pm, pm_class_t *c)
         break;
     case FCGP_ROOM_NONE_SERVER:
         why = FCGP_TBL_FULL_SERVER;
+        break;
+    case FCGP_ROOM_NONE_USER:
+        why = FCGP_TBL_FULL_USER;
         break;
     case FCGP_ROOM_NONE_PAUSED:
         why = !pm->draining && c->n[SLOT_IDLE] + c->n[SLOT_BUSY]
@@ -143,14 +166,17 @@ void pm_set_table_limits(pm_t *pm, pm_class_t *c)
 }
 
 /* How many requests a class's workers may take at once now: those
- * serving (a last request too) and the claimable idle ones. */
+ * serving (a last request too) and the claimable idle ones.  A worker
+ * whose program was replaced is not counted: the new version's workers
+ * serve beside its last request (pm_program.c). */
 static apr_uint32_t class_serving(const pm_class_t *c)
 {
-    apr_uint32_t n = c->n[SLOT_BUSY] + c->n[SLOT_LAST];
+    apr_uint32_t n = c->n[SLOT_BUSY];
     int i;
     for (i = 0; i < c->slots->nelts; i++) {
         const pm_slot_t *o = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
-        n += o->state == SLOT_IDLE && o->published;
+        n += (o->state == SLOT_IDLE && o->published)
+             || (o->state == SLOT_LAST && !o->superseded);
     }
     return n;
 }
@@ -276,6 +302,9 @@ void pm_counted(pm_t *pm, pm_slot_t *s)
         && pm_room(pm, c, leaving_live) == FCGP_ROOM) {
         pm_slot_t *fresh = pm_spawn(pm, c);
         if (fresh) {
+            /* s is leaving: its replacement takes its place (for the
+             * metrics' count of the class against its maximum). */
+            s->replaced = s->state != SLOT_LAST;
             pm_publish(pm, fresh);
         }
     }
@@ -304,6 +333,20 @@ void pm_sync_slot(pm_t *pm, pm_slot_t *s)
     w = apr_atomic_read32(&fcgp_table_slot(pm->table, s->id)->word);
     switch (FCGP_TBL_STATE(w)) {
     case FCGP_TBL_IDLE:
+        if (s->state == SLOT_LAST) {
+            /* Handed back to the line although it had its last request
+             * (it was superseded, or its limit dropped, while it served):
+             * it is done, as if handed back to us. */
+            w = fcgp_table_take(pm->table, s->id, FCGP_TBL_IDLE);
+            if (FCGP_TBL_STATE(w) == FCGP_TBL_IDLE) {
+                s->published = 0;
+                follow_served(pm, s);
+                s->last_used = apr_time_now();
+                pm_worker_back(pm, s, FCGP_OUT_OK);
+            }
+            break;      /* (else claimed meanwhile: the claim undoes
+                         * itself and kicks us) */
+        }
         if (s->state == SLOT_BUSY) {
             pm_slot_set(pm, s, SLOT_IDLE);
             s->last_used = apr_time_now();
@@ -379,6 +422,7 @@ const char *pm_retire_reason(pm_t *pm, pm_slot_t *s, int returned,
     f.outcome = (int)outcome;
     f.draining = pm->draining;
     f.last = s->state == SLOT_LAST;
+    f.superseded = s->superseded;
     f.served = s->served;
     f.limit = pm_class_limit(c, &src);
     f.now = now;
@@ -435,13 +479,20 @@ void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
         return;
     }
     if (outcome == FCGP_OUT_OK && c->failures.until) {
+        fcgp_tbl_class_t *k = fcgp_table_class(pm->table, c->tidx);
         fcgp_policy_note_success(&c->failures);
+        if (k) {
+            apr_atomic_set32(&k->refused, 0);
+        }
         pm_class_to_table(pm, c);
     }
     if (renewed(pm, s, outcome)) {
         return;
     }
     why = pm_retire_reason(pm, s, 1, outcome, apr_time_now());
+    if (!why && s->yield) {
+        why = "room for another user (FcgiProcMaxProcesses reached)";
+    }
     if (why) {
         pm_retire(pm, s, why);
     }
@@ -454,6 +505,25 @@ void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
 /* Start workers for the class's line, and up to its minimum, while there
  * is room; `asked`: a handler asks for one right now.  Returns -1 when a
  * start failed, else how many were started. */
+/* Wanted `still` more than a process limit (`room`) allows: counted once,
+ * until the class gets all it wants again (php-fpm's "max children
+ * reached"). */
+static void note_at_max(pm_t *pm, pm_class_t *c, fcgp_room_e room,
+                        apr_uint32_t still)
+{
+    if (still > 0 && (room == FCGP_ROOM_NONE_CLASS
+                      || room == FCGP_ROOM_NONE_SERVER
+                      || room == FCGP_ROOM_NONE_USER)) {
+        if (!c->at_max) {
+            c->at_max = 1;
+            fcgp_cnt_inc(PM_COUNTERS(pm, c), FCGP_CNT_MAX_REACHED);
+        }
+    }
+    else if (still == 0) {
+        c->at_max = 0;
+    }
+}
+
 int pm_grow(pm_t *pm, pm_class_t *c, int asked)
 {
     apr_uint32_t n = fcgp_policy_grow(fcgp_table_sleepers(pm->table,
@@ -461,12 +531,13 @@ int pm_grow(pm_t *pm, pm_class_t *c, int asked)
                                       c->n[SLOT_IDLE], asked);
     apr_uint32_t top = fcgp_policy_top_up(c->n[SLOT_IDLE] + c->n[SLOT_BUSY],
                                           c->limits.min_procs);
+    fcgp_room_e room = FCGP_ROOM;
     int started = 0;
 
     if (top > n) {
         n = top;
     }
-    while (n-- > 0 && pm_room(pm, c, 0) == FCGP_ROOM) {
+    while (n > 0 && (room = pm_room(pm, c, 0)) == FCGP_ROOM) {
         pm_slot_t *fresh = pm_spawn(pm, c);
         if (!fresh) {
             started = -1;
@@ -474,19 +545,121 @@ int pm_grow(pm_t *pm, pm_class_t *c, int asked)
         }
         pm_publish(pm, fresh);
         started++;
+        n--;
     }
+    note_at_max(pm, c, room, n);
     pm_update_full(pm, c);
     return started;
 }
 
+/* FcgiProcMaxProcesses is reached and class c, whose user has the fewest
+ * processes of those waiting, needs one: the user with the most processes
+ * (two or more above c's user) gives one up, an idle worker at once, else
+ * a busy one when its request ends (`closing` brings its hand-back to us,
+ * and pm_worker_back retires it).  One at a time: nothing is asked while
+ * an earlier one is still on its way out. */
+static void make_room(pm_t *pm, pm_class_t *c)
+{
+    apr_hash_index_t *hi;
+    pm_class_t *victim = NULL;
+    apr_uint32_t most = pm_user_procs(pm, c->user) + 1, i;
+    int k;
+
+    for (i = 0; i < pm->nslots; i++) {
+        pm_slot_t *s = pm->slots[i];
+        if (s && s->cls && (s->yield || s->state == SLOT_STOPPING)) {
+            return;             /* room is on its way */
+        }
+    }
+    for (hi = apr_hash_first(NULL, pm->classes); hi; hi = apr_hash_next(hi)) {
+        pm_class_t *o = apr_hash_this_val(hi);
+        apr_uint32_t n = pm_user_procs(pm, o->user);
+        if (o->user != c->user && n > most
+            && o->n[SLOT_IDLE] + o->n[SLOT_BUSY] > 0) {
+            victim = o;
+            most = n;
+        }
+    }
+    if (!victim) {
+        return;
+    }
+    for (k = 0; k < victim->slots->nelts; k++) {
+        pm_slot_t *s = APR_ARRAY_IDX(victim->slots, k, pm_slot_t *);
+        if (s->state == SLOT_IDLE && pm_take(pm, s)) {
+            pm_retire(pm, s, "room for another user (FcgiProcMaxProcesses "
+                             "reached)");
+            return;
+        }
+    }
+    for (k = 0; k < victim->slots->nelts; k++) {
+        pm_slot_t *s = APR_ARRAY_IDX(victim->slots, k, pm_slot_t *);
+        if (s->state == SLOT_BUSY && s->published) {
+            s->yield = 1;
+            apr_atomic_set32(&fcgp_table_slot(pm->table, s->id)->closing, 1);
+            return;
+        }
+    }
+}
+
 /* Everything the handlers handed back or claimed, then room for the
- * waiters of every class. */
+ * waiters of every class.  Processes are handed out one at a time, each
+ * to the waiting class whose user has the fewest (fcgp_policy_pick_fair),
+ * so that when FcgiProcMaxProcesses is reached, what comes free is shared
+ * between users, not taken by the one with the longest line. */
 void pm_serve_table(pm_t *pm)
 {
     apr_hash_index_t *hi;
+    apr_uint32_t n = apr_hash_count(pm->classes), i = 0, pick;
+    pm_class_t **cls;
+    apr_uint32_t *want, *procs;
+
     pm_sync(pm);
+    if (!n) {
+        return;
+    }
+    cls = apr_palloc(pm->tmp, n * sizeof(*cls));
+    want = apr_palloc(pm->tmp, n * sizeof(*want));
+    procs = apr_palloc(pm->tmp, n * sizeof(*procs));
     for (hi = apr_hash_first(NULL, pm->classes); hi; hi = apr_hash_next(hi)) {
-        pm_grow(pm, apr_hash_this_val(hi), 0);
+        pm_class_t *c = apr_hash_this_val(hi);
+        apr_uint32_t w = fcgp_policy_grow(fcgp_table_sleepers(pm->table,
+                                                              c->tidx),
+                                          c->n[SLOT_IDLE], 0);
+        apr_uint32_t top = fcgp_policy_top_up(c->n[SLOT_IDLE]
+                                              + c->n[SLOT_BUSY],
+                                              c->limits.min_procs);
+        cls[i] = c;
+        want[i] = w > top ? w : top;
+        procs[i] = pm_user_procs(pm, c->user);
+        i++;
+    }
+    while ((pick = fcgp_policy_pick_fair(n, want, procs)) < n) {
+        pm_class_t *c = cls[pick];
+        fcgp_room_e room = pm_room(pm, c, 0);
+        pm_slot_t *fresh;
+        if (room == FCGP_ROOM_NONE_SERVER) {
+            note_at_max(pm, c, room, want[pick]);
+            make_room(pm, c);   /* the fairest waiter gets the next */
+            break;
+        }
+        if (room != FCGP_ROOM || !(fresh = pm_spawn(pm, c))) {
+            note_at_max(pm, c, room, want[pick]);
+            want[pick] = 0;     /* this class cannot have one */
+            continue;
+        }
+        pm_publish(pm, fresh);
+        want[pick]--;
+        for (i = 0; i < n; i++) {
+            if (cls[i]->user == c->user) {
+                procs[i]++;
+            }
+        }
+    }
+    for (i = 0; i < n; i++) {
+        if (!want[i] && !fcgp_table_sleepers(pm->table, cls[i]->tidx)) {
+            note_at_max(pm, cls[i], FCGP_ROOM, 0);
+        }
+        pm_update_full(pm, cls[i]);
     }
 }
 
@@ -527,6 +700,7 @@ void pm_reclaim(pm_t *pm)
             continue;
         }
         fcgp_table_seize(pm->table, s->id);
+        fcgp_table_held_gone(pm->table, s->cls->tidx);
         s->published = 0;
         s->suspect = 0;
         pm_worker_back(pm, s, FCGP_OUT_BROKEN);

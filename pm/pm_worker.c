@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <apr_strings.h>
 #include <apr_portable.h>
 #include <apr_thread_proc.h>
@@ -57,6 +58,38 @@ static int close_the_rest(posix_spawn_file_actions_t *fa)
 #endif
 }
 
+/* The command line that starts a class's process: its own, or, through
+ * suexec, httpd's suexec wrapper with the user, the group and the program
+ * relative to its directory (suexec refuses an absolute path and runs the
+ * command from the current directory, which must be inside its document
+ * root), as httpd's ap_os_create_privileged_process() builds it for
+ * mod_cgi.  *prog is what to exec. */
+static const char *const *command(pm_t *pm, const pm_class_t *c,
+                                  apr_pool_t *p, const char **prog)
+{
+    const fcgp_identity_t *id = &c->spec.ident;
+    const char **argv;
+    const char *base;
+    int i;
+
+    if (!id->suexec) {
+        *prog = c->spec.argv[0];
+        return c->spec.argv;
+    }
+    base = strrchr(c->spec.argv[0], '/');
+    base = base ? base + 1 : c->spec.argv[0];
+    argv = apr_pcalloc(p, sizeof(*argv) * (c->spec.argc + 4));
+    argv[0] = pm->settings.suexec_bin;
+    argv[1] = apr_psprintf(p, "%s%u", id->userdir ? "~" : "", id->uid);
+    argv[2] = apr_psprintf(p, "%u", id->gid);
+    argv[3] = base;
+    for (i = 1; i < c->spec.argc; i++) {
+        argv[i + 3] = c->spec.argv[i];
+    }
+    *prog = pm->settings.suexec_bin;
+    return argv;
+}
+
 /* The process of slot s, on the slot's socket, in the directory of the
  * command, leading a process group of its own in httpd's session.
  *
@@ -64,7 +97,9 @@ static int close_the_rest(posix_spawn_file_actions_t *fa)
  * see conf_finalize.c) calls setsid(), which fails for a group leader, so
  * it stays in httpd's session (the kernel's autogroup scheduler counts it
  * with httpd, as CGI scripts are) and its children stay in its group, which
- * our signals reach whole (pm_retire, pm_kill_late).
+ * our signals reach whole (pm_retire, pm_kill_late).  Not under suexec:
+ * there it stays in the PM's group, the link the signal helper checks when
+ * a PM that died left it to the next one (sighelper.c).
  *
  * posix_spawn (vfork and exec in glibc): the PM's memory is not copied for
  * a process that execs at once, and an exec that fails is reported here.
@@ -78,10 +113,16 @@ apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s)
     sigset_t dfl;
     int fd = s->listen_fd;
     const char **env;
+    const char *prog;
+    const char *const *argv;
     char *dir;
     pid_t pid = 0;
+    /* its own group, but under suexec (see pm_signal_worker) */
+    short flags = POSIX_SPAWN_SETSIGDEF
+                  | (c->spec.ident.suexec ? 0 : POSIX_SPAWN_SETPGROUP);
     int err;
 
+    argv = command(pm, c, pm->tmp, &prog);
     env = apr_pcalloc(pm->tmp, sizeof(*env) * (c->spec.envc + 1));
     memcpy(env, c->spec.env, sizeof(*env) * c->spec.envc);
     dir = apr_pstrdup(pm->tmp, c->spec.argv[0]);
@@ -91,6 +132,9 @@ apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s)
     else {
         dir = "/";
     }
+    /* The file it starts from: a later version supersedes it
+     * (pm_program.c). */
+    s->prog_ident = pm_program_ident(pm, c);
     sigemptyset(&dfl);
     sigaddset(&dfl, SIGCHLD);
     if ((err = posix_spawn_file_actions_init(&fa)) != 0) {
@@ -106,11 +150,8 @@ apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s)
             && (err = posix_spawn_file_actions_addchdir_np(&fa, dir)) == 0
             && (err = posix_spawnattr_setpgroup(&at, 0)) == 0
             && (err = posix_spawnattr_setsigdefault(&at, &dfl)) == 0
-            && (err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP
-                                                    | POSIX_SPAWN_SETSIGDEF))
-               == 0) {
-            err = posix_spawn(&pid, c->spec.argv[0], &fa, &at,
-                              (char *const *)c->spec.argv,
+            && (err = posix_spawnattr_setflags(&at, flags)) == 0) {
+            err = posix_spawn(&pid, prog, &fa, &at, (char *const *)argv,
                               (char *const *)env);
         }
         posix_spawnattr_destroy(&at);
@@ -121,10 +162,18 @@ apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s)
                      "cannot start FastCGI application %s (in %s)", c->name,
                      dir);
         s->proc.pid = 0;
+        fcgp_cnt_inc(PM_COUNTERS(pm, c), FCGP_CNT_SPAWN_FAILURES);
         return err;
     }
     memset(&s->proc, 0, sizeof(s->proc));
     s->proc.pid = pid;
+    fcgp_cnt_inc(PM_COUNTERS(pm, c), FCGP_CNT_SPAWNS);
+    if (c->priority && setpriority(PRIO_PROCESS, (id_t)pid, c->priority) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, errno, pm->s,
+                     FCGP_LOGNO(03082) "cannot give worker pid %d of %s the "
+                     "priority %d of %s", (int)pid, c->name,
+                     c->priority, c->static_where);
+    }
     s->served = 0;
     s->parent = 0;
     s->renewals = 0;
@@ -136,6 +185,7 @@ apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s)
     pm->nprocs++;
     /* Known at once to a PM that adopts our slots if we die. */
     fcgp_table_slot(pm->table, s->id)->pid = (apr_uint32_t)pid;
+    pm_user_add(pm, c->user, 1);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, pm->s,
                  "started worker pid %d for %s on %s", (int)pid,
                  c->name, s->path);
@@ -223,16 +273,31 @@ apr_uint32_t pm_worker_child(pm_slot_t *s)
     return (apr_uint32_t)kids[n - 1];
 }
 
+/* Does any process of group pgid run (ours, or another user's)? */
+static int group_left(pid_t pgid)
+{
+    return pgid > 0 && (kill(-pgid, 0) == 0 || errno == EPERM);
+}
+
+/* Every process of group pgid gets sig; through the signal helper when
+ * they run as another user (php-cgi parent mode under suexec). */
+static void signal_group(pm_t *pm, pid_t pgid, int sig)
+{
+    if (kill(-pgid, sig) != 0 && errno == EPERM) {
+        pm_signal_group(pm, (int)pgid, sig);
+    }
+}
+
 /* Worker pgid exited but others of its group still run: SIGTERM them
  * now, SIGKILL at kill_at (pm_kill_late); the PM does not exit before
  * they are gone.  Returns 1 when some still run. */
 int pm_linger_add(pm_t *pm, pid_t pgid, apr_time_t kill_at)
 {
     pm_linger_t *l;
-    if (pgid <= 0 || kill(-pgid, 0) != 0) {
+    if (!group_left(pgid)) {
         return 0;
     }
-    kill(-pgid, SIGTERM);
+    signal_group(pm, pgid, SIGTERM);
     if (!pm->linger) {
         pm->linger = apr_array_make(pm->pool, 4, sizeof(pm_linger_t));
     }
@@ -340,6 +405,7 @@ void pm_free_slot(pm_t *pm, pm_slot_t *s)
     s->cls = NULL;
     s->published = 0;
     s->suspect = 0;
+    s->yield = 0;
     fcgp_table_free_slot(pm->table, s->id);
     apr_pool_clear(s->pool);
 }
@@ -361,6 +427,7 @@ pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c)
                      "generation's workers); lower FcgiProcMaxProcesses or "
                      "restart httpd fully (stop, start) to make it larger",
                      c->name, pm->nslots);
+        fcgp_cnt_inc(PM_COUNTERS(pm, c), FCGP_CNT_SPAWN_FAILURES);
         return NULL;
     }
     if (!(s = pm->slots[id])) {
@@ -376,16 +443,39 @@ pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c)
     s->kill_sent = 0;
     s->retire_reason = NULL;
     s->published = 0;
+    s->replaced = 0;
     s->served = 0;
+    s->superseded = 0;
+    s->prog_ident = 0;
+    s->yield = 0;
     APR_ARRAY_PUSH(c->slots, pm_slot_t *) = s;
-    if (make_listener(pm, s) != APR_SUCCESS
-        || pm_start_process(pm, s) != APR_SUCCESS) {
+    if (make_listener(pm, s) != APR_SUCCESS) {
+        fcgp_cnt_inc(PM_COUNTERS(pm, c), FCGP_CNT_SPAWN_FAILURES);
+        pm_free_slot(pm, s);
+        return NULL;
+    }
+    if (pm_start_process(pm, s) != APR_SUCCESS) {
         pm_free_slot(pm, s);
         return NULL;
     }
     pm_slot_set(pm, s, SLOT_IDLE);
     pm_update_full(pm, c);
     return s;
+}
+
+/* Signal worker s: its whole process group (a php-cgi parent's children
+ * too; safe by number: the leader is our child, not reaped yet), or under
+ * suexec the worker alone, through the signal helper (php-cgi passes
+ * SIGTERM on to its child; a child that outlives a killed parent is ours
+ * as subreaper, and pm_linger_add stops it). */
+void pm_signal_worker(pm_t *pm, pm_slot_t *s, int sig)
+{
+    if (s->proc.pid <= 0) {
+        return;
+    }
+    if (s->cls->spec.ident.suexec || kill(-s->proc.pid, sig) != 0) {
+        pm_signal(pm, (apr_uint32_t)s->proc.pid, sig);
+    }
 }
 
 /* Retire a worker: SIGTERM now, SIGKILL after FcgiProcKillTimeout.  An
@@ -418,9 +508,7 @@ void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason)
     s->retire_reason = reason;
     s->kill_at = apr_time_now() + c->limits.kill_timeout;
     if (s->proc.pid > 0) {
-        /* Its group: a php-cgi parent's children too.  Safe by number:
-         * the leader is our child, not reaped yet. */
-        kill(-s->proc.pid, SIGTERM);
+        pm_signal_worker(pm, s, SIGTERM);
     }
     else {
         pm_free_slot(pm, s);
@@ -459,8 +547,9 @@ void pm_kill_late(pm_t *pm, apr_time_t now, apr_time_t *next)
                          " ms) of SIGTERM; sending SIGKILL to its process "
                          "group", (int)s->proc.pid, s->cls->name,
                          apr_time_as_msec(s->cls->limits.kill_timeout));
-            kill(-s->proc.pid, SIGKILL);
+            pm_signal_worker(pm, s, SIGKILL);
             s->kill_sent = 1;
+            fcgp_cnt_inc(PM_COUNTERS(pm, s->cls), FCGP_CNT_KILLS);
         }
         else if (s->kill_at < *next) {
             *next = s->kill_at;
@@ -468,7 +557,7 @@ void pm_kill_late(pm_t *pm, apr_time_t now, apr_time_t *next)
     }
     for (k = 0; pm->linger && k < pm->linger->nelts; k++) {
         pm_linger_t *l = &APR_ARRAY_IDX(pm->linger, k, pm_linger_t);
-        if (kill(-l->pgid, 0) != 0) {
+        if (!group_left(l->pgid)) {
             /* all gone (they were reaped by their parent, or by us as
              * their subreaper) */
             *l = APR_ARRAY_IDX(pm->linger, pm->linger->nelts - 1,
@@ -482,7 +571,7 @@ void pm_kill_late(pm_t *pm, apr_time_t now, apr_time_t *next)
                          FCGP_LOGNO(03091) "processes of exited worker pid "
                          "%d's group did not exit within FcgiProcKillTimeout "
                          "of SIGTERM; sending SIGKILL", (int)l->pgid);
-            kill(-l->pgid, SIGKILL);
+            signal_group(pm, l->pgid, SIGKILL);
             l->kill_sent = 1;
         }
         /* look again soon: a group is gone only when seen gone */

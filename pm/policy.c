@@ -1,4 +1,6 @@
 /* policy.c: the process manager's decisions (see policy.h). */
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include "pm/policy.h"
 
@@ -66,6 +68,9 @@ const char *fcgp_policy_retire(const fcgp_worker_facts_t *f)
     if (f->draining) {
         return f->draining > 1 ? "httpd is gone" : "httpd restart or stop";
     }
+    if (f->superseded) {
+        return "superseded: its program was replaced";
+    }
     if (f->last || (f->limit && f->served >= f->limit)) {
         return "request limit";
     }
@@ -114,6 +119,9 @@ fcgp_room_e fcgp_policy_room(const fcgp_room_facts_t *f)
     if (f->class_live >= f->class_max + f->leaving) {
         return FCGP_ROOM_NONE_CLASS;
     }
+    if (f->user_max && f->user_procs >= f->user_max) {
+        return FCGP_ROOM_NONE_USER;
+    }
     if (f->procs >= f->procs_max || !f->slot_free) {
         return FCGP_ROOM_NONE_SERVER;
     }
@@ -151,6 +159,73 @@ int fcgp_policy_note_death(fcgp_failures_t *f, apr_time_t now,
     f->fails = 0;
     f->window_start = now;
     return 1;
+}
+
+void fcgp_policy_note_refusal(fcgp_failures_t *f, apr_time_t now)
+{
+    f->backoff = fcgp_policy_next_backoff(f->backoff, FCGP_BACKOFF_FIRST,
+                                          FCGP_BACKOFF_MAX);
+    f->until = now + f->backoff;
+    f->fails = 0;
+    f->window_start = now;
+}
+
+const char *fcgp_policy_suexec_refusal(int code)
+{
+    switch (code) {
+    case 101: return "too few arguments";
+    case 102: return "the caller's uid is invalid";
+    case 103: return "the caller is not suexec's AP_HTTPD_USER";
+    case 104: return "invalid command: an absolute path or one with ..";
+    case 105: return "the target user does not exist";
+    case 106: return "the target group does not exist";
+    case 107: return "the target uid is below suexec's AP_UID_MIN";
+    case 108: return "the target gid is below suexec's AP_GID_MIN";
+    case 109: return "setgid or initgroups failed";
+    case 110: return "setuid failed";
+    case 111: return "the current directory cannot be read";
+    case 112: return "the user's UserDir cannot be found";
+    case 113: return "suexec's document root cannot be found";
+    case 114: return "the command is not inside suexec's document root "
+                     "(AP_DOC_ROOT, or the user's UserDir)";
+    case 115: return "the command's directory cannot be read";
+    case 116: return "the command's directory is writable by others";
+    case 117: return "the command cannot be read";
+    case 118: return "the command is writable by others";
+    case 119: return "the command is setuid or setgid";
+    case 120: return "the command or its directory is not owned by the "
+                     "target user and group";
+    case 121: return "the command is not executable";
+    case 122: return "suexec cannot set close-on-exec on its log";
+    case 123: case 124: case 125: case 126: return "out of memory";
+    default: return NULL;
+    }
+}
+
+apr_uint32_t fcgp_policy_user_max_default(apr_uint32_t procs_max,
+                                          apr_uint32_t class_max)
+{
+    apr_uint32_t n = procs_max / 4;
+    if (n < class_max) {
+        n = class_max;
+    }
+    return n > procs_max ? procs_max : (n ? n : 1);
+}
+
+apr_uint32_t fcgp_policy_pick_fair(apr_uint32_t n, const apr_uint32_t *want,
+                                   const apr_uint32_t *user_procs)
+{
+    apr_uint32_t i, best = n;
+    for (i = 0; i < n; i++) {
+        if (!want[i]) {
+            continue;
+        }
+        if (best == n || user_procs[i] < user_procs[best]
+            || (user_procs[i] == user_procs[best] && want[i] > want[best])) {
+            best = i;
+        }
+    }
+    return best;
 }
 
 void fcgp_policy_note_success(fcgp_failures_t *f)
@@ -194,6 +269,21 @@ static int same_env(int na, const char *const *a, int nb,
     return 1;
 }
 
+/* May requests of profile p run as id? */
+static int identity_ok(const fcgp_app_profile_t *p, const fcgp_identity_t *id)
+{
+    if (id->suexec && (id->uid == 0 || id->gid == 0)) {
+        return 0;
+    }
+    if (id->userdir) {
+        return id->suexec && p->userdir_ok;
+    }
+    if (id->suexec != p->ident.suexec || p->ident.userdir) {
+        return 0;
+    }
+    return !id->suexec || (id->uid == p->ident.uid && id->gid == p->ident.gid);
+}
+
 int fcgp_policy_profile_ok(const fcgp_app_profile_t *profiles, int n,
                            const fcgp_app_spec_t *spec,
                            const fcgp_app_limits_t *limits)
@@ -202,10 +292,26 @@ int fcgp_policy_profile_ok(const fcgp_app_profile_t *profiles, int n,
     for (i = 0; i < n; i++) {
         const fcgp_app_profile_t *p = &profiles[i];
         if (spec->vhost && strcmp(p->vhost, spec->vhost) == 0
+            && identity_ok(p, &spec->ident)
             && same_limits(&p->limits, limits)
             && same_env(p->envc, p->env, spec->envc, spec->env)) {
             return 1;
         }
+    }
+    return 0;
+}
+
+int fcgp_policy_signal_ok(const fcgp_signal_facts_t *f)
+{
+    if (f->pid <= 1 || (f->sig != SIGTERM && f->sig != SIGKILL)) {
+        return EINVAL;
+    }
+    if (f->ppid != f->pm && !(f->orphan_pgid > 1 && f->pgrp == f->orphan_pgid)) {
+        return EPERM;
+    }
+    if (f->uid[0] == 0 || f->uid[1] == 0 || f->uid[2] == 0
+        || f->uid[0] == f->pm_uid) {
+        return EPERM;
     }
     return 0;
 }

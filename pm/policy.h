@@ -59,6 +59,7 @@ typedef struct {
     int draining;               /* its process manager drains: 1 for a
                                  * restart or stop, 2 httpd is gone */
     int last;                   /* it was given its last request */
+    int superseded;             /* its program was replaced on disk */
     apr_uint32_t served;
     apr_uint32_t limit;         /* effective, 0 = none */
     apr_time_t now;
@@ -74,8 +75,9 @@ typedef struct {
 } fcgp_worker_facts_t;
 
 /* Why the worker should retire now, or NULL to keep it.  In this order:
- * a broken hand-back, draining, its request limit, FcgiProcProcessLifeTime,
- * and (idle only, above the class minimum) FcgiProcIdleTimeout. */
+ * a broken hand-back, draining, its program replaced (superseded), its
+ * request limit, FcgiProcProcessLifeTime, and (idle only, above the class
+ * minimum) FcgiProcIdleTimeout. */
 const char *fcgp_policy_retire(const fcgp_worker_facts_t *f);
 
 /* Whether a worker just handed back is renewed instead of retired: a
@@ -95,7 +97,8 @@ typedef enum {
     FCGP_ROOM = 0,
     FCGP_ROOM_NONE_CLASS,       /* FcgiProcMaxProcessesPerClass reached */
     FCGP_ROOM_NONE_SERVER,      /* FcgiProcMaxProcesses, or no table slot */
-    FCGP_ROOM_NONE_PAUSED       /* draining, or backing off */
+    FCGP_ROOM_NONE_PAUSED,      /* draining, or backing off */
+    FCGP_ROOM_NONE_USER         /* FcgiProcMaxProcessesPerUser reached */
 } fcgp_room_e;
 
 typedef struct {
@@ -107,6 +110,11 @@ typedef struct {
                                  * may start beside them: max + leaving) */
     apr_uint32_t procs;         /* processes of this PM, retiring too */
     apr_uint32_t procs_max;     /* FcgiProcMaxProcesses */
+    apr_uint32_t user_procs;    /* processes of the class's user (suexec),
+                                 * retiring too */
+    apr_uint32_t user_max;      /* FcgiProcMaxProcessesPerUser; 0: the
+                                 * class is not capped by user (it runs as
+                                 * the httpd User) */
     int slot_free;              /* the worker table has a free slot */
 } fcgp_room_facts_t;
 
@@ -139,14 +147,61 @@ int fcgp_policy_note_death(fcgp_failures_t *f, apr_time_t now,
 /* A request succeeded: the pause, if any, is over. */
 void fcgp_policy_note_success(fcgp_failures_t *f);
 
-/* Whether a class a handler asks for (its virtual host, environment and
- * limits) is one the configuration allows: one of the n profiles has the
- * same virtual host, the same environment and the same limits.  The PM
+/* Whether a class a handler asks for (its virtual host, environment,
+ * limits and identity) is one the configuration allows: one of the n
+ * profiles has the same virtual host, the same environment and the same
+ * limits, and its requests run as that identity (the httpd User, the
+ * virtual host's SuexecUserGroup, or a ~user's own when the profile
+ * allows userdir; never uid or gid 0 through suexec).  The PM
  * starts nothing else (a process that can talk to it cannot choose its
  * own limits or environment). */
 int fcgp_policy_profile_ok(const fcgp_app_profile_t *profiles, int n,
                            const fcgp_app_spec_t *spec,
                            const fcgp_app_limits_t *limits);
+
+/* suexec refused to start a class's process (it exited with one of
+ * suexec's own status codes, 101-126, before serving anything): a
+ * configuration or ownership problem that starting again will not fix.
+ * The class pauses at once (the next back-off step). */
+void fcgp_policy_note_refusal(fcgp_failures_t *f, apr_time_t now);
+
+/* What suexec's exit status `code` means (support/suexec.c), or NULL
+ * when it is not one of suexec's refusals. */
+const char *fcgp_policy_suexec_refusal(int code);
+
+/* The default of FcgiProcMaxProcessesPerUser: a quarter of
+ * FcgiProcMaxProcesses, so that no tenant can take the whole server, but
+ * never less than one class may have (FcgiProcMaxProcessesPerClass) nor
+ * more than the server has. */
+apr_uint32_t fcgp_policy_user_max_default(apr_uint32_t procs_max,
+                                          apr_uint32_t class_max);
+
+/* Fair shares between users when processes are scarce: of n candidate
+ * classes, each with a line of waiting requests (want[i] > 0, else it
+ * wants nothing) and the processes its user has now (user_procs[i]), the
+ * one to give the next process to: the one whose user has the fewest,
+ * the longest line breaking a tie, then the lowest index.  Returns n when
+ * none wants one. */
+apr_uint32_t fcgp_policy_pick_fair(apr_uint32_t n, const apr_uint32_t *want,
+                                   const apr_uint32_t *user_procs);
+
+/* The signal helper's rule (pm/sighelper.c): what it knows of a target
+ * (read from /proc after it holds a pidfd of it), and may it send sig? */
+typedef struct {
+    int sig;
+    long pid;
+    long ppid, pgrp;            /* the target's parent and process group */
+    long uid[3];                /* its real, effective and saved uid */
+    long pm;                    /* the helper's parent: the PM */
+    long orphan_pgid;           /* a dead PM's group (> 1), or 0 */
+    long pm_uid;                /* the httpd User */
+} fcgp_signal_facts_t;
+
+/* 0 when the helper may send the signal; else EINVAL (a signal other
+ * than SIGTERM and SIGKILL, or a pid below 2) or EPERM (not a process of
+ * the PM, or of a dead PM's group; or root's in any of its uids; or the
+ * httpd User's, which the PM signals itself). */
+int fcgp_policy_signal_ok(const fcgp_signal_facts_t *f);
 
 /* Rapid-failure back-off: the next pause after `current` (0 = none yet):
  * `first`, then doubling, never above `max`. */

@@ -13,6 +13,11 @@
 #include "pm/table.h"
 
 #define TBL_MAGIC 0x46435442u   /* "FCTB" */
+/* Bump when what a field of the table means changes without its size
+ * (a test builds the module with another one to play an upgrade). */
+#ifndef FCGP_TBL_LAYOUT_VERSION
+#define FCGP_TBL_LAYOUT_VERSION 3
+#endif
 
 struct fcgp_table_t {
     apr_uint32_t magic;
@@ -21,12 +26,15 @@ struct fcgp_table_t {
     apr_uint32_t nwaiters;
     apr_uint32_t key_bytes;
     apr_uint32_t key_used;      /* the adding PM only */
-    apr_uint32_t nused;         /* classes added (the adding PM only) */
+    apr_uint32_t nused;         /* classes added (the adding PM writes,
+                                 * atomic: others read it) */
+    apr_uint32_t nrecords;      /* counter records: classes it may hold
+                                 * + record 0 */
     apr_uint32_t hwm;           /* slots [0, hwm) were ever published */
     apr_uint32_t max_procs;     /* FcgiProcMaxProcesses, for messages */
     apr_uint64_t nonce;
     /* then: classes[nclasses], slots[nslots], waiters[nwaiters],
-     * keys[key_bytes] */
+     * keys[key_bytes], records[nrecords] (pm/counters.h) */
 };
 
 #define ALIGN8(n) (((n) + 7) & ~(apr_size_t)7)
@@ -56,6 +64,15 @@ static char *keys(const fcgp_table_t *t)
            + ALIGN8(sizeof(fcgp_tbl_waiter_t) * t->nwaiters);
 }
 
+static fcgp_counters_t *records(const fcgp_table_t *t)
+{
+    return (fcgp_counters_t *)(keys(t) + ALIGN8(t->key_bytes));
+}
+
+/* Classes the table may hold (a quarter is kept free: probes stay
+ * short), and so the counter records it needs: one each, and record 0. */
+#define MAX_USED(nclasses) ((nclasses) - (nclasses) / 4)
+
 apr_size_t fcgp_table_size(apr_uint32_t nslots, apr_uint32_t nclasses,
                            apr_uint32_t nwaiters, apr_uint32_t key_bytes)
 {
@@ -63,7 +80,8 @@ apr_size_t fcgp_table_size(apr_uint32_t nslots, apr_uint32_t nclasses,
            + ALIGN8(sizeof(fcgp_tbl_class_t) * nclasses)
            + ALIGN8(sizeof(fcgp_tbl_slot_t) * nslots)
            + ALIGN8(sizeof(fcgp_tbl_waiter_t) * nwaiters)
-           + ALIGN8(key_bytes);
+           + ALIGN8(key_bytes)
+           + sizeof(fcgp_counters_t) * ((apr_size_t)MAX_USED(nclasses) + 1);
 }
 
 fcgp_table_t *fcgp_table_init(void *mem, apr_uint32_t nslots,
@@ -83,11 +101,15 @@ fcgp_table_t *fcgp_table_init(void *mem, apr_uint32_t nslots,
     t->key_bytes = key_bytes;
     t->key_used = 0;
     t->nused = 0;
+    t->nrecords = MAX_USED(nclasses) + 1;
     t->hwm = 0;
     t->nonce = nonce;
     for (i = 0; i < nslots; i++) {
         slots(t)[i].cls = FCGP_TBL_NO_CLASS;
     }
+    /* The counters start now: record 0's start is the table's. */
+    records(t)[0].since = (apr_uint64_t)apr_time_now();
+    records(t)[0].cls = FCGP_TBL_NO_CLASS;
     return t;
 }
 
@@ -114,6 +136,15 @@ apr_status_t fcgp_table_create(apr_pool_t *p, apr_uint32_t nslots,
                            FCGP_TBL_CLASSES, FCGP_TBL_WAITERS,
                            FCGP_TBL_KEY_BYTES, nonce);
     return APR_SUCCESS;
+}
+
+apr_uint64_t fcgp_table_layout(void)
+{
+    return ((apr_uint64_t)FCGP_TBL_LAYOUT_VERSION << 48)
+           ^ ((apr_uint64_t)sizeof(fcgp_tbl_slot_t) << 32)
+           ^ ((apr_uint64_t)sizeof(fcgp_tbl_class_t) << 20)
+           ^ ((apr_uint64_t)sizeof(fcgp_tbl_waiter_t) << 10)
+           ^ sizeof(fcgp_table_t);
 }
 
 apr_uint32_t fcgp_table_nslots(const fcgp_table_t *t)
@@ -149,6 +180,42 @@ fcgp_tbl_slot_t *fcgp_table_slot(fcgp_table_t *t, apr_uint32_t i)
 fcgp_tbl_class_t *fcgp_table_class(fcgp_table_t *t, apr_uint32_t i)
 {
     return i < t->nclasses ? &classes(t)[i] : NULL;
+}
+
+fcgp_counters_t *fcgp_table_counters(fcgp_table_t *t, apr_uint32_t cls)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    if (!k || !apr_atomic_read32(&k->used) || k->rec >= t->nrecords) {
+        return &records(t)[0];
+    }
+    return &records(t)[k->rec];
+}
+
+apr_uint32_t fcgp_table_nrecords(const fcgp_table_t *t)
+{
+    return apr_atomic_read32((apr_uint32_t *)&t->nused) + 1;
+}
+
+fcgp_counters_t *fcgp_table_record(fcgp_table_t *t, apr_uint32_t rec)
+{
+    return rec < fcgp_table_nrecords(t) ? &records(t)[rec] : NULL;
+}
+
+const char *fcgp_table_class_key(fcgp_table_t *t, apr_uint32_t cls,
+                                 apr_size_t *len)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    if (!k || !apr_atomic_read32(&k->used)) {
+        *len = 0;
+        return NULL;
+    }
+    *len = k->key_len;
+    return keys(t) + k->key_off;
+}
+
+void fcgp_table_held_gone(fcgp_table_t *t, apr_uint32_t cls)
+{
+    fcgp_cnt_dec(fcgp_table_counters(t, cls), FCGP_CNT_HELD);
 }
 
 apr_uint64_t fcgp_table_hash(const char *key, apr_size_t len)
@@ -188,6 +255,66 @@ static apr_uint32_t probe(const fcgp_table_t *t, const char *key,
     return FCGP_TBL_NO_CLASS;
 }
 
+apr_uint64_t fcgp_table_ident(apr_uint64_t dev, apr_uint64_t ino,
+                              apr_int64_t mtime, apr_int64_t size)
+{
+    const apr_uint64_t v[4] = { dev, ino, (apr_uint64_t)mtime,
+                                (apr_uint64_t)size };
+    apr_uint64_t h = APR_UINT64_C(0x9e3779b97f4a7c15);
+    int i;
+    for (i = 0; i < 4; i++) {
+        h ^= v[i];
+        h *= APR_UINT64_C(0xff51afd7ed558ccd);
+        h ^= h >> 32;
+    }
+    return h ? h : 1;
+}
+
+void fcgp_table_set_ident(fcgp_table_t *t, apr_uint32_t cls,
+                          apr_uint64_t ident)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    if (k) {
+        apr_atomic_set64(&k->ident, ident);
+    }
+}
+
+apr_uint64_t fcgp_table_class_ident(fcgp_table_t *t, apr_uint32_t cls)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    return k ? apr_atomic_read64(&k->ident) : 0;
+}
+
+int fcgp_table_check_due(fcgp_table_t *t, apr_uint32_t cls,
+                         apr_uint32_t now_sec)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    apr_uint32_t was;
+    if (!k || (was = apr_atomic_read32(&k->checked)) == now_sec) {
+        return 0;
+    }
+    return apr_atomic_cas32(&k->checked, now_sec, was) == was;
+}
+
+int fcgp_table_tell(fcgp_table_t *t, apr_uint32_t cls, apr_uint64_t seen,
+                    apr_uint32_t now_sec)
+{
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    apr_uint64_t told;
+    if (!k) {
+        return 0;
+    }
+    told = apr_atomic_read64(&k->told);
+    if (told != seen) {
+        /* Told again (if still so) in the next second, not this one: the
+         * stamp first, so that nobody who sees `told` after the CAS
+         * finds this second free. */
+        apr_atomic_set32(&k->checked, now_sec);
+        return apr_atomic_cas64(&k->told, seen, told) == told;
+    }
+    return fcgp_table_check_due(t, cls, now_sec);
+}
+
 apr_uint32_t fcgp_table_find_class(const fcgp_table_t *t, const char *key,
                                    apr_size_t len)
 {
@@ -203,17 +330,24 @@ apr_uint32_t fcgp_table_add_class(fcgp_table_t *t, const char *key,
     int found;
     apr_uint32_t i = probe(t, key, len, h, &found);
     fcgp_tbl_class_t *c;
+    fcgp_counters_t *rec;
 
     if (found || i == FCGP_TBL_NO_CLASS) {
         return i;
     }
     /* Keep a quarter free: probes stay short. */
     if (len > t->key_bytes - t->key_used
-        || t->nused >= t->nclasses - t->nclasses / 4) {
+        || t->nused >= MAX_USED(t->nclasses)) {
         return FCGP_TBL_NO_CLASS;
     }
     c = &classes(t)[i];
-    t->nused++;
+    /* Its counters: the next record, in the order classes are added, its
+     * start written before anyone can see it. */
+    c->rec = t->nused + 1;
+    rec = &records(t)[c->rec];
+    rec->since = (apr_uint64_t)apr_time_now();
+    rec->cls = i;
+    apr_atomic_set32(&t->nused, c->rec);
     memcpy(keys(t) + t->key_used, key, len);
     c->key_off = t->key_used;
     c->key_len = (apr_uint32_t)len;
@@ -304,6 +438,24 @@ void fcgp_table_set_live(fcgp_table_t *t, apr_uint32_t cls,
     }
 }
 
+void fcgp_table_paused(fcgp_table_t *t, apr_uint32_t now,
+                       apr_uint32_t *nclasses, apr_uint32_t *paused)
+{
+    apr_uint32_t i;
+    *nclasses = *paused = 0;
+    for (i = 0; i < t->nclasses; i++) {
+        fcgp_tbl_class_t *k = &classes(t)[i];
+        if (!apr_atomic_read32(&k->used)) {
+            continue;
+        }
+        (*nclasses)++;
+        if (apr_atomic_read32(&k->backoff_until) > now
+            && !apr_atomic_read32(&k->live)) {
+            (*paused)++;
+        }
+    }
+}
+
 apr_uint32_t fcgp_table_sleepers(fcgp_table_t *t, apr_uint32_t cls)
 {
     fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
@@ -361,7 +513,7 @@ void fcgp_table_enqueue(fcgp_table_t *t, apr_uint32_t cls,
                         apr_uint32_t holder, fcgp_tbl_place_t *w)
 {
     fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
-    apr_uint32_t i, n = t->nwaiters;
+    apr_uint32_t i, n = t->nwaiters, before;
     apr_uint32_t start = (apr_uint32_t)(((apr_uintptr_t)w >> 4) ^ holder);
 
     w->cls = cls;
@@ -376,7 +528,10 @@ void fcgp_table_enqueue(fcgp_table_t *t, apr_uint32_t cls,
      * would send that one back to the end of the line.  A wake-up after
      * this look may be ours: next() does not sleep through it. */
     w->seq = apr_atomic_read32(&k->seq);
-    w->ahead = apr_atomic_inc32(&k->sleepers) != 0;
+    before = apr_atomic_inc32(&k->sleepers);
+    w->ahead = before != 0;
+    fcgp_cnt_max(fcgp_table_counters(t, cls), FCGP_CNT_MAX_WAITING,
+                 (apr_uint64_t)before + 1);
     /* Then a record of who waits, for fcgp_table_reap_waiters; counted
      * first, so the PM never takes out one that was not counted. */
     for (i = 0; i < n; i++) {
@@ -516,18 +671,30 @@ static int claim_pass(fcgp_table_t *t, apr_uint32_t cls, apr_uint32_t holder,
                       fcgp_tbl_claim_t *c, apr_uint32_t hwm, int fresh)
 {
     apr_uint32_t i;
+    fcgp_counters_t *rec;
 
     for (i = 0; i < hwm; i++) {
         fcgp_tbl_slot_t *s = &slots(t)[i];
         apr_uint32_t w = apr_atomic_read32(&s->word), busy, n;
 
         if (FCGP_TBL_STATE(w) != FCGP_TBL_IDLE || s->cls != cls
-            || (!fresh && apr_atomic_read32(&s->served) == 0)) {
+            || (!fresh && apr_atomic_read32(&s->served) == 0)
+            || apr_atomic_read32(&s->closing)) {
             continue;
         }
         busy = FCGP_TBL_WORD(FCGP_TBL_BUSY, FCGP_TBL_GEN(w));
         if (apr_atomic_cas32(&s->word, busy, w) != w) {
             continue;   /* somebody else's now */
+        }
+        if (apr_atomic_read32(&s->closing)) {
+            /* Its PM began to retire it (a drain, or its program was
+             * replaced) between our look and our claim: it gets no new
+             * request; the PM takes it back. */
+            apr_atomic_cas32(&s->word,
+                             FCGP_TBL_WORD(FCGP_TBL_DONE, FCGP_TBL_GEN(w)),
+                             busy);
+            c->kick = 1;
+            continue;
         }
         /* Ours: nothing the PM wrote before publishing changes while we
          * hold it, and the CAS succeeding proves it is what we read. */
@@ -543,6 +710,12 @@ static int claim_pass(fcgp_table_t *t, apr_uint32_t cls, apr_uint32_t holder,
             c->kick = 1;
             continue;
         }
+        /* Counted: a request handed to a worker of the class, and one
+         * more worker of it held. */
+        rec = fcgp_table_counters(t, cls);
+        fcgp_cnt_inc(rec, FCGP_CNT_ACCEPTED);
+        fcgp_cnt_max(rec, FCGP_CNT_MAX_ACTIVE,
+                     apr_atomic_add64(&rec->v[FCGP_CNT_HELD], 1) + 1);
         c->slot = i;
         c->word = busy;
         c->cls = cls;
@@ -563,21 +736,157 @@ int fcgp_table_release(fcgp_table_t *t, const fcgp_tbl_claim_t *c, int ok,
     fcgp_tbl_slot_t *s = fcgp_table_slot(t, c->slot);
     apr_uint32_t gen = FCGP_TBL_GEN(c->word);
 
+    int kick = 0;
+
     if (!s || !fcgp_table_class(t, c->cls)) {
         return 0;
     }
+    /* Held no more: before the hand-back, or the next claim of this
+     * worker would count two held (a holder that dies before it is taken
+     * off by the PM, fcgp_table_held_gone, one that dies between the two
+     * is taken off twice: never below 0). */
+    fcgp_cnt_dec(fcgp_table_counters(t, c->cls), FCGP_CNT_HELD);
     if (ok && !(c->limit && c->nth >= c->limit)
         && !apr_atomic_read32(&s->closing)) {
-        if (apr_atomic_cas32(&s->word, FCGP_TBL_WORD(FCGP_TBL_IDLE, gen),
-                             c->word) != c->word) {
+        apr_uint32_t idle = FCGP_TBL_WORD(FCGP_TBL_IDLE, gen);
+        if (apr_atomic_cas32(&s->word, idle, c->word) != c->word) {
             return 0;   /* the PM took it back meanwhile */
+        }
+        /* The PM began to retire it while we looked: it is the PM's to
+         * decide (claims skip it meanwhile). */
+        if (apr_atomic_read32(&s->closing)
+            && apr_atomic_cas32(&s->word, FCGP_TBL_WORD(FCGP_TBL_DONE, gen),
+                                idle) == idle) {
+            return 1;
         }
         fcgp_table_wake(t, c->cls);
         return 0;
     }
-    return apr_atomic_cas32(&s->word,
-                            FCGP_TBL_WORD(FCGP_TBL_DONE | (outcome & 0x0fu) << 4,
-                                          gen), c->word) == c->word;
+    else {
+        kick = apr_atomic_cas32(&s->word,
+                                FCGP_TBL_WORD(FCGP_TBL_DONE
+                                              | (outcome & 0x0fu) << 4, gen),
+                                c->word) == c->word;
+    }
+    return kick;
+}
+
+/* ---- the request a worker serves (fcgp_tbl_req_t) ----------------------
+ * A sequence lock with one writer, the holder: seq odd while it writes.
+ * The increments are full barriers (APR's atomic add); the reader fences
+ * between its copy and its second look at seq.  Should the PM have taken
+ * the slot from a live holder (its worker died and the slot went to
+ * another), the old holder no longer writes (it checks its word first); a
+ * copy torn by two writers in that instant is still bounded and
+ * terminated, and is about the worker whose pid it names. */
+#if defined(__GNUC__) || defined(__clang__)
+#define READ_FENCE() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#else
+#define READ_FENCE() ((void)0)
+#endif
+
+/* Bytes of text from s (then "?" and q, if q) into out[size], printable
+ * ASCII kept, any other byte as %XX; cut with "..." when it does not
+ * fit. */
+static void put_text(char *out, apr_size_t size, const char *s,
+                     const char *q)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    apr_size_t o = 0;
+    int part;
+
+    for (part = 0; part < 3; part++) {
+        const unsigned char *i = (const unsigned char *)
+            (part == 0 ? s : part == 1 ? (q ? "?" : NULL) : q);
+        for (; i && *i; i++) {
+            apr_size_t need = (*i > 0x20 && *i < 0x7f) ? 1 : 3;
+            if (o + need > size - 1) {
+                if (size > 4) {
+                    memcpy(out + (o > size - 4 ? size - 4 : o), "...", 4);
+                    return;
+                }
+                out[o] = '\0';
+                return;
+            }
+            if (need == 1) {
+                out[o++] = (char)*i;
+            }
+            else {
+                out[o++] = '%';
+                out[o++] = hex[*i >> 4];
+                out[o++] = hex[*i & 15];
+            }
+        }
+    }
+    out[o] = '\0';
+}
+
+/* Is the slot still the one c holds? */
+static fcgp_tbl_slot_t *held(fcgp_table_t *t, const fcgp_tbl_claim_t *c)
+{
+    fcgp_tbl_slot_t *s = fcgp_table_slot(t, c->slot);
+    return s && apr_atomic_read32(&s->word) == c->word ? s : NULL;
+}
+
+void fcgp_table_request_begin(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
+                              const char *method, const char *uri,
+                              const char *args, apr_time_t now)
+{
+    fcgp_tbl_slot_t *s = held(t, c);
+    fcgp_tbl_req_t *q;
+    if (!s) {
+        return;
+    }
+    q = &s->req;
+    apr_atomic_inc32(&q->seq);
+    if (q->pid != c->pid) {
+        q->pid = c->pid;
+        q->took = 0;            /* another process in this slot */
+    }
+    q->busy = 1;
+    q->since = now;
+    put_text(q->method, sizeof(q->method), method ? method : "", NULL);
+    put_text(q->uri, sizeof(q->uri), uri ? uri : "", args);
+    apr_atomic_inc32(&q->seq);
+}
+
+void fcgp_table_request_end(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
+                            apr_time_t now)
+{
+    fcgp_tbl_slot_t *s = held(t, c);
+    fcgp_tbl_req_t *q;
+    if (!s || s->req.pid != c->pid || !s->req.busy) {
+        return;
+    }
+    q = &s->req;
+    apr_atomic_inc32(&q->seq);
+    q->busy = 0;
+    q->took = now > q->since ? now - q->since : 1;
+    apr_atomic_inc32(&q->seq);
+}
+
+int fcgp_table_request(fcgp_table_t *t, apr_uint32_t i, fcgp_tbl_req_t *out)
+{
+    fcgp_tbl_slot_t *s = fcgp_table_slot(t, i);
+    int tries;
+
+    if (!s) {
+        return 0;
+    }
+    for (tries = 0; tries < 8; tries++) {
+        apr_uint32_t seq = apr_atomic_read32(&s->req.seq);
+        if (seq & 1) {
+            continue;           /* being written: a few stores, try again */
+        }
+        memcpy(out, &s->req, sizeof(*out));
+        READ_FENCE();
+        if (apr_atomic_read32(&s->req.seq) == seq) {
+            out->method[sizeof(out->method) - 1] = '\0';
+            out->uri[sizeof(out->uri) - 1] = '\0';
+            return 1;
+        }
+    }
+    return 0;
 }
 
 void fcgp_table_publish(fcgp_table_t *t, apr_uint32_t i)

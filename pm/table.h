@@ -21,6 +21,17 @@
  *                                      BUSY -> DONE (the PM must look)
  *   PM:      DONE -> OFF (take back)   BUSY -> OFF (holder died)
  *
+ * A slot marked `closing` (its PM drains, or the worker's program was
+ * replaced on disk) is never claimed: a claim that sees the mark only
+ * after its compare-and-swap turns the slot DONE uncounted, and a
+ * hand-back goes DONE, to the PM, instead of IDLE.
+ *
+ * Each class records the identity of its program file (device, inode,
+ * mtime, size) as the PM last saw it; a handler that sees another one on
+ * disk (httpd's stat of a script that is the app; a wrapper's program at
+ * most once a second per class, fcgp_table_check_due) asks the PM, which
+ * looks itself and retires the workers of the old version.
+ *
  * Waiting.  A handler that finds no idle worker joins its class's line
  * (fcgp_table_enqueue): it sleeps on a futex and is woken, in arrival
  * order, one per worker that comes free; a request that arrives meanwhile
@@ -29,6 +40,12 @@
  * waiter holds a record with its pid, so that a waiter whose httpd child
  * died is taken out of the count by the process manager
  * (fcgp_table_reap_waiters) instead of slowing its class for good.
+ *
+ * Counters.  Each class added gets a record of counters (pm/counters.h),
+ * in the order classes are added; record 0 counts requests of no known
+ * class.  Handlers add to them where they act: a claim counts the
+ * request handed to a worker and one more worker held, the hand-back one
+ * fewer, joining a line raises the line's high-water mark.
  *
  * Pure: APR atomics and the futex system call, no httpd, no I/O;
  * unit-tested (t/unit/test_table.c). */
@@ -39,6 +56,7 @@
 #include <apr_pools.h>
 #include <apr_shm.h>
 #include <apr_time.h>
+#include "pm/counters.h"
 
 #define FCGP_TBL_OFF     0u   /* the PM's: no process, or in its hands */
 #define FCGP_TBL_IDLE    1u   /* a worker waiting: anyone may claim it */
@@ -59,6 +77,27 @@
 /* Why a class is full (fcgp_tbl_class_t.full). */
 #define FCGP_TBL_FULL_CLASS   1u    /* FcgiProcMaxProcessesPerClass */
 #define FCGP_TBL_FULL_SERVER  2u    /* FcgiProcMaxProcesses, or no slot */
+#define FCGP_TBL_FULL_USER    3u    /* FcgiProcMaxProcessesPerUser */
+
+/* The request a worker serves, for the status page.  Written only by the
+ * handler thread that holds the worker (fcgp_table_request_begin/_end),
+ * read racily by the PM (fcgp_table_request): `seq` is a sequence lock,
+ * odd while the holder writes, so the reader retries instead of taking a
+ * torn copy, and the writer never waits. */
+#define FCGP_TBL_METHOD_MAX 16
+#define FCGP_TBL_URI_MAX    240     /* URI and query, cut with "..." */
+typedef struct {
+    apr_uint32_t seq;       /* even: stable; odd: being written (atomic) */
+    apr_uint32_t pid;       /* the worker these fields are about */
+    apr_uint32_t busy;      /* 1: `since`, method and uri are the current
+                             * request's */
+    apr_uint32_t pad;
+    apr_time_t since;       /* the current request got the worker */
+    apr_interval_time_t took;   /* the last finished request held the
+                                 * worker this long; 0: none yet */
+    char method[FCGP_TBL_METHOD_MAX];
+    char uri[FCGP_TBL_URI_MAX];     /* printable ASCII (other bytes %XX) */
+} fcgp_tbl_req_t;
 
 typedef struct {
     apr_uint32_t word;      /* state | outcome << 4 | gen << 8 (atomic) */
@@ -70,9 +109,12 @@ typedef struct {
     apr_uint32_t holder;    /* pid of the httpd child holding it */
     apr_uint32_t pid;       /* the worker's */
     apr_uint32_t limit_source;
-    apr_uint32_t closing;   /* its PM drains: hand back to the PM, not
-                             * to the line */
+    apr_uint32_t closing;   /* its PM retires it (the PM drains, or the
+                             * worker's program was replaced on disk):
+                             * never claim it, hand it back to the PM,
+                             * not to the line */
     char path[FCGP_TBL_PATH_MAX];
+    fcgp_tbl_req_t req;     /* what it serves (its holder's) */
 } fcgp_tbl_slot_t;
 
 typedef struct {
@@ -83,12 +125,25 @@ typedef struct {
     apr_uint32_t live;      /* workers that may still serve (the PM's) */
     apr_uint32_t backoff_until; /* rapid-failure pause ends (apr_time_sec);
                                  * with no live worker, waiters get 503 */
+    apr_uint32_t refused;   /* the pause is suexec's refusal: its exit
+                             * status (101-126); 0: the app crashes */
     apr_uint32_t sleepers;  /* handlers in line (atomic) */
     apr_uint32_t seq;       /* bumped when a worker comes free; sleepers
                              * wait for it to change (futex) */
     apr_uint32_t key_off;
     apr_uint32_t key_len;
     apr_uint64_t hash;
+    apr_uint64_t ident;     /* its program file's identity as the PM last
+                             * saw it (fcgp_table_ident); 0: not known.
+                             * The PM's (atomic); handlers compare */
+    apr_uint64_t told;      /* the last other identity a handler told
+                             * the PM of (atomic) */
+    apr_uint32_t checked;   /* apr_time_sec when a handler last looked
+                             * at the program on disk, or told the PM
+                             * again: claimed by CAS, so once per class
+                             * per second (atomic) */
+    apr_uint32_t rec;       /* its counter record (fcgp_table_record),
+                             * set before `used` */
 } fcgp_tbl_class_t;
 
 /* A waiting handler thread, so that the PM can take a dead one out: its
@@ -141,8 +196,10 @@ fcgp_table_t *fcgp_table_init(void *mem, apr_uint32_t nslots,
                               apr_uint32_t key_bytes, apr_uint64_t nonce);
 
 /* Anonymous shared memory from p (parent only; p lives as long as httpd):
- * nslots slots, room for FCGP_TBL_CLASSES classes and FCGP_TBL_WAITERS
- * waiting threads.  Pages never used cost nothing. */
+ * nslots slots, room for FCGP_TBL_CLASSES classes (three quarters of
+ * which may be used), FCGP_TBL_WAITERS waiting threads, and a counter
+ * record per usable class (about 800 bytes each, ~10 MB in all).  Pages
+ * never used cost nothing. */
 #define FCGP_TBL_CLASSES    16384
 #define FCGP_TBL_KEY_BYTES  (8 * 1024 * 1024)
 #define FCGP_TBL_WAITERS    8192
@@ -152,10 +209,29 @@ apr_status_t fcgp_table_create(apr_pool_t *p, apr_uint32_t nslots,
                                fcgp_table_t **out);
 
 apr_uint32_t fcgp_table_nslots(const fcgp_table_t *t);
+
+/* This build's table layout (version and sizes): a table kept across a
+ * restart is only used by a module with the same layout (pm_boot.c). */
+apr_uint64_t fcgp_table_layout(void);
 apr_uint32_t fcgp_table_nclasses(const fcgp_table_t *t);
 apr_uint64_t fcgp_table_nonce(const fcgp_table_t *t);
 fcgp_tbl_slot_t *fcgp_table_slot(fcgp_table_t *t, apr_uint32_t i);
 fcgp_tbl_class_t *fcgp_table_class(fcgp_table_t *t, apr_uint32_t i);
+
+/* The counters of class cls: its record, or record 0 (requests of no
+ * known class) when cls is FCGP_TBL_NO_CLASS or not added. */
+fcgp_counters_t *fcgp_table_counters(fcgp_table_t *t, apr_uint32_t cls);
+/* Records in use: 1 + the classes added; record 0's `since` is when the
+ * table (and so every counter) started.  Records 1.. are the classes in
+ * the order they were added. */
+apr_uint32_t fcgp_table_nrecords(const fcgp_table_t *t);
+fcgp_counters_t *fcgp_table_record(fcgp_table_t *t, apr_uint32_t rec);
+/* Class cls's key (fcgp_ipc_class_key), or NULL when it is not added. */
+const char *fcgp_table_class_key(fcgp_table_t *t, apr_uint32_t cls,
+                                 apr_size_t *len);
+/* PM: the holder of a worker of class cls died without handing it back:
+ * one worker fewer held (what the hand-back would have counted). */
+void fcgp_table_held_gone(fcgp_table_t *t, apr_uint32_t cls);
 
 /* FcgiProcMaxProcesses of the current generation, for handlers' messages
  * (written by the parent at each post_config). */
@@ -164,6 +240,29 @@ apr_uint32_t fcgp_table_max_procs(const fcgp_table_t *t);
 
 /* FNV-1a 64 of a class key. */
 apr_uint64_t fcgp_table_hash(const char *key, apr_size_t len);
+
+/* The identity of a program file (device, inode, mtime, size), mixed
+ * into one word that is never 0.  A new version moved into place (a new
+ * inode) or written over the old one (a new mtime or size) has another;
+ * a chmod or a new hard link (ctime only) does not. */
+apr_uint64_t fcgp_table_ident(apr_uint64_t dev, apr_uint64_t ino,
+                              apr_int64_t mtime, apr_int64_t size);
+
+/* PM: the identity of class cls's program (see fcgp_tbl_class_t.ident). */
+void fcgp_table_set_ident(fcgp_table_t *t, apr_uint32_t cls,
+                          apr_uint64_t ident);
+/* The identity the PM last saw of class cls's program, 0 if none. */
+apr_uint64_t fcgp_table_class_ident(fcgp_table_t *t, apr_uint32_t cls);
+/* Handler: 1 for the first caller in second now_sec (apr_time_sec) for
+ * class cls, 0 for every other: that one looks at the program on disk. */
+int fcgp_table_check_due(fcgp_table_t *t, apr_uint32_t cls,
+                         apr_uint32_t now_sec);
+/* Handler: it saw identity `seen` on disk, not the class's: 1 when it
+ * is the one to tell the PM: the first to see this identity (at once),
+ * or the first in a later second to see it again (the PM may have kept
+ * the old version: once a second per class). */
+int fcgp_table_tell(fcgp_table_t *t, apr_uint32_t cls, apr_uint64_t seen,
+                    apr_uint32_t now_sec);
 
 /* Handler: the index of the class with this key, or FCGP_TBL_NO_CLASS. */
 apr_uint32_t fcgp_table_find_class(const fcgp_table_t *t, const char *key,
@@ -175,7 +274,8 @@ apr_uint32_t fcgp_table_find_class(const fcgp_table_t *t, const char *key,
 apr_uint32_t fcgp_table_add_class(fcgp_table_t *t, const char *key,
                                   apr_size_t len);
 
-/* Handler: claim an idle worker of class cls and count the request.
+/* Handler: claim an idle worker of class cls and count the request (the
+ * slot's `served` and the class's FCGP_CNT_ACCEPTED).
  * Returns 1 with *c filled, 0 when none is idle or others are in line
  * (then the caller joins the line, keeping the order).  Either way
  * c->kick says the PM should be told (a replacement is due, or a worker
@@ -222,6 +322,12 @@ void fcgp_table_set_full(fcgp_table_t *t, apr_uint32_t cls,
 void fcgp_table_set_live(fcgp_table_t *t, apr_uint32_t cls,
                          apr_uint32_t live, apr_uint32_t backoff_until);
 
+/* Handler (a readiness check): how many classes there are, and how many
+ * of them are paused by the rapid-failure back-off with no worker left
+ * (their requests get 503), at time now (apr_time_sec). */
+void fcgp_table_paused(fcgp_table_t *t, apr_uint32_t now,
+                       apr_uint32_t *classes, apr_uint32_t *paused);
+
 /* A worker of class cls came free: wake one waiter. */
 void fcgp_table_wake(fcgp_table_t *t, apr_uint32_t cls);
 /* Wake every waiter of class cls (the class's situation changed: a
@@ -232,6 +338,18 @@ void fcgp_table_wake_all(fcgp_table_t *t, apr_uint32_t cls);
  * Returns 1 when the PM must be kicked (it has a decision to make). */
 int fcgp_table_release(fcgp_table_t *t, const fcgp_tbl_claim_t *c, int ok,
                        apr_uint32_t outcome);
+
+/* Handler, holding the worker c: publish the request it serves (method,
+ * URI and query, cut to fit) and since when; at the end, how long it held
+ * the worker.  A few stores, no lock (see fcgp_tbl_req_t). */
+void fcgp_table_request_begin(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
+                              const char *method, const char *uri,
+                              const char *args, apr_time_t now);
+void fcgp_table_request_end(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
+                            apr_time_t now);
+/* PM: a consistent copy of slot i's request fields (strings terminated);
+ * 0 when none could be had (a writer kept it busy). */
+int fcgp_table_request(fcgp_table_t *t, apr_uint32_t i, fcgp_tbl_req_t *out);
 
 /* PM: a free slot, now owned by `owner`, or FCGP_TBL_NO_SLOT. */
 apr_uint32_t fcgp_table_alloc_slot(fcgp_table_t *t, apr_uint32_t owner);

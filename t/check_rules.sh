@@ -50,6 +50,7 @@ includes pm/*.c pm/*.h | grep -E ': (conf|handler)/' \
 # without httpd) include no httpd header, directly or through headers of
 # ours (fcgi_proto/ is pure too, under the stricter rules above).
 PURE=$(echo pm/ipc.c pm/ipc.h pm/policy.c pm/policy.h pm/pm_types.h \
+            pm/counters.c pm/counters.h pm/status_data.h \
             pm/table.c pm/table.h conf/conf_parse.c conf/conf_parse.h)
 reached=$PURE todo=$PURE
 while [ -n "$todo" ]; do
@@ -70,8 +71,8 @@ includes conf/*.c conf/*.h pm/*.c pm/*.h fcgi_proto/*.c fcgi_proto/*.h \
     && fail "only mod_fcgiproc.c and handler/ may include handler/"
 
 # The module exports its module records (its own identity and the
-# compatible ones, such as fcgid_module) and nothing else.
-MODULE_RECORDS="fcgid_module fcgiproc_module"
+# compatible ones: fcgid_module, fastcgi_module) and nothing else.
+MODULE_RECORDS="fastcgi_module fcgid_module fcgiproc_module"
 if [ -f "$FCGP_SO" ]; then
     syms=$(nm -D --defined-only "$FCGP_SO" | awk '{print $3}' | sort | xargs)
     [ "$syms" = "$MODULE_RECORDS" ] \

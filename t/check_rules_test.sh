@@ -112,6 +112,7 @@ expect handler_internals "only mod_fcgiproc.c and handler/ may include handler/"
 # Exported symbols: a module that exports one more symbol.
 expect exports "exports more than its module records" '
     printf "%s\n" "int fcgiproc_module;" "int fcgid_module;" \
+        "int fastcgi_module;" \
         "int fcgp_leaked(void) { return 0; }" \
         > leak.c &&
     ${CC:-cc} -shared -fPIC -o .libs/mod_fcgiproc.so leak.c'

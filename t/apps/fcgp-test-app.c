@@ -23,6 +23,9 @@
  *   location=/path   answer with only a "Location:" header (CGI local
  *                    redirect; no Status, no body)
  *   exit=1           exit(0) right after answering this request
+ *   ver=1            body "pid=<pid> n=<requests> ino=<inode of its own
+ *                    executable> ver=<$FCGP_VERSION, or ->\n": which build
+ *                    of the program answers (for the reload tests)
  *
  * Environment FCGP_EXIT_AFTER=N (or argv "--exit-after N"): exit(0) right
  * after finishing the Nth request, before accepting another one (simulates
@@ -41,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +67,7 @@ struct opts {
     int nheaders;
     const char *location;
     int exit_after_this;
+    int ver;
 };
 
 static void sleep_ms(long ms)
@@ -154,6 +159,8 @@ static void parse_query(char *qs, struct opts *o)
             o->crash = atoi(val);
         else if (!strcmp(tok, "crash_once"))
             o->crash_once = val;
+        else if (!strcmp(tok, "ver"))
+            o->ver = atoi(val);
     }
 }
 
@@ -275,6 +282,13 @@ static void handle(FCGX_Request *req, unsigned long served)
             if (FCGX_FFlush(out) < 0)
                 break;
         }
+    } else if (o.ver) {
+        struct stat st;
+        const char *v = getenv("FCGP_VERSION");
+        put_headers(out, &o, o.status, "text/plain");
+        FCGX_FPrintF(out, "pid=%ld n=%lu ino=%lu ver=%s\n", (long)getpid(),
+                     served, stat("/proc/self/exe", &st) == 0
+                     ? (unsigned long)st.st_ino : 0UL, v && *v ? v : "-");
     } else {
         put_headers(out, &o, o.status, "text/plain");
         FCGX_FPrintF(out, "pid=%ld n=%lu\n", (long)getpid(), served);

@@ -59,7 +59,8 @@ FUZZ_IPC_SRCS     = t/fuzz/fuzz_pm_ipc.c pm/ipc.c
 fuzz-build: $(FUZZ_BUILD)/fuzz_pm_ipc
 
 $(FUZZ_BUILD)/fuzz_pm_ipc: $(FUZZ_IPC_SRCS) pm/ipc.h pm/pm_types.h \
-                           pm/status_data.h t/unit/status_eq.h
+                           pm/status_data.h pm/counters.h \
+                           t/unit/status_eq.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_IPC_SRCS) $(FUZZ_LIBS)
 

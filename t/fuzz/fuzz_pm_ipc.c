@@ -4,11 +4,11 @@
  * and, besides, as a bare body:
  *
  *  - header: fcgp_ipc_hdr_unpack() must accept exactly the headers with
- *    our magic, version 2 and body_len <= FCGP_IPC_MAX_BODY (checked
+ *    our magic, version 3 and body_len <= FCGP_IPC_MAX_BODY (checked
  *    against an independent reading of the bytes), fail with APR_EINVAL
  *    otherwise, and an accepted header must pack back to the same bytes;
  *  - body: the bytes after the header, and the whole input, go through
- *    every decoder (WANT, ANSWER, KICK).  Whatever decodes must satisfy the decoder's checks,
+ *    every decoder (WANT, ANSWER, KICK, STATUS, STATUS_REPLY).  Whatever decodes must satisfy the decoder's checks,
  *    re-encode (with a valid header), and decode back to the same values.
  *    Strings cross the wire as length + bytes but come back as C strings,
  *    so a string with a NUL in it shortens: the re-encoded body is shorter
@@ -163,6 +163,13 @@ static int ref_want(const char *body, apr_size_t len, apr_size_t *lost)
     ref_str(&r);                        /* vhost */
     argc = ref_strv(&r);
     ref_strv(&r);                       /* env */
+    {
+        /* identity: flags (1 suexec, 2 userdir), uid, gid; userdir only
+         * with suexec, ids only with suexec */
+        apr_uint32_t flags = ref_u32(&r), uid = ref_u32(&r),
+                     gid = ref_u32(&r);
+        ok = ok && flags <= 3 && flags != 2 && (flags || (!uid && !gid));
+    }
     *lost = r.lost;
     return r.ok && r.pos == len && ok && argc >= 1 && maxp >= 1
            && minp <= maxp && src <= FCGP_LIMIT_LEARNED;
@@ -185,8 +192,9 @@ static int ref_answer(const char *body, apr_size_t len, apr_size_t *lost)
 
 /* Would a correct decoder accept this STATUS_REPLY body?  Rows counts
  * are capped; states, flags and limit sources in range; times not
- * negative.  (The decoder also bounds a count by the bytes left, which a
- * body that really holds the rows always satisfies.) */
+ * negative; a metrics row's counters in ascending id order, below
+ * FCGP_CNT_N, not 0.  (The decoder also bounds a count by the bytes
+ * left, which a body that really holds the rows always satisfies.) */
 static int ref_status_reply(const char *body, apr_size_t len,
                             apr_size_t *lost)
 {
@@ -206,6 +214,10 @@ static int ref_status_reply(const char *body, apr_size_t len,
             ref_u32(&r);                /* processes .. limit: any */
         }
         ok = ok && ref_u32(&r) <= FCGP_LIMIT_LEARNED;
+        ref_i64(&r);                    /* program_inode: any */
+        ok = ok && ref_i64(&r) >= 0;    /* program_mtime */
+        ok = ok && ref_i64(&r) >= 0;    /* replaced */
+        ref_i64(&r);                    /* slow_requests: any */
     }
     n = ref_u32(&r);
     r.ok = r.ok && n <= FCGP_STATUS_MAX_WORKERS;
@@ -214,7 +226,7 @@ static int ref_status_reply(const char *body, apr_size_t len,
         ref_u32(&r);                    /* pid */
         ref_str(&r);                    /* class */
         ok = ok && ref_u32(&r) <= FCGP_WORKER_STOPPING;
-        ok = ok && ref_u32(&r) <= 1;    /* last_request */
+        ok = ok && ref_u32(&r) <= 2;    /* last_request */
         ref_u32(&r);                    /* requests */
         ref_u32(&r);                    /* limit */
         ok = ok && ref_u32(&r) <= FCGP_LIMIT_LEARNED;
@@ -223,6 +235,10 @@ static int ref_status_reply(const char *body, apr_size_t len,
         ref_str(&r);                    /* reason */
         ref_u32(&r);                    /* parent_pid: any */
         ref_u32(&r);                    /* renewals: any */
+        ref_str(&r);                    /* method */
+        ref_str(&r);                    /* uri */
+        ok = ok && ref_i64(&r) >= 0;    /* running */
+        ok = ok && ref_i64(&r) >= 0;    /* last_took */
     }
     n = ref_u32(&r);
     r.ok = r.ok && n <= FCGP_STATUS_MAX_EXITS;
@@ -234,6 +250,30 @@ static int ref_status_reply(const char *body, apr_size_t len,
         }
         ref_u32(&r);                    /* requests */
         ok = ok && ref_i64(&r) >= 0;    /* uptime */
+    }
+    ok = ok && ref_i64(&r) >= 0;        /* counters_since */
+    ref_u32(&r);                        /* classes_total */
+    n = ref_u32(&r);
+    r.ok = r.ok && n <= FCGP_STATUS_MAX_METRICS;
+    for (k = 0; r.ok && k < n; k++) {
+        apr_uint32_t npairs, id, next = 0, i;
+        ref_str(&r);                    /* command */
+        ref_str(&r);                    /* vhost */
+        ok = ok && ref_i64(&r) >= 0;    /* since */
+        ref_u32(&r);                    /* classes */
+        ok = ok && ref_u32(&r) <= 1;    /* known */
+        for (j = 0; j < 8; j++) {
+            ref_u32(&r);                /* idle .. learned_limit */
+        }
+        ok = ok && ref_i64(&r) >= 0;    /* backoff */
+        npairs = ref_u32(&r);
+        r.ok = r.ok && npairs <= FCGP_CNT_N;
+        for (i = 0; r.ok && i < npairs; i++) {
+            id = ref_u32(&r);
+            ok = ok && id >= next && id < FCGP_CNT_N;
+            next = id + 1;
+            ok = ok && ref_i64(&r) != 0;
+        }
     }
     *lost = r.lost;
     return r.ok && r.pos == len && ok && draining <= 1;
@@ -321,6 +361,10 @@ static void fuzz_want(apr_pool_t *p, const char *body, apr_size_t len)
     INVARIANT(m2.spec.envc == m.spec.envc);
     check_strv(m.spec.argc, m.spec.argv, m2.spec.argv);
     check_strv(m.spec.envc, m.spec.env, m2.spec.env);
+    INVARIANT(m2.spec.ident.suexec == m.spec.ident.suexec
+              && m2.spec.ident.userdir == m.spec.ident.userdir
+              && m2.spec.ident.uid == m.spec.ident.uid
+              && m2.spec.ident.gid == m.spec.ident.gid);
 
     /* from the first re-encoding on, encoding is a fixed point */
     INVARIANT(fcgp_ipc_encode_want(p, PID, &m2, &msg2, &mlen2)
@@ -404,16 +448,21 @@ static void fuzz_status(apr_pool_t *p, const char *body, apr_size_t len)
     char *msg, *msg2;
     apr_size_t mlen, mlen2, blen, blen2, lost = 0;
     const char *b, *b2;
-    apr_uint32_t k;
+    apr_uint32_t k, shown;
     apr_status_t rv = fcgp_ipc_decode_status_reply(p, body, len, &st);
     int want = ref_status_reply(body, len, &lost);
 
-    INVARIANT((fcgp_ipc_decode_status(body, len) == APR_SUCCESS)
-              == (len == 0));
+    /* the request: nothing, or how many classes get rows of their own */
+    INVARIANT((fcgp_ipc_decode_status(body, len, &shown) == APR_SUCCESS)
+              == (len == 0 || len == 4));
+    if (len == 4) {
+        INVARIANT(shown == be32((const unsigned char *)body));
+    }
     if (rv != APR_SUCCESS) {
         INVARIANT(rv == APR_EINVAL);
         INVARIANT(!want);
-        INVARIANT(st.nclasses == 0 && st.nworkers == 0 && st.nexits == 0);
+        INVARIANT(st.nclasses == 0 && st.nworkers == 0 && st.nexits == 0
+                  && st.nmetrics == 0);
         return;
     }
     INVARIANT(want);
@@ -424,6 +473,11 @@ static void fuzz_status(apr_pool_t *p, const char *body, apr_size_t len)
     for (k = 0; k < st.nworkers; k++) {
         INVARIANT(st.workers[k].state <= FCGP_WORKER_STOPPING);
         INVARIANT(st.workers[k].age >= 0 && st.workers[k].idle >= 0);
+    }
+    INVARIANT(st.nmetrics <= FCGP_STATUS_MAX_METRICS);
+    for (k = 0; k < st.nmetrics; k++) {
+        INVARIANT(st.metrics[k].known <= 1 && st.metrics[k].since >= 0
+                  && st.metrics[k].backoff >= 0);
     }
 
     INVARIANT(fcgp_ipc_encode_status_reply(p, PID, &st, &msg, &mlen)

@@ -299,6 +299,21 @@ PassHeader X-Custom-Thing
                  headers=hdrs).body == b"HTTP_X_CUSTOM_THING=v1\n"
 
 
+def test_cgipassauth_passes_authorization(make_httpd, test_app):
+    h = as_fcgid(make_httpd, """\
+AddHandler fcgid-script .fcgi
+<Directory "@HTDOCS@">
+    Options +ExecCGI
+    CGIPassAuth On
+</Directory>
+""")
+    h.install_app("app.fcgi")
+    h.start()
+    r = h.get("/app.fcgi?env=HTTP_AUTHORIZATION",
+              headers={"Authorization": "Basic dTpw"})
+    assert r.body == b"HTTP_AUTHORIZATION=Basic dTpw\n"
+
+
 def test_without_pass_header_authorization_is_not_passed(make_httpd,
                                                         test_app):
     h = as_fcgid(make_httpd, """\

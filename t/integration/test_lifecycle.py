@@ -217,3 +217,47 @@ def test_workers_share_httpd_session_not_its_process_group(make_httpd):
     for pid in [st["pm_pid"]] + [w["pid"] for w in st["workers"]]:
         assert os.getsid(pid) == os.getsid(httpd_pid), pid
         assert os.getpgid(pid) != os.getpgid(httpd_pid), pid
+
+
+def test_a_stopped_worker_does_not_hide_exits(make_httpd):
+    # A worker stopped by a signal (SIGSTOP, a debugger) has not exited:
+    # the workers that exit at the same time must still be reaped (they
+    # were left as zombies, listed "stopping", until the next SIGCHLD).
+    # The process manager is held stopped meanwhile, so that every event
+    # is pending when it looks.
+    h = fcgp.server(make_httpd, STATUS + "FcgiProcMinProcessesPerClass 4\n")
+    h.start()
+    assert h.get("/app.fcgi").status == 200
+    deadline = time.monotonic() + 10
+    while True:
+        st = status(h)
+        pids = sorted(w["pid"] for w in st["workers"]
+                      if w["class"].startswith(h.htdocs))
+        if len(pids) == 4:
+            break
+        assert time.monotonic() < deadline, st
+        time.sleep(0.1)
+    pm = st["pm_pid"]
+    killed, stopped = pids[0::2], pids[1::2]
+    os.kill(pm, signal.SIGSTOP)
+    try:
+        for k, s in zip(killed, stopped):
+            os.kill(k, signal.SIGKILL)
+            os.kill(s, signal.SIGSTOP)
+        time.sleep(0.3)
+    finally:
+        os.kill(pm, signal.SIGCONT)
+    try:
+        deadline = time.monotonic() + 3
+        while True:
+            listed = {w["pid"] for w in status(h)["workers"]}
+            zombies = [p for p in killed
+                       if (H.process_info(p) or {}).get("state") == "Z"]
+            if not (listed & set(killed)) and not zombies:
+                break
+            assert time.monotonic() < deadline, (killed, listed, zombies)
+            time.sleep(0.1)
+        assert len(fcgp.tagged(h.error_log(), "FCGP03010")) >= 2
+    finally:
+        for s in stopped:
+            os.kill(s, signal.SIGCONT)

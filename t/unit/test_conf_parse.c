@@ -519,6 +519,49 @@ START_TEST(test_parse_command_no_check)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* ------------------------------------------------------------------ */
+/* fcgp_parse_host_port (FcgiProcExternalServer -host)                 */
+
+typedef struct {
+    const char *arg;
+    const char *host;           /* NULL: an error */
+    apr_port_t port;
+} host_case_t;
+
+static const host_case_t host_cases[] = {
+    {"127.0.0.1:9000", "127.0.0.1", 9000},
+    {"localhost:1", "localhost", 1},
+    {"app.example:65535", "app.example", 65535},
+    {"[::1]:9000", "::1", 9000},
+    {"[2001:db8::5]:80", "2001:db8::5", 80},
+    {"127.0.0.1", NULL, 0},                 /* no port */
+    {"127.0.0.1:", NULL, 0},
+    {"127.0.0.1:0", NULL, 0},
+    {"127.0.0.1:65536", NULL, 0},
+    {"127.0.0.1:90x", NULL, 0},
+    {"::1:9000", NULL, 0},                  /* v6 needs brackets */
+    {"[fe80::1%eth0]:9000", NULL, 0},       /* no scope ids */
+    {":9000", NULL, 0},
+    {"", NULL, 0},
+};
+
+START_TEST(test_parse_host_port)
+{
+    const host_case_t *c = &host_cases[_i];
+    const char *host = NULL;
+    apr_port_t port = 0;
+    const char *err = fcgp_parse_host_port(pool, "FastCgiExternalServer",
+                                           c->arg, &host, &port);
+    if (c->host) {
+        ck_assert_msg(err == NULL, "'%s': %s", c->arg, err);
+        ck_assert_str_eq(host, c->host);
+        ck_assert_uint_eq(port, c->port);
+    }
+    else {
+        assert_names(err, "FastCgiExternalServer", c->arg);
+    }
+}
+END_TEST
 
 int main(void)
 {
@@ -550,6 +593,11 @@ int main(void)
     tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
     tcase_add_loop_test(tc, test_parse_command, 0, N_OF(cmd_cases));
     tcase_add_test(tc, test_parse_command_no_check);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("host_port");
+    tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
+    tcase_add_loop_test(tc, test_parse_host_port, 0, N_OF(host_cases));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("command_files");

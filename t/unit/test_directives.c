@@ -1,5 +1,6 @@
 /* test_directives.c: the directive table (conf/directives.h) against
- * mod_fcgid 2.3.9's manual and against the generated reference.
+ * mod_fcgid 2.3.9's and mod_fastcgi 2.4's manuals and against the
+ * generated reference.
  *
  * - every directive name of mod_fcgid's manual (docs/manual/mod/
  *   mod_fcgid.xml: current and deprecated names; FcgidWin32PreventOrphans
@@ -58,6 +59,19 @@ static const char *const manual[] = {
 };
 #define NMANUAL (sizeof(manual) / sizeof(manual[0]))
 
+/* mod_fastcgi 2.4.7's directives: its manual (docs/mod_fastcgi.html) and
+ * the old names in its command table (AppClass, ExternalAppClass,
+ * FCGIConfig, FastCgiSuexec). */
+static const char *const fastcgi_manual[] = {
+    "FastCgiServer", "FastCgiConfig", "FastCgiExternalServer",
+    "FastCgiIpcDir", "FastCgiWrapper", "FastCgiAuthenticator",
+    "FastCgiAuthenticatorAuthoritative", "FastCgiAuthorizer",
+    "FastCgiAuthorizerAuthoritative", "FastCgiAccessChecker",
+    "FastCgiAccessCheckerAuthoritative",
+    "AppClass", "ExternalAppClass", "FCGIConfig", "FastCgiSuexec",
+};
+#define NFASTCGI (sizeof(fastcgi_manual) / sizeof(fastcgi_manual[0]))
+
 static int in_table(const char *name)
 {
     size_t i, k;
@@ -75,6 +89,14 @@ START_TEST(manual_names_have_rows)
 {
     const char *name = manual[_i];
     ck_assert_msg(in_table(name), "mod_fcgid's %s has no row in "
+                  "conf/directives.h", name);
+}
+END_TEST
+
+START_TEST(fastcgi_names_have_rows)
+{
+    const char *name = fastcgi_manual[_i];
+    ck_assert_msg(in_table(name), "mod_fastcgi's %s has no row in "
                   "conf/directives.h", name);
 }
 END_TEST
@@ -132,6 +154,7 @@ static Suite *directives_suite(void)
     Suite *s = suite_create("directives");
     TCase *tc = tcase_create("table");
     tcase_add_loop_test(tc, manual_names_have_rows, 0, NMANUAL);
+    tcase_add_loop_test(tc, fastcgi_names_have_rows, 0, NFASTCGI);
     tcase_add_test(tc, no_name_twice);
     tcase_add_loop_test(tc, every_row_is_in_the_reference, 0, NROWS);
     suite_add_tcase(s, tc);

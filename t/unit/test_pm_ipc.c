@@ -70,7 +70,7 @@ END_TEST
 START_TEST(test_hdr_exact_bytes)
 {
     static const unsigned char want[FCGP_IPC_HDR_LEN] = {
-        'F', 'C', 'P', 'P', 0, 2, 0, 2, 0, 0, 0x01, 0x02, 0, 0, 0x30, 0x39
+        'F', 'C', 'P', 'P', 0, 6, 0, 2, 0, 0, 0x01, 0x02, 0, 0, 0x30, 0x39
     };
     unsigned char b[FCGP_IPC_HDR_LEN];
     fcgp_ipc_hdr_pack(b, FCGP_MSG_ANSWER, 0x102, 12345);
@@ -91,7 +91,11 @@ static const struct {
     { 4, 0x00000001u },             /* version 0 */
     { 4, 0x00010001u },             /* version 1: ACQUIRE/GRANT/RELEASE */
     { 4, 0x00010003u },             /* a version 1 RELEASE */
+    { 4, 0x00020001u },             /* version 2 */
     { 4, 0x00030001u },             /* version 3 */
+    { 4, 0x00040001u },             /* version 4 */
+    { 4, 0x00050001u },             /* version 5 (no parent-mode fields) */
+    { 4, 0x00070001u },             /* version 7 */
     { 4, 0xFFFF0001u },
     { 4, 0x01000001u },             /* version 256 */
     { 8, FCGP_IPC_MAX_BODY + 1 },
@@ -146,7 +150,7 @@ static const char **strv(apr_pool_t *p, int n)
 }
 
 /* Build the _i-th WANT message of the round-trip table. */
-#define N_WANT 12
+#define N_WANT 14
 static void make_want(apr_pool_t *p, int i, fcgp_msg_want_t *m)
 {
     const char **argv, **env;
@@ -252,6 +256,17 @@ static void make_want(apr_pool_t *p, int i, fcgp_msg_want_t *m)
         }
         m->spec.envc = 1000;
         break;
+    case 12:    /* through suexec, as a virtual host's user */
+        m->spec.ident.suexec = 1;
+        m->spec.ident.uid = 1001;
+        m->spec.ident.gid = 0xFFFFFFFEu;
+        break;
+    case 13:    /* through suexec, a ~user request */
+        m->spec.ident.suexec = 1;
+        m->spec.ident.userdir = 1;
+        m->spec.ident.uid = 1001;
+        m->spec.ident.gid = 0xFFFFFFFEu;
+        break;
     case 11:    /* every limit source */
     default:
         m->limits.limit_source = FCGP_LIMIT_OURS;
@@ -279,6 +294,10 @@ static void check_want_eq(const fcgp_msg_want_t *a,
     REQUIRE(strcmp(a->spec.vhost, b->spec.vhost) == 0);
     REQUIRE(a->spec.argc == b->spec.argc);
     REQUIRE(a->spec.envc == b->spec.envc);
+    REQUIRE(a->spec.ident.suexec == b->spec.ident.suexec);
+    REQUIRE(a->spec.ident.userdir == b->spec.ident.userdir);
+    REQUIRE(a->spec.ident.uid == b->spec.ident.uid);
+    REQUIRE(a->spec.ident.gid == b->spec.ident.gid);
     for (k = 0; k < a->spec.argc; k++) {
         REQUIRE(strcmp(a->spec.argv[k], b->spec.argv[k]) == 0);
     }
@@ -335,6 +354,7 @@ START_TEST(test_want_wire_layout)
         0, 0, 0, 1, 'v',
         0, 0, 0, 2,  0, 0, 0, 2, '/', 'a',  0, 0, 0, 0,
         0, 0, 0, 1,  0, 0, 0, 3, 'A', '=', '1',
+        0, 0, 0, 3,  0, 0, 0x03, 0xE9,  0, 0, 0x03, 0xEA,
     };
     const char *argv[] = { "/a", "", NULL };
     const char *env[] = { "A=1", NULL };
@@ -355,6 +375,10 @@ START_TEST(test_want_wire_layout)
     m.spec.argv = argv;
     m.spec.envc = 1;
     m.spec.env = env;
+    m.spec.ident.suexec = 1;
+    m.spec.ident.userdir = 1;
+    m.spec.ident.uid = 1001;
+    m.spec.ident.gid = 1002;
     ck_assert_int_eq(fcgp_ipc_encode_want(pool, PID, &m, &msg, &len),
                      APR_SUCCESS);
     ck_assert_uint_eq(len, FCGP_IPC_HDR_LEN + sizeof(want_body));
@@ -421,6 +445,43 @@ START_TEST(test_want_rejected)
 }
 END_TEST
 
+/* Identities with one meaning only: unknown flags, userdir without
+ * suexec, ids without suexec are refused (the last 12 bytes of a body). */
+START_TEST(test_want_bad_identity)
+{
+    static const apr_uint32_t bad[][3] = {
+        { 4, 1, 1 },        /* unknown flag */
+        { 2, 1, 1 },        /* userdir without suexec */
+        { 0, 1, 0 },        /* a uid without suexec */
+        { 0, 0, 1 },        /* a gid without suexec */
+        { 0x80000001u, 1, 1 },
+    };
+    fcgp_msg_want_t m, out;
+    char *msg;
+    apr_size_t len;
+    int k;
+
+    make_want(pool, 0, &m);
+    REQUIRE(fcgp_ipc_encode_want(pool, PID, &m, &msg, &len)
+            == APR_SUCCESS);
+    for (k = 0; k < N_OF(bad); k++) {
+        unsigned char *o = (unsigned char *)msg + len - 12;
+        put32(o, bad[k][0]);
+        put32(o + 4, bad[k][1]);
+        put32(o + 8, bad[k][2]);
+        ck_assert_msg(fcgp_ipc_decode_want(pool, msg + FCGP_IPC_HDR_LEN,
+                                           len - FCGP_IPC_HDR_LEN, &out)
+                      == APR_EINVAL, "identity case %d accepted", k);
+    }
+    put32((unsigned char *)msg + len - 12, 3);  /* suexec + userdir: fine */
+    ck_assert_int_eq(fcgp_ipc_decode_want(pool, msg + FCGP_IPC_HDR_LEN,
+                                          len - FCGP_IPC_HDR_LEN, &out),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(out.spec.ident.userdir, 1);
+    ck_assert_uint_eq(out.spec.ident.uid, 1);
+}
+END_TEST
+
 /* Hand-made bodies whose counts or lengths lie. */
 START_TEST(test_want_lying_counts)
 {
@@ -437,7 +498,7 @@ START_TEST(test_want_lying_counts)
         { "arg length past the end", 1, 1, 3 },
         { "arg length ~0", 1, 1, 0xFFFFFFFFu },
     };
-    unsigned char body[48 + 4 + 1 + 4 + 4 + 2 + 4];
+    unsigned char body[48 + 4 + 1 + 4 + 4 + 2 + 4 + 12];
     unsigned char *o = body;
     fcgp_msg_want_t out;
     int k;
@@ -455,6 +516,7 @@ START_TEST(test_want_lying_counts)
         *o++ = '/';
         *o++ = 'a';
         put32(o, 0); o += 4;    /* envc */
+        o += 12;                /* identity: the httpd User */
         ck_assert_uint_eq((apr_size_t)(o - body), sizeof(body));
         ck_assert_msg(fcgp_ipc_decode_want(pool, (const char *)body,
                                               sizeof(body), &out)
@@ -479,8 +541,8 @@ END_TEST
 START_TEST(test_want_body_cap)
 {
     /* 48 bytes of limits, vhost "" (4), argv {"/a"} (4 + 4 + 2),
-     * env {s} (4 + 4 + strlen(s)) */
-    const apr_size_t fixed = 48 + 4 + 10 + 8;
+     * env {s} (4 + 4 + strlen(s)), identity (12) */
+    const apr_size_t fixed = 48 + 4 + 10 + 8 + 12;
     const char *argv[] = { "/a", NULL };
     const char *env[] = { NULL, NULL };
     fcgp_msg_want_t m, out;
@@ -730,10 +792,14 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* Message types                                                       */
 
-/* The numbers on the wire; 3 (version 1's RELEASE) is nobody's now. */
+/* The numbers on the wire; 3 (version 1's RELEASE) is nobody's now.
+ * Version 3: a status reply's class rows carry the program file;
+ * version 4: WANT carries the suexec identity, STATUS the metrics cap;
+ * version 5: a status reply's class rows carry the slow count, its worker
+ * rows the current request. */
 START_TEST(test_type_numbers)
 {
-    ck_assert_int_eq(FCGP_IPC_VERSION, 2);
+    ck_assert_int_eq(FCGP_IPC_VERSION, 6);
     ck_assert_int_eq(FCGP_MSG_WANT, 1);
     ck_assert_int_eq(FCGP_MSG_ANSWER, 2);
     ck_assert_int_eq(FCGP_MSG_STATUS, 4);
@@ -795,6 +861,9 @@ typedef struct {
     const char *env[4];
 } spec_desc_t;
 
+/* A spec with an identity. */
+
+
 /* Copy a description into fresh memory, so equal keys cannot come from
  * equal pointers. */
 static void make_spec(apr_pool_t *p, const spec_desc_t *d,
@@ -813,6 +882,7 @@ static void make_spec(apr_pool_t *p, const spec_desc_t *d,
     s->envc = k;
     s->argv = argv;
     s->env = env;
+    memset(&s->ident, 0, sizeof(s->ident));
 }
 
 static const struct {
@@ -912,6 +982,37 @@ START_TEST(test_class_key_after_ipc)
 }
 END_TEST
 
+/* The identity is part of the class: one per user and group, and per
+ * userdir flag. */
+static const struct {
+    fcgp_identity_t a, b;
+    int equal;
+} ident_key_cases[] = {
+    { { 1, 0, 1001, 1001 }, { 1, 0, 1001, 1001 }, 1 },
+    { { 1, 0, 1001, 1001 }, { 1, 0, 1002, 1001 }, 0 },
+    { { 1, 0, 1001, 1001 }, { 1, 0, 1001, 1002 }, 0 },
+    { { 1, 0, 1001, 1001 }, { 1, 1, 1001, 1001 }, 0 },
+    { { 1, 0, 0, 0 }, { 0, 0, 0, 0 }, 0 },
+};
+
+START_TEST(test_class_key_identity)
+{
+    static const spec_desc_t d = { "h", { "/x" }, { "A=1" } };
+    fcgp_app_spec_t a, b;
+    const char *ka, *kb;
+    apr_size_t la, lb;
+
+    make_spec(pool, &d, &a);
+    make_spec(pool, &d, &b);
+    a.ident = ident_key_cases[_i].a;
+    b.ident = ident_key_cases[_i].b;
+    ka = fcgp_ipc_class_key(pool, &a, &la);
+    kb = fcgp_ipc_class_key(pool, &b, &lb);
+    ck_assert_int_eq(la == lb && memcmp(ka, kb, la) == 0,
+                     ident_key_cases[_i].equal);
+}
+END_TEST
+
 /* Keys of the round-trip specs are pairwise different. */
 START_TEST(test_class_key_distinct)
 {
@@ -933,6 +1034,43 @@ START_TEST(test_class_key_distinct)
             REQUIRE(same == (lim_only_i && lim_only_j));
         }
     }
+}
+END_TEST
+
+/* A key parses back to the spec it was made from (the metrics' labels),
+ * and a key cut short or with bytes after it does not parse. */
+START_TEST(test_class_key_parse)
+{
+    fcgp_msg_want_t m;
+    fcgp_app_spec_t back;
+    const char *k, *k2;
+    char *longer;
+    apr_size_t l, l2, cut;
+    int i;
+
+    snprintf(ctx, sizeof(ctx), "want case %d", _i);
+    make_want(pool, _i, &m);
+    k = fcgp_ipc_class_key(pool, &m.spec, &l);
+    REQUIRE(fcgp_ipc_class_key_parse(pool, k, l, &back) == APR_SUCCESS);
+    REQUIRE(strcmp(back.vhost, m.spec.vhost) == 0);
+    REQUIRE(back.argc == m.spec.argc && back.envc == m.spec.envc);
+    for (i = 0; i < m.spec.argc; i++) {
+        REQUIRE(strcmp(back.argv[i], m.spec.argv[i]) == 0);
+    }
+    for (i = 0; i < m.spec.envc; i++) {
+        REQUIRE(strcmp(back.env[i], m.spec.env[i]) == 0);
+    }
+    k2 = fcgp_ipc_class_key(pool, &back, &l2);
+    REQUIRE(l2 == l && memcmp(k, k2, l) == 0);
+    for (cut = 0; cut < l; cut += 1 + l / 64) {
+        REQUIRE(fcgp_ipc_class_key_parse(pool, k, cut, &back)
+                == APR_EINVAL);
+    }
+    longer = apr_palloc(pool, l + 1);
+    memcpy(longer, k, l);
+    longer[l] = 'x';
+    REQUIRE(fcgp_ipc_class_key_parse(pool, longer, l + 1, &back)
+            == APR_EINVAL);
 }
 END_TEST
 
@@ -959,6 +1097,9 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
     tcase_add_loop_test(tc, test_want_round_trip, 0, N_WANT);
+    tcase_add_test(tc, test_want_bad_identity);
+    tcase_add_loop_test(tc, test_class_key_identity, 0,
+                        N_OF(ident_key_cases));
     tcase_add_test(tc, test_want_wire_layout);
     tcase_add_loop_test(tc, test_want_rejected, 0,
                         N_OF(bad_want_cases));
@@ -988,6 +1129,7 @@ int main(void)
     tcase_add_loop_test(tc, test_class_key, 0, N_OF(key_cases));
     tcase_add_loop_test(tc, test_class_key_after_ipc, 0, N_WANT);
     tcase_add_test(tc, test_class_key_distinct);
+    tcase_add_loop_test(tc, test_class_key_parse, 0, N_WANT);
     suite_add_tcase(s, tc);
 
     return unit_run(s);

@@ -11,6 +11,7 @@
 #include "t/unit/unit.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 
 #include "pm/policy.h"
@@ -230,6 +231,7 @@ END_TEST
 #define R_LIMIT     "request limit"
 #define R_LIFE      "FcgiProcProcessLifeTime"
 #define R_IDLE      "FcgiProcIdleTimeout"
+#define R_SUPER     "superseded: its program was replaced"
 
 /* Fields a row leaves out are 0: not handed back, outcome OK, not
  * draining, no limit, no lifetime, no idle timeout, class_live and
@@ -265,6 +267,43 @@ static const struct {
       { .returned = 1, .outcome = FCGP_OUT_TIMEOUT, .draining = 1 },
       R_DEADLINE },
     { "draining and last", { .draining = 1, .last = 1 }, R_DRAIN },
+    /* superseded: its program was replaced on disk; idle or handed back,
+     * it goes, whatever its limit, lifetime or the class minimum say */
+    { "superseded, idle", { .superseded = 1 }, R_SUPER },
+    { "superseded, returned OK", { .returned = 1, .superseded = 1 },
+      R_SUPER },
+    { "superseded, client aborted",
+      { .returned = 1, .outcome = FCGP_OUT_CLIENT_ABORT, .superseded = 1 },
+      R_SUPER },
+    { "superseded, never used",
+      { .superseded = 1, .now = NOW, .started = NOW - S(1) }, R_SUPER },
+    { "superseded, the class minimum",
+      { .superseded = 1, .class_live = 1, .min_procs = 5 }, R_SUPER },
+    { "superseded, under its limit",
+      { .returned = 1, .superseded = 1, .served = 1, .limit = 10 },
+      R_SUPER },
+    { "superseded before last request",
+      { .returned = 1, .superseded = 1, .last = 1 }, R_SUPER },
+    { "superseded before the limit",
+      { .superseded = 1, .served = 10, .limit = 10 }, R_SUPER },
+    { "superseded before lifetime",
+      { .superseded = 1, .now = NOW, .started = NOW - S(100),
+        .lifetime = S(10) }, R_SUPER },
+    { "superseded before idle",
+      { .superseded = 1, .now = NOW, .started = NOW - S(1000),
+        .last_used = NOW - S(900), .idle_timeout = S(300), .class_live = 2 },
+      R_SUPER },
+    /* ... but a broken hand-back, or draining, says more */
+    { "broken and superseded",
+      { .returned = 1, .outcome = FCGP_OUT_BROKEN, .superseded = 1 },
+      R_BROKEN },
+    { "timeout and superseded",
+      { .returned = 1, .outcome = FCGP_OUT_TIMEOUT, .superseded = 1 },
+      R_DEADLINE },
+    { "draining and superseded", { .draining = 1, .superseded = 1 },
+      R_DRAIN },
+    { "httpd gone and superseded", { .draining = 2, .superseded = 1 },
+      "httpd is gone" },
     /* the request limit */
     { "last request", { .returned = 1, .last = 1 }, R_LIMIT },
     { "last request, idle", { .last = 1 }, R_LIMIT },
@@ -423,50 +462,64 @@ static const char *room_name(fcgp_room_e r)
     case FCGP_ROOM_NONE_CLASS: return "NONE_CLASS";
     case FCGP_ROOM_NONE_SERVER: return "NONE_SERVER";
     case FCGP_ROOM_NONE_PAUSED: return "NONE_PAUSED";
+    case FCGP_ROOM_NONE_USER: return "NONE_USER";
     }
     return "?";
 }
 
 /* Rows: draining, backing_off, class_live, class_max, leaving, procs,
- * procs_max, slot_free -> room. */
+ * procs_max, user_procs, user_max, slot_free -> room. */
 static const struct {
     const char *what;
     fcgp_room_facts_t f;
     fcgp_room_e want;
 } room_cases[] = {
-    { "plenty", { 0, 0, 1, 4, 0, 3, 10, 1 }, FCGP_ROOM },
-    { "first of its class", { 0, 0, 0, 1, 0, 0, 1, 1 }, FCGP_ROOM },
+    { "plenty", { 0, 0, 1, 4, 0, 3, 10, 0, 0, 1 }, FCGP_ROOM },
+    { "first of its class", { 0, 0, 0, 1, 0, 0, 1, 0, 0, 1 }, FCGP_ROOM },
     /* paused, whatever else is true */
-    { "draining", { 1, 0, 1, 4, 0, 3, 10, 1 }, FCGP_ROOM_NONE_PAUSED },
-    { "backing off", { 0, 1, 0, 4, 0, 0, 10, 1 }, FCGP_ROOM_NONE_PAUSED },
-    { "both", { 1, 1, 0, 4, 0, 0, 10, 1 }, FCGP_ROOM_NONE_PAUSED },
-    { "draining and full everywhere", { 1, 0, 4, 4, 0, 10, 10, 0 },
+    { "draining", { 1, 0, 1, 4, 0, 3, 10, 0, 0, 1 }, FCGP_ROOM_NONE_PAUSED },
+    { "backing off", { 0, 1, 0, 4, 0, 0, 10, 0, 0, 1 }, FCGP_ROOM_NONE_PAUSED },
+    { "both", { 1, 1, 0, 4, 0, 0, 10, 0, 0, 1 }, FCGP_ROOM_NONE_PAUSED },
+    { "draining and full everywhere", { 1, 0, 4, 4, 0, 10, 10, 0, 0, 0 },
       FCGP_ROOM_NONE_PAUSED },
     /* the class limit */
-    { "class one below max", { 0, 0, 3, 4, 0, 3, 10, 1 }, FCGP_ROOM },
-    { "class at max", { 0, 0, 4, 4, 0, 4, 10, 1 }, FCGP_ROOM_NONE_CLASS },
-    { "class past max", { 0, 0, 5, 4, 0, 5, 10, 1 }, FCGP_ROOM_NONE_CLASS },
-    { "max 1, one live", { 0, 0, 1, 1, 0, 1, 10, 1 }, FCGP_ROOM_NONE_CLASS },
-    { "max 0", { 0, 0, 0, 0, 0, 0, 10, 1 }, FCGP_ROOM_NONE_CLASS },
+    { "class one below max", { 0, 0, 3, 4, 0, 3, 10, 0, 0, 1 }, FCGP_ROOM },
+    { "class at max", { 0, 0, 4, 4, 0, 4, 10, 0, 0, 1 }, FCGP_ROOM_NONE_CLASS },
+    { "class past max", { 0, 0, 5, 4, 0, 5, 10, 0, 0, 1 }, FCGP_ROOM_NONE_CLASS },
+    { "max 1, one live", { 0, 0, 1, 1, 0, 1, 10, 0, 0, 1 }, FCGP_ROOM_NONE_CLASS },
+    { "max 0", { 0, 0, 0, 0, 0, 0, 10, 0, 0, 1 }, FCGP_ROOM_NONE_CLASS },
     /* one leaving: a replacement may start beside it (max + 1) */
-    { "at max, one leaving", { 0, 0, 4, 4, 1, 4, 10, 1 }, FCGP_ROOM },
-    { "max + 1, one leaving", { 0, 0, 5, 4, 1, 5, 10, 1 },
+    { "at max, one leaving", { 0, 0, 4, 4, 1, 4, 10, 0, 0, 1 }, FCGP_ROOM },
+    { "max + 1, one leaving", { 0, 0, 5, 4, 1, 5, 10, 0, 0, 1 },
       FCGP_ROOM_NONE_CLASS },
-    { "max + 1, two leaving", { 0, 0, 5, 4, 2, 5, 10, 1 }, FCGP_ROOM },
-    { "max + 2, two leaving", { 0, 0, 6, 4, 2, 6, 10, 1 },
+    { "max + 1, two leaving", { 0, 0, 5, 4, 2, 5, 10, 0, 0, 1 }, FCGP_ROOM },
+    { "max + 2, two leaving", { 0, 0, 6, 4, 2, 6, 10, 0, 0, 1 },
       FCGP_ROOM_NONE_CLASS },
     /* the server limit, and the table */
-    { "procs one below max", { 0, 0, 1, 4, 0, 9, 10, 1 }, FCGP_ROOM },
-    { "procs == max", { 0, 0, 1, 4, 0, 10, 10, 1 }, FCGP_ROOM_NONE_SERVER },
-    { "procs past max", { 0, 0, 1, 4, 0, 11, 10, 1 },
+    { "procs one below max", { 0, 0, 1, 4, 0, 9, 10, 0, 0, 1 }, FCGP_ROOM },
+    { "procs == max", { 0, 0, 1, 4, 0, 10, 10, 0, 0, 1 }, FCGP_ROOM_NONE_SERVER },
+    { "procs past max", { 0, 0, 1, 4, 0, 11, 10, 0, 0, 1 },
       FCGP_ROOM_NONE_SERVER },
-    { "procs max 0", { 0, 0, 0, 4, 0, 0, 0, 1 }, FCGP_ROOM_NONE_SERVER },
-    { "no table slot", { 0, 0, 1, 4, 0, 3, 10, 0 }, FCGP_ROOM_NONE_SERVER },
-    { "leaving does not lift the server limit", { 0, 0, 4, 4, 1, 10, 10, 1 },
+    { "procs max 0", { 0, 0, 0, 4, 0, 0, 0, 0, 0, 1 }, FCGP_ROOM_NONE_SERVER },
+    { "no table slot", { 0, 0, 1, 4, 0, 3, 10, 0, 0, 0 }, FCGP_ROOM_NONE_SERVER },
+    { "leaving does not lift the server limit", { 0, 0, 4, 4, 1, 10, 10, 0, 0, 1 },
       FCGP_ROOM_NONE_SERVER },
     /* the class limit is named before the server's */
-    { "class and server full", { 0, 0, 4, 4, 0, 10, 10, 0 },
+    { "class and server full", { 0, 0, 4, 4, 0, 10, 10, 0, 0, 0 },
       FCGP_ROOM_NONE_CLASS },
+    /* the user's cap (suexec'd classes only; 0: not capped) */
+    { "user one below cap", { 0, 0, 1, 4, 0, 3, 10, 4, 5, 1 }, FCGP_ROOM },
+    { "user at cap", { 0, 0, 1, 4, 0, 3, 10, 5, 5, 1 },
+      FCGP_ROOM_NONE_USER },
+    { "user past cap", { 0, 0, 1, 4, 0, 3, 10, 9, 5, 1 },
+      FCGP_ROOM_NONE_USER },
+    { "not capped", { 0, 0, 1, 4, 0, 3, 10, 9, 0, 1 }, FCGP_ROOM },
+    { "class named before user", { 0, 0, 4, 4, 0, 5, 10, 5, 5, 1 },
+      FCGP_ROOM_NONE_CLASS },
+    { "user named before server", { 0, 0, 1, 4, 0, 10, 10, 5, 5, 1 },
+      FCGP_ROOM_NONE_USER },
+    { "paused named before user", { 0, 1, 0, 4, 0, 5, 10, 5, 5, 1 },
+      FCGP_ROOM_NONE_PAUSED },
 };
 
 START_TEST(test_room)
@@ -767,6 +820,7 @@ START_TEST(test_profile_ok)
     php_lim.limit_source = FCGP_LIMIT_PHP_GIVEN;
     big = lim;
     big.max_procs = 48;
+    memset(prof, 0, sizeof(prof));
     prof[0].vhost = "a:80";
     prof[0].envc = 1;
     prof[0].env = env_a;
@@ -787,6 +841,219 @@ START_TEST(test_profile_ok)
         ck_assert_msg(fcgp_policy_profile_ok(prof, 2, &spec, l)
                       == rows[i].ok, "row %d", i);
     }
+}
+END_TEST
+
+/* The identity a class asks for must be one its virtual host's requests
+ * run as. */
+START_TEST(test_profile_identity)
+{
+    static const char *const env_a[] = { "PATH=/bin", NULL };
+    fcgp_app_limits_t lim;
+    fcgp_app_profile_t prof[3];
+    static const struct {
+        const char *vhost;
+        fcgp_identity_t id;
+        int ok;
+    } rows[] = {
+        { "plain:80", { 0, 0, 0, 0 }, 1 },          /* the httpd User */
+        { "plain:80", { 1, 0, 1001, 1001 }, 0 },    /* a user of its own */
+        { "plain:80", { 1, 1, 1001, 1001 }, 0 },    /* no userdir there */
+        { "a:80", { 1, 0, 1001, 1002 }, 1 },        /* SuexecUserGroup */
+        { "a:80", { 0, 0, 0, 0 }, 0 },              /* not the httpd User */
+        { "a:80", { 1, 0, 1003, 1002 }, 0 },        /* B's user */
+        { "a:80", { 1, 0, 1001, 1003 }, 0 },        /* B's group */
+        { "a:80", { 1, 1, 1001, 1002 }, 0 },        /* userdir not allowed */
+        { "u:80", { 1, 1, 1005, 1005 }, 1 },        /* a ~user request */
+        { "u:80", { 1, 1, 0, 1005 }, 0 },           /* never root */
+        { "u:80", { 1, 1, 1005, 0 }, 0 },           /* nor group 0 */
+        { "u:80", { 0, 0, 0, 0 }, 1 },              /* not under ~user */
+        { "u:80", { 1, 0, 1005, 1005 }, 0 },        /* suexec, no userdir */
+    };
+    int i;
+
+    memset(&lim, 0, sizeof(lim));
+    lim.max_procs = 4;
+    memset(prof, 0, sizeof(prof));
+    prof[0].vhost = "plain:80";
+    prof[1].vhost = "a:80";
+    prof[1].ident.suexec = 1;
+    prof[1].ident.uid = 1001;
+    prof[1].ident.gid = 1002;
+    prof[2].vhost = "u:80";
+    prof[2].userdir_ok = 1;
+    for (i = 0; i < 3; i++) {
+        prof[i].envc = 1;
+        prof[i].env = env_a;
+        prof[i].limits = lim;
+    }
+    for (i = 0; i < (int)(sizeof(rows) / sizeof(rows[0])); i++) {
+        fcgp_app_spec_t spec;
+        memset(&spec, 0, sizeof(spec));
+        spec.vhost = rows[i].vhost;
+        spec.envc = 1;
+        spec.env = env_a;
+        spec.ident = rows[i].id;
+        ck_assert_msg(fcgp_policy_profile_ok(prof, 3, &spec, &lim)
+                      == rows[i].ok, "row %d", i);
+    }
+}
+END_TEST
+
+/* suexec's exit statuses are refusals; others are the app's. */
+START_TEST(test_suexec_refusal)
+{
+    int code;
+    for (code = 0; code < 256; code++) {
+        const char *t = fcgp_policy_suexec_refusal(code);
+        ck_assert_msg((t != NULL) == (code >= 101 && code <= 126),
+                      "status %d", code);
+    }
+    ck_assert_ptr_nonnull(strstr(fcgp_policy_suexec_refusal(120),
+                                 "owned by the target"));
+    ck_assert_ptr_nonnull(strstr(fcgp_policy_suexec_refusal(114),
+                                 "document root"));
+}
+END_TEST
+
+/* A refusal pauses at once, and the pauses double like crash loops'. */
+START_TEST(test_note_refusal)
+{
+    fcgp_failures_t f;
+    apr_time_t now = apr_time_from_sec(1000);
+    memset(&f, 0, sizeof(f));
+    fcgp_policy_note_refusal(&f, now);
+    ck_assert(f.backoff == FCGP_BACKOFF_FIRST);
+    ck_assert(f.until == now + FCGP_BACKOFF_FIRST);
+    fcgp_policy_note_refusal(&f, f.until);
+    ck_assert(f.backoff == 2 * FCGP_BACKOFF_FIRST);
+    fcgp_policy_note_success(&f);
+    ck_assert(f.until == 0 && f.backoff == 0);
+}
+END_TEST
+
+static const struct {
+    apr_uint32_t procs_max, class_max, want;
+} user_default_cases[] = {
+    { 1000, 100, 250 },     /* the defaults: a quarter */
+    { 1000, 400, 400 },     /* never below one class's max */
+    { 100, 100, 100 },
+    { 100, 500, 100 },      /* never above the server's */
+    { 3, 1, 1 },
+    { 1, 1, 1 },
+    { 2, 0, 1 },            /* at least one */
+};
+
+START_TEST(test_user_max_default)
+{
+    ck_assert_uint_eq(
+        fcgp_policy_user_max_default(user_default_cases[_i].procs_max,
+                                     user_default_cases[_i].class_max),
+        user_default_cases[_i].want);
+}
+END_TEST
+
+/* Rows: up to 4 classes' lines and their users' processes -> pick. */
+static const struct {
+    const char *what;
+    apr_uint32_t n;
+    apr_uint32_t want[4], user_procs[4];
+    apr_uint32_t pick;
+} fair_cases[] = {
+    { "nobody waits", 3, { 0, 0, 0 }, { 0, 1, 2 }, 3 },
+    { "none", 0, { 0 }, { 0 }, 0 },
+    { "one waits", 3, { 0, 2, 0 }, { 0, 9, 0 }, 1 },
+    { "the user with fewest", 3, { 50, 1, 1 }, { 20, 0, 3 }, 1 },
+    { "a flood does not win", 2, { 1000, 1 }, { 10, 9 }, 1 },
+    { "tie: longest line", 3, { 1, 5, 3 }, { 2, 2, 2 }, 1 },
+    { "tie everywhere: lowest index", 3, { 2, 2, 2 }, { 1, 1, 1 }, 0 },
+    { "no processes beats a longer line", 2, { 9, 1 }, { 1, 0 }, 1 },
+};
+
+START_TEST(test_pick_fair)
+{
+    ck_assert_msg(fcgp_policy_pick_fair(fair_cases[_i].n,
+                                        fair_cases[_i].want,
+                                        fair_cases[_i].user_procs)
+                  == fair_cases[_i].pick, "%s", fair_cases[_i].what);
+}
+END_TEST
+
+/* Taking turns: picking, then giving the pick's user a process, spreads
+ * processes between two users one of which floods. */
+START_TEST(test_pick_fair_turns)
+{
+    apr_uint32_t want[2] = { 1000, 3 }, procs[2] = { 0, 0 };
+    int k;
+    for (k = 0; k < 6; k++) {
+        apr_uint32_t i = fcgp_policy_pick_fair(2, want, procs);
+        ck_assert_uint_lt(i, 2);
+        procs[i]++;
+        want[i]--;
+    }
+    /* B got its 3 while A got 3, not A all 6 */
+    ck_assert_uint_eq(procs[0], 3);
+    ck_assert_uint_eq(procs[1], 3);
+    ck_assert_uint_eq(want[1], 0);
+}
+END_TEST
+
+/* The signal helper's rule.  Rows: sig, pid, ppid, pgrp, uids, orphan
+ * group -> 0 / EINVAL / EPERM (PM pid 500, httpd User 33). */
+static const struct {
+    const char *what;
+    int sig;
+    long pid, ppid, pgrp, uid[3], orphan;
+    int want;
+} signal_cases[] = {
+    { "a worker of another user", SIGTERM, 900, 500, 500,
+      { 1001, 1001, 1001 }, 0, 0 },
+    { "SIGKILL too", SIGKILL, 900, 500, 500, { 1001, 1001, 1001 }, 0, 0 },
+    { "SIGSTOP never", SIGSTOP, 900, 500, 500, { 1001, 1001, 1001 }, 0,
+      EINVAL },
+    { "SIGHUP never", SIGHUP, 900, 500, 500, { 1001, 1001, 1001 }, 0,
+      EINVAL },
+    { "signal 0 never", 0, 900, 500, 500, { 1001, 1001, 1001 }, 0, EINVAL },
+    { "pid 1", SIGTERM, 1, 0, 1, { 1001, 1001, 1001 }, 0, EINVAL },
+    { "pid 0 (a group)", SIGTERM, 0, 500, 500, { 1001, 1001, 1001 }, 0,
+      EINVAL },
+    { "a negative pid (a group)", SIGTERM, -500, 500, 500,
+      { 1001, 1001, 1001 }, 0, EINVAL },
+    { "not the PM's child", SIGTERM, 900, 1, 900, { 1001, 1001, 1001 }, 0,
+      EPERM },
+    { "the PM's grandchild", SIGTERM, 900, 899, 500, { 1001, 1001, 1001 },
+      0, EPERM },
+    { "root", SIGTERM, 900, 500, 500, { 0, 0, 0 }, 0, EPERM },
+    { "setuid root (euid 0)", SIGTERM, 900, 500, 500, { 1001, 0, 0 }, 0,
+      EPERM },
+    { "saved uid root", SIGTERM, 900, 500, 500, { 1001, 1001, 0 }, 0,
+      EPERM },
+    { "the httpd User's", SIGTERM, 900, 500, 500, { 33, 33, 33 }, 0,
+      EPERM },
+    { "a dead PM's orphan", SIGTERM, 900, 1, 400, { 1001, 1001, 1001 }, 400,
+      0 },
+    { "orphan of another group", SIGTERM, 900, 1, 401, { 1001, 1001, 1001 },
+      400, EPERM },
+    { "orphan group 1 is no group", SIGTERM, 900, 1, 1, { 1001, 1001, 1001 },
+      1, EPERM },
+    { "orphan, but root", SIGKILL, 900, 1, 400, { 0, 0, 0 }, 400, EPERM },
+};
+
+START_TEST(test_signal_ok)
+{
+    fcgp_signal_facts_t f;
+    memset(&f, 0, sizeof(f));
+    f.sig = signal_cases[_i].sig;
+    f.pid = signal_cases[_i].pid;
+    f.ppid = signal_cases[_i].ppid;
+    f.pgrp = signal_cases[_i].pgrp;
+    memcpy(f.uid, signal_cases[_i].uid, sizeof(f.uid));
+    f.pm = 500;
+    f.orphan_pgid = signal_cases[_i].orphan;
+    f.pm_uid = 33;
+    ck_assert_msg(fcgp_policy_signal_ok(&f) == signal_cases[_i].want,
+                  "%s: got %d", signal_cases[_i].what,
+                  fcgp_policy_signal_ok(&f));
 }
 END_TEST
 
@@ -830,6 +1097,17 @@ int main(void)
     tcase_add_test(tc, test_backoff_cap_and_reset);
     tcase_add_test(tc, test_failure_constants);
     tcase_add_test(tc, test_profile_ok);
+    tcase_add_test(tc, test_profile_identity);
+    tcase_add_test(tc, test_suexec_refusal);
+    tcase_add_test(tc, test_note_refusal);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("users");
+    tcase_add_loop_test(tc, test_user_max_default, 0,
+                        N_OF(user_default_cases));
+    tcase_add_loop_test(tc, test_pick_fair, 0, N_OF(fair_cases));
+    tcase_add_test(tc, test_pick_fair_turns);
+    tcase_add_loop_test(tc, test_signal_ok, 0, N_OF(signal_cases));
     suite_add_tcase(s, tc);
 
     return unit_run(s);

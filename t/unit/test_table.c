@@ -156,6 +156,9 @@ static apr_size_t key_with_home(char *buf, apr_size_t size, apr_uint32_t n,
     }
 }
 
+/* A counter of class cls (pm/counters.h). */
+#define CNT(t, cls, id) fcgp_cnt_read(fcgp_table_counters((t), (cls)), (id))
+
 static apr_time_t elapsed_ms(apr_time_t since)
 {
     return apr_time_as_msec(apr_time_now() - since);
@@ -175,6 +178,135 @@ static int alive_unless_dead(apr_uint32_t pid)
 {
     return pid != DEAD_PID;
 }
+
+/* ------------------------------------------------------------------ */
+/* Counters (pm/counters.h)                                            */
+
+/* Record 0 starts with the table; each class added gets the next record,
+ * starting when it is added; anything else counts in record 0. */
+START_TEST(test_counters_records)
+{
+    apr_time_t before = apr_time_now();
+    fcgp_table_t *t = mk_table(4, 16, 1024);
+    apr_uint32_t a, b;
+    const char *key;
+    apr_size_t len;
+
+    ck_assert_uint_eq(fcgp_table_nrecords(t), 1);
+    ck_assert_int_ge((apr_time_t)fcgp_table_record(t, 0)->since, before);
+    ck_assert_int_le((apr_time_t)fcgp_table_record(t, 0)->since,
+                     apr_time_now());
+    ck_assert_uint_eq(fcgp_table_record(t, 0)->cls, FCGP_TBL_NO_CLASS);
+    ck_assert_ptr_null(fcgp_table_record(t, 1));
+    a = fcgp_table_add_class(t, "a", 1);
+    b = fcgp_table_add_class(t, "bb", 2);
+    ck_assert_uint_eq(fcgp_table_add_class(t, "a", 1), a);  /* no new one */
+    ck_assert_uint_eq(fcgp_table_nrecords(t), 3);
+    ck_assert_uint_eq(fcgp_table_record(t, 1)->cls, a);
+    ck_assert_uint_eq(fcgp_table_record(t, 2)->cls, b);
+    ck_assert_ptr_eq(fcgp_table_counters(t, a), fcgp_table_record(t, 1));
+    ck_assert_ptr_eq(fcgp_table_counters(t, b), fcgp_table_record(t, 2));
+    ck_assert_ptr_eq(fcgp_table_counters(t, FCGP_TBL_NO_CLASS),
+                     fcgp_table_record(t, 0));
+    ck_assert_ptr_eq(fcgp_table_counters(t, (a + 1) % 16 == b ? (a + 2) % 16
+                                                              : (a + 1) % 16),
+                     fcgp_table_record(t, 0));
+    ck_assert_int_ge((apr_time_t)fcgp_table_record(t, 2)->since,
+                     (apr_time_t)fcgp_table_record(t, 0)->since);
+    key = fcgp_table_class_key(t, b, &len);
+    ck_assert_uint_eq(len, 2);
+    ck_assert_mem_eq(key, "bb", 2);
+    ck_assert_ptr_null(fcgp_table_class_key(t, FCGP_TBL_NO_CLASS, &len));
+    ck_assert_uint_eq(len, 0);
+}
+END_TEST
+
+/* Every class the table may hold has a record of its own, up to the
+ * last one; the one refused gets none. */
+START_TEST(test_counters_records_full)
+{
+    fcgp_table_t *t = mk_table(4, 16, 1024);
+    char key[16];
+    apr_uint32_t i, cls;
+
+    for (i = 0; i < 12; i++) {
+        apr_size_t n = (apr_size_t)snprintf(key, sizeof(key), "k%u", i);
+        cls = fcgp_table_add_class(t, key, n);
+        ck_assert_uint_ne(cls, FCGP_TBL_NO_CLASS);
+        ck_assert_ptr_eq(fcgp_table_counters(t, cls),
+                         fcgp_table_record(t, i + 1));
+        fcgp_cnt_inc(fcgp_table_counters(t, cls), FCGP_CNT_ACCEPTED);
+    }
+    ck_assert_uint_eq(fcgp_table_add_class(t, "one more", 8),
+                      FCGP_TBL_NO_CLASS);
+    ck_assert_uint_eq(fcgp_table_nrecords(t), 13);
+    for (i = 1; i <= 12; i++) {
+        ck_assert_uint_eq(fcgp_table_record(t, i)->v[FCGP_CNT_ACCEPTED], 1);
+    }
+    ck_assert_uint_eq(fcgp_table_record(t, 0)->v[FCGP_CNT_ACCEPTED], 0);
+}
+END_TEST
+
+/* A claim counts the request and one more worker held (its high-water
+ * mark), the hand-back one fewer, whatever its outcome; a claim undone
+ * (the limit dropped) counts nothing; a dead holder's worker is taken
+ * off by the PM, never below 0. */
+START_TEST(test_counters_claims)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_claim_t c1, c2, c3;
+
+    put(t, 0, cls, 1, 0, 0);
+    put(t, 1, cls, 1, 0, 0);
+    ck_assert(fcgp_table_claim(t, cls, HOLDER, &c1));
+    ck_assert(fcgp_table_claim(t, cls, HOLDER, &c2));
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_ACCEPTED), 2);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_HELD), 2);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_MAX_ACTIVE), 2);
+    fcgp_table_release(t, &c1, 1, FCGP_OUT_OK);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_HELD), 1);
+    ck_assert(fcgp_table_claim(t, cls, HOLDER, &c3));
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_ACCEPTED), 3);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_MAX_ACTIVE), 2);
+    fcgp_table_release(t, &c2, 0, OUT_BROKEN);
+    /* a hand-back the PM made fail still ends the hold */
+    fcgp_table_seize(t, c3.slot);
+    fcgp_table_release(t, &c3, 1, FCGP_OUT_OK);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_HELD), 0);
+    fcgp_table_held_gone(t, cls);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_HELD), 0);
+    /* slot 2: its limit (1) dropped under its count (1) after publish */
+    put(t, 2, cls, 1, 5, 0);
+    fcgp_table_slot(t, 2)->limit = 1;
+    ck_assert(!fcgp_table_claim(t, cls, HOLDER, &c1));
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_ACCEPTED), 3);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_HELD), 0);
+    /* nothing went to record 0 */
+    ck_assert_uint_eq(CNT(t, FCGP_TBL_NO_CLASS, FCGP_CNT_ACCEPTED), 0);
+}
+END_TEST
+
+/* The line's high-water mark rises as handlers join it and stays. */
+START_TEST(test_counters_max_waiting)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_place_t w[3];
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        fcgp_table_enqueue(t, cls, HOLDER + (apr_uint32_t)i, &w[i]);
+        ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_MAX_WAITING), i + 1);
+    }
+    for (i = 0; i < 3; i++) {
+        fcgp_table_dequeue(t, &w[i], 0);
+    }
+    fcgp_table_enqueue(t, cls, HOLDER, &w[0]);
+    fcgp_table_dequeue(t, &w[0], 0);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_MAX_WAITING), 3);
+}
+END_TEST
 
 /* ------------------------------------------------------------------ */
 /* Layout and classes                                                  */
@@ -1257,8 +1389,10 @@ START_TEST(test_release_closing)
     /* not ok while closing: DONE with its outcome */
     ck_assert_uint_eq(FCGP_TBL_STATE(fcgp_table_take(t, 0, FCGP_TBL_DONE)),
                       FCGP_TBL_DONE);
+    apr_atomic_set32(&s->closing, 0);
     fcgp_table_publish(t, 0);
     ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
+    apr_atomic_set32(&s->closing, 1);
     ck_assert_int_eq(fcgp_table_release(t, &c, 0, OUT_BROKEN), 1);
     ck_assert_uint_eq(outcome_of(t, 0), OUT_BROKEN);
     /* closing cleared (the PM publishes it again): back to the line */
@@ -1268,6 +1402,252 @@ START_TEST(test_release_closing)
     ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
     ck_assert_int_eq(fcgp_table_release(t, &c, 1, 0), 0);
     ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_IDLE);
+}
+END_TEST
+
+/* A closing slot (its PM drains, or its program was replaced) is never
+ * claimed, warm or fresh: another idle worker of the class is, and the
+ * closing one's count does not move. */
+START_TEST(test_claim_skips_closing)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_claim_t c;
+
+    put(t, 0, cls, 5, 0, 0);            /* warm, first by index */
+    put(t, 1, cls, 0, 0, 0);            /* fresh */
+    apr_atomic_set32(&fcgp_table_slot(t, 0)->closing, 1);
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
+    ck_assert_uint_eq(c.slot, 1);
+    ck_assert_int_eq(c.kick, 0);
+    ck_assert_uint_eq(served_of(t, 0), 5);
+    ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_IDLE);
+    /* the only other one is busy now: nothing to claim */
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 0);
+    ck_assert_uint_eq(served_of(t, 0), 5);
+}
+END_TEST
+
+/* The program-file identity: stable, never 0, and any of its parts
+ * changes it. */
+START_TEST(test_ident)
+{
+    apr_uint64_t base = fcgp_table_ident(2049, 1234567,
+                                         APR_INT64_C(1700000000123456), 9000);
+    ck_assert_uint_ne(base, 0);
+    ck_assert_uint_eq(base, fcgp_table_ident(2049, 1234567,
+                                             APR_INT64_C(1700000000123456),
+                                             9000));
+    ck_assert_uint_ne(base, fcgp_table_ident(2050, 1234567,
+                                             APR_INT64_C(1700000000123456),
+                                             9000));
+    ck_assert_uint_ne(base, fcgp_table_ident(2049, 1234568,
+                                             APR_INT64_C(1700000000123456),
+                                             9000));
+    ck_assert_uint_ne(base, fcgp_table_ident(2049, 1234567,
+                                             APR_INT64_C(1700000000123457),
+                                             9000));
+    ck_assert_uint_ne(base, fcgp_table_ident(2049, 1234567,
+                                             APR_INT64_C(1700000000123456),
+                                             9001));
+    /* swapped parts are another file */
+    ck_assert_uint_ne(fcgp_table_ident(1, 2, 3, 4),
+                      fcgp_table_ident(2, 1, 3, 4));
+    ck_assert_uint_ne(fcgp_table_ident(0, 0, 0, 0), 0);
+}
+END_TEST
+
+/* The class's identity: 0 until the PM sets it; an unknown class has
+ * none. */
+START_TEST(test_class_ident)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    ck_assert_uint_eq(fcgp_table_class_ident(t, cls), 0);
+    fcgp_table_set_ident(t, cls, APR_UINT64_C(0xfedcba9876543210));
+    ck_assert_uint_eq(fcgp_table_class_ident(t, cls),
+                      APR_UINT64_C(0xfedcba9876543210));
+    ck_assert_uint_eq(fcgp_table_class_ident(t, FCGP_TBL_NO_CLASS), 0);
+    fcgp_table_set_ident(t, FCGP_TBL_NO_CLASS, 1);      /* no crash */
+}
+END_TEST
+
+/* One look at the program per class per second: the first caller of a
+ * second, whatever the other classes do. */
+START_TEST(test_check_due)
+{
+    apr_uint32_t a, b;
+    fcgp_table_t *t = mk_table_cls(4, &a);
+    b = fcgp_table_add_class(t, "cgi", 3);
+    ck_assert_int_eq(fcgp_table_check_due(t, a, 1000), 1);
+    ck_assert_int_eq(fcgp_table_check_due(t, a, 1000), 0);
+    ck_assert_int_eq(fcgp_table_check_due(t, b, 1000), 1);
+    ck_assert_int_eq(fcgp_table_check_due(t, a, 1001), 1);
+    ck_assert_int_eq(fcgp_table_check_due(t, a, 1001), 0);
+    /* a clock that steps back is another second too */
+    ck_assert_int_eq(fcgp_table_check_due(t, a, 999), 1);
+    ck_assert_int_eq(fcgp_table_check_due(t, FCGP_TBL_NO_CLASS, 5), 0);
+}
+END_TEST
+
+/* Telling the PM of another file: a new identity at once (one caller),
+ * the same one again once a second. */
+START_TEST(test_tell)
+{
+    apr_uint32_t a, b;
+    fcgp_table_t *t = mk_table_cls(4, &a);
+    b = fcgp_table_add_class(t, "cgi", 3);
+    ck_assert_int_eq(fcgp_table_tell(t, a, 11, 1000), 1);
+    ck_assert_int_eq(fcgp_table_tell(t, a, 11, 1000), 0);
+    ck_assert_int_eq(fcgp_table_tell(t, b, 11, 1000), 1);   /* per class */
+    /* another new file in the same second (a broken deploy, then the
+     * good one put back): at once */
+    ck_assert_int_eq(fcgp_table_tell(t, a, 22, 1000), 1);
+    ck_assert_int_eq(fcgp_table_tell(t, a, 22, 1000), 0);
+    /* still different (the PM kept the old version): once a second */
+    ck_assert_int_eq(fcgp_table_tell(t, a, 22, 1001), 1);
+    ck_assert_int_eq(fcgp_table_tell(t, a, 22, 1001), 0);
+    ck_assert_int_eq(fcgp_table_tell(t, FCGP_TBL_NO_CLASS, 22, 5), 0);
+}
+END_TEST
+
+/* Many threads in the same second: exactly one of them looks; in the
+ * next second, again exactly one; and one of them tells of a new file. */
+#define DUE_THREADS 8
+
+typedef struct {
+    fcgp_table_t *t;
+    apr_uint32_t cls;
+    apr_uint32_t cls2;
+    apr_uint32_t sec;
+    apr_uint32_t wins;
+    apr_uint32_t told;
+} due_t;
+
+static void *APR_THREAD_FUNC due_worker(apr_thread_t *th, void *data)
+{
+    due_t *a = data;
+    int n;
+    for (n = 0; n < 5000; n++) {
+        if (fcgp_table_check_due(a->t, a->cls, a->sec)) {
+            apr_atomic_inc32(&a->wins);
+        }
+        if (fcgp_table_tell(a->t, a->cls2, 0x5000 + a->sec, 7)) {
+            apr_atomic_inc32(&a->told);
+        }
+    }
+    (void)th;
+    return NULL;
+}
+
+START_TEST(test_check_due_threads)
+{
+    apr_uint32_t cls, i, round;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    apr_thread_t *th[DUE_THREADS];
+    due_t a;
+    apr_status_t trv;
+
+    a.t = t;
+    a.cls = cls;
+    a.cls2 = fcgp_table_add_class(t, "cgi", 3);
+    for (round = 0; round < 3; round++) {
+        a.sec = 5000 + round;
+        a.wins = 0;
+        a.told = 0;
+        for (i = 0; i < DUE_THREADS; i++) {
+            ck_assert_int_eq(apr_thread_create(&th[i], NULL, due_worker, &a,
+                                               pool), APR_SUCCESS);
+        }
+        for (i = 0; i < DUE_THREADS; i++) {
+            ck_assert_int_eq(apr_thread_join(&trv, th[i]), APR_SUCCESS);
+        }
+        ck_assert_uint_eq(a.wins, 1);
+        ck_assert_uint_eq(a.told, 1);
+    }
+}
+END_TEST
+
+/* Handlers claim and hand back two workers in a loop while the PM marks
+ * one of them closing (its program was replaced): from then on that one
+ * is never claimed again (at most the claims already past their look,
+ * one per thread, still count), and it ends with the PM (DONE: handed
+ * back to it) or IDLE unclaimable, for the PM to take. */
+#define CLOSE_THREADS 6
+#define CLOSE_LOOPS   20000
+
+typedef struct {
+    fcgp_table_t *t;
+    apr_uint32_t cls;
+    apr_uint32_t id;
+    apr_uint32_t *stop;
+    apr_uint32_t *bad;
+} close_t;
+
+static void *APR_THREAD_FUNC close_worker(apr_thread_t *th, void *data)
+{
+    close_t *a = data;
+    int i;
+    for (i = 0; i < CLOSE_LOOPS && !apr_atomic_read32(a->stop); i++) {
+        fcgp_tbl_claim_t c;
+        if (!fcgp_table_claim(a->t, a->cls, a->id + 1, &c)) {
+            continue;
+        }
+        if (c.nth == 0) {
+            apr_atomic_inc32(a->bad);
+        }
+        if ((i & 3) == 0) {
+            apr_thread_yield();
+        }
+        fcgp_table_release(a->t, &c, 1, 0);
+    }
+    (void)th;
+    return NULL;
+}
+
+START_TEST(test_closing_under_claims)
+{
+    apr_uint32_t cls, i, stop = 0, bad = 0, at_mark, after;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    close_t a[CLOSE_THREADS];
+    apr_thread_t *th[CLOSE_THREADS];
+    apr_status_t trv;
+
+    put(t, 0, cls, 1, 0, 0);
+    put(t, 1, cls, 1, 0, 0);
+    for (i = 0; i < CLOSE_THREADS; i++) {
+        a[i].t = t;
+        a[i].cls = cls;
+        a[i].id = i;
+        a[i].stop = &stop;
+        a[i].bad = &bad;
+        ck_assert_int_eq(apr_thread_create(&th[i], NULL, close_worker, &a[i],
+                                           pool), APR_SUCCESS);
+    }
+    apr_sleep(apr_time_from_msec(20));
+    apr_atomic_set32(&fcgp_table_slot(t, 0)->closing, 1);
+    at_mark = served_of(t, 0);
+    apr_sleep(apr_time_from_msec(50));
+    after = served_of(t, 0);
+    apr_atomic_set32(&stop, 1);
+    for (i = 0; i < CLOSE_THREADS; i++) {
+        ck_assert_int_eq(apr_thread_join(&trv, th[i]), APR_SUCCESS);
+    }
+    ck_assert_uint_eq(bad, 0);
+    ck_assert_uint_le(after - at_mark, CLOSE_THREADS);
+    ck_assert_uint_eq(served_of(t, 0), after);
+    if (state_of(t, 0) == FCGP_TBL_DONE) {
+        ck_assert_uint_eq(outcome_of(t, 0), FCGP_OUT_OK);
+    }
+    else {
+        fcgp_tbl_claim_t c;
+        ck_assert_uint_eq(state_of(t, 0), FCGP_TBL_IDLE);
+        ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, &c), 1);
+        ck_assert_uint_eq(c.slot, 1);
+        fcgp_table_release(t, &c, 1, 0);
+    }
+    ck_assert_uint_eq(state_of(t, 1), FCGP_TBL_IDLE);  /* the other serves */
+    ck_assert_uint_gt(served_of(t, 1), 1);
 }
 END_TEST
 
@@ -1462,6 +1842,32 @@ START_TEST(test_set_live)
     /* out of range: no crash */
     fcgp_table_set_live(t, 16, 1, 1);
     fcgp_table_set_live(t, FCGP_TBL_NO_CLASS, 1, 1);
+}
+END_TEST
+
+/* A readiness check: classes paused with no live worker. */
+START_TEST(test_paused)
+{
+    fcgp_table_t *t = mk_table(8, 16, 4096);
+    apr_uint32_t a = fcgp_table_add_class(t, "a", 1);
+    apr_uint32_t b = fcgp_table_add_class(t, "b", 1);
+    apr_uint32_t n = 99, p = 99;
+
+    fcgp_table_paused(t, 1000, &n, &p);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(p, 0);
+    fcgp_table_set_live(t, a, 0, 1005);         /* paused, none live */
+    fcgp_table_paused(t, 1000, &n, &p);
+    ck_assert_uint_eq(p, 1);
+    fcgp_table_set_live(t, b, 2, 1005);         /* paused, 2 still serve */
+    fcgp_table_paused(t, 1000, &n, &p);
+    ck_assert_uint_eq(p, 1);
+    fcgp_table_set_live(t, b, 0, 1005);
+    fcgp_table_paused(t, 1000, &n, &p);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(p, 2);
+    fcgp_table_paused(t, 1005, &n, &p);         /* the pause is over */
+    ck_assert_uint_eq(p, 0);
 }
 END_TEST
 
@@ -2281,6 +2687,11 @@ START_TEST(test_concurrent_claims)
     }
     ck_assert_uint_gt(total, 0);
     ck_assert_uint_eq(served, total);
+    /* the class's counters saw every claim and every hand-back */
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_ACCEPTED), total);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_HELD), 0);
+    ck_assert_uint_ge(CNT(t, cls, FCGP_CNT_MAX_ACTIVE), 1);
+    ck_assert_uint_le(CNT(t, cls, FCGP_CNT_MAX_ACTIVE), CONC_SLOTS);
 }
 END_TEST
 
@@ -2382,6 +2793,11 @@ START_TEST(test_concurrent_line)
     ck_assert_uint_eq(served, total);
     ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
     ck_assert_uint_eq(fcgp_table_reap_waiters(t, alive_none), 0);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_ACCEPTED), total);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_HELD), 0);
+    ck_assert_uint_eq(CNT(t, cls, FCGP_CNT_MAX_ACTIVE), LINE_SLOTS);
+    ck_assert_uint_ge(CNT(t, cls, FCGP_CNT_MAX_WAITING), 2);
+    ck_assert_uint_le(CNT(t, cls, FCGP_CNT_MAX_WAITING), LINE_THREADS);
 }
 END_TEST
 
@@ -2633,6 +3049,212 @@ START_TEST(test_bug_dead_waiter_stalls_newcomers)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* The request a worker serves (fcgp_tbl_req_t)                        */
+
+/* Claim slot 0 of a one-worker class; *c holds it. */
+static fcgp_table_t *claimed(fcgp_tbl_claim_t *c)
+{
+    apr_uint32_t cls;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    put(t, 0, cls, 1, 0, 0);
+    ck_assert_int_eq(fcgp_table_claim(t, cls, HOLDER, c), 1);
+    return t;
+}
+
+/* The holder publishes its request; the PM reads it; at the end, how
+ * long it took, kept for the next request of the same worker. */
+START_TEST(test_request_publish)
+{
+    fcgp_tbl_claim_t c;
+    fcgp_tbl_req_t q;
+    fcgp_table_t *t = claimed(&c);
+    apr_time_t t0 = APR_INT64_C(1700000000000000);
+
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_uint_eq(q.busy, 0);
+    ck_assert_int_eq(q.took, 0);
+    fcgp_table_request_begin(t, &c, "GET", "/app.fcgi", "sleep=5", t0);
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_uint_eq(q.busy, 1);
+    ck_assert_uint_eq(q.pid, pid_for(0));
+    ck_assert_str_eq(q.method, "GET");
+    ck_assert_str_eq(q.uri, "/app.fcgi?sleep=5");
+    ck_assert_int_eq(q.since, t0);
+    ck_assert_int_eq(q.took, 0);
+    ck_assert_uint_eq(fcgp_table_slot(t, 0)->req.seq % 2, 0);
+    fcgp_table_request_end(t, &c, t0 + 1234);
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_uint_eq(q.busy, 0);
+    ck_assert_int_eq(q.took, 1234);
+    fcgp_table_release(t, &c, 1, FCGP_OUT_OK);
+
+    /* the next request of the same worker: busy again, the last took
+     * kept; no query: no "?" */
+    ck_assert_int_eq(fcgp_table_claim(t, c.cls, HOLDER, &c), 1);
+    fcgp_table_request_begin(t, &c, "POST", "/x", NULL, t0 + 5000);
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_uint_eq(q.busy, 1);
+    ck_assert_str_eq(q.uri, "/x");
+    ck_assert_int_eq(q.took, 1234);
+    fcgp_table_release(t, &c, 0, FCGP_OUT_BROKEN);
+}
+END_TEST
+
+/* A holder that no longer holds the slot writes nothing; another process
+ * in the slot does not inherit the old one's last time. */
+START_TEST(test_request_only_holder_writes)
+{
+    fcgp_tbl_claim_t c, stale;
+    fcgp_tbl_req_t q;
+    fcgp_table_t *t = claimed(&c);
+
+    stale = c;
+    fcgp_table_release(t, &c, 1, FCGP_OUT_OK);
+    fcgp_table_request_begin(t, &stale, "GET", "/late", NULL, 1);
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_uint_eq(q.busy, 0);
+    ck_assert_str_eq(q.uri, "");
+    ck_assert_uint_eq(fcgp_table_slot(t, 0)->req.seq, 0);
+    fcgp_table_request_end(t, &stale, 2);
+    ck_assert_uint_eq(fcgp_table_slot(t, 0)->req.seq, 0);
+
+    ck_assert_int_eq(fcgp_table_claim(t, c.cls, HOLDER, &c), 1);
+    fcgp_table_request_begin(t, &c, "GET", "/a", NULL, 10);
+    fcgp_table_request_end(t, &c, 20);
+    fcgp_table_release(t, &c, 1, FCGP_OUT_OK);
+    ck_assert_uint_eq(FCGP_TBL_STATE(fcgp_table_take(t, 0, FCGP_TBL_IDLE)),
+                      FCGP_TBL_IDLE);
+    fcgp_table_slot(t, 0)->pid = 9999;
+    fcgp_table_publish(t, 0);
+    ck_assert_int_eq(fcgp_table_claim(t, c.cls, HOLDER, &c), 1);
+    fcgp_table_request_begin(t, &c, "GET", "/b", NULL, 30);
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_uint_eq(q.pid, 9999);
+    ck_assert_int_eq(q.took, 0);
+    ck_assert_int_eq(fcgp_table_request(t, 99, &q), 0);     /* no slot */
+}
+END_TEST
+
+/* The URI is printable ASCII (other bytes as %XX), cut with "..." to fit;
+ * a long method too. */
+START_TEST(test_request_text)
+{
+    fcgp_tbl_claim_t c;
+    fcgp_tbl_req_t q;
+    fcgp_table_t *t = claimed(&c);
+    char long_uri[1000];
+
+    fcgp_table_request_begin(t, &c, "GET", "/caf\xc3\xa9 \"x\"<\n",
+                             "a=\x01&b", 1);
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_str_eq(q.uri, "/caf%C3%A9%20\"x\"<%0A?a=%01&b");
+
+    memset(long_uri, 'u', sizeof(long_uri) - 1);
+    long_uri[0] = '/';
+    long_uri[sizeof(long_uri) - 1] = '\0';
+    fcgp_table_request_begin(t, &c, "VERYLONGMETHODNAME-X", long_uri, "q",
+                             1);
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_uint_eq(strlen(q.uri), FCGP_TBL_URI_MAX - 1);
+    ck_assert_str_eq(q.uri + FCGP_TBL_URI_MAX - 4, "...");
+    ck_assert_int_eq(strncmp(q.uri, long_uri, FCGP_TBL_URI_MAX - 4), 0);
+    ck_assert_str_eq(q.method, "VERYLONGMETH...");
+
+    /* exactly full: no "..." */
+    long_uri[FCGP_TBL_URI_MAX - 1] = '\0';
+    fcgp_table_request_begin(t, &c, "GET", long_uri, NULL, 1);
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_str_eq(q.uri, long_uri);
+    /* one byte more than fits: cut */
+    long_uri[FCGP_TBL_URI_MAX - 1] = 'u';
+    long_uri[FCGP_TBL_URI_MAX] = '\0';
+    fcgp_table_request_begin(t, &c, "GET", long_uri, NULL, 1);
+    ck_assert_int_eq(fcgp_table_request(t, 0, &q), 1);
+    ck_assert_str_eq(q.uri + FCGP_TBL_URI_MAX - 4, "...");
+}
+END_TEST
+
+/* One holder thread writes request after request (two kinds, each with
+ * its own method, URI and times) while the test thread, as the PM,
+ * reads: every copy it gets is one whole request, never a mix.  (With
+ * either check of the sequence lock taken out, this finds torn copies.) */
+#define REQ_GOT 100000
+
+typedef struct {
+    fcgp_table_t *t;
+    fcgp_tbl_claim_t c;
+    volatile apr_uint32_t stop;
+} req_writer_t;
+
+static void *APR_THREAD_FUNC req_writer(apr_thread_t *th, void *data)
+{
+    req_writer_t *a = data;
+    static char uri_a[FCGP_TBL_URI_MAX + 1], uri_b[40];
+    apr_uint32_t i;
+
+    memset(uri_a, 'a', sizeof(uri_a) - 1);
+    memset(uri_b, 'b', sizeof(uri_b) - 1);
+    for (i = 0; !apr_atomic_read32(&a->stop); i++) {
+        int k = i % 2;
+        volatile int spin;
+        fcgp_table_request_begin(a->t, &a->c, k ? "POST" : "GET",
+                                 k ? uri_b : uri_a, NULL, k ? 2 : 1);
+        for (spin = 0; spin < 50; spin++) {
+            /* a request takes a while: room for the reader */
+        }
+        fcgp_table_request_end(a->t, &a->c, k ? 102 : 101);
+        for (spin = 0; spin < 50; spin++) {
+        }
+    }
+    (void)th;
+    return NULL;
+}
+
+START_TEST(test_request_concurrent_reads)
+{
+    req_writer_t w;
+    apr_thread_t *th;
+    apr_status_t trv;
+    fcgp_tbl_req_t q;
+    int i, got = 0, torn = 0;
+    apr_time_t until;
+
+    w.t = claimed(&w.c);
+    w.stop = 0;
+    ck_assert_int_eq(apr_thread_create(&th, NULL, req_writer, &w, pool),
+                     APR_SUCCESS);
+    while (apr_atomic_read32(&fcgp_table_slot(w.t, 0)->req.seq) < 4) {
+        apr_sleep(1000);        /* the writer is under way */
+    }
+    until = apr_time_now() + apr_time_from_sec(20);
+    for (i = 0; got < REQ_GOT && apr_time_now() < until; i++) {
+        apr_size_t n;
+        if (!fcgp_table_request(w.t, 0, &q)) {
+            apr_thread_yield();     /* the writer may be descheduled */
+            continue;
+        }
+        got++;
+        n = strlen(q.uri);
+        if (q.method[0] == 'G') {
+            torn += strcmp(q.method, "GET") != 0
+                    || n != FCGP_TBL_URI_MAX - 1 || q.uri[0] != 'a'
+                    || q.uri[n - 4] != 'a' || q.since != 1
+                    || (!q.busy && q.took != 100);
+        }
+        else {
+            torn += strcmp(q.method, "POST") != 0 || n != 39
+                    || q.uri[0] != 'b' || q.uri[38] != 'b' || q.since != 2
+                    || (!q.busy && q.took != 100);
+        }
+    }
+    apr_atomic_set32(&w.stop, 1);
+    ck_assert_int_eq(apr_thread_join(&trv, th), APR_SUCCESS);
+    ck_assert_int_eq(got, REQ_GOT);
+    ck_assert_int_eq(torn, 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("table");
@@ -2641,6 +3263,14 @@ int main(void)
     if (unit_init() != 0) {
         return EXIT_FAILURE;
     }
+
+    tc = tcase_create("request");
+    tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
+    tcase_add_test(tc, test_request_publish);
+    tcase_add_test(tc, test_request_only_holder_writes);
+    tcase_add_test(tc, test_request_text);
+    tcase_add_test(tc, test_request_concurrent_reads);
+    suite_add_tcase(s, tc);
 
     tc = tcase_create("classes");
     tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
@@ -2698,6 +3328,16 @@ int main(void)
     tcase_add_test(tc, test_free_slot_idle);
     tcase_add_test(tc, test_alloc_slot_threads);
     tcase_add_test(tc, test_release_closing);
+    tcase_add_test(tc, test_claim_skips_closing);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("program");
+    tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
+    tcase_add_test(tc, test_ident);
+    tcase_add_test(tc, test_class_ident);
+    tcase_add_test(tc, test_check_due);
+    tcase_add_test(tc, test_tell);
+    tcase_add_test(tc, test_check_due_threads);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("line");
@@ -2708,6 +3348,7 @@ int main(void)
     tcase_add_test(tc, test_enqueue_without_record);
     tcase_add_test(tc, test_full_flag);
     tcase_add_test(tc, test_set_live);
+    tcase_add_test(tc, test_paused);
     tcase_add_test(tc, test_wait_timeout);
     tcase_add_test(tc, test_wait_not_full_asks_pm_once);
     tcase_add_test(tc, test_wait_idle_at_once);
@@ -2734,6 +3375,15 @@ int main(void)
     tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
     tcase_add_test(tc, test_concurrent_claims);
     tcase_add_test(tc, test_concurrent_line);
+    tcase_add_test(tc, test_closing_under_claims);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("counters");
+    tcase_add_checked_fixture(tc, pool_setup, pool_teardown);
+    tcase_add_test(tc, test_counters_records);
+    tcase_add_test(tc, test_counters_records_full);
+    tcase_add_test(tc, test_counters_claims);
+    tcase_add_test(tc, test_counters_max_waiting);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("shm");

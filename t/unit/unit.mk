@@ -83,7 +83,15 @@ UNIT_TESTS += t/unit/test_table
 t/unit/test_table_OBJS = pm/table.o
 
 UNIT_TESTS += t/unit/test_status_format
-t/unit/test_status_format_OBJS = handler/status_format.o pm/policy.o
+t/unit/test_status_format_OBJS = handler/status_format.o pm/policy.o \
+                                 pm/counters.o
+
+UNIT_TESTS += t/unit/test_counters
+t/unit/test_counters_OBJS = pm/counters.o pm/policy.o
+
+UNIT_TESTS += t/unit/test_status_page
+t/unit/test_status_page_OBJS = handler/status_page.o handler/status_format.o \
+                               pm/policy.o pm/counters.o
 
 UNIT_TESTS += t/unit/test_directives
 t/unit/test_directives_OBJS =
