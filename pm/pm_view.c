@@ -278,6 +278,11 @@ void pm_counted(pm_t *pm, pm_slot_t *s)
     apr_uint32_t src, limit = pm_class_limit(c, &src);
     apr_uint32_t fresh, fresh_all, leaving, leaving_live;
 
+    if (s->served == 1) {
+        /* Look at its first request, while php-cgi's child surely runs
+         * (near the limit it may be between two children). */
+        pm_worker_is_parent(pm, s);
+    }
     if (limit && s->served + fcgp_policy_spawn_ahead(limit) >= limit
         && pm_worker_is_parent(pm, s)) {
         /* A php-cgi parent: its child exits at the limit and the parent
@@ -456,6 +461,9 @@ static int renewed(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
     if (!fcgp_policy_renew(&f)) {
         return 0;
     }
+    /* Its child left at the limit (php-cgi forks the next one): counted
+     * as an exit at the limit, not as a spawn of ours. */
+    fcgp_cnt_inc(PM_COUNTERS(pm, s->cls), FCGP_CNT_EXIT + FCGP_EXIT_LIMIT);
     s->served = 0;
     s->renewals++;
     pm_slot_set(pm, s, SLOT_IDLE);

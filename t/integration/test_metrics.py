@@ -145,7 +145,9 @@ def test_metrics_count_what_was_done(make_httpd):
     assert sc.value("fcgiproc_requests_total", code="200", **php) == 4
     assert sc.value("fcgiproc_accepted_connections_total", **app) == 8
     assert sc.value("fcgiproc_accepted_connections_total", **php) == 4
-    assert sc.value("fcgiproc_spawns_total", **php) >= 2
+    # php-cgi in parent mode: its child left at 3 and the parent forked the
+    # next (an exit at the limit, no spawn of ours)
+    assert sc.value("fcgiproc_spawns_total", **php) >= 1
     assert sc.value("fcgiproc_worker_exits_total", reason="limit",
                     **php) == 1
     assert sc.value("fcgiproc_worker_exits_total", reason="crash",
