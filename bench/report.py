@@ -376,6 +376,23 @@ def mw_section(add, results, meta):
                 sum(r["errors"] for r in rs),
                 ", ".join("%.1f" % r.get("load1", 0) for r in rs)))
     add("")
+    add("Why the targets are missed, as measured.  **Memory:** each mod_fcgiproc worker is "
+        "a php-cgi parent (`PHP_FCGI_CHILDREN=1`) with an opcode cache of its own, which its "
+        "child shares; php-fpm's 16 children share their master's one cache.  So the compiled "
+        "application is in memory 16 times here and once there: the PSS ratio follows the "
+        "number of workers, not the recycling (the same with `PHP_FCGI_CHILDREN 0`: 598 MiB in "
+        "a run of 2026-12-02).  **Rate:** the 2 CPUs are saturated in both systems; per "
+        "request mod_fcgiproc's side uses more CPU (the CPU column below), which 16 caches' "
+        "worth of memory traffic explains at least in part.  **What parent mode gained:** in the "
+        "same conditions, recycling every 50 with parent mode off "
+        "(`BENCH_MW_ROUNDS=1 BENCH_ONLY=mw_churn50:16 BENCH_FCGIPROC_CONF='FcgiProcInitialEnv "
+        "PHP_FCGI_CHILDREN 0' make bench`, 2026-12-02) made 44 req/s with a p99 of 3,514 ms "
+        "against php-fpm's 69 and 342 ms: each new php-cgi compiled MediaWiki again.  "
+        "**Next step:** one opcode cache per application needs one php-cgi parent serving "
+        "several requests at once on one socket (php-fpm's structure; race-free as the parent "
+        "owns the socket), which the process manager does not run yet: several table slots "
+        "sharing one process, and a timed-out request's child found by its connection.")
+    add("")
 
 
 def write(data, report_path, png, out_dir):

@@ -52,6 +52,7 @@ void pm_adopt(pm_t *pm)
         o->pid = ts->pid;
         o->cls = ts->cls;
         o->kill_at = 0;
+        o->lost = 0;
     }
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, pm->s, FCGP_LOGNO(03034)
                  "adopted %d workers of process manager pid %u: busy ones "
@@ -62,12 +63,13 @@ void pm_adopt(pm_t *pm)
 /* A worker leads a process group of its own (pm_start_process): signal
  * the group; one under suexec (in the dead PM's group) or of an older
  * version that did not is signalled alone, through the signal helper when
- * it runs as another user. */
-static void signal_worker(pm_t *pm, apr_uint32_t pid, int sig)
+ * it runs as another user.  0 or an errno. */
+static int signal_worker(pm_t *pm, apr_uint32_t pid, int sig)
 {
     if (kill(-(pid_t)pid, sig) != 0) {
-        pm_signal(pm, pid, sig);
+        return pm_signal(pm, pid, sig);
     }
+    return 0;
 }
 
 /* Stop orphan o now: SIGTERM, SIGKILL after FcgiProcKillTimeout.  An
@@ -112,12 +114,14 @@ void pm_orphans_tick(pm_t *pm, apr_time_t now)
                 continue;
             }
         }
-        if (gone(o->pid)) {
+        if (o->lost || gone(o->pid)) {
             /* a php-cgi parent's children may still finish a request */
-            pm_linger_add(pm, (pid_t)o->pid,
-                          o->kill_at ? o->kill_at
-                                     : now + pm->settings.kill_timeout);
-            if (o->pid) {
+            if (!o->lost) {
+                pm_linger_add(pm, (pid_t)o->pid,
+                              o->kill_at ? o->kill_at
+                                         : now + pm->settings.kill_timeout);
+            }
+            if (o->pid && !o->lost) {
                 fcgp_cnt_inc(fcgp_table_counters(pm->table, o->cls),
                              FCGP_CNT_EXIT + FCGP_EXIT_ORPHAN);
             }
@@ -127,8 +131,14 @@ void pm_orphans_tick(pm_t *pm, apr_time_t now)
             pm->orphans->nelts--;
             i--;
         }
-        else if (now >= o->kill_at) {
-            signal_worker(pm, o->pid, SIGKILL);
+        else if (now >= o->kill_at
+                 && signal_worker(pm, o->pid, SIGKILL) == EPERM) {
+            /* The signal helper refused (a php-cgi parent under suexec
+             * that left the dead PM's group with setsid(): nothing ties
+             * it to us that the helper could check).  FCGP03063 said so
+             * once; no new request reaches it. */
+            o->lost = 1;
+            i--;            /* freed on the next pass of the loop */
         }
     }
     if (pm->orphans->nelts == 0) {

@@ -56,6 +56,8 @@ typedef struct {
     apr_uint32_t pid;
     apr_uint32_t cls;           /* its class in the table */
     apr_time_t kill_at;         /* 0: not stopped yet (busy) */
+    int lost;                   /* cannot be signalled (FCGP03063 said
+                                 * so): left alone, its slot freed */
 } pm_orphan_t;
 
 typedef struct pm_class pm_class_t;

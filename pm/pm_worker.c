@@ -225,10 +225,28 @@ static int same_program(pid_t a, pid_t b)
 {
     char pa[64], pb[64], la[512], lb[512];
     ssize_t na, nb;
+    int fd;
+
     snprintf(pa, sizeof(pa), "/proc/%d/exe", (int)a);
     snprintf(pb, sizeof(pb), "/proc/%d/exe", (int)b);
     na = readlink(pa, la, sizeof(la));
     nb = readlink(pb, lb, sizeof(lb));
+    if (na > 0 || nb > 0 || errno != EACCES) {
+        return na > 0 && na == nb && memcmp(la, lb, (size_t)na) == 0;
+    }
+    /* Another user's (suexec): its exe link is not ours to read, its
+     * command name is. */
+    snprintf(pa, sizeof(pa), "/proc/%d/comm", (int)a);
+    snprintf(pb, sizeof(pb), "/proc/%d/comm", (int)b);
+    na = nb = -1;
+    if ((fd = open(pa, O_RDONLY | O_CLOEXEC)) >= 0) {
+        na = read(fd, la, sizeof(la));
+        close(fd);
+    }
+    if ((fd = open(pb, O_RDONLY | O_CLOEXEC)) >= 0) {
+        nb = read(fd, lb, sizeof(lb));
+        close(fd);
+    }
     return na > 0 && na == nb && memcmp(la, lb, (size_t)na) == 0;
 }
 
@@ -272,6 +290,11 @@ apr_uint32_t pm_worker_child(pm_slot_t *s)
     }
     return (apr_uint32_t)kids[n - 1];
 }
+
+/* A group still seen this long after its SIGKILL is not ours to stop
+ * (its processes run as another user and the signal helper refused): the
+ * PM stops waiting for it. */
+#define LINGER_GIVE_UP apr_time_from_sec(10)
 
 /* Does any process of group pgid run (ours, or another user's)? */
 static int group_left(pid_t pgid)
@@ -557,9 +580,10 @@ void pm_kill_late(pm_t *pm, apr_time_t now, apr_time_t *next)
     }
     for (k = 0; pm->linger && k < pm->linger->nelts; k++) {
         pm_linger_t *l = &APR_ARRAY_IDX(pm->linger, k, pm_linger_t);
-        if (!group_left(l->pgid)) {
+        if (!group_left(l->pgid)
+            || (l->kill_sent && now > l->kill_at + LINGER_GIVE_UP)) {
             /* all gone (they were reaped by their parent, or by us as
-             * their subreaper) */
+             * their subreaper), or not ours to stop */
             *l = APR_ARRAY_IDX(pm->linger, pm->linger->nelts - 1,
                                pm_linger_t);
             pm->linger->nelts--;

@@ -576,3 +576,69 @@ def test_a_pm_that_dies_leaves_no_worker_of_another_user(tenants, make_httpd):
     assert H.wait_pid_gone(old, 10), h.error_log_tail(20)
     assert ident(h, a)["pid"] != old
     assert not tagged(h.error_log(), "FCGP03063")
+
+
+# ---------------------------------------------------------------- php-cgi's
+# parent mode through a panel's starter script
+
+PARENT_STARTER = """#!/bin/sh
+PHPRC={site}/conf
+export PHPRC
+PHP_FCGI_CHILDREN=1
+export PHP_FCGI_CHILDREN
+PHP_FCGI_MAX_REQUESTS=3
+export PHP_FCGI_MAX_REQUESTS
+exec /usr/bin/php-cgi
+"""
+
+
+def _ppid(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+def test_parent_mode_starter_under_suexec(tenants, make_httpd):
+    """A starter script that asks for php-cgi's parent mode, under suexec,
+    with the limit told (FcgiProcAppMaxRequests 3): the PM, which may not
+    read the other user's /proc/<pid>/exe, still sees the parent (by its
+    children's command name) and renews it: each child serves 3, the
+    parent stays.  Then the PM is killed: the parent left the dead PM's
+    process group with setsid(), so the new PM's signal helper may not
+    stop it; the new PM says so (FCGP03063, no more than twice: SIGTERM,
+    SIGKILL), stops trying, and serves A with a new worker."""
+    a = tenants["a"]
+    a.starter_script(body=PARENT_STARTER.format(site=a.site))
+    h = start(make_httpd, tenants, "FcgiProcKillTimeout 1\n",
+              vhost_extra={"a": "    FcgiProcAppMaxRequests 3\n"})
+    orphans = []
+    try:
+        pids, parents = [], []
+        for i in range(7):
+            pids.append(ident(h, a)["pid"])
+            if i % 3 == 0:          # a child's first request: it runs
+                parents.append(_ppid(pids[-1]))
+        assert [pids.count(p) for p in dict.fromkeys(pids)] == [3, 3, 1], \
+            pids
+        assert len(set(parents)) == 1, (parents, h.error_log_tail(20))
+        parent = parents[0]
+        assert proc_uids(parent)[0] == a.uid
+        orphans = [parent]
+        old_pm = pm_pid(h)
+        os.kill(old_pm, signal.SIGKILL)
+        h.wait_for_log(r"FCGP03034: adopted 1 workers of process manager "
+                       r"pid %d" % old_pm)
+        h.wait_for_log(r"FCGP03063: .*worker pid %d" % parent, timeout=10)
+        time.sleep(3)               # FcgiProcKillTimeout 1 s, and more
+        lines = [l for l in tagged(h.error_log(), "FCGP03063")]
+        assert 1 <= len(lines) <= 2, lines
+        assert H.pid_alive(parent)
+        r = ident(h, a)
+        assert r["uid"] == a.uid and _ppid(r["pid"]) != parent
+        time.sleep(1)
+        assert len(tagged(h.error_log(), "FCGP03063")) == len(lines)
+    finally:
+        for p in orphans:
+            try:
+                os.killpg(p, signal.SIGKILL)
+            except OSError:
+                pass
