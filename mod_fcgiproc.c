@@ -40,57 +40,27 @@ static void fcgiproc_register_hooks(apr_pool_t *p);
 static void fcgid_register_hooks(apr_pool_t *p);
 static void fastcgi_register_hooks(apr_pool_t *p);
 
-module AP_MODULE_DECLARE_DATA fcgiproc_module = {
-    STANDARD20_MODULE_STUFF,
-    fcgp_conf_create_dir,
-    fcgp_conf_merge_dir,
-    fcgp_conf_create_srv,
-    fcgp_conf_merge_srv,
-    fcgp_conf_cmds,
-    fcgiproc_register_hooks,
-    AP_MODULE_FLAG_ALWAYS_MERGE
-};
+/* One record per identity, the same but for the module name and the
+ * hooks that register it (register_as). */
+#define FCGP_RECORD(sym, modname, hooks) \
+    module AP_MODULE_DECLARE_DATA sym = { \
+        MODULE_MAGIC_NUMBER_MAJOR, MODULE_MAGIC_NUMBER_MINOR, -1, \
+        modname, NULL, NULL, MODULE_MAGIC_COOKIE, NULL, \
+        fcgp_conf_create_dir, fcgp_conf_merge_dir, \
+        fcgp_conf_create_srv, fcgp_conf_merge_srv, \
+        fcgp_conf_cmds, hooks, AP_MODULE_FLAG_ALWAYS_MERGE \
+    }
+
+FCGP_RECORD(fcgiproc_module, "mod_fcgiproc.c", fcgiproc_register_hooks);
 
 /* mod_fcgid's identity: its module name is what <IfModule mod_fcgid.c>
  * and ap_find_linked_module() look for. */
-module AP_MODULE_DECLARE_DATA fcgid_module = {
-    MODULE_MAGIC_NUMBER_MAJOR,
-    MODULE_MAGIC_NUMBER_MINOR,
-    -1,
-    "mod_fcgid.c",
-    NULL,
-    NULL,
-    MODULE_MAGIC_COOKIE,
-    NULL,
-    fcgp_conf_create_dir,
-    fcgp_conf_merge_dir,
-    fcgp_conf_create_srv,
-    fcgp_conf_merge_srv,
-    fcgp_conf_cmds,
-    fcgid_register_hooks,
-    AP_MODULE_FLAG_ALWAYS_MERGE
-};
+FCGP_RECORD(fcgid_module, "mod_fcgid.c", fcgid_register_hooks);
 
 /* mod_fastcgi's identity ("mod_fastcgi.c"), for its configurations:
  * FastCgiServer, FastCgiExternalServer, FastCgiConfig, the handler
  * fastcgi-script. */
-module AP_MODULE_DECLARE_DATA fastcgi_module = {
-    MODULE_MAGIC_NUMBER_MAJOR,
-    MODULE_MAGIC_NUMBER_MINOR,
-    -1,
-    "mod_fastcgi.c",
-    NULL,
-    NULL,
-    MODULE_MAGIC_COOKIE,
-    NULL,
-    fcgp_conf_create_dir,
-    fcgp_conf_merge_dir,
-    fcgp_conf_create_srv,
-    fcgp_conf_merge_srv,
-    fcgp_conf_cmds,
-    fastcgi_register_hooks,
-    AP_MODULE_FLAG_ALWAYS_MERGE
-};
+FCGP_RECORD(fastcgi_module, "mod_fastcgi.c", fastcgi_register_hooks);
 
 /* Our own names for the records.  APR loads modules RTLD_GLOBAL, so with
  * the real mod_fcgid (or mod_fastcgi) loaded first, "fcgid_module" in this

@@ -254,6 +254,33 @@ static int ignored_option(cmd_parms *cmd, const char *label,
     return 0;
 }
 
+static const char *join(apr_pool_t *p, const char *list, const char *item)
+{
+    return *list ? apr_pstrcat(p, list, "; ", item, NULL) : item;
+}
+
+/* The options both kinds of server take or ignore (common_option,
+ * ignored_option); what is ignored is added to *ignored.  Returns 1 when
+ * opt was one of them (*err set on a bad value). */
+static int shared_option(cmd_parms *cmd, fcgp_server_t *fs,
+                         const char *label, const char *opt,
+                         const char **args, const char **ignored,
+                         const char **err)
+{
+    const char *why;
+
+    if (common_option(cmd, fs, label, opt, args, err)) {
+        return 1;
+    }
+    if (ignored_option(cmd, label, opt, args, &why, err)) {
+        if (!*err) {
+            *ignored = join(cmd->pool, *ignored, why);
+        }
+        return 1;
+    }
+    return 0;
+}
+
 static void say_ignored(cmd_parms *cmd, const char *label, const char *what)
 {
     if (*what) {
@@ -273,11 +300,6 @@ static void say_unneeded(cmd_parms *cmd, const char *label, const char *what)
                               cmd->directive->filename,
                               cmd->directive->line_num, what));
     }
-}
-
-static const char *join(apr_pool_t *p, const char *list, const char *item)
-{
-    return *list ? apr_pstrcat(p, list, "; ", item, NULL) : item;
 }
 
 const char *fcgp_servers_set_static(cmd_parms *cmd, void *dummy,
@@ -302,19 +324,13 @@ const char *fcgp_servers_set_static(cmd_parms *cmd, void *dummy,
     fs->php_cgi = fcgp_is_php_cgi(fs->path);
     while (*args) {
         const char *opt = ap_getword_conf(cmd->pool, &args);
-        const char *val, *why;
+        const char *val;
         apr_int64_t v;
 
-        if (common_option(cmd, fs, label, opt, &args, &err)) {
+        if (shared_option(cmd, fs, label, opt, &args, &ignored, &err)) {
             if (err) {
                 return err;
             }
-        }
-        else if (ignored_option(cmd, label, opt, &args, &why, &err)) {
-            if (err) {
-                return err;
-            }
-            ignored = join(cmd->pool, ignored, why);
         }
         else if (strcasecmp(opt, "-initial-env") == 0) {
             if ((err = value_of(cmd, label, opt, &args, &val))
@@ -458,18 +474,12 @@ const char *fcgp_servers_set_external(cmd_parms *cmd, void *dummy,
     label = apr_pstrcat(cmd->pool, cmd->cmd->name, " ", fs->path, NULL);
     while (*args) {
         const char *opt = ap_getword_conf(cmd->pool, &args);
-        const char *val, *why;
+        const char *val;
 
-        if (common_option(cmd, fs, label, opt, &args, &err)) {
+        if (shared_option(cmd, fs, label, opt, &args, &ignored, &err)) {
             if (err) {
                 return err;
             }
-        }
-        else if (ignored_option(cmd, label, opt, &args, &why, &err)) {
-            if (err) {
-                return err;
-            }
-            ignored = join(cmd->pool, ignored, why);
         }
         else if (strcasecmp(opt, "-host") == 0
                  || strcasecmp(opt, "-socket") == 0) {
