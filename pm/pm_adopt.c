@@ -60,18 +60,6 @@ void pm_adopt(pm_t *pm)
                  pm->orphans->nelts, dead);
 }
 
-/* A worker leads a process group of its own (pm_start_process): signal
- * the group; one under suexec (in the dead PM's group) or of an older
- * version that did not is signalled alone, through the signal helper when
- * it runs as another user.  0 or an errno. */
-static int signal_worker(pm_t *pm, apr_uint32_t pid, int sig)
-{
-    if (kill(-(pid_t)pid, sig) != 0) {
-        return pm_signal(pm, pid, sig);
-    }
-    return 0;
-}
-
 /* Stop orphan o now: SIGTERM, SIGKILL after FcgiProcKillTimeout.  An
  * idle one is taken back first; returns 0 when a handler claimed it
  * meanwhile (it is busy: it finishes first). */
@@ -88,7 +76,7 @@ static int stop_orphan(pm_t *pm, pm_orphan_t *o, apr_uint32_t st,
         fcgp_table_seize(pm->table, o->id);
     }
     if (o->pid) {
-        signal_worker(pm, o->pid, SIGTERM);
+        pm_signal_worker(pm, o->pid, SIGTERM);
     }
     o->kill_at = now + pm->settings.kill_timeout;
     return 1;
@@ -132,7 +120,7 @@ void pm_orphans_tick(pm_t *pm, apr_time_t now)
             i--;
         }
         else if (now >= o->kill_at
-                 && signal_worker(pm, o->pid, SIGKILL) == EPERM) {
+                 && pm_signal_worker(pm, o->pid, SIGKILL) == EPERM) {
             /* The signal helper refused (a php-cgi parent under suexec
              * that left the dead PM's group with setsid(): nothing ties
              * it to us that the helper could check).  FCGP03063 said so

@@ -226,12 +226,15 @@ void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason);
 void pm_drop(pm_t *pm, pm_slot_t *s);
 void pm_free_slot(pm_t *pm, pm_slot_t *s);
 void pm_kill_late(pm_t *pm, apr_time_t now, apr_time_t *next);
-void pm_signal_worker(pm_t *pm, pm_slot_t *s, int sig);
+int pm_signal_worker(pm_t *pm, apr_uint32_t pid, int sig);
 int pm_worker_is_parent(pm_t *pm, pm_slot_t *s);
 apr_uint32_t pm_worker_child(pm_slot_t *s);
 int pm_linger_add(pm_t *pm, pid_t pgid, apr_time_t kill_at);
 int pm_connection_queued(int fd);
 
+/* sighelper.c: /proc/<pid>/<name> into buf, NUL-terminated; 0 when
+ * unreadable. */
+int pm_read_proc(pid_t pid, const char *name, char *buf, size_t size);
 /* sighelper.c (PM side): send sig (SIGTERM or SIGKILL) to a worker, or
  * to an adopted one; through the signal helper when the process runs as
  * another user.  Returns 0, or an errno. */

@@ -117,7 +117,7 @@ apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s)
     const char *const *argv;
     char *dir;
     pid_t pid = 0;
-    /* its own group, but under suexec (see pm_signal_worker) */
+    /* its own group, but under suexec (see above) */
     short flags = POSIX_SPAWN_SETSIGDEF
                   | (c->spec.ident.suexec ? 0 : POSIX_SPAWN_SETPGROUP);
     int err;
@@ -195,22 +195,14 @@ apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s)
 /* Up to max children of process pid (its main thread's), oldest first. */
 static int children_of(pid_t pid, pid_t *out, int max)
 {
-    char path[64], buf[256];
-    ssize_t len;
-    int fd, n = 0;
+    char name[32], buf[256];
+    int n = 0;
     char *p, *end;
 
-    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid,
-             (int)pid);
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+    snprintf(name, sizeof(name), "task/%d/children", (int)pid);
+    if (!pm_read_proc(pid, name, buf, sizeof(buf))) {
         return 0;
     }
-    len = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (len <= 0) {
-        return 0;
-    }
-    buf[len] = '\0';
     for (p = buf; n < max; p = end) {
         long v = strtol(p, &end, 10);
         if (end == p || v <= 0) {
@@ -221,11 +213,13 @@ static int children_of(pid_t pid, pid_t *out, int max)
     return n;
 }
 
+/* Do processes a and b run the same program?  By their exe links; for
+ * another user's processes (suexec), whose links are not ours to read, by
+ * their command names. */
 static int same_program(pid_t a, pid_t b)
 {
     char pa[64], pb[64], la[512], lb[512];
     ssize_t na, nb;
-    int fd;
 
     snprintf(pa, sizeof(pa), "/proc/%d/exe", (int)a);
     snprintf(pb, sizeof(pb), "/proc/%d/exe", (int)b);
@@ -234,20 +228,8 @@ static int same_program(pid_t a, pid_t b)
     if (na > 0 || nb > 0 || errno != EACCES) {
         return na > 0 && na == nb && memcmp(la, lb, (size_t)na) == 0;
     }
-    /* Another user's (suexec): its exe link is not ours to read, its
-     * command name is. */
-    snprintf(pa, sizeof(pa), "/proc/%d/comm", (int)a);
-    snprintf(pb, sizeof(pb), "/proc/%d/comm", (int)b);
-    na = nb = -1;
-    if ((fd = open(pa, O_RDONLY | O_CLOEXEC)) >= 0) {
-        na = read(fd, la, sizeof(la));
-        close(fd);
-    }
-    if ((fd = open(pb, O_RDONLY | O_CLOEXEC)) >= 0) {
-        nb = read(fd, lb, sizeof(lb));
-        close(fd);
-    }
-    return na > 0 && na == nb && memcmp(la, lb, (size_t)na) == 0;
+    return pm_read_proc(a, "comm", la, sizeof(la))
+           && pm_read_proc(b, "comm", lb, sizeof(lb)) && strcmp(la, lb) == 0;
 }
 
 /* Is worker s a php-cgi parent: a class that asks for parent mode, and a
@@ -486,19 +468,23 @@ pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c)
     return s;
 }
 
-/* Signal worker s: its whole process group (a php-cgi parent's children
- * too; safe by number: the leader is our child, not reaped yet), or under
- * suexec the worker alone, through the signal helper (php-cgi passes
- * SIGTERM on to its child; a child that outlives a killed parent is ours
- * as subreaper, and pm_linger_add stops it). */
-void pm_signal_worker(pm_t *pm, pm_slot_t *s, int sig)
+/* Signal the worker pid: its whole process group (a php-cgi parent's
+ * children too; safe by number: the leader is our child, or an adopted
+ * one seen alive), else the worker alone, through the signal helper when
+ * it runs as another user.  Alone: under suexec a worker is in the PM's
+ * group (no group of its own), or in one php-cgi made with setsid() and
+ * that we may not signal; php-cgi passes SIGTERM on to its child, and a
+ * child that outlives a killed parent is ours as subreaper (pm_linger_add
+ * stops it).  0 or an errno. */
+int pm_signal_worker(pm_t *pm, apr_uint32_t pid, int sig)
 {
-    if (s->proc.pid <= 0) {
-        return;
+    if (pid <= 1) {
+        return EINVAL;
     }
-    if (s->cls->spec.ident.suexec || kill(-s->proc.pid, sig) != 0) {
-        pm_signal(pm, (apr_uint32_t)s->proc.pid, sig);
+    if (kill(-(pid_t)pid, sig) == 0) {
+        return 0;
     }
+    return pm_signal(pm, pid, sig);
 }
 
 /* Retire a worker: SIGTERM now, SIGKILL after FcgiProcKillTimeout.  An
@@ -531,7 +517,7 @@ void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason)
     s->retire_reason = reason;
     s->kill_at = apr_time_now() + c->limits.kill_timeout;
     if (s->proc.pid > 0) {
-        pm_signal_worker(pm, s, SIGTERM);
+        pm_signal_worker(pm, (apr_uint32_t)s->proc.pid, SIGTERM);
     }
     else {
         pm_free_slot(pm, s);
@@ -570,7 +556,7 @@ void pm_kill_late(pm_t *pm, apr_time_t now, apr_time_t *next)
                          " ms) of SIGTERM; sending SIGKILL to its process "
                          "group", (int)s->proc.pid, s->cls->name,
                          apr_time_as_msec(s->cls->limits.kill_timeout));
-            pm_signal_worker(pm, s, SIGKILL);
+            pm_signal_worker(pm, (apr_uint32_t)s->proc.pid, SIGKILL);
             s->kill_sent = 1;
             fcgp_cnt_inc(PM_COUNTERS(pm, s->cls), FCGP_CNT_KILLS);
         }

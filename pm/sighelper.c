@@ -72,8 +72,7 @@ typedef struct {
 
 /* ---- the helper ------------------------------------------------------ */
 
-/* /proc/<pid>/<name> into buf, NUL-terminated; 0 when unreadable. */
-static int read_proc(pid_t pid, const char *name, char *buf, size_t size)
+int pm_read_proc(pid_t pid, const char *name, char *buf, size_t size)
 {
     char path[64];
     int fd;
@@ -100,7 +99,7 @@ static int read_stat(pid_t pid, pid_t *ppid, pid_t *pgrp)
     int pp, pg;
     char st;
 
-    if (!read_proc(pid, "stat", buf, sizeof(buf))) {
+    if (!pm_read_proc(pid, "stat", buf, sizeof(buf))) {
         return 0;
     }
     /* "pid (comm) state ppid pgrp ...": comm may hold anything. */
@@ -119,7 +118,7 @@ static int read_uids(pid_t pid, long uid[3])
     char buf[2048];
     const char *at;
 
-    if (!read_proc(pid, "status", buf, sizeof(buf))) {
+    if (!pm_read_proc(pid, "status", buf, sizeof(buf))) {
         return 0;
     }
     if (!(at = strstr(buf, "\nUid:"))
