@@ -19,6 +19,9 @@ UNIT_CC      ?= $(CC)
 
 ifeq ($(SAN),1)
 UNIT_SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer
+# Sanitized code runs a few times slower: Check's per-test timeouts (there
+# to catch a hang, not to measure) stretch with it.
+UNIT_ENV      = CK_TIMEOUT_MULTIPLIER=3
 endif
 
 UNIT_CFLAGS   = -std=gnu99 -Wall -Wextra -Werror -g \
@@ -41,7 +44,7 @@ UNIT_STAMP = $(UNIT_BUILD)/.flags-$(if $(UNIT_SAN),san,plain)
 unit-test: $$(addprefix $(UNIT_BUILD)/,$$(notdir $$(UNIT_TESTS)))
 	@rc=0; for t in $^; do \
 	    echo "== $$t"; \
-	    ./$$t || { echo "FAILED: $$t"; rc=1; }; \
+	    $(UNIT_ENV) ./$$t || { echo "FAILED: $$t"; rc=1; }; \
 	done; exit $$rc
 
 unit-build: $$(addprefix $(UNIT_BUILD)/,$$(notdir $$(UNIT_TESTS)))
