@@ -26,6 +26,11 @@ Environment:
                    (MediaWiki on SQLite, installed per run: workloads mw and
                    mw_churn50, mod_fcgiproc and php-fpm only): processes
                    (16), requests per run with ab at c=16 (4000), rounds (2)
+    BENCH_MW_PROXY=php-cgi  proxy_fcgi's MediaWiki served by one php-cgi
+                   parent with BENCH_MW_PROCS children on one socket (php-fpm's
+                   structure with php-cgi's binary and php.ini: what a shared
+                   opcode cache gives php-cgi) instead of php-fpm; writes
+                   bench/quick/
     BENCH_AUTOGROUP=off  switch the kernel's autogroup scheduler off for the
                    run and back after (needs root: see autogroup_off());
                    unset (or "keep"), no kernel setting is changed
@@ -69,7 +74,11 @@ ONLY = [x.strip() for x in os.environ.get("BENCH_ONLY", "").split(",") if x.stri
 # focused run with them writes bench/quick/ like BENCH_ONLY.
 FCGIPROC_CONF = "".join(l.strip() + "\n" for l in
                         os.environ.get("BENCH_FCGIPROC_CONF", "").split("|") if l.strip())
-QUICK = os.environ.get("BENCH_QUICK") == "1" or bool(ONLY) or bool(FCGIPROC_CONF)
+MW_PROXY = os.environ.get("BENCH_MW_PROXY") or "php-fpm"
+if MW_PROXY not in ("php-fpm", "php-cgi"):
+    sys.exit("bench: BENCH_MW_PROXY is php-fpm or php-cgi")
+QUICK = (os.environ.get("BENCH_QUICK") == "1" or bool(ONLY) or bool(FCGIPROC_CONF)
+         or MW_PROXY != "php-fpm")
 SECONDS = float(os.environ.get("BENCH_SECONDS") or (2 if QUICK and not ONLY else 5))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS") or (1 if QUICK and not ONLY else 3))
 N = int(os.environ.get("BENCH_PROCS") or 8)
@@ -636,6 +645,51 @@ env[BENCH_MAXREQ] = {maxreq}
                 pass
 
 
+class PhpCgiPool:
+    """php-cgi in php-fpm's structure, for mod_proxy_fcgi (BENCH_MW_PROXY):
+    `spawn-fcgi -n -C children` on a unix socket execs one php-cgi parent,
+    which forks that many children accepting on the socket, each replaced
+    after PHP_FCGI_MAX_REQUESTS; they share the parent's opcode cache."""
+
+    def __init__(self, dir, name, children, max_requests, wl_env):
+        self.dir, self.name = dir, name
+        self.children, self.max_requests, self.wl_env = children, max_requests, wl_env
+        os.makedirs(dir, exist_ok=True)
+        self.sock = os.path.join(dir, name + ".sock")
+        self.proc = None
+        self.exit_after = None      # (SpawnedApp's; the limit is PHP's here)
+
+    def env(self):
+        return {"BENCH_WL": self.wl_env, "PHP_FCGI_MAX_REQUESTS": str(self.max_requests or 0)}
+
+    def command(self):
+        return (["env"] + ["%s=%s" % kv for kv in sorted(self.env().items())]
+                + ["spawn-fcgi", "-s", self.sock, "-M", "0660", "-u", WWW, "-g", WWW,
+                   "-U", WWW, "-G", WWW, "-C", str(self.children), "-n", "--", PHP_CGI])
+
+    def start(self, timeout=10):
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
+        self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
+                                     stdout=open(os.path.join(self.dir, self.name + ".out"), "ab"),
+                                     stderr=subprocess.STDOUT, env=env,
+                                     start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            if os.path.exists(self.sock):
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("spawn-fcgi php-cgi %s did not start" % self.name)
+
+    def root_pid(self):
+        return self.proc.pid if self.proc else None
+
+    def stop(self):
+        SpawnedApp.stop(self)
+
+
 class SpawnedApp:
     """The C test app for mod_proxy_fcgi: `spawn-fcgi -n` on a unix socket
     execs a small sh supervisor that keeps N copies of the app accepting on
@@ -832,8 +886,13 @@ FcgidMaxRequestLen 2097152
                 if wl["kind"] == "slow":
                     return None     # spawn-fcgi starts a fixed number
                 if wl["kind"] == "mw":
+                    sock = (self.spawn_sock(mw_pool(wl)) if MW_PROXY == "php-cgi"
+                            else self.fpm.sock(mw_pool(wl)))
+                    # php-cgi takes SCRIPT_FILENAME as a path (php-fpm
+                    # also understands proxy_fcgi's "proxy:fcgi://" form)
                     return ('    <FilesMatch "\\.php$">\n        SetHandler %s\n    </FilesMatch>\n'
-                            % handler(self.fpm.sock(mw_pool(wl))))
+                            % handler(sock)
+                            + ("    ProxyFCGIBackendType GENERIC\n" if MW_PROXY == "php-cgi" else ""))
                 if wl["kind"] == "php":
                     return ('    <FilesMatch "\\.php$">\n        SetHandler %s\n    </FilesMatch>\n'
                             % handler(self.fpm.sock(wl["key"].split("_")[1])))
@@ -862,14 +921,18 @@ FcgidMaxRequestLen 2097152
             for key in CHURN_KEYS:
                 if WL[key]["kind"] == "php":
                     pools[key.split("_")[1]] = WL[key]["churn"]
-            for key in VHOST_KEYS:
-                if WL[key]["kind"] == "mw":
-                    pools[mw_pool(WL[key])] = (WL[key]["churn"] or 0, MW_PROCS)
-            self.fpm = PhpFpm(os.path.join(self.base, "fpm"), pools)
-            self.fpm.start()
             sdir = os.path.join(self.base, "spawn")
             os.makedirs(sdir, exist_ok=True)
             os.chmod(sdir, 0o755)
+            for key in VHOST_KEYS:
+                if WL[key]["kind"] == "mw":
+                    if MW_PROXY == "php-cgi":
+                        self.spawned.append(PhpCgiPool(sdir, mw_pool(WL[key]), MW_PROCS,
+                                                       WL[key]["churn"], mw_pool(WL[key])))
+                    else:
+                        pools[mw_pool(WL[key])] = (WL[key]["churn"] or 0, MW_PROCS)
+            self.fpm = PhpFpm(os.path.join(self.base, "fpm"), pools)
+            self.fpm.start()
             self.spawned.append(SpawnedApp(sdir, "c", self.app))
             for key in CHURN_KEYS:
                 if WL[key]["kind"] == "c":
@@ -1404,6 +1467,7 @@ def main_run(check_only=False):
             ["dpkg-query", "-W", "-f=${Version}", "mediawiki"], capture_output=True,
             text=True).stdout, "requests": MW_REQUESTS, "conc": MW_CONC,
             "procs": MW_PROCS, "rounds": MW_ROUNDS, "warm": MW_WARM}
+    meta["mw_proxy"] = MW_PROXY
     meta["module_sha256"] = sha256(module)
     meta["module_mtime"] = datetime.datetime.fromtimestamp(
         os.path.getmtime(module_src)).isoformat(timespec="seconds")

@@ -363,8 +363,10 @@ def mw_section(add, results, meta):
         "errors | load average (1 min) at the start of each run |")
     add("|---|---|---|---|--:|---|")
     for wl, wt in (("mw_churn50", "recycling every 50"), ("mw", "no recycling")):
-        for sk, st in (("fcgiproc", "mod_fcgiproc, php-cgi"),
-                       ("proxy", "mod_proxy_fcgi + php-fpm")):
+        proxy_title = ("mod_proxy_fcgi + one php-cgi parent, %s children on one socket"
+                       % mw.get("procs", "?") if meta.get("mw_proxy") == "php-cgi"
+                       else "mod_proxy_fcgi + php-fpm")
+        for sk, st in (("fcgiproc", "mod_fcgiproc, php-cgi"), ("proxy", proxy_title)):
             rs = sorted(rows.get((wl, sk), []), key=lambda r: r["round"])
             if not rs:
                 continue
@@ -391,7 +393,16 @@ def mw_section(add, results, meta):
         "**Next step:** one opcode cache per application needs one php-cgi parent serving "
         "several requests at once on one socket (php-fpm's structure; race-free as the parent "
         "owns the socket), which the process manager does not run yet: several table slots "
-        "sharing one process, and a timed-out request's child found by its connection.")
+        "sharing one process, and a timed-out request's child found by its connection.  "
+        "**That structure, measured with php-cgi:** with proxy_fcgi's MediaWiki served by "
+        "one php-cgi parent with 16 children on one socket (the same php-cgi binary and "
+        "php.ini as ours; `BENCH_MW_PROXY=php-cgi BENCH_ONLY=mw:16,mw_churn50:16 "
+        "BENCH_MW_ROUNDS=1 make bench`, 2026-12-03, autogroup left on), in the same run: "
+        "83 req/s, p99 280 ms, PSS 113 MiB (18 processes) without recycling and 79 req/s, "
+        "306 ms, 110 MiB recycling every 50, against mod_fcgiproc's 68 req/s, 307 ms, "
+        "605 MiB and 66 req/s, 366 ms, 575 MiB.  So one shared cache takes php-cgi to within "
+        "1.3x of php-fpm's memory and most of the way to its rate: the misses are the "
+        "structure, not the request path.")
     add("")
 
 

@@ -87,6 +87,7 @@ struct pm_slot {
                                  * still so at the next look */
     int parent;                 /* seen to be a php-cgi parent (a child of
                                  * its own program): renewed at its limit */
+    int looked;                 /* pm_worker_is_parent looked once */
     apr_uint32_t renewals;      /* children it went through (parent) */
     apr_uint64_t prog_ident;    /* the program file it was started from
                                  * (fcgp_table_ident); 0: not known */
@@ -130,6 +131,9 @@ struct pm_class {
                                  * (file:line)"; NULL: started on demand */
     int parent_mode;            /* its environment asks php-cgi for parent
                                  * mode (PHP_FCGI_CHILDREN=1) */
+    int parents_seen;           /* one of its workers was seen to be a
+                                 * parent: the same program and environment
+                                 * make every one of them one */
     apr_pool_t *pool;
 };
 

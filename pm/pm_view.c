@@ -278,9 +278,9 @@ void pm_counted(pm_t *pm, pm_slot_t *s)
     apr_uint32_t src, limit = pm_class_limit(c, &src);
     apr_uint32_t fresh, fresh_all, leaving, leaving_live;
 
-    if (s->served == 1) {
-        /* Look at its first request, while php-cgi's child surely runs
-         * (near the limit it may be between two children). */
+    if (!s->looked) {
+        /* Look at the first count we see, while php-cgi's child most
+         * likely runs (near the limit it may be between two children). */
         pm_worker_is_parent(pm, s);
     }
     if (limit && s->served + fcgp_policy_spawn_ahead(limit) >= limit

@@ -176,6 +176,7 @@ apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s)
     }
     s->served = 0;
     s->parent = 0;
+    s->looked = 0;
     s->renewals = 0;
     /* A new process has never served: it is the least recently used, so
      * warm workers go first and it starts (php-cgi takes ~10 ms) in the
@@ -213,9 +214,9 @@ static int children_of(pid_t pid, pid_t *out, int max)
     return n;
 }
 
-/* Do processes a and b run the same program?  By their exe links; for
- * another user's processes (suexec), whose links are not ours to read, by
- * their command names. */
+/* Do processes a and b run the same program?  By their exe links; when
+ * one is not ours to read (another user's, under suexec) or gone (a child
+ * that exited and is not reaped yet), by their command names. */
 static int same_program(pid_t a, pid_t b)
 {
     char pa[64], pb[64], la[512], lb[512];
@@ -225,8 +226,8 @@ static int same_program(pid_t a, pid_t b)
     snprintf(pb, sizeof(pb), "/proc/%d/exe", (int)b);
     na = readlink(pa, la, sizeof(la));
     nb = readlink(pb, lb, sizeof(lb));
-    if (na > 0 || nb > 0 || errno != EACCES) {
-        return na > 0 && na == nb && memcmp(la, lb, (size_t)na) == 0;
+    if (na > 0 && nb > 0) {
+        return na == nb && memcmp(la, lb, (size_t)na) == 0;
     }
     return pm_read_proc(a, "comm", la, sizeof(la))
            && pm_read_proc(b, "comm", lb, sizeof(lb)) && strcmp(la, lb) == 0;
@@ -234,10 +235,13 @@ static int same_program(pid_t a, pid_t b)
 
 /* Is worker s a php-cgi parent: a class that asks for parent mode, and a
  * process with a child running its own program (a command a script runs
- * is another program)?  Looked at when it matters (near its limit), and
- * remembered once seen: a parent stays one.  A starter script that execs
- * php-cgi with PHP_FCGI_CHILDREN=0 is no parent: it is retired at its
- * limit as any other worker. */
+ * is another program)?  Looked at when the PM first sees it counted and
+ * when it matters (near its limit), and remembered once seen: a parent
+ * stays one, and so does every worker of its class (same program, same
+ * environment), even one first looked at just as its child left and the
+ * next was not forked yet.  A starter script that execs php-cgi with
+ * PHP_FCGI_CHILDREN=0 is no parent: it is retired at its limit as any
+ * other worker. */
 int pm_worker_is_parent(pm_t *pm, pm_slot_t *s)
 {
     pid_t kids[8];
@@ -250,10 +254,16 @@ int pm_worker_is_parent(pm_t *pm, pm_slot_t *s)
     if (!s->cls->parent_mode || s->proc.pid <= 0) {
         return 0;
     }
+    s->looked = 1;
+    if (s->cls->parents_seen) {
+        s->parent = 1;
+        return 1;
+    }
     n = children_of(s->proc.pid, kids, 8);
     for (i = 0; i < n; i++) {
         if (same_program(s->proc.pid, kids[i])) {
             s->parent = 1;
+            s->cls->parents_seen = 1;
             return 1;
         }
     }
