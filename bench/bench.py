@@ -645,51 +645,6 @@ env[BENCH_MAXREQ] = {maxreq}
                 pass
 
 
-class PhpCgiPool:
-    """php-cgi in php-fpm's structure, for mod_proxy_fcgi (BENCH_MW_PROXY):
-    `spawn-fcgi -n -C children` on a unix socket execs one php-cgi parent,
-    which forks that many children accepting on the socket, each replaced
-    after PHP_FCGI_MAX_REQUESTS; they share the parent's opcode cache."""
-
-    def __init__(self, dir, name, children, max_requests, wl_env):
-        self.dir, self.name = dir, name
-        self.children, self.max_requests, self.wl_env = children, max_requests, wl_env
-        os.makedirs(dir, exist_ok=True)
-        self.sock = os.path.join(dir, name + ".sock")
-        self.proc = None
-        self.exit_after = None      # (SpawnedApp's; the limit is PHP's here)
-
-    def env(self):
-        return {"BENCH_WL": self.wl_env, "PHP_FCGI_MAX_REQUESTS": str(self.max_requests or 0)}
-
-    def command(self):
-        return (["env"] + ["%s=%s" % kv for kv in sorted(self.env().items())]
-                + ["spawn-fcgi", "-s", self.sock, "-M", "0660", "-u", WWW, "-g", WWW,
-                   "-U", WWW, "-G", WWW, "-C", str(self.children), "-n", "--", PHP_CGI])
-
-    def start(self, timeout=10):
-        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
-        self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
-                                     stdout=open(os.path.join(self.dir, self.name + ".out"), "ab"),
-                                     stderr=subprocess.STDOUT, env=env,
-                                     start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            if os.path.exists(self.sock):
-                return
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("spawn-fcgi php-cgi %s did not start" % self.name)
-
-    def root_pid(self):
-        return self.proc.pid if self.proc else None
-
-    def stop(self):
-        SpawnedApp.stop(self)
-
-
 class SpawnedApp:
     """The C test app for mod_proxy_fcgi: `spawn-fcgi -n` on a unix socket
     execs a small sh supervisor that keeps N copies of the app accepting on
@@ -711,10 +666,12 @@ class SpawnedApp:
         return ["spawn-fcgi", "-s", self.sock, "-M", "0660", "-u", WWW, "-g", WWW,
                 "-U", WWW, "-G", WWW, "-n", "--", "/bin/sh", "-c", self.script()]
 
+    def app_env(self):
+        return {"FCGP_EXIT_AFTER": str(self.exit_after)} if self.exit_after else {}
+
     def start(self, timeout=10):
         env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
-        if self.exit_after:
-            env["FCGP_EXIT_AFTER"] = str(self.exit_after)
+        env.update(self.app_env())
         self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
                                      stdout=open(os.path.join(self.dir, self.name + ".out"), "ab"),
                                      stderr=subprocess.STDOUT, env=env,
@@ -729,7 +686,7 @@ class SpawnedApp:
                 return
             time.sleep(0.05)
         self.stop()
-        raise RuntimeError("spawn-fcgi %s did not start" % self.name)
+        raise RuntimeError("spawn-fcgi %s (%s) did not start" % (self.name, self.app))
 
     def root_pid(self):
         return self.proc.pid if self.proc else None
@@ -749,6 +706,24 @@ class SpawnedApp:
             self.proc.wait(5)
         except subprocess.TimeoutExpired:
             pass
+
+
+class PhpCgiPool(SpawnedApp):
+    """php-cgi in php-fpm's structure, for mod_proxy_fcgi (BENCH_MW_PROXY):
+    `spawn-fcgi -n -C children` on a unix socket execs one php-cgi parent,
+    which forks that many children accepting on the socket, each replaced
+    after PHP_FCGI_MAX_REQUESTS; they share the parent's opcode cache."""
+
+    def __init__(self, dir, name, children, max_requests, wl_env):
+        super().__init__(dir, name, PHP_CGI)
+        self.children, self.max_requests, self.wl_env = children, max_requests, wl_env
+
+    def app_env(self):
+        return {"BENCH_WL": self.wl_env, "PHP_FCGI_MAX_REQUESTS": str(self.max_requests or 0)}
+
+    def command(self):
+        return ["spawn-fcgi", "-s", self.sock, "-M", "0660", "-u", WWW, "-g", WWW,
+                "-U", WWW, "-G", WWW, "-C", str(self.children), "-n", "--", self.app]
 
 
 def _tail(path, n=30):
@@ -1500,7 +1475,7 @@ def main_run(check_only=False):
         meta["commands"]["php-fpm"] = " ".join(px.fpm.command()).replace(base, "$TMP")
         meta["commands"]["php-fpm.conf"] = px.fpm.conf_text().replace(base, "$TMP")
         meta["commands"]["spawn-fcgi"] = [
-            ("FCGP_EXIT_AFTER=%d " % sp.exit_after if sp.exit_after else "")
+            "".join("%s=%s " % kv for kv in sorted(sp.app_env().items()))
             + " ".join(sp.command()).replace(base, "$TMP") for sp in px.spawned]
         # copy the generated httpd.conf files for reference
         cdir = os.path.join(OUT_DIR, "conf")
