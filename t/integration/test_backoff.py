@@ -15,8 +15,9 @@ def test_crashing_app_backs_off_and_recovers(make_httpd):
     statuses = []
     for _ in range(6):
         statuses.append(h.get("/broken.fcgi").status)
-    # each try kills two workers (one retry): after 5 deaths, fast 503s
-    assert statuses[0] == 502
+    # each try kills workers (two when it meets one alive: one retry),
+    # after 5 deaths, fast 503s
+    assert set(statuses) <= {502, 503}, statuses
     assert 503 in statuses, statuses
     t0 = time.monotonic()
     r = h.get("/broken.fcgi")
