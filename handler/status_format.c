@@ -767,7 +767,8 @@ static const fam_t plain[] = {
      "Worker processes that could not be started (FCGP03002, FCGP03003, "
      "FCGP03004).", ROWS_CLASSES, FCGP_CNT_SPAWN_FAILURES, NULL},
     {"fcgiproc_worker_kills_total", "counter",
-     "Retiring workers sent SIGKILL after FcgiProcKillTimeout (FCGP03012).",
+     "Retiring workers sent SIGKILL after FcgiProcKillTimeout (FCGP03012), "
+     "and php-cgi children killed for a failed request (FCGP03014).",
      ROWS_CLASSES, FCGP_CNT_KILLS, NULL},
     {"fcgiproc_backoffs_total", "counter",
      "Rapid-failure pauses started (FCGP03013).", ROWS_CLASSES,

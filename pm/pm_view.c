@@ -441,6 +441,20 @@ const char *pm_retire_reason(pm_t *pm, pm_slot_t *s, int returned,
     return fcgp_policy_retire(&f);
 }
 
+/* Parent s serves again with its next child: its count starts again. */
+static void renew(pm_t *pm, pm_slot_t *s)
+{
+    s->served = 0;
+    s->renewals++;
+    pm_slot_set(pm, s, SLOT_IDLE);
+    pm_publish(pm, s);
+    /* (pm_publish wakes the line for a worker that has served, or in a
+     * class that may grow; this one is warm, whatever its count says.) */
+    if (s->published && fcgp_table_class_full(pm->table, s->cls->tidx)) {
+        fcgp_table_wake(pm->table, s->cls->tidx);
+    }
+}
+
 /* A php-cgi parent whose child finished its last request is kept: the
  * child exits by itself and the parent forks a warm one, which accepts
  * the next connection from the socket the parent holds (nothing queued
@@ -464,15 +478,42 @@ static int renewed(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
     /* Its child left at the limit (php-cgi forks the next one): counted
      * as an exit at the limit, not as a spawn of ours. */
     fcgp_cnt_inc(PM_COUNTERS(pm, s->cls), FCGP_CNT_EXIT + FCGP_EXIT_LIMIT);
-    s->served = 0;
-    s->renewals++;
-    pm_slot_set(pm, s, SLOT_IDLE);
-    pm_publish(pm, s);
-    /* (pm_publish wakes the line for a worker that has served, or in a
-     * class that may grow; this one is warm, whatever its count says.) */
-    if (s->published && fcgp_table_class_full(pm->table, s->cls->tidx)) {
-        fcgp_table_wake(pm->table, s->cls->tidx);
+    renew(pm, s);
+    return 1;
+}
+
+/* A php-cgi parent whose child failed a request (missed a deadline, or
+ * broke it) is kept: that child, the only one (PHP_FCGI_CHILDREN=1) and
+ * the one this worker's holder talked to, is killed, and the parent forks
+ * a warm one on its socket, with the opcode cache the whole application
+ * was compiled into.  (A child already gone, replaced by a fresh one no
+ * request has reached yet, costs a fork.)  Returns 1 when done so. */
+static int child_restarted(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
+{
+    fcgp_worker_facts_t f;
+    apr_uint32_t src;
+    int timeout = outcome == FCGP_OUT_TIMEOUT;
+
+    memset(&f, 0, sizeof(f));
+    f.returned = 1;
+    f.outcome = (int)outcome;
+    f.draining = pm->draining;
+    f.superseded = s->superseded;
+    f.served = s->served;
+    f.limit = pm_class_limit(s->cls, &src);
+    f.now = apr_time_now();
+    f.started = s->started;
+    f.lifetime = s->cls->limits.lifetime;
+    f.parent = pm_worker_is_parent(pm, s);
+    if (!fcgp_policy_restart_child(&f)
+        || !pm_kill_child(pm, s, timeout ? "missed a deadline"
+                                         : "broke a request")) {
+        return 0;
     }
+    fcgp_cnt_inc(PM_COUNTERS(pm, s->cls), FCGP_CNT_KILLS);
+    fcgp_cnt_inc(PM_COUNTERS(pm, s->cls), FCGP_CNT_EXIT
+                 + (timeout ? FCGP_EXIT_TIMEOUT : FCGP_EXIT_BROKEN));
+    renew(pm, s);
     return 1;
 }
 
@@ -494,7 +535,7 @@ void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
         }
         pm_class_to_table(pm, c);
     }
-    if (renewed(pm, s, outcome)) {
+    if (child_restarted(pm, s, outcome) || renewed(pm, s, outcome)) {
         return;
     }
     why = pm_retire_reason(pm, s, 1, outcome, apr_time_now());

@@ -283,6 +283,23 @@ apr_uint32_t pm_worker_child(pm_slot_t *s)
     return (apr_uint32_t)kids[n - 1];
 }
 
+/* SIGKILL to the child that serves for parent s (what): the parent forks
+ * the next.  Returns its pid, or 0 when there is none to kill. */
+apr_uint32_t pm_kill_child(pm_t *pm, pm_slot_t *s, const char *what)
+{
+    apr_uint32_t child = pm_worker_child(s);
+
+    if (!child || child == (apr_uint32_t)s->proc.pid
+        || pm_signal(pm, child, SIGKILL) != 0) {
+        return 0;
+    }
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, pm->s, FCGP_LOGNO(03014)
+                 "worker pid %d of %s: its child pid %u %s; killed it, the "
+                 "parent forks a warm one", (int)s->proc.pid, s->cls->name,
+                 child, what);
+    return child;
+}
+
 /* A group still seen this long after its SIGKILL is not ours to stop
  * (its processes run as another user and the signal helper refused): the
  * PM stops waiting for it. */

@@ -92,6 +92,22 @@ int fcgp_policy_renew(const fcgp_worker_facts_t *f)
            && !f->draining && f->limit && f->served >= f->limit;
 }
 
+int fcgp_policy_restart_child(const fcgp_worker_facts_t *f)
+{
+    fcgp_worker_facts_t rest = *f;
+
+    if (!f->parent || !f->returned || (f->outcome != FCGP_OUT_TIMEOUT
+                                       && f->outcome != FCGP_OUT_BROKEN)) {
+        return 0;
+    }
+    /* its other reasons, with the request taken as one that went well
+     * (the count starts again with the next child) */
+    rest.outcome = FCGP_OUT_OK;
+    rest.last = 0;
+    rest.served = 0;
+    return fcgp_policy_retire(&rest) == NULL;
+}
+
 int fcgp_policy_parent_mode(int envc, const char *const *env)
 {
     int i, n = 0;
@@ -301,12 +317,29 @@ int fcgp_policy_profile_ok(const fcgp_app_profile_t *profiles, int n,
     return 0;
 }
 
+/* A child of one of the PM's workers, with its worker's uids, all of
+ * them (a setuid program it ran is not the worker's). */
+static int worker_child(const fcgp_signal_facts_t *f)
+{
+    int i;
+    if (f->pm <= 1 || f->gppid != f->pm) {
+        return 0;
+    }
+    for (i = 0; i < 3; i++) {
+        if (f->uid[i] != f->parent_uid[i] || f->uid[i] != f->uid[0]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int fcgp_policy_signal_ok(const fcgp_signal_facts_t *f)
 {
     if (f->pid <= 1 || (f->sig != SIGTERM && f->sig != SIGKILL)) {
         return EINVAL;
     }
-    if (f->ppid != f->pm && !(f->orphan_pgid > 1 && f->pgrp == f->orphan_pgid)) {
+    if (f->ppid != f->pm && !worker_child(f)
+        && !(f->orphan_pgid > 1 && f->pgrp == f->orphan_pgid)) {
         return EPERM;
     }
     if (f->uid[0] == 0 || f->uid[1] == 0 || f->uid[2] == 0

@@ -87,6 +87,13 @@ const char *fcgp_policy_retire(const fcgp_worker_facts_t *f);
  * cache) forks a warm one, and the worker's count starts again at 0. */
 int fcgp_policy_renew(const fcgp_worker_facts_t *f);
 
+/* Whether a parent handed back after a request that failed in its child
+ * (a missed deadline, a broken request) is kept, with only that child
+ * killed: php-cgi's parent forks a warm one on the socket it holds, so the
+ * opcode cache survives the failure.  Not when the worker would retire
+ * for another reason too (draining, superseded, FcgiProcProcessLifeTime). */
+int fcgp_policy_restart_child(const fcgp_worker_facts_t *f);
+
 /* Whether an application started with this environment runs in
  * php-cgi's parent mode: PHP_FCGI_CHILDREN is 1 or more (php-cgi then
  * forks that many children, which serve, and keeps the listening socket). */
@@ -192,6 +199,8 @@ typedef struct {
     long pid;
     long ppid, pgrp;            /* the target's parent and process group */
     long uid[3];                /* its real, effective and saved uid */
+    long gppid;                 /* its parent's parent (-1: unknown) */
+    long parent_uid[3];         /* its parent's uids */
     long pm;                    /* the helper's parent: the PM */
     long orphan_pgid;           /* a dead PM's group (> 1), or 0 */
     long pm_uid;                /* the httpd User */
@@ -199,8 +208,9 @@ typedef struct {
 
 /* 0 when the helper may send the signal; else EINVAL (a signal other
  * than SIGTERM and SIGKILL, or a pid below 2) or EPERM (not a process of
- * the PM, or of a dead PM's group; or root's in any of its uids; or the
- * httpd User's, which the PM signals itself). */
+ * the PM, nor a worker's child running as that worker's user (php-cgi's
+ * child that serves), nor of a dead PM's group; or root's in any of its
+ * uids; or the httpd User's, which the PM signals itself). */
 int fcgp_policy_signal_ok(const fcgp_signal_facts_t *f);
 
 /* Rapid-failure back-off: the next pause after `current` (0 = none yet):

@@ -155,8 +155,14 @@ static int serve_one(const sig_req_t *q, pid_t pm, uid_t pm_uid,
         err = ESRCH;
     }
     else {
+        pid_t gppid, ppgrp;
         f.ppid = ppid;
         f.pgrp = pgrp;
+        f.gppid = -1;
+        if (ppid > 1 && read_stat(ppid, &gppid, &ppgrp)
+            && read_uids(ppid, f.parent_uid)) {
+            f.gppid = gppid;
+        }
         err = fcgp_policy_signal_ok(&f);
     }
     if (!err && syscall(SYS_pidfd_send_signal, pidfd, q->sig, NULL, 0) != 0) {

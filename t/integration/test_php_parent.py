@@ -93,31 +93,71 @@ def test_limit_renews_the_child_not_the_worker(make_httpd):
     assert status(h)["exits_total"] == 0
 
 
-def test_timeout_kills_the_whole_worker_group(make_httpd):
-    # A request that misses FcgiProcIOTimeout gets 504 and its worker is
-    # retired: SIGTERM to the worker's process group (php-cgi's parent
-    # exits at once; its child only notes it and keeps running the script),
-    # then SIGKILL to what is left of the group after FcgiProcKillTimeout.
-    # The busy child does not outlive that.
+def test_timeout_kills_the_child_and_keeps_the_warm_parent(make_httpd):
+    # A request that misses FcgiProcIOTimeout gets 504, and the process that
+    # ran it is killed: php-cgi's child (SIGTERM would only be noted by it:
+    # it keeps running the script), not the parent, which keeps its socket
+    # and its opcode cache and forks the next child.  The worker stays.
     h = fcgp.server(make_httpd, STATUS + "FcgiProcIOTimeout 2\n"
                     "FcgiProcKillTimeout 1\n")
     d = h.make_dir("pids")
     # usleep() uses no CPU, so max_execution_time never ends it
-    h.write_php("spin.php", "<?php file_put_contents('%s/pid', getmypid());"
+    h.write_php("spin.php", "<?php file_put_contents('%s/pid', getmypid()"
+                " . ' ' . posix_getppid());"
                 " while (true) { usleep(100000); }" % d)
     h.start()
     assert h.get("/hello.php").status == 200
-    parent = php_workers(h)[0]["parent_pid"]
+    w = php_workers(h)[0]
+    parent = w["parent_pid"]
     r = h.get("/spin.php", timeout=30)
     assert r.status == 504
     with open(os.path.join(d, "pid")) as f:
-        child = int(f.read())
-    assert stat(child)[1] == parent             # the busy child of that worker
-    assert wait_gone([parent, child], 6) == []
-    h.wait_for_log("FCGP03091", timeout=5)      # SIGKILL to the group
-    # a new worker serves
+        child, its_parent = map(int, f.read().split())
+    assert its_parent == parent                 # the busy child of that worker
+    assert wait_gone([child], 2) == []          # SIGKILL, no grace to wait
+    assert alive(parent)
+    line = fcgp.tagged(h.error_log(), "FCGP03014")
+    assert len(line) == 1 and "child pid %d missed a deadline" % child \
+        in line[0], h.error_log_tail(10)
+    # the same parent serves again, through a new child
     r = h.get("/hello.php")
-    assert r.status == 200 and int(r.body.split()[-1]) != child
+    assert r.status == 200
+    new = int(r.body.split()[-1])
+    assert new != child and stat(new)[0] == parent
+    ws = php_workers(h)
+    assert len(ws) == 1 and ws[0]["parent_pid"] == parent, ws
+    assert ws[0]["renewals"] == 1, ws
+    assert fcgp.tagged(h.error_log(), "FCGP03010") == []   # no worker exit
+    st = status(h)
+    assert st["exits_total"] == 0
+    m = [m for m in st["metrics"] if "php-cgi" in m["command"]][0]
+    assert m["worker_kills"] == 1 and m["spawns"] == 1, m
+    assert m["worker_exits"].get("timeout") == 1, m["worker_exits"]
+
+
+def test_what_a_script_left_in_the_group_goes_with_the_worker(make_httpd):
+    # A script that starts a background job which ignores SIGTERM: when the
+    # worker retires (idle), its parent and child exit, and what is left
+    # of its process group gets SIGKILL after FcgiProcKillTimeout.
+    h = fcgp.server(make_httpd, STATUS + "FcgiProcIdleTimeout 1\n"
+                    "FcgiProcMinProcessesPerClass 0\n"
+                    "FcgiProcKillTimeout 1\n")
+    d = h.make_dir("pids")
+    h.write_php("bg.php", "<?php exec(\"sh -c 'trap \\\"\\\" TERM; "
+                "echo $$ > %s/pid; while :; do sleep 1; done' "
+                ">/dev/null 2>&1 &\"); echo getmypid();" % d)
+    h.start()
+    assert h.get("/bg.php").status == 200
+    w = php_workers(h)[0]
+    deadline = time.monotonic() + 5
+    while not os.path.exists(os.path.join(d, "pid")):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    with open(os.path.join(d, "pid")) as f:
+        job = int(f.read())
+    assert stat(job)[1] == w["parent_pid"]      # in the worker's group
+    assert wait_gone([w["pid"], w["parent_pid"], job], 10) == []
+    h.wait_for_log("FCGP03091", timeout=5)      # SIGKILL to the group
 
 
 def test_idle_retirement_and_stop_leave_no_php_cgi(make_httpd):

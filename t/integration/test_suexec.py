@@ -642,3 +642,28 @@ def test_parent_mode_starter_under_suexec(tenants, make_httpd):
                 os.killpg(p, signal.SIGKILL)
             except OSError:
                 pass
+
+
+def test_a_timeout_under_suexec_kills_the_child_not_the_parent(tenants,
+                                                               make_httpd):
+    """php-cgi's parent mode under suexec: a request that misses
+    FcgiProcIOTimeout gets 504 and its process (the parent's child, the
+    tenant's user) is killed through the signal helper, which lets the PM
+    stop a worker's child of the worker's own user; the parent stays, with
+    its opcode cache, and its next child serves."""
+    a = tenants["a"]
+    a.starter_script(body=PARENT_STARTER.format(site=a.site))
+    a.write("spin.php", "<?php while (true) { usleep(100000); }")
+    h = start(make_httpd, tenants, "FcgiProcIOTimeout 2\n")
+    child = ident(h, a)["pid"]
+    parent = _ppid(child)
+    assert proc_uids(child)[0] == a.uid and parent != pm_pid(h)
+    r = get(h, a, "/spin.php")
+    assert r.status == 504, (r.status, h.error_log_tail(10))
+    assert H.wait_pid_gone(child, 5), h.error_log_tail(10)
+    assert H.pid_alive(parent)
+    h.wait_for_log(r"FCGP03014: worker pid %d .*its child pid %d missed a "
+                   r"deadline" % (parent, child))
+    assert not tagged(h.error_log(), "FCGP03063")
+    again = ident(h, a)["pid"]
+    assert again != child and _ppid(again) == parent

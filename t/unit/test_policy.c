@@ -424,6 +424,46 @@ START_TEST(test_renew)
 }
 END_TEST
 
+/* fcgp_policy_restart_child: a parent whose child failed a request keeps
+ * its warm self (only the child is killed), unless something else retires
+ * it. */
+static const struct {
+    const char *what;
+    fcgp_worker_facts_t f;
+    int want;
+} restart_cases[] = {
+    { "parent, missed a deadline", { .returned = 1, .served = 3,
+      .limit = 50, .parent = 1, .outcome = FCGP_OUT_TIMEOUT }, 1 },
+    { "parent, broken", { .returned = 1, .served = 3, .limit = 50,
+      .parent = 1, .outcome = FCGP_OUT_BROKEN }, 1 },
+    { "parent, broken at its limit", { .returned = 1, .served = 50,
+      .limit = 50, .parent = 1, .last = 1, .outcome = FCGP_OUT_BROKEN }, 1 },
+    { "parent, no limit, missed a deadline", { .returned = 1, .served = 3,
+      .parent = 1, .outcome = FCGP_OUT_TIMEOUT }, 1 },
+    { "not a parent, missed a deadline", { .returned = 1, .served = 3,
+      .limit = 50, .outcome = FCGP_OUT_TIMEOUT }, 0 },
+    { "parent, went well", { .returned = 1, .served = 3, .limit = 50,
+      .parent = 1 }, 0 },
+    { "parent, client went away", { .returned = 1, .served = 3,
+      .limit = 50, .parent = 1, .outcome = FCGP_OUT_CLIENT_ABORT }, 0 },
+    { "parent, not handed back", { .served = 3, .limit = 50, .parent = 1,
+      .outcome = FCGP_OUT_TIMEOUT }, 0 },
+    { "parent, draining", { .returned = 1, .served = 3, .limit = 50,
+      .parent = 1, .draining = 1, .outcome = FCGP_OUT_TIMEOUT }, 0 },
+    { "parent, superseded", { .returned = 1, .served = 3, .limit = 50,
+      .parent = 1, .superseded = 1, .outcome = FCGP_OUT_BROKEN }, 0 },
+    { "parent, past FcgiProcProcessLifeTime", { .returned = 1, .served = 3,
+      .parent = 1, .outcome = FCGP_OUT_TIMEOUT, .now = 100, .started = 1,
+      .lifetime = 10 }, 0 },
+};
+
+START_TEST(test_restart_child)
+{
+    ck_assert_msg(fcgp_policy_restart_child(&restart_cases[_i].f)
+                  == restart_cases[_i].want, "%s", restart_cases[_i].what);
+}
+END_TEST
+
 static const struct {
     const char *env[4];
     int want;
@@ -1021,7 +1061,7 @@ static const struct {
       { 1001, 1001, 1001 }, 0, EINVAL },
     { "not the PM's child", SIGTERM, 900, 1, 900, { 1001, 1001, 1001 }, 0,
       EPERM },
-    { "the PM's grandchild", SIGTERM, 900, 899, 500, { 1001, 1001, 1001 },
+    { "a grandchild, its parent not read", SIGTERM, 900, 899, 500, { 1001, 1001, 1001 },
       0, EPERM },
     { "root", SIGTERM, 900, 500, 500, { 0, 0, 0 }, 0, EPERM },
     { "setuid root (euid 0)", SIGTERM, 900, 500, 500, { 1001, 0, 0 }, 0,
@@ -1038,6 +1078,48 @@ static const struct {
       1, EPERM },
     { "orphan, but root", SIGKILL, 900, 1, 400, { 0, 0, 0 }, 400, EPERM },
 };
+
+/* A worker's child (php-cgi's, which serves): the PM's grandchild, with
+ * its parent's uids.  Rows: target uids, parent's parent, parent uids. */
+static const struct {
+    const char *what;
+    long uid[3], gppid, parent_uid[3];
+    int want;
+} grandchild_cases[] = {
+    { "a worker's child", { 1001, 1001, 1001 }, 500, { 1001, 1001, 1001 },
+      0 },
+    { "a child of another's process", { 1001, 1001, 1001 }, 499,
+      { 1001, 1001, 1001 }, EPERM },
+    { "parent unknown", { 1001, 1001, 1001 }, -1, { 1001, 1001, 1001 },
+      EPERM },
+    { "a setuid program the worker ran", { 1001, 1002, 1002 }, 500,
+      { 1001, 1001, 1001 }, EPERM },
+    { "another user's, under a worker", { 1002, 1002, 1002 }, 500,
+      { 1001, 1001, 1001 }, EPERM },
+    { "a worker's child, root", { 0, 0, 0 }, 500, { 0, 0, 0 }, EPERM },
+    { "a worker's child, the httpd User", { 33, 33, 33 }, 500,
+      { 33, 33, 33 }, EPERM },
+};
+
+START_TEST(test_signal_grandchild)
+{
+    fcgp_signal_facts_t f;
+    memset(&f, 0, sizeof(f));
+    f.sig = SIGKILL;
+    f.pid = 901;
+    f.ppid = 900;
+    f.pgrp = 500;
+    memcpy(f.uid, grandchild_cases[_i].uid, sizeof(f.uid));
+    f.gppid = grandchild_cases[_i].gppid;
+    memcpy(f.parent_uid, grandchild_cases[_i].parent_uid,
+           sizeof(f.parent_uid));
+    f.pm = 500;
+    f.pm_uid = 33;
+    ck_assert_msg(fcgp_policy_signal_ok(&f) == grandchild_cases[_i].want,
+                  "%s: got %d", grandchild_cases[_i].what,
+                  fcgp_policy_signal_ok(&f));
+}
+END_TEST
 
 START_TEST(test_signal_ok)
 {
@@ -1087,6 +1169,7 @@ int main(void)
     tc = tcase_create("retiring");
     tcase_add_loop_test(tc, test_retire, 0, N_OF(retire_cases));
     tcase_add_loop_test(tc, test_renew, 0, N_OF(renew_cases));
+    tcase_add_loop_test(tc, test_restart_child, 0, N_OF(restart_cases));
     tcase_add_loop_test(tc, test_parent_mode, 0, N_OF(parent_mode_cases));
     suite_add_tcase(s, tc);
 
@@ -1108,6 +1191,8 @@ int main(void)
     tcase_add_loop_test(tc, test_pick_fair, 0, N_OF(fair_cases));
     tcase_add_test(tc, test_pick_fair_turns);
     tcase_add_loop_test(tc, test_signal_ok, 0, N_OF(signal_cases));
+    tcase_add_loop_test(tc, test_signal_grandchild, 0,
+                        N_OF(grandchild_cases));
     suite_add_tcase(s, tc);
 
     return unit_run(s);
