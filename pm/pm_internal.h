@@ -233,7 +233,7 @@ void pm_kill_late(pm_t *pm, apr_time_t now, apr_time_t *next);
 int pm_signal_worker(pm_t *pm, apr_uint32_t pid, int sig);
 int pm_worker_is_parent(pm_t *pm, pm_slot_t *s);
 apr_uint32_t pm_worker_child(pm_slot_t *s);
-apr_uint32_t pm_kill_child(pm_t *pm, pm_slot_t *s, const char *what);
+int pm_kill_child(pm_t *pm, pm_slot_t *s, const char *what);
 int pm_linger_add(pm_t *pm, pid_t pgid, apr_time_t kill_at);
 int pm_connection_queued(int fd);
 

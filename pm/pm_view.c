@@ -483,16 +483,15 @@ static int renewed(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
 }
 
 /* A php-cgi parent whose child failed a request (missed a deadline, or
- * broke it) is kept: that child, the only one (PHP_FCGI_CHILDREN=1) and
- * the one this worker's holder talked to, is killed, and the parent forks
- * a warm one on its socket, with the opcode cache the whole application
- * was compiled into.  (A child already gone, replaced by a fresh one no
- * request has reached yet, costs a fork.)  Returns 1 when done so. */
+ * broke it) is kept: its child, the only one (PHP_FCGI_CHILDREN=1), is
+ * killed (pm_kill_child), and the parent forks a warm one on its socket,
+ * with the opcode cache the whole application was compiled into.
+ * Returns 1 when done so. */
 static int child_restarted(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
 {
     fcgp_worker_facts_t f;
     apr_uint32_t src;
-    int timeout = outcome == FCGP_OUT_TIMEOUT;
+    int timeout = outcome == FCGP_OUT_TIMEOUT, killed;
 
     memset(&f, 0, sizeof(f));
     f.returned = 1;
@@ -505,12 +504,17 @@ static int child_restarted(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
     f.started = s->started;
     f.lifetime = s->cls->limits.lifetime;
     f.parent = pm_worker_is_parent(pm, s);
-    if (!fcgp_policy_restart_child(&f)
-        || !pm_kill_child(pm, s, timeout ? "missed a deadline"
-                                         : "broke a request")) {
+    if (!fcgp_policy_restart_child(&f)) {
         return 0;
     }
-    fcgp_cnt_inc(PM_COUNTERS(pm, s->cls), FCGP_CNT_KILLS);
+    if (!(killed = pm_kill_child(pm, s, timeout
+                                 ? "its request missed a deadline"
+                                 : "its request broke"))) {
+        return 0;
+    }
+    if (killed > 0) {
+        fcgp_cnt_inc(PM_COUNTERS(pm, s->cls), FCGP_CNT_KILLS);
+    }
     fcgp_cnt_inc(PM_COUNTERS(pm, s->cls), FCGP_CNT_EXIT
                  + (timeout ? FCGP_EXIT_TIMEOUT : FCGP_EXIT_BROKEN));
     renew(pm, s);

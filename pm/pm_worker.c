@@ -283,21 +283,34 @@ apr_uint32_t pm_worker_child(pm_slot_t *s)
     return (apr_uint32_t)kids[n - 1];
 }
 
-/* SIGKILL to the child that serves for parent s (what): the parent forks
- * the next.  Returns its pid, or 0 when there is none to kill. */
-apr_uint32_t pm_kill_child(pm_t *pm, pm_slot_t *s, const char *what)
+/* SIGKILL to the child of parent s after a request that failed in it
+ * (what): the parent forks the next.  With one child at a time and the
+ * worker back from its holder, no request is in any child now: the one
+ * killed is the one that failed, or, when that one is gone already (it
+ * crashed), the next, which no request reached.  Returns 1 when one was
+ * killed, -1 when none runs (the parent forks it), 0 when there is none
+ * to be seen or the signal could not be sent (the worker retires
+ * instead). */
+int pm_kill_child(pm_t *pm, pm_slot_t *s, const char *what)
 {
     apr_uint32_t child = pm_worker_child(s);
+    int err;
 
     if (!child || child == (apr_uint32_t)s->proc.pid
-        || pm_signal(pm, child, SIGKILL) != 0) {
+        || !pm_pid_alive(child)
+        || (err = pm_signal(pm, child, SIGKILL)) == ESRCH) {
+        /* between two children (one exiting or gone): the next is on its
+         * way, if the parent lives */
+        return pm_pid_alive((apr_uint32_t)s->proc.pid) ? -1 : 0;
+    }
+    if (err != 0) {
         return 0;
     }
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, pm->s, FCGP_LOGNO(03014)
-                 "worker pid %d of %s: its child pid %u %s; killed it, the "
+                 "worker pid %d of %s: %s; killed its child pid %u, the "
                  "parent forks a warm one", (int)s->proc.pid, s->cls->name,
-                 child, what);
-    return child;
+                 what, child);
+    return 1;
 }
 
 /* A group still seen this long after its SIGKILL is not ours to stop

@@ -117,8 +117,8 @@ def test_timeout_kills_the_child_and_keeps_the_warm_parent(make_httpd):
     assert wait_gone([child], 2) == []          # SIGKILL, no grace to wait
     assert alive(parent)
     line = fcgp.tagged(h.error_log(), "FCGP03014")
-    assert len(line) == 1 and "child pid %d missed a deadline" % child \
-        in line[0], h.error_log_tail(10)
+    assert len(line) == 1 and "its request missed a deadline; killed its " \
+        "child pid %d" % child in line[0], h.error_log_tail(10)
     # the same parent serves again, through a new child
     r = h.get("/hello.php")
     assert r.status == 200
@@ -133,6 +133,33 @@ def test_timeout_kills_the_child_and_keeps_the_warm_parent(make_httpd):
     m = [m for m in st["metrics"] if "php-cgi" in m["command"]][0]
     assert m["worker_kills"] == 1 and m["spawns"] == 1, m
     assert m["worker_exits"].get("timeout") == 1, m["worker_exits"]
+
+
+def test_a_child_that_crashes_leaves_the_parent_serving(make_httpd):
+    # A child that dies in the middle of a request (a crashing extension):
+    # 502, and the worker stays: the parent forks the next child (the PM
+    # kills whatever child runs then, which no request reached: it cannot
+    # tell the crashed one's successor within a clock tick), and serves.
+    h = fcgp.server(make_httpd, STATUS)
+    d = h.make_dir("pids")
+    h.write_php("die.php", "<?php file_put_contents('%s/pid', getmypid());"
+                " posix_kill(getmypid(), 9);" % d)
+    h.start()
+    assert h.get("/hello.php").status == 200
+    parent = php_workers(h)[0]["parent_pid"]
+    r = h.post("/die.php", body=b"x")            # a POST: not retried
+    assert r.status == 502, r.status
+    with open(os.path.join(d, "pid")) as f:
+        dead = int(f.read())
+    r = h.get("/hello.php")
+    assert r.status == 200
+    new = int(r.body.split()[-1])
+    assert new != dead and stat(new)[0] == parent
+    assert fcgp.tagged(h.error_log(), "FCGP03010") == []   # no worker exit
+    ws = php_workers(h)
+    assert len(ws) == 1 and ws[0]["parent_pid"] == parent, ws
+    m = [m for m in status(h)["metrics"] if "php-cgi" in m["command"]][0]
+    assert m["spawns"] == 1 and m["worker_exits"].get("broken") == 1, m
 
 
 def test_what_a_script_left_in_the_group_goes_with_the_worker(make_httpd):

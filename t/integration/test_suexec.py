@@ -662,8 +662,8 @@ def test_a_timeout_under_suexec_kills_the_child_not_the_parent(tenants,
     assert r.status == 504, (r.status, h.error_log_tail(10))
     assert H.wait_pid_gone(child, 5), h.error_log_tail(10)
     assert H.pid_alive(parent)
-    h.wait_for_log(r"FCGP03014: worker pid %d .*its child pid %d missed a "
-                   r"deadline" % (parent, child))
+    h.wait_for_log(r"FCGP03014: worker pid %d .*missed a deadline; killed "
+                   r"its child pid %d" % (parent, child))
     assert not tagged(h.error_log(), "FCGP03063")
     again = ident(h, a)["pid"]
     assert again != child and _ppid(again) == parent
