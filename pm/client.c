@@ -204,7 +204,7 @@ static void kick(apr_pool_t *p, const char *pm_path)
 }
 
 /* Request pool cleanup of a lease never released: the worker's state is
- * unknown, so the PM retires it. */
+ * unknown, so the PM retires it (a php-cgi parent: kills its child). */
 static apr_status_t abandon(void *data)
 {
     fcgp_lease_t *lease = data;

@@ -464,6 +464,9 @@ static int renewed(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
     fcgp_worker_facts_t f;
     apr_uint32_t src;
 
+    if (s->yield) {
+        return 0;   /* it makes room for another user (make_room) */
+    }
     memset(&f, 0, sizeof(f));
     f.returned = 1;
     f.outcome = (int)outcome;
@@ -504,7 +507,8 @@ static int child_restarted(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
     f.started = s->started;
     f.lifetime = s->cls->limits.lifetime;
     f.parent = pm_worker_is_parent(pm, s);
-    if (!fcgp_policy_restart_child(&f)) {
+    if (s->yield || !fcgp_policy_restart_child(&f)) {
+        /* (a worker asked to make room for another user retires) */
         return 0;
     }
     if (!(killed = pm_kill_child(pm, s, timeout
@@ -731,7 +735,7 @@ int pm_pid_alive(apr_uint32_t pid)
 
 /* A holder that died (its httpd child crashed or was killed) never hands
  * its worker back: take it, and retire the worker, whose state is
- * unknown.  Seen twice before acting: the holder field is written just
+ * unknown (a php-cgi parent only loses its child: pm_worker_back).  Seen twice before acting: the holder field is written just
  * after the claim.  A waiter that died leaves its line. */
 void pm_reclaim(pm_t *pm)
 {

@@ -288,14 +288,21 @@ apr_uint32_t pm_worker_child(pm_slot_t *s)
  * worker back from its holder, no request is in any child now: the one
  * killed is the one that failed, or, when that one is gone already (it
  * crashed), the next, which no request reached.  Returns 1 when one was
- * killed, -1 when none runs (the parent forks it), 0 when there is none
- * to be seen or the signal could not be sent (the worker retires
- * instead). */
+ * killed; -1 when none runs and the parent lives (it forks the next);
+ * 0 when the worker should retire instead: the parent is gone, it has
+ * more than one child (which one failed is not known), or the signal
+ * could not be sent. */
 int pm_kill_child(pm_t *pm, pm_slot_t *s, const char *what)
 {
+    pid_t kids[8];
     apr_uint32_t child = pm_worker_child(s);
     int err;
 
+    if (s->proc.pid > 0 && children_of(s->proc.pid, kids, 8) > 1) {
+        /* PHP_FCGI_CHILDREN above 1 (a starter script may export it): which
+         * child held the request is not known, so the worker retires */
+        return 0;
+    }
     if (!child || child == (apr_uint32_t)s->proc.pid
         || !pm_pid_alive(child)
         || (err = pm_signal(pm, child, SIGKILL)) == ESRCH) {

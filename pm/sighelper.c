@@ -17,9 +17,11 @@
  *   - the signal is SIGTERM or SIGKILL;
  *   - a pidfd of pid can be had (pidfd_open: from here on the signal can
  *     only reach that very process, never a later one with the same pid);
- *   - /proc/<pid>/stat says its parent is the helper's own parent, the PM
- *     (or, for a PM that replaced one that died, it is in the dead PM's
- *     process group, which the httpd parent named before the fork);
+ *   - /proc/<pid>/stat says its parent is the helper's own parent, the PM;
+ *     or its parent's parent is the PM and its uids are all its parent's
+ *     (a worker's child: php-cgi's, killed alone when its request failed);
+ *     or, for a PM that replaced one that died, it is in the dead PM's
+ *     process group, which the httpd parent named before the fork;
  *   - /proc/<pid>/status says none of its real, effective and saved uids
  *     is root, and its real uid is not the httpd User's (the PM signals
  *     its own processes itself);
@@ -159,8 +161,12 @@ static int serve_one(const sig_req_t *q, pid_t pm, uid_t pm_uid,
         f.ppid = ppid;
         f.pgrp = pgrp;
         f.gppid = -1;
+        pid_t again, pg;
         if (ppid > 1 && read_stat(ppid, &gppid, &ppgrp)
-            && read_uids(ppid, f.parent_uid)) {
+            && read_uids(ppid, f.parent_uid)
+            && read_stat(q->pid, &again, &pg) && again == ppid) {
+            /* (read around the parent's: had it died, and its pid been
+             * reused, the target would have a new parent by now) */
             f.gppid = gppid;
         }
         err = fcgp_policy_signal_ok(&f);
