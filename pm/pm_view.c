@@ -414,30 +414,42 @@ int pm_take(pm_t *pm, pm_slot_t *s)
     return 1;
 }
 
+/* What the policy knows of worker s; returned: it was just handed back,
+ * with outcome.  parent: as far as seen (callers that need it look when
+ * it matters: pm_worker_is_parent reads /proc). */
+static void worker_facts(pm_t *pm, pm_slot_t *s, int returned,
+                         fcgp_outcome_e outcome, apr_time_t now,
+                         fcgp_worker_facts_t *f)
+{
+    pm_class_t *c = s->cls;
+    apr_uint32_t src;
+
+    memset(f, 0, sizeof(*f));
+    f->returned = returned;
+    f->outcome = (int)outcome;
+    f->draining = pm->draining;
+    f->last = s->state == SLOT_LAST;
+    f->superseded = s->superseded;
+    f->served = s->served;
+    f->limit = pm_class_limit(c, &src);
+    f->now = now;
+    f->started = s->started;
+    f->last_used = s->last_used;
+    f->class_live = c->n[SLOT_IDLE] + c->n[SLOT_BUSY];
+    f->min_procs = c->limits.min_procs;
+    f->lifetime = c->limits.lifetime;
+    f->idle_timeout = c->limits.idle_timeout;
+    f->parent = s->parent;
+}
+
 /* Why worker s should retire now, as the policy says, or NULL to keep
  * it; returned: it was just handed back, with outcome. */
 const char *pm_retire_reason(pm_t *pm, pm_slot_t *s, int returned,
                              fcgp_outcome_e outcome, apr_time_t now)
 {
-    pm_class_t *c = s->cls;
     fcgp_worker_facts_t f;
-    apr_uint32_t src;
 
-    f.returned = returned;
-    f.outcome = (int)outcome;
-    f.draining = pm->draining;
-    f.last = s->state == SLOT_LAST;
-    f.superseded = s->superseded;
-    f.served = s->served;
-    f.limit = pm_class_limit(c, &src);
-    f.now = now;
-    f.started = s->started;
-    f.last_used = s->last_used;
-    f.class_live = c->n[SLOT_IDLE] + c->n[SLOT_BUSY];
-    f.min_procs = c->limits.min_procs;
-    f.lifetime = c->limits.lifetime;
-    f.idle_timeout = c->limits.idle_timeout;
-    f.parent = s->parent;
+    worker_facts(pm, s, returned, outcome, now, &f);
     return fcgp_policy_retire(&f);
 }
 
@@ -462,17 +474,8 @@ static void renew(pm_t *pm, pm_slot_t *s)
 static int renewed(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
 {
     fcgp_worker_facts_t f;
-    apr_uint32_t src;
 
-    if (s->yield) {
-        return 0;   /* it makes room for another user (make_room) */
-    }
-    memset(&f, 0, sizeof(f));
-    f.returned = 1;
-    f.outcome = (int)outcome;
-    f.draining = pm->draining;
-    f.served = s->served;
-    f.limit = pm_class_limit(s->cls, &src);
+    worker_facts(pm, s, 1, outcome, apr_time_now(), &f);
     f.parent = s->parent || (f.limit && s->served >= f.limit
                              && pm_worker_is_parent(pm, s));
     if (!fcgp_policy_renew(&f)) {
@@ -493,22 +496,13 @@ static int renewed(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
 static int child_restarted(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
 {
     fcgp_worker_facts_t f;
-    apr_uint32_t src;
     int timeout = outcome == FCGP_OUT_TIMEOUT, killed;
 
-    memset(&f, 0, sizeof(f));
-    f.returned = 1;
-    f.outcome = (int)outcome;
-    f.draining = pm->draining;
-    f.superseded = s->superseded;
-    f.served = s->served;
-    f.limit = pm_class_limit(s->cls, &src);
-    f.now = apr_time_now();
-    f.started = s->started;
-    f.lifetime = s->cls->limits.lifetime;
-    f.parent = pm_worker_is_parent(pm, s);
-    if (s->yield || !fcgp_policy_restart_child(&f)) {
-        /* (a worker asked to make room for another user retires) */
+    /* Whether it is a parent is read from /proc only for a failed
+     * request, not at every hand-back. */
+    worker_facts(pm, s, 1, outcome, apr_time_now(), &f);
+    f.parent = 1;
+    if (!fcgp_policy_restart_child(&f) || !pm_worker_is_parent(pm, s)) {
         return 0;
     }
     if (!(killed = pm_kill_child(pm, s, timeout
@@ -543,7 +537,10 @@ void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
         }
         pm_class_to_table(pm, c);
     }
-    if (child_restarted(pm, s, outcome) || renewed(pm, s, outcome)) {
+    /* (a worker asked to make room for another user, make_room, is
+     * neither: it retires) */
+    if (!s->yield
+        && (child_restarted(pm, s, outcome) || renewed(pm, s, outcome))) {
         return;
     }
     why = pm_retire_reason(pm, s, 1, outcome, apr_time_now());

@@ -295,10 +295,11 @@ apr_uint32_t pm_worker_child(pm_slot_t *s)
 int pm_kill_child(pm_t *pm, pm_slot_t *s, const char *what)
 {
     pid_t kids[8];
-    apr_uint32_t child = pm_worker_child(s);
+    int n = s->proc.pid > 0 ? children_of(s->proc.pid, kids, 8) : 0;
+    apr_uint32_t child = n == 1 ? (apr_uint32_t)kids[0] : 0;
     int err;
 
-    if (s->proc.pid > 0 && children_of(s->proc.pid, kids, 8) > 1) {
+    if (n > 1) {
         /* PHP_FCGI_CHILDREN above 1 (a starter script may export it): which
          * child held the request is not known, so the worker retires */
         return 0;

@@ -9,7 +9,6 @@ import os
 import time
 
 import fcgp
-import httpd as H
 
 STATUS = """\
 <Location /fcgiproc-status>
@@ -48,6 +47,33 @@ def wait_gone(pids, timeout):
             return [p for p in pids if alive(p)]
         time.sleep(0.05)
     return []
+
+
+def php_metrics(h):
+    """The status JSON's counters of the php-cgi class."""
+    return [m for m in status(h)["metrics"] if "php-cgi" in m["command"]][0]
+
+
+def time_out_a_request(make_httpd, extra=""):
+    """A started server (FcgiProcIOTimeout 2, FcgiProcKillTimeout 1), one
+    request served, then one that spins past the timeout: (h, parent,
+    child), the worker's parent and the child that ran the 504."""
+    h = fcgp.server(make_httpd, STATUS + "FcgiProcIOTimeout 2\n"
+                    "FcgiProcKillTimeout 1\n" + extra)
+    d = h.make_dir("pids")
+    # usleep() uses no CPU, so max_execution_time never ends it
+    h.write_php("spin.php", "<?php file_put_contents('%s/pid', getmypid()"
+                " . ' ' . posix_getppid());"
+                " while (true) { usleep(100000); }" % d)
+    h.start()
+    assert h.get("/hello.php").status == 200
+    parent = php_workers(h)[0]["parent_pid"]
+    r = h.get("/spin.php", timeout=30)
+    assert r.status == 504
+    with open(os.path.join(d, "pid")) as f:
+        child, its_parent = map(int, f.read().split())
+    assert its_parent == parent                 # the busy child of that worker
+    return h, parent, child
 
 
 def test_php_cgi_gets_parent_mode_and_stays_in_httpds_session(make_httpd):
@@ -98,22 +124,7 @@ def test_timeout_kills_the_child_and_keeps_the_warm_parent(make_httpd):
     # ran it is killed: php-cgi's child (SIGTERM would only be noted by it:
     # it keeps running the script), not the parent, which keeps its socket
     # and its opcode cache and forks the next child.  The worker stays.
-    h = fcgp.server(make_httpd, STATUS + "FcgiProcIOTimeout 2\n"
-                    "FcgiProcKillTimeout 1\n")
-    d = h.make_dir("pids")
-    # usleep() uses no CPU, so max_execution_time never ends it
-    h.write_php("spin.php", "<?php file_put_contents('%s/pid', getmypid()"
-                " . ' ' . posix_getppid());"
-                " while (true) { usleep(100000); }" % d)
-    h.start()
-    assert h.get("/hello.php").status == 200
-    w = php_workers(h)[0]
-    parent = w["parent_pid"]
-    r = h.get("/spin.php", timeout=30)
-    assert r.status == 504
-    with open(os.path.join(d, "pid")) as f:
-        child, its_parent = map(int, f.read().split())
-    assert its_parent == parent                 # the busy child of that worker
+    h, parent, child = time_out_a_request(make_httpd)
     assert wait_gone([child], 2) == []          # SIGKILL, no grace to wait
     assert alive(parent)
     # (the line is written just after the kill)
@@ -130,9 +141,8 @@ def test_timeout_kills_the_child_and_keeps_the_warm_parent(make_httpd):
     assert len(ws) == 1 and ws[0]["parent_pid"] == parent, ws
     assert ws[0]["renewals"] == 1, ws
     assert fcgp.tagged(h.error_log(), "FCGP03010") == []   # no worker exit
-    st = status(h)
-    assert st["exits_total"] == 0
-    m = [m for m in st["metrics"] if "php-cgi" in m["command"]][0]
+    assert status(h)["exits_total"] == 0
+    m = php_metrics(h)
     assert m["worker_kills"] == 1 and m["spawns"] == 1, m
     assert m["worker_exits"].get("timeout") == 1, m["worker_exits"]
 
@@ -142,21 +152,8 @@ def test_with_two_children_a_timeout_retires_the_whole_worker(make_httpd):
     # the two children held the request is not known, so the worker
     # retires whole, as before parent mode: the busy child does not outlive
     # FcgiProcKillTimeout, and no idle sibling is killed in its place.
-    h = fcgp.server(make_httpd, STATUS + "FcgiProcIOTimeout 2\n"
-                    "FcgiProcKillTimeout 1\n"
-                    "FcgiProcInitialEnv PHP_FCGI_CHILDREN 2\n")
-    d = h.make_dir("pids")
-    h.write_php("spin.php", "<?php file_put_contents('%s/pid', getmypid()"
-                " . ' ' . posix_getppid());"
-                " while (true) { usleep(100000); }" % d)
-    h.start()
-    assert h.get("/hello.php").status == 200
-    parent = php_workers(h)[0]["parent_pid"]
-    r = h.get("/spin.php", timeout=30)
-    assert r.status == 504
-    with open(os.path.join(d, "pid")) as f:
-        child, its_parent = map(int, f.read().split())
-    assert its_parent == parent
+    h, parent, child = time_out_a_request(
+        make_httpd, "FcgiProcInitialEnv PHP_FCGI_CHILDREN 2\n")
     assert wait_gone([child, parent], 6) == [], h.error_log_tail(10)
     assert fcgp.tagged(h.error_log(), "FCGP03014") == []
     r = h.get("/hello.php")
@@ -186,7 +183,7 @@ def test_a_child_that_crashes_leaves_the_parent_serving(make_httpd):
     assert fcgp.tagged(h.error_log(), "FCGP03010") == []   # no worker exit
     ws = php_workers(h)
     assert len(ws) == 1 and ws[0]["parent_pid"] == parent, ws
-    m = [m for m in status(h)["metrics"] if "php-cgi" in m["command"]][0]
+    m = php_metrics(h)
     assert m["spawns"] == 1 and m["worker_exits"].get("broken") == 1, m
 
 
