@@ -138,19 +138,20 @@ static void warn_env(server_rec *s, const fcgp_srv_conf_t *sc,
     int k;
     for (k = 0; k < a->envc; k++) {
         if (strncmp(a->env[k], "PHP_FCGI_CHILDREN=", 18) == 0
-            && atoi(a->env[k] + 18) > 1) {
+            && atoi(a->env[k] + 18) > 1
+            && (apr_uint32_t)atoi(a->env[k] + 18) > a->limits.max_procs) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, FCGP_LOGNO(01001)
-                         "FcgiProcInitialEnv %s (server %s): php-cgi "
-                         "would fork that many children behind each "
-                         "worker's socket, but a worker is given one "
-                         "request at a time, so one child would serve and "
-                         "the others only take memory.  Leave it out "
-                         "(php-cgi gets PHP_FCGI_CHILDREN=1: a parent that "
-                         "keeps the opcode cache and forks a warm child "
-                         "whenever the last one reached its request "
-                         "limit) and raise FcgiProcMaxProcessesPerClass "
-                         "for more requests at once",
-                         a->env[k], sc->vhost);
+                         "FcgiProcInitialEnv %s (server %s): each php-cgi "
+                         "worker is a pool of that many children on one "
+                         "socket, but FcgiProcMaxProcessesPerClass %u lets "
+                         "a class serve only that many requests at once: "
+                         "the other children only take memory.  Lower "
+                         "PHP_FCGI_CHILDREN to it, or raise "
+                         "FcgiProcMaxProcessesPerClass",
+                         a->env[k], sc->vhost, a->limits.max_procs);
+        }
+        if (strncmp(a->env[k], "PHP_FCGI_CHILDREN=", 18) == 0) {
+            break;      /* getenv() finds the first */
         }
     }
     if (a->php_max_requests && sc->set[FCGP_C_MAX_REQUESTS]

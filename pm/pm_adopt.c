@@ -82,6 +82,23 @@ static int stop_orphan(pm_t *pm, pm_orphan_t *o, apr_uint32_t st,
     return 1;
 }
 
+/* Is another orphan of process pid (a php-cgi pool's slots share their
+ * parent) still serving a request? */
+static int sibling_busy(pm_t *pm, const pm_orphan_t *o, apr_time_t now)
+{
+    int i;
+    for (i = 0; i < pm->orphans->nelts; i++) {
+        const pm_orphan_t *x = &APR_ARRAY_IDX(pm->orphans, i, pm_orphan_t);
+        fcgp_tbl_slot_t *ts = fcgp_table_slot(pm->table, x->id);
+        if (x != o && x->pid == o->pid && !x->kill_at
+            && FCGP_TBL_STATE(apr_atomic_read32(&ts->word)) == FCGP_TBL_BUSY
+            && !gone(ts->holder) && now < pm->orphans_until) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void pm_orphans_tick(pm_t *pm, apr_time_t now)
 {
     int i;
@@ -98,6 +115,7 @@ void pm_orphans_tick(pm_t *pm, apr_time_t now)
             /* Busy with a live holder: let it finish. */
             if ((st == FCGP_TBL_BUSY && !gone(ts->holder) && !gone(o->pid)
                  && now < pm->orphans_until)
+                || (o->pid && !gone(o->pid) && sibling_busy(pm, o, now))
                 || !stop_orphan(pm, o, st, now)) {
                 continue;
             }

@@ -95,8 +95,26 @@ struct pm_slot {
                                  * new request and retires */
     int yield;                  /* retire at its hand-back: another user
                                  * waits for room (pm_make_room) */
+    /* A php-cgi pool (PHP_FCGI_CHILDREN above 1): one parent, its
+     * children accepting on its one socket.  Its first slot (the lead)
+     * owns the process and the socket; each other slot (a share) is one
+     * more request at once on the same socket, with no process of its own
+     * (proc.pid 0, listen_fd -1).  The pool retires whole: its slots are
+     * taken back as their requests end, and the parent gets SIGTERM only
+     * when no share is left (it passes it on to its children, which would
+     * end a request in progress). */
+    pm_slot_t *lead;            /* a share: its lead; NULL: none */
+    apr_uint32_t shares;        /* a lead: its shares not freed yet */
+    const char *pool_why;       /* a lead: its pool retires, and why */
+    int term_pending;           /* a lead retired: SIGTERM when its last
+                                 * share is freed */
     apr_pool_t *pool;
 };
+
+/* The process serving slot s (a share's is its lead's); 0: none. */
+#define PM_SLOT_PID(s) \
+    ((s)->lead ? (apr_uint32_t)(s)->lead->proc.pid \
+               : (apr_uint32_t)((s)->proc.pid > 0 ? (s)->proc.pid : 0))
 
 /* A class's program file as the PM last saw it (pm_program.c). */
 typedef struct {
@@ -134,6 +152,9 @@ struct pm_class {
     int parents_seen;           /* one of its workers was seen to be a
                                  * parent: the same program and environment
                                  * make every one of them one */
+    apr_uint32_t php_children;  /* PHP_FCGI_CHILDREN above 1: its workers
+                                 * are pools of that many slots (see
+                                 * pm_slot_t.lead); 0: one slot each */
     apr_pool_t *pool;
 };
 
@@ -226,6 +247,7 @@ void pm_user_add(pm_t *pm, apr_uint32_t user, int delta);
 /* pm_worker.c */
 apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s);
 pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c);
+pm_slot_t *pm_add_worker(pm_t *pm, pm_class_t *c);
 void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason);
 void pm_drop(pm_t *pm, pm_slot_t *s);
 void pm_free_slot(pm_t *pm, pm_slot_t *s);

@@ -84,6 +84,9 @@ static void tick(pm_t *pm, apr_time_t now)
             }
             continue;
         }
+        if (s->lead) {
+            continue;       /* a pool's slot: its lead decides for all */
+        }
         if ((why = pm_retire_reason(pm, s, 0, FCGP_OUT_OK, now)) != NULL) {
             pm_retire(pm, s, why);
         }

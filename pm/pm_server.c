@@ -130,7 +130,12 @@ static pm_class_t *class_for(pm_t *pm, const fcgp_app_spec_t *spec,
         c->user = spec->ident.suexec ? spec->ident.uid : PM_HTTPD_USER;
         c->name = join_name(cp, &c->spec);
         c->parent_mode = fcgp_policy_parent_mode(c->spec.envc,
-                                                 c->spec.env);
+                                                 c->spec.env) > 0;
+        c->php_children = (apr_uint32_t)fcgp_policy_parent_mode(
+            c->spec.envc, c->spec.env);
+        if (c->php_children < 2) {
+            c->php_children = 0;
+        }
         c->slots = apr_array_make(cp, 8, sizeof(pm_slot_t *));
         c->tidx = tidx;
         apr_hash_set(pm->classes, c->key, (apr_ssize_t)klen, c);

@@ -197,7 +197,7 @@ static void request_of(pm_t *pm, const pm_slot_t *s, fcgp_status_worker_t *w,
 {
     fcgp_tbl_req_t q;
     int mine = fcgp_table_request(pm->table, s->id, &q)
-               && q.pid == (apr_uint32_t)s->proc.pid && q.pid;
+               && q.pid == PM_SLOT_PID(s) && q.pid;
     int current = mine && q.busy && w->state == FCGP_WORKER_BUSY;
 
     w->method = current ? apr_pstrdup(p, q.method) : "";
@@ -258,10 +258,13 @@ const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p,
         }
         w = &st->workers[st->nworkers++];
         w->slot = s->id;
-        w->pid = (apr_uint32_t)s->proc.pid;
+        w->pid = PM_SLOT_PID(s);
         /* A php-cgi parent: its child serves, so its pid is the one a
-         * request sees (getmypid()), and the parent's is beside it. */
-        if (s->state != SLOT_STOPPING && pm_worker_is_parent(pm, s)) {
+         * request sees (getmypid()), and the parent's is beside it.  (A
+         * pool's children take its requests in turn: its slots show the
+         * parent.) */
+        if (s->state != SLOT_STOPPING && !s->cls->php_children
+            && pm_worker_is_parent(pm, s)) {
             apr_uint32_t kid = pm_worker_child(s);
             if (kid) {
                 w->parent_pid = w->pid;

@@ -61,6 +61,15 @@ void pm_slot_set(pm_t *pm, pm_slot_t *s, slot_state_e st)
 
 apr_uint32_t pm_class_limit(const pm_class_t *c, apr_uint32_t *source)
 {
+    if (c->php_children) {
+        /* A pool: php-cgi's children count their own requests and leave
+         * at PHP_FCGI_MAX_REQUESTS, which conf gives them, while the
+         * parent holds the socket: a request that comes meanwhile waits
+         * there for the next child, as in php-fpm.  Its slots have no
+         * limit of their own. */
+        *source = FCGP_LIMIT_NONE;
+        return 0;
+    }
     return fcgp_policy_effective_limit(c->limits.max_requests,
                                        c->limits.limit_source,
                                        c->learned_limit, source);
@@ -192,8 +201,12 @@ void pm_publish(pm_t *pm, pm_slot_t *s)
     apr_uint32_t src, limit;
 
     if (s->published || s->state != SLOT_IDLE || pm->draining
-        || s->proc.pid <= 0) {
+        || !PM_SLOT_PID(s)) {
         return;
+    }
+    if (s->lead && (s->lead->pool_why || s->lead->state == SLOT_STOPPING
+                    || s->lead->state == SLOT_FREE)) {
+        return;     /* its pool goes */
     }
     if (class_serving(s->cls) >= s->cls->limits.max_procs) {
         return;
@@ -205,7 +218,7 @@ void pm_publish(pm_t *pm, pm_slot_t *s)
     ts->cls = s->cls->tidx;
     apr_atomic_set32(&ts->served, s->served);
     table_limits(s->cls, ts);
-    ts->pid = (apr_uint32_t)s->proc.pid;
+    ts->pid = PM_SLOT_PID(s);
     ts->holder = 0;
     apr_atomic_set32(&ts->closing, 0);
     apr_cpystrn(ts->path, s->path, sizeof(ts->path));
@@ -216,6 +229,9 @@ void pm_publish(pm_t *pm, pm_slot_t *s)
         /* (A new worker in a full class is a replacement, started ahead:
          * waiting handlers get it when no warm one comes free first.) */
         fcgp_table_wake(pm->table, s->cls->tidx);
+    }
+    if (s->shares) {
+        publish_held(pm, s->cls);   /* a pool's other slots */
     }
 }
 
@@ -435,6 +451,22 @@ static void worker_facts(pm_t *pm, pm_slot_t *s, int returned,
     f->now = now;
     f->started = s->started;
     f->last_used = s->last_used;
+    if (s->shares) {
+        /* A pool is idle when all its slots are */
+        int i;
+        for (i = 0; i < c->slots->nelts; i++) {
+            const pm_slot_t *o = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
+            if (o->lead != s) {
+                continue;
+            }
+            if (o->state != SLOT_IDLE) {
+                f->last_used = now;
+            }
+            else if (o->last_used > f->last_used) {
+                f->last_used = o->last_used;
+            }
+        }
+    }
     f->class_live = c->n[SLOT_IDLE] + c->n[SLOT_BUSY];
     f->min_procs = c->limits.min_procs;
     f->lifetime = c->limits.lifetime;
@@ -498,6 +530,10 @@ static int child_restarted(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
     fcgp_worker_facts_t f;
     int timeout = outcome == FCGP_OUT_TIMEOUT, killed;
 
+    if (s->cls->php_children) {
+        /* a pool: which of its children ran the request is not known */
+        return 0;
+    }
     /* Whether it is a parent is read from /proc only for a failed
      * request, not at every hand-back. */
     worker_facts(pm, s, 1, outcome, apr_time_now(), &f);
@@ -536,6 +572,11 @@ void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
             apr_atomic_set32(&k->refused, 0);
         }
         pm_class_to_table(pm, c);
+    }
+    if ((s->lead ? s->lead : s)->pool_why) {
+        /* its pool retires (pm_retire) */
+        pm_retire(pm, s, (s->lead ? s->lead : s)->pool_why);
+        return;
     }
     /* (a worker asked to make room for another user, make_room, is
      * neither: it retires) */
@@ -592,7 +633,7 @@ int pm_grow(pm_t *pm, pm_class_t *c, int asked)
         n = top;
     }
     while (n > 0 && (room = pm_room(pm, c, 0)) == FCGP_ROOM) {
-        pm_slot_t *fresh = pm_spawn(pm, c);
+        pm_slot_t *fresh = pm_add_worker(pm, c);
         if (!fresh) {
             started = -1;
             break;
@@ -696,7 +737,7 @@ void pm_serve_table(pm_t *pm)
             make_room(pm, c);   /* the fairest waiter gets the next */
             break;
         }
-        if (room != FCGP_ROOM || !(fresh = pm_spawn(pm, c))) {
+        if (room != FCGP_ROOM || !(fresh = pm_add_worker(pm, c))) {
             note_at_max(pm, c, room, want[pick]);
             want[pick] = 0;     /* this class cannot have one */
             continue;

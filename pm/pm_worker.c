@@ -443,10 +443,12 @@ static void detach_from_class(pm_slot_t *s)
 
 /* Give slot s up: its socket, its class, its entry in the table (a
  * handler still holding it cannot hand it back into the next process's
- * hands: the table bumps its generation). */
+ * hands: the table bumps its generation).  A pool's lead takes its shares
+ * with it; the last share of a retired lead sends the lead its SIGTERM. */
 void pm_free_slot(pm_t *pm, pm_slot_t *s)
 {
     pm_class_t *c = s->cls;
+    pm_slot_t *lead = s->lead;
 
     close_listener(s);
     if (c) {
@@ -454,18 +456,44 @@ void pm_free_slot(pm_t *pm, pm_slot_t *s)
         detach_from_class(s);
         pm_update_full(pm, c);
     }
+    if (s->shares && c) {
+        /* (after the lead left its class: nothing publishes it again) */
+        int i;
+        s->term_pending = 0;    /* it is gone, or goes now */
+        for (i = c->slots->nelts - 1; i >= 0 && s->shares; i--) {
+            pm_slot_t *o = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
+            if (o->lead == s) {
+                pm_drop(pm, o);
+                i = c->slots->nelts;    /* the array changed: again */
+            }
+        }
+    }
     s->state = SLOT_FREE;
     s->cls = NULL;
     s->published = 0;
     s->suspect = 0;
     s->yield = 0;
+    s->lead = NULL;
+    s->shares = 0;
+    s->pool_why = NULL;
+    s->term_pending = 0;
     fcgp_table_free_slot(pm->table, s->id);
     apr_pool_clear(s->pool);
+    if (lead && c) {
+        /* A share stood for one of the parent's children. */
+        pm->nprocs--;
+        pm_user_add(pm, c->user, -1);
+        if (--lead->shares == 0 && lead->term_pending) {
+            lead->term_pending = 0;
+            lead->kill_at = apr_time_now() + lead->cls->limits.kill_timeout;
+            pm_signal_worker(pm, (apr_uint32_t)lead->proc.pid, SIGTERM);
+        }
+    }
 }
 
-/* A new worker of class c, in a slot of the table, idle (not published
- * yet).  NULL when the table has no free slot or the start failed. */
-pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c)
+/* A slot of the table for class c, ours, with no process yet; NULL when
+ * the table has none free (logged). */
+static pm_slot_t *new_slot(pm_t *pm, pm_class_t *c)
 {
     apr_uint32_t id = fcgp_table_alloc_slot(pm->table, pm->me);
     pm_slot_t *s;
@@ -501,7 +529,27 @@ pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c)
     s->superseded = 0;
     s->prog_ident = 0;
     s->yield = 0;
+    s->lead = NULL;
+    s->shares = 0;
+    s->pool_why = NULL;
+    s->term_pending = 0;
+    s->parent = 0;
+    s->looked = 0;
+    s->renewals = 0;
+    s->last_used = 0;
     APR_ARRAY_PUSH(c->slots, pm_slot_t *) = s;
+    return s;
+}
+
+/* A new worker of class c, in a slot of the table, idle (not published
+ * yet).  NULL when the table has no free slot or the start failed. */
+pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c)
+{
+    pm_slot_t *s = new_slot(pm, c);
+
+    if (!s) {
+        return NULL;
+    }
     if (make_listener(pm, s) != APR_SUCCESS) {
         fcgp_cnt_inc(PM_COUNTERS(pm, c), FCGP_CNT_SPAWN_FAILURES);
         pm_free_slot(pm, s);
@@ -511,6 +559,51 @@ pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c)
         pm_free_slot(pm, s);
         return NULL;
     }
+    pm_slot_set(pm, s, SLOT_IDLE);
+    pm_update_full(pm, c);
+    return s;
+}
+
+/* A pool of class c that may take one more request at once: a lead that
+ * serves, not retiring, with fewer shares than its parent has children
+ * beside the lead's own. */
+static pm_slot_t *pool_with_room(pm_class_t *c)
+{
+    int i;
+    for (i = 0; c->php_children && i < c->slots->nelts; i++) {
+        pm_slot_t *o = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
+        if (!o->lead && o->proc.pid > 0 && !o->pool_why && !o->superseded
+            && !o->yield && (o->state == SLOT_IDLE || o->state == SLOT_BUSY)
+            && o->shares + 1 < c->php_children) {
+            return o;
+        }
+    }
+    return NULL;
+}
+
+/* One more worker of class c (the caller saw room, pm_room): in a class
+ * of php-cgi pools, a share of a pool that has a child to spare (no new
+ * process: one more request at once on its socket), else a new process
+ * (pm_spawn), the lead of a new pool.  Idle, not published yet; NULL when
+ * none could be had. */
+pm_slot_t *pm_add_worker(pm_t *pm, pm_class_t *c)
+{
+    pm_slot_t *lead = pool_with_room(c), *s;
+
+    if (!lead) {
+        return pm_spawn(pm, c);
+    }
+    if (!(s = new_slot(pm, c))) {
+        return NULL;
+    }
+    s->lead = lead;
+    lead->shares++;
+    apr_cpystrn(s->path, lead->path, sizeof(s->path));
+    s->started = lead->started;
+    s->prog_ident = lead->prog_ident;
+    /* one of the parent's children: counted as a process */
+    pm->nprocs++;
+    pm_user_add(pm, c->user, 1);
     pm_slot_set(pm, s, SLOT_IDLE);
     pm_update_full(pm, c);
     return s;
@@ -535,19 +628,13 @@ int pm_signal_worker(pm_t *pm, apr_uint32_t pid, int sig)
     return pm_signal(pm, pid, sig);
 }
 
-/* Retire a worker: SIGTERM now, SIGKILL after FcgiProcKillTimeout.  An
- * idle one a handler has just claimed is left alone (decided when it is
- * back). */
-void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason)
+/* Retire a worker now: SIGTERM, SIGKILL after FcgiProcKillTimeout; a
+ * pool's lead waits for its shares to go first (term_pending); a share
+ * has no process and is freed. */
+static void retire_now(pm_t *pm, pm_slot_t *s, const char *reason)
 {
     pm_class_t *c = s->cls;
 
-    if (s->state == SLOT_STOPPING || s->state == SLOT_FREE) {
-        return;
-    }
-    if (s->state == SLOT_IDLE && !pm_take(pm, s)) {
-        return;
-    }
     if (s->published) {
         /* Held through the table: its holder's hand-back now fails, and
          * nobody can claim it again. */
@@ -564,12 +651,88 @@ void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason)
     fcgp_table_wake(pm->table, c->tidx);
     s->retire_reason = reason;
     s->kill_at = apr_time_now() + c->limits.kill_timeout;
-    if (s->proc.pid > 0) {
+    if (s->proc.pid > 0 && s->shares && pm->draining < 2) {
+        s->term_pending = 1;
+    }
+    else if (s->proc.pid > 0) {
         pm_signal_worker(pm, (apr_uint32_t)s->proc.pid, SIGTERM);
     }
     else {
         pm_free_slot(pm, s);
     }
+}
+
+/* One slot of a retiring pool: taken now when idle or just handed back,
+ * else when its holder hands it back (`closing` brings it to us). */
+static void pool_member_stop(pm_t *pm, pm_slot_t *s)
+{
+    if (s->state == SLOT_STOPPING || s->state == SLOT_FREE) {
+        return;
+    }
+    if (s->state == SLOT_IDLE && pm_take(pm, s)) {
+        retire_now(pm, s, s->lead ? s->lead->pool_why : s->pool_why);
+        return;
+    }
+    if (s->state != SLOT_BUSY && s->state != SLOT_LAST) {
+        return;
+    }
+    if (s->published) {
+        s->yield = 1;
+        apr_atomic_set32(&fcgp_table_slot(pm->table, s->id)->closing, 1);
+    }
+    else {
+        retire_now(pm, s, s->lead ? s->lead->pool_why : s->pool_why);
+    }
+}
+
+/* Pool `lead` retires whole: each of its slots as its request ends, the
+ * parent once none is left. */
+static void retire_pool(pm_t *pm, pm_slot_t *lead, const char *reason)
+{
+    pm_class_t *c = lead->cls;
+    pm_slot_t **members;
+    int i, n = 0;
+
+    if (!lead->pool_why) {
+        lead->pool_why = reason;
+    }
+    /* (stopping one may start another worker of the class, pm_grow, and
+     * change the class's array: go by a copy) */
+    members = apr_palloc(pm->tmp, c->slots->nelts * sizeof(*members));
+    for (i = 0; i < c->slots->nelts; i++) {
+        pm_slot_t *o = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
+        if (o->lead == lead) {
+            members[n++] = o;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        if (members[i]->lead == lead) {
+            pool_member_stop(pm, members[i]);
+        }
+    }
+    if (lead->cls == c && !lead->lead) {
+        pool_member_stop(pm, lead);
+    }
+}
+
+/* Retire a worker: SIGTERM now, SIGKILL after FcgiProcKillTimeout.  An
+ * idle one a handler has just claimed is left alone (decided when it is
+ * back).  A slot of a php-cgi pool retires its whole pool (which of the
+ * parent's children failed, or got old, is not known), each slot as its
+ * request ends; when httpd is gone, at once. */
+void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason)
+{
+    if (s->state == SLOT_STOPPING || s->state == SLOT_FREE) {
+        return;
+    }
+    if ((s->lead || s->shares) && pm->draining < 2) {
+        retire_pool(pm, s->lead ? s->lead : s, reason);
+        return;
+    }
+    if (s->state == SLOT_IDLE && !pm_take(pm, s)) {
+        return;
+    }
+    retire_now(pm, s, reason);
 }
 
 /* Give up a slot whose process is gone and is not replaced: a handler
@@ -594,7 +757,7 @@ void pm_kill_late(pm_t *pm, apr_time_t now, apr_time_t *next)
     for (i = 0; i < pm->nslots; i++) {
         pm_slot_t *s = pm->slots[i];
         if (!s || s->state != SLOT_STOPPING || s->kill_sent
-            || s->proc.pid <= 0) {
+            || s->proc.pid <= 0 || s->term_pending) {
             continue;
         }
         if (now >= s->kill_at) {

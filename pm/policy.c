@@ -124,7 +124,7 @@ int fcgp_policy_parent_mode(int envc, const char *const *env)
             break;          /* getenv() finds the first */
         }
     }
-    return n > 0;
+    return n;
 }
 
 fcgp_room_e fcgp_policy_room(const fcgp_room_facts_t *f)

@@ -95,8 +95,11 @@ int fcgp_policy_renew(const fcgp_worker_facts_t *f);
 int fcgp_policy_restart_child(const fcgp_worker_facts_t *f);
 
 /* Whether an application started with this environment runs in
- * php-cgi's parent mode: PHP_FCGI_CHILDREN is 1 or more (php-cgi then
- * forks that many children, which serve, and keeps the listening socket). */
+ * php-cgi's parent mode: the number of children PHP_FCGI_CHILDREN asks
+ * for, 1 or more (php-cgi then forks that many children, which serve, and
+ * keeps the listening socket); 0: not a parent.  Above 1, the worker is
+ * a pool: that many requests at once share one parent and its opcode
+ * cache (pm/pm_worker.c, pm_add_worker). */
 int fcgp_policy_parent_mode(int envc, const char *const *env);
 
 /* Room for another worker of a class. */

@@ -35,16 +35,19 @@ def assert_no_loss(h, res, counts):
     assert fcgp.tagged(h.error_log(), "FCGP02001") == []
 
 
-@pytest.mark.parametrize("children", ["default", "0"])
+@pytest.mark.parametrize("children", ["default", "0", "8"])
 def test_php_cgi_own_limit(make_httpd, children):
     # By default php-cgi runs as a parent with one child (PHP_FCGI_CHILDREN=1):
     # the child exits after PHP_FCGI_MAX_REQUESTS and the parent, which keeps
     # the socket, forks the next; we renew the worker.  With
     # PHP_FCGI_CHILDREN 0, php-cgi serves and exits itself, and we retire it.
+    # With 8, one parent's 8 children serve the class's 8 requests at once
+    # (a pool), each leaving at PHP's limit while the parent holds the
+    # socket.
     extra = ("FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS 20\n"
              "FcgiProcMaxProcessesPerClass 8\n")
-    if children == "0":
-        extra += "FcgiProcInitialEnv PHP_FCGI_CHILDREN 0\n"
+    if children != "default":
+        extra += "FcgiProcInitialEnv PHP_FCGI_CHILDREN %s\n" % children
     h = fcgp.server(make_httpd, extra + STATUS, app=False)
     d = h.make_dir("pids")
     # every request says which process served it
@@ -67,6 +70,15 @@ def test_php_cgi_own_limit(make_httpd, children):
         assert len(exits) >= N // 20 - 8 - 1, len(exits)
         assert all("after 20 requests" in l for l in exits), exits[:3]
         assert all("PHP_FCGI_MAX_REQUESTS" in l for l in exits)
+    elif children == "8":
+        # No worker was retired: one parent, and its slots all on it.
+        assert exits == [], exits[:3]
+        st = json.loads(h.get("/fcgiproc-status?json").body)
+        ws = [w for w in st["workers"] if "php-cgi" in w["class"]]
+        assert 1 <= len(ws) <= 8 and len({w["pid"] for w in ws}) == 1, ws
+        parents = {w["pid"] for w in ws}
+        assert all(ppid_of(int(p)) in parents | {None} for p in per_pid), \
+            "a child of another parent served"
     else:
         # No worker was retired: each one's parent went through children.
         assert exits == [], exits[:3]
@@ -75,6 +87,15 @@ def test_php_cgi_own_limit(make_httpd, children):
         assert 1 <= len(ws) <= 8, ws
         assert all(w["parent_pid"] for w in ws), ws
         assert sum(w["renewals"] for w in ws) >= N // 20 - 8, ws
+
+
+def ppid_of(pid):
+    """The parent of a live process; None when it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
 
 
 def test_c_app_declared_limit(make_httpd):

@@ -195,13 +195,22 @@ def test_min_above_max_fails_startup(make_httpd):
     assert "FcgiProcMinProcessesPerClass 5 is above" in h.error_log()
 
 
-def test_php_fcgi_children_warns(make_httpd):
-    h = fcgp.server(make_httpd, "FcgiProcInitialEnv PHP_FCGI_CHILDREN 4\n")
+def test_php_fcgi_children_above_the_class_maximum_warns(make_httpd):
+    # a pool of 4 children in a class that may serve 2 requests at once
+    h = fcgp.server(make_httpd, "FcgiProcInitialEnv PHP_FCGI_CHILDREN 4\n"
+                                "FcgiProcMaxProcessesPerClass 2\n")
     h.start()
     lines = fcgp.tagged(h.error_log(), "FCGP01001")
-    assert lines and "one child would serve" in lines[0], lines
-    assert "PHP_FCGI_CHILDREN=1" in lines[0]
+    assert lines and "only take memory" in lines[0], lines
+    assert "FcgiProcMaxProcessesPerClass 2" in lines[0]
     assert h.get("/hello.php").status == 200
+
+
+def test_php_fcgi_children_within_the_class_maximum_is_quiet(make_httpd):
+    h = fcgp.server(make_httpd, "FcgiProcInitialEnv PHP_FCGI_CHILDREN 4\n")
+    h.start()
+    assert h.get("/hello.php").status == 200
+    assert not fcgp.tagged(h.error_log(), "FCGP01001")
 
 
 def test_app_environment_is_initial_env_only(make_httpd):

@@ -54,12 +54,15 @@ def php_metrics(h):
     return [m for m in status(h)["metrics"] if "php-cgi" in m["command"]][0]
 
 
-def time_out_a_request(make_httpd, extra=""):
+def time_out_a_request(make_httpd, extra="", files=()):
     """A started server (FcgiProcIOTimeout 2, FcgiProcKillTimeout 1), one
     request served, then one that spins past the timeout: (h, parent,
-    child), the worker's parent and the child that ran the 504."""
+    child), the worker's parent and the child that ran the 504.  files:
+    (name, text) pairs written below the ServerRoot first, executable."""
     h = fcgp.server(make_httpd, STATUS + "FcgiProcIOTimeout 2\n"
                     "FcgiProcKillTimeout 1\n" + extra)
+    for name, text in files:
+        h.write_file(name, text, mode=0o755)
     d = h.make_dir("pids")
     # usleep() uses no CPU, so max_execution_time never ends it
     h.write_php("spin.php", "<?php file_put_contents('%s/pid', getmypid()"
@@ -148,12 +151,16 @@ def test_timeout_kills_the_child_and_keeps_the_warm_parent(make_httpd):
 
 
 def test_with_two_children_a_timeout_retires_the_whole_worker(make_httpd):
-    # PHP_FCGI_CHILDREN 2 (set by the admin or a starter script): which of
-    # the two children held the request is not known, so the worker
-    # retires whole, as before parent mode: the busy child does not outlive
-    # FcgiProcKillTimeout, and no idle sibling is killed in its place.
+    # PHP_FCGI_CHILDREN 2 exported by a starter script (we see 1, so each
+    # worker takes one request at a time; with 2 in FcgiProcInitialEnv it
+    # would be a pool, test_php_pool.py): which of the two children held
+    # the request is not known, so the worker retires whole, as before
+    # parent mode: the busy child does not outlive FcgiProcKillTimeout, and
+    # no idle sibling is killed in its place.
     h, parent, child = time_out_a_request(
-        make_httpd, "FcgiProcInitialEnv PHP_FCGI_CHILDREN 2\n")
+        make_httpd, "FcgiProcWrapper @ROOT@/php-cgi-2kids .php\n",
+        files=[("php-cgi-2kids", "#!/bin/sh\nPHP_FCGI_CHILDREN=2\n"
+                "export PHP_FCGI_CHILDREN\nexec /usr/bin/php-cgi\n")])
     assert wait_gone([child, parent], 6) == [], h.error_log_tail(10)
     assert fcgp.tagged(h.error_log(), "FCGP03014") == []
     r = h.get("/hello.php")

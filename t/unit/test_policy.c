@@ -469,7 +469,8 @@ static const struct {
     int want;
 } parent_mode_cases[] = {
     { { "PATH=/bin", "PHP_FCGI_CHILDREN=1" }, 1 },
-    { { "PHP_FCGI_CHILDREN=4" }, 1 },
+    { { "PHP_FCGI_CHILDREN=4" }, 4 },     /* a pool of four */
+    { { "PHP_FCGI_CHILDREN=16", "PATH=/bin" }, 16 },
     { { "PHP_FCGI_CHILDREN=0" }, 0 },
     { { "PHP_FCGI_CHILDREN=" }, 0 },
     { { "PHP_FCGI_CHILDREN=1x" }, 0 },

@@ -1,0 +1,201 @@
+"""php-cgi pools (FcgiProcInitialEnv PHP_FCGI_CHILDREN N, N above 1): one
+php-cgi parent forks N children that accept on its one socket, and the
+class serves up to N requests at once through it, all with the parent's
+one opcode cache (php-fpm's structure).  The children leave at
+PHP_FCGI_MAX_REQUESTS while the parent holds the socket; the pool retires
+whole, its parent signalled only once no request of its runs."""
+import concurrent.futures
+import json
+import os
+import time
+
+import fcgp
+
+STATUS = """\
+<Location /fcgiproc-status>
+    SetHandler fcgiproc-status
+</Location>
+"""
+
+
+def status(h):
+    return json.loads(h.get("/fcgiproc-status?json").body)
+
+
+def php_workers(h):
+    return [w for w in status(h)["workers"] if "php-cgi" in w["class"]]
+
+
+def php_metrics(h):
+    return [m for m in status(h)["metrics"] if "php-cgi" in m["command"]][0]
+
+
+def ppid(pid):
+    """A live process's parent; None when it is gone (or a zombie)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            rest = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return None if rest[0] in ("Z", "X") else int(rest[1])
+
+
+def wait_gone(pids, timeout):
+    deadline = time.monotonic() + timeout
+    while any(ppid(p) is not None for p in pids):
+        if time.monotonic() > deadline:
+            return [p for p in pids if ppid(p) is not None]
+        time.sleep(0.05)
+    return []
+
+
+def pool_server(make_httpd, children=4, extra=""):
+    h = fcgp.server(make_httpd, STATUS
+                    + "FcgiProcInitialEnv PHP_FCGI_CHILDREN %d\n" % children
+                    + "FcgiProcMaxProcessesPerClass %d\n" % children + extra)
+    # each request says which process served it, and that one's parent
+    # (a signal does not cut its wait short)
+    h.write_php("who.php", "<?php $end = microtime(true)"
+                " + (int)($_GET['ms'] ?? 0) / 1000;"
+                " while (microtime(true) < $end) { usleep(10000); }"
+                " echo getmypid(), ' ', posix_getppid();")
+    return h
+
+
+def at_once(h, paths, timeout=30):
+    with concurrent.futures.ThreadPoolExecutor(len(paths)) as ex:
+        return list(ex.map(lambda p: h.get(p, timeout=timeout), paths))
+
+
+def test_a_pool_serves_its_requests_at_once_from_one_parent(make_httpd):
+    h = pool_server(make_httpd, 4)
+    h.start()
+    assert h.get("/who.php").status == 200
+    t0 = time.monotonic()
+    rs = at_once(h, ["/who.php?ms=1000"] * 4)
+    took = time.monotonic() - t0
+    assert [r.status for r in rs] == [200] * 4
+    pids = [tuple(map(int, r.body.split())) for r in rs]
+    assert len({p for p, _ in pids}) == 4, pids       # four children
+    assert len({pp for _, pp in pids}) == 1, pids     # of one parent
+    assert took < 3.0, took                           # side by side
+    ws = php_workers(h)
+    assert len(ws) == 4 and {w["pid"] for w in ws} == {pids[0][1]}, ws
+    assert php_metrics(h)["spawns"] == 1
+
+
+def test_a_pools_children_share_one_opcode_cache(make_httpd):
+    # What one child compiled, every other child has: the cache lives in
+    # the parent's shared memory (with a parent each, it would be compiled
+    # once per worker).
+    h = pool_server(make_httpd, 4)
+    lib = h.write_php("lib.php", "<?php function f() { return 1; }")
+    h.write_php("check.php",
+                "<?php usleep(500000); echo getmypid(), ' ', "
+                "(int)opcache_is_script_cached('%s');" % lib)
+    h.write_php("use.php", "<?php require '%s'; echo f();" % lib)
+    # (opcache leaves alone a file changed in the last 2 seconds:
+    # opcache.file_update_protection)
+    os.utime(lib, (time.time() - 60, time.time() - 60))
+    h.start()
+    assert h.get("/use.php").status == 200
+    rs = at_once(h, ["/check.php"] * 4)
+    got = [r.body.split() for r in rs]
+    assert len({g[0] for g in got}) == 4, got
+    assert all(g[1] == b"1" for g in got), got
+
+
+def test_a_pools_children_leave_at_the_limit_and_the_pool_stays(make_httpd):
+    h = pool_server(make_httpd, 4,
+                    "FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS 5\n")
+    h.start()
+    rs = []
+    for _ in range(10):
+        rs += at_once(h, ["/who.php?ms=20"] * 4)
+    assert [r.status for r in rs] == [200] * 40
+    pids = [tuple(map(int, r.body.split())) for r in rs]
+    per_child = {}
+    for p, _ in pids:
+        per_child[p] = per_child.get(p, 0) + 1
+    assert max(per_child.values()) <= 5, per_child
+    assert len(per_child) >= 8, per_child
+    assert len({pp for _, pp in pids}) == 1, pids
+    assert fcgp.tagged(h.error_log(), "FCGP03010") == []    # no worker exit
+    assert php_metrics(h)["spawns"] == 1
+
+
+def test_a_timeout_retires_the_pool_after_its_other_requests(make_httpd):
+    # Which child held the request that missed FcgiProcIOTimeout is not
+    # known: the pool retires.  Its other requests finish first (SIGTERM
+    # to the parent would end them: it passes it on to its children), and
+    # the busy child does not outlive FcgiProcKillTimeout after that.
+    h = pool_server(make_httpd, 2, "FcgiProcIOTimeout 4\n"
+                                   "FcgiProcKillTimeout 1\n")
+    d = h.make_dir("pids")
+    h.write_php("spin.php", "<?php file_put_contents('%s/pid', getmypid());"
+                " while (true) { usleep(100000); }" % d)
+    h.start()
+    parent = int(h.get("/who.php").body.split()[1])
+    with concurrent.futures.ThreadPoolExecutor(2) as ex:
+        spin = ex.submit(lambda: h.get("/spin.php", timeout=30))
+        time.sleep(2)
+        # (ends 1.5 s after the 504, past FcgiProcKillTimeout, and within
+        # FcgiProcIOTimeout of its own)
+        slow = ex.submit(lambda: h.get("/who.php?ms=3500", timeout=30))
+        assert spin.result().status == 504
+        r = slow.result()
+    assert r.status == 200 and int(r.body.split()[1]) == parent
+    with open(os.path.join(d, "pid")) as f:
+        spinner = int(f.read())
+    assert wait_gone([spinner, parent], 6) == [], h.error_log_tail(10)
+    r = h.get("/who.php")
+    assert r.status == 200 and int(r.body.split()[1]) != parent
+    exits = fcgp.tagged(h.error_log(), "FCGP03010")
+    assert len(exits) == 1 and "pid %d" % parent in exits[0], exits
+
+
+def test_an_idle_pool_retires_whole(make_httpd):
+    h = pool_server(make_httpd, 4, "FcgiProcIdleTimeout 1\n"
+                                   "FcgiProcMinProcessesPerClass 0\n")
+    h.start()
+    rs = at_once(h, ["/who.php?ms=300"] * 4)
+    parent = int(rs[0].body.split()[1])
+    kids = [int(r.body.split()[0]) for r in rs]
+    assert len(php_workers(h)) == 4
+    assert wait_gone([parent] + kids, 8) == [], h.error_log_tail(10)
+    assert php_workers(h) == []
+    assert status(h)["processes"] == 0
+
+
+def test_a_graceful_restart_under_load_loses_nothing(make_httpd):
+    h = pool_server(make_httpd, 4)
+    h.start()
+    with concurrent.futures.ThreadPoolExecutor(8) as ex:
+        futs = [ex.submit(lambda: h.get("/who.php?ms=50", timeout=30))
+                for _ in range(400)]
+        time.sleep(1)
+        h.graceful()
+        rs = [f.result() for f in futs]
+    assert [r.status for r in rs] == [200] * len(rs)
+    assert fcgp.tagged(h.error_log(), "FCGP02001") == []
+
+
+def test_a_pool_with_a_request_running_is_not_idle(make_httpd):
+    # FcgiProcIdleTimeout counts for the pool, not for each of its slots:
+    # while one of its requests runs, its idle slots do not retire it.
+    h = pool_server(make_httpd, 4, "FcgiProcIdleTimeout 1\n"
+                                   "FcgiProcMinProcessesPerClass 0\n")
+    h.start()
+    rs = at_once(h, ["/who.php?ms=300"] * 4)
+    parent = int(rs[0].body.split()[1])
+    # one slot's request ends at once, another's runs 3.5 s
+    with concurrent.futures.ThreadPoolExecutor(2) as ex:
+        short = ex.submit(lambda: h.get("/who.php?ms=400", timeout=30))
+        time.sleep(0.2)
+        long = ex.submit(lambda: h.get("/who.php?ms=3500", timeout=30))
+        assert short.result().status == 200
+        r = long.result()
+    assert r.status == 200 and int(r.body.split()[1]) == parent
+    r = h.get("/who.php")
+    assert r.status == 200 and int(r.body.split()[1]) == parent
+    assert fcgp.tagged(h.error_log(), "FCGP03010") == []    # no worker exit
