@@ -491,6 +491,7 @@ static int connect_worker(fcgp_req_t *rq)
     attempt_t *a = &rq->at;
     request_rec *r = rq->r;
     apr_sockaddr_t *sa;
+    apr_os_sock_t fd;
 
     if (a->be) {
         a->rv = fcgp_backend_connect(r->pool, a->be,
@@ -517,6 +518,9 @@ static int connect_worker(fcgp_req_t *rq)
     if (a->rv != APR_SUCCESS) {
         a->detail = a->lease->grant.path;
         return attempt_failed(rq, FCGP_FAIL_CONNECT);
+    }
+    if (apr_os_sock_get(&fd, a->sock) == APR_SUCCESS) {
+        fcgp_pm_lease_connected(a->lease, fd);
     }
     apr_socket_timeout_set(a->sock, rq->timer.io_timeout);
     return OK;
@@ -868,6 +872,11 @@ static int attempts(fcgp_req_t *rq, const fcgp_app_spec_t *spec)
         rq->safe_retries += retry == 2;
         report(rq, retry);
         if (a->sock) {
+            apr_os_sock_t fd;
+            if (a->lease && a->outcome != FCGP_OUT_OK
+                && apr_os_sock_get(&fd, a->sock) == APR_SUCCESS) {
+                fcgp_pm_lease_failed(a->lease, fd);
+            }
             /* First: the app waits for our close before it accepts the
              * next connection. */
             apr_socket_close(a->sock);

@@ -2,6 +2,13 @@
  * first, the PM's socket for what only the PM can do.  Runs in httpd
  * children, any thread; everything lives in the caller's pool. */
 #include <unistd.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <apr_strings.h>
 #include <apr_reslist.h>
 #include <apr_atomic.h>
@@ -530,6 +537,77 @@ void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome)
     if (fcgp_table_release(table, &lease->claim, outcome == FCGP_OUT_OK,
                            outcome)) {
         kick(lease->pool, lease->pm_path);
+    }
+}
+
+apr_uint32_t fcgp_unix_peer(apr_uint32_t ino)
+{
+    struct {
+        struct nlmsghdr nlh;
+        struct unix_diag_req req;
+    } q;
+    union {
+        struct nlmsghdr h;
+        char buf[512];
+    } a;
+    apr_uint32_t peer = 0;
+    ssize_t n;
+    int nl;
+
+    if (!ino || (nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+                             NETLINK_SOCK_DIAG)) < 0) {
+        return 0;
+    }
+    memset(&q, 0, sizeof(q));
+    q.nlh.nlmsg_len = sizeof(q);
+    q.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    q.nlh.nlmsg_flags = NLM_F_REQUEST;
+    q.req.sdiag_family = AF_UNIX;
+    q.req.udiag_states = ~0u;
+    q.req.udiag_ino = ino;
+    q.req.udiag_show = UDIAG_SHOW_PEER;
+    q.req.udiag_cookie[0] = q.req.udiag_cookie[1] = ~0u;   /* none */
+    if (send(nl, &q, sizeof(q), 0) == (ssize_t)sizeof(q)
+        && (n = recv(nl, &a, sizeof(a), MSG_DONTWAIT)) > 0
+        && NLMSG_OK(&a.h, (unsigned int)n)
+        && a.h.nlmsg_type == SOCK_DIAG_BY_FAMILY
+        && a.h.nlmsg_len >= NLMSG_LENGTH(sizeof(struct unix_diag_msg))) {
+        struct unix_diag_msg *m = NLMSG_DATA(&a.h);
+        int len = (int)(a.h.nlmsg_len
+                        - NLMSG_LENGTH(sizeof(struct unix_diag_msg)));
+        struct rtattr *at = (struct rtattr *)(m + 1);
+        for (; m->udiag_ino == ino && RTA_OK(at, len);
+             at = RTA_NEXT(at, len)) {
+            if (at->rta_type == UNIX_DIAG_PEER
+                && RTA_PAYLOAD(at) >= sizeof(peer)) {
+                memcpy(&peer, RTA_DATA(at), sizeof(peer));
+            }
+        }
+    }
+    close(nl);
+    return peer;
+}
+
+/* The inode of socket fd; 0 when it is none. */
+static apr_uint32_t socket_ino(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)
+           ? (apr_uint32_t)st.st_ino : 0;
+}
+
+void fcgp_pm_lease_connected(fcgp_lease_t *lease, int fd)
+{
+    if (lease && !lease->released) {
+        fcgp_table_set_conn(table, &lease->claim, socket_ino(fd));
+    }
+}
+
+void fcgp_pm_lease_failed(fcgp_lease_t *lease, int fd)
+{
+    if (lease && !lease->released) {
+        fcgp_table_set_peer(table, &lease->claim,
+                            fcgp_unix_peer(socket_ino(fd)));
     }
 }
 

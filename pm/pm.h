@@ -76,6 +76,22 @@ apr_status_t fcgp_pm_acquire(apr_pool_t *p, const char *pm_path,
  * status page).  Idempotent. */
 void fcgp_pm_release(fcgp_lease_t *lease, fcgp_outcome_e outcome);
 
+/* A request that failed (before closing fd, its connection to the
+ * worker): note which socket of the application's it was connected to,
+ * so that the PM can stop the process that held it (in a php-cgi pool,
+ * one of the parent's children).  One sock_diag request. */
+void fcgp_pm_lease_failed(fcgp_lease_t *lease, int fd);
+
+/* Connected (fd): note the socket in the worker's slot, so that the
+ * status page can tell which child of a php-cgi pool serves.  One
+ * fstat(). */
+void fcgp_pm_lease_connected(fcgp_lease_t *lease, int fd);
+
+/* Handler and PM: the inode of the other end of the unix socket whose
+ * inode is ino, from the kernel's sock_diag (one request, answered before
+ * send() returns: never waits); 0 when not known (not connected, gone). */
+apr_uint32_t fcgp_unix_peer(apr_uint32_t ino);
+
 /* Handler: the counters (pm/counters.h) of the class spec describes, in
  * the worker table; the record of requests of no known class when the
  * process manager never added it (a class is never added here: a request

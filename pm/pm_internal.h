@@ -204,6 +204,8 @@ typedef struct {
     apr_uint32_t parent_pid;
     apr_uint32_t seq;           /* makes socket names unique */
     int draining;               /* 1 graceful, 2 stop now */
+    int retiring_pool;          /* in retire_pool: workers start after it
+                                 * (pm_worker.c), not in its middle */
     apr_time_t next_refusal_log;    /* FCGP03024 at most once a minute */
     apr_time_t next_tick;
     apr_array_header_t *orphans;        /* pm_orphan_t; NULL: none */
@@ -256,6 +258,9 @@ int pm_signal_worker(pm_t *pm, apr_uint32_t pid, int sig);
 int pm_worker_is_parent(pm_t *pm, pm_slot_t *s);
 apr_uint32_t pm_worker_child(pm_slot_t *s);
 int pm_kill_child(pm_t *pm, pm_slot_t *s, const char *what);
+int pm_kill_pool_child(pm_t *pm, pm_slot_t *s, apr_uint32_t peer,
+                       const char *what);
+apr_uint32_t pm_pool_child(pm_slot_t *s, apr_uint32_t peer);
 int pm_linger_add(pm_t *pm, pid_t pgid, apr_time_t kill_at);
 int pm_connection_queued(int fd);
 

@@ -84,7 +84,14 @@ static void tick(pm_t *pm, apr_time_t now)
             }
             continue;
         }
-        if (s->lead) {
+        if (s->lead && s->lead->pool_why) {
+            /* its pool retires (a slot left idle by a hand-back the PM
+             * had not seen yet: pool_member_stop looks again, this is
+             * the second look) */
+            pm_retire(pm, s, s->lead->pool_why);
+            continue;
+        }
+        if (s->lead && pm->draining < 2) {
             continue;       /* a pool's slot: its lead decides for all */
         }
         if ((why = pm_retire_reason(pm, s, 0, FCGP_OUT_OK, now)) != NULL) {

@@ -171,7 +171,15 @@ void pm_program_check(pm_t *pm, pm_class_t *c)
         }
     }
     for (i = 0; i < old->nelts; i++) {
-        if (supersede(pm, APR_ARRAY_IDX(old, i, pm_slot_t *))) {
+        pm_slot_t *s = APR_ARRAY_IDX(old, i, pm_slot_t *);
+        if (s->cls != c || s->state == SLOT_FREE) {
+            idle++;         /* gone with its pool (a php-cgi pool) */
+            continue;
+        }
+        if (s->prog_ident == ident) {
+            continue;       /* freed so, and given to a new worker */
+        }
+        if (supersede(pm, s)) {
             idle++;
         }
         else {

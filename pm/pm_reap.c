@@ -220,6 +220,22 @@ static void worker_exited(pm_t *pm, pm_slot_t *s, int code,
         pm_drop(pm, s);
         return;
     }
+    if (s->shares) {
+        /* A pool's parent, started again on the same socket: its other
+         * slots are its new one's. */
+        int i;
+        for (i = 0; i < c->slots->nelts; i++) {
+            pm_slot_t *o = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
+            if (o->lead == s) {
+                o->started = s->started;
+                o->prog_ident = s->prog_ident;
+                if (o->published) {
+                    fcgp_table_slot(pm->table, o->id)->pid =
+                        (apr_uint32_t)s->proc.pid;
+                }
+            }
+        }
+    }
     if (busy) {
         /* The replacement serves the request already queued; if that was
          * meant to be the last one, it still is. */

@@ -7,6 +7,7 @@
  * why none can be had), KICK (look at the table) and STATUS.  Workers are
  * never handed out here: handlers take them from the table.  Every
  * answer is immediate; no connection waits in the PM. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -100,6 +101,19 @@ static const char *const *copy_strv(apr_pool_t *p, int n,
     return out;
 }
 
+/* Is the file at path a program binary (ELF), not a script? */
+static int binary_program(const char *path)
+{
+    char magic[4];
+    int fd = open(path, O_RDONLY | O_CLOEXEC), ok;
+    if (fd < 0) {
+        return 0;
+    }
+    ok = read(fd, magic, 4) == 4 && memcmp(magic, "\177ELF", 4) == 0;
+    close(fd);
+    return ok;
+}
+
 /* The class of spec, made (and added to the table) when new, with these
  * limits; NULL when the table has no room for another class. */
 static pm_class_t *class_for(pm_t *pm, const fcgp_app_spec_t *spec,
@@ -131,8 +145,13 @@ static pm_class_t *class_for(pm_t *pm, const fcgp_app_spec_t *spec,
         c->name = join_name(cp, &c->spec);
         c->parent_mode = fcgp_policy_parent_mode(c->spec.envc,
                                                  c->spec.env) > 0;
-        c->php_children = (apr_uint32_t)fcgp_policy_parent_mode(
-            c->spec.envc, c->spec.env);
+        c->php_children = fcgp_policy_php_children(
+            c->spec.argc ? c->spec.argv[0] : NULL,
+            c->spec.argc && binary_program(c->spec.argv[0]),
+            c->spec.envc, c->spec.env, (int)c->spec.ident.suexec);
+        /* php-cgi itself with PHP_FCGI_CHILDREN: a parent from the start
+         * (no look at /proc needed, none to race with its first child) */
+        c->parents_seen = c->php_children > 0;
         if (c->php_children < 2) {
             c->php_children = 0;
         }

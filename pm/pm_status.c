@@ -260,11 +260,19 @@ const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p,
         w->slot = s->id;
         w->pid = PM_SLOT_PID(s);
         /* A php-cgi parent: its child serves, so its pid is the one a
-         * request sees (getmypid()), and the parent's is beside it.  (A
-         * pool's children take its requests in turn: its slots show the
-         * parent.) */
-        if (s->state != SLOT_STOPPING && !s->cls->php_children
-            && pm_worker_is_parent(pm, s)) {
+         * request sees (getmypid()), and the parent's is beside it.  A
+         * pool's children take its requests in turn: a busy slot shows
+         * the child that holds its connection, an idle one the parent. */
+        if (s->cls->php_children && w->pid && s->state == SLOT_BUSY) {
+            apr_uint32_t kid = pm_pool_child(s, fcgp_unix_peer(
+                fcgp_table_conn(pm->table, s->id)));
+            if (kid) {
+                w->parent_pid = w->pid;
+                w->pid = kid;
+            }
+        }
+        else if (s->state != SLOT_STOPPING && !s->cls->php_children
+                 && pm_worker_is_parent(pm, s)) {
             apr_uint32_t kid = pm_worker_child(s);
             if (kid) {
                 w->parent_pid = w->pid;

@@ -220,6 +220,7 @@ void pm_publish(pm_t *pm, pm_slot_t *s)
     table_limits(s->cls, ts);
     ts->pid = PM_SLOT_PID(s);
     ts->holder = 0;
+    apr_atomic_set32(&ts->peer, 0);
     apr_atomic_set32(&ts->closing, 0);
     apr_cpystrn(ts->path, s->path, sizeof(ts->path));
     fcgp_table_publish(pm->table, s->id);
@@ -468,6 +469,9 @@ static void worker_facts(pm_t *pm, pm_slot_t *s, int returned,
         }
     }
     f->class_live = c->n[SLOT_IDLE] + c->n[SLOT_BUSY];
+    /* (a pool goes whole: its other slots are not left to the class) */
+    f->class_live = f->class_live > s->shares ? f->class_live - s->shares
+                                              : 0;
     f->min_procs = c->limits.min_procs;
     f->lifetime = c->limits.lifetime;
     f->idle_timeout = c->limits.idle_timeout;
@@ -555,6 +559,43 @@ static int child_restarted(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
     return 1;
 }
 
+/* A slot of a php-cgi pool whose request failed (missed a deadline, or
+ * broke) is kept, and so is the pool: the child that held the request's
+ * connection (its holder noted the socket, fcgp_pm_lease_failed) is
+ * killed, and the parent forks a warm one.  One that broke and is gone
+ * already leaves nothing to kill.  A request that missed a deadline in a
+ * child not found (the connection was never accepted: the children were
+ * all busy) retires the pool, as does any other reason to retire.
+ * Returns 1 when the slot is kept. */
+static int pool_child_restarted(pm_t *pm, pm_slot_t *s,
+                                fcgp_outcome_e outcome)
+{
+    fcgp_worker_facts_t f;
+    int timeout = outcome == FCGP_OUT_TIMEOUT;
+
+    if (!s->cls->php_children) {
+        return 0;
+    }
+    worker_facts(pm, s, 1, outcome, apr_time_now(), &f);
+    f.parent = 1;
+    if (!fcgp_policy_restart_child(&f)) {
+        return 0;
+    }
+    if (pm_kill_pool_child(pm, s, fcgp_table_peer(pm->table, s->id),
+                           timeout ? "a request missed a deadline"
+                                   : "a request broke")) {
+        fcgp_cnt_inc(PM_COUNTERS(pm, s->cls), FCGP_CNT_KILLS);
+    }
+    else if (timeout) {
+        return 0;
+    }
+    fcgp_cnt_inc(PM_COUNTERS(pm, s->cls), FCGP_CNT_EXIT
+                 + (timeout ? FCGP_EXIT_TIMEOUT : FCGP_EXIT_BROKEN));
+    pm_slot_set(pm, s, SLOT_IDLE);
+    pm_publish(pm, s);
+    return 1;
+}
+
 /* A worker is back from a handler: keep it or retire it, as the policy
  * says. */
 void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
@@ -581,7 +622,8 @@ void pm_worker_back(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
     /* (a worker asked to make room for another user, make_room, is
      * neither: it retires) */
     if (!s->yield
-        && (child_restarted(pm, s, outcome) || renewed(pm, s, outcome))) {
+        && (pool_child_restarted(pm, s, outcome)
+            || child_restarted(pm, s, outcome) || renewed(pm, s, outcome))) {
         return;
     }
     why = pm_retire_reason(pm, s, 1, outcome, apr_time_now());

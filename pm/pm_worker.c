@@ -196,7 +196,7 @@ apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s)
 /* Up to max children of process pid (its main thread's), oldest first. */
 static int children_of(pid_t pid, pid_t *out, int max)
 {
-    char name[32], buf[256];
+    char name[32], buf[4096];
     int n = 0;
     char *p, *end;
 
@@ -318,6 +318,73 @@ int pm_kill_child(pm_t *pm, pm_slot_t *s, const char *what)
                  "worker pid %d of %s: %s; killed its child pid %u, the "
                  "parent forks a warm one", (int)s->proc.pid, s->cls->name,
                  what, child);
+    return 1;
+}
+
+/* The child of php-cgi parent `parent` that holds the socket with inode
+ * `sock` (its end of a connection), or 0.  Read from /proc/<child>/fd,
+ * which the PM may read for processes of its own user only (under suexec
+ * there are no pools). */
+static pid_t child_with_socket(pid_t parent, apr_uint32_t sock)
+{
+    pid_t kids[512];
+    int n = children_of(parent, kids, 512), i;
+    char want[32];
+
+    apr_snprintf(want, sizeof(want), "socket:[%u]", sock);
+    for (i = 0; i < n; i++) {
+        char dir[48], link[48];
+        struct dirent *e;
+        DIR *d;
+
+        apr_snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)kids[i]);
+        if (!(d = opendir(dir))) {
+            continue;
+        }
+        while ((e = readdir(d)) != NULL) {
+            ssize_t len = readlinkat(dirfd(d), e->d_name, link,
+                                     sizeof(link) - 1);
+            if (len > 0) {
+                link[len] = '\0';
+                if (strcmp(link, want) == 0) {
+                    closedir(d);
+                    return kids[i];
+                }
+            }
+        }
+        closedir(d);
+    }
+    return 0;
+}
+
+/* The child of slot s's pool that holds the application's end of the
+ * connection `peer`, or 0. */
+apr_uint32_t pm_pool_child(pm_slot_t *s, apr_uint32_t peer)
+{
+    pm_slot_t *lead = s->lead ? s->lead : s;
+    return peer && lead->proc.pid > 0
+           ? (apr_uint32_t)child_with_socket(lead->proc.pid, peer) : 0;
+}
+
+/* A request that failed (what) in slot s of a php-cgi pool, whose
+ * connection was to the application's socket `peer`: SIGKILL to the child
+ * that holds that socket (the parent forks the next; the pool's other
+ * requests go on).  Returns 1 when one was killed, 0 when none holds it
+ * (it is gone, or the connection was never accepted). */
+int pm_kill_pool_child(pm_t *pm, pm_slot_t *s, apr_uint32_t peer,
+                       const char *what)
+{
+    pm_slot_t *lead = s->lead ? s->lead : s;
+    apr_uint32_t child = pm_pool_child(s, peer);
+
+    if (!child || pm_signal(pm, child, SIGKILL) != 0) {
+        return 0;
+    }
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, pm->s, FCGP_LOGNO(03015)
+                 "php-cgi pool pid %d of %s: %s; killed its child pid %d, "
+                 "which held it (the parent forks a warm one; the pool's "
+                 "other requests go on)", (int)lead->proc.pid, s->cls->name,
+                 what, (int)child);
     return 1;
 }
 
@@ -450,6 +517,12 @@ void pm_free_slot(pm_t *pm, pm_slot_t *s)
     pm_class_t *c = s->cls;
     pm_slot_t *lead = s->lead;
 
+    if (lead && c) {
+        /* A share stood for one of the parent's children (counted before
+         * the class's `full` is looked at again). */
+        pm->nprocs--;
+        pm_user_add(pm, c->user, -1);
+    }
     close_listener(s);
     if (c) {
         pm_slot_set(pm, s, SLOT_FREE);
@@ -480,9 +553,6 @@ void pm_free_slot(pm_t *pm, pm_slot_t *s)
     fcgp_table_free_slot(pm->table, s->id);
     apr_pool_clear(s->pool);
     if (lead && c) {
-        /* A share stood for one of the parent's children. */
-        pm->nprocs--;
-        pm_user_add(pm, c->user, -1);
         if (--lead->shares == 0 && lead->term_pending) {
             lead->term_pending = 0;
             lead->kill_at = apr_time_now() + lead->cls->limits.kill_timeout;
@@ -644,8 +714,11 @@ static void retire_now(pm_t *pm, pm_slot_t *s, const char *reason)
     pm_slot_set(pm, s, SLOT_STOPPING);
     /* Requests waiting for it get its replacement now, not when it has
      * exited (and the class is not left open meanwhile for each of them to
-     * ask for one). */
-    pm_grow(pm, c, 0);
+     * ask for one).  (A pool's: once all its slots are seen to, so that no
+     * slot freed in the middle is given to a new worker.) */
+    if (!pm->retiring_pool) {
+        pm_grow(pm, c, 0);
+    }
     /* One worker fewer: a waiting handler may take its replacement
      * (published without a wake-up while the class was full). */
     fcgp_table_wake(pm->table, c->tidx);
@@ -663,30 +736,33 @@ static void retire_now(pm_t *pm, pm_slot_t *s, const char *reason)
 }
 
 /* One slot of a retiring pool: taken now when idle or just handed back,
- * else when its holder hands it back (`closing` brings it to us). */
-static void pool_member_stop(pm_t *pm, pm_slot_t *s)
+ * else when its holder hands it back (`closing` brings it to us; marked
+ * first, then looked at again: a hand-back to the line just before the
+ * mark would leave it idle and unclaimable). */
+static void pool_member_stop(pm_t *pm, pm_slot_t *s, const char *why)
 {
     if (s->state == SLOT_STOPPING || s->state == SLOT_FREE) {
-        return;
-    }
-    if (s->state == SLOT_IDLE && pm_take(pm, s)) {
-        retire_now(pm, s, s->lead ? s->lead->pool_why : s->pool_why);
-        return;
-    }
-    if (s->state != SLOT_BUSY && s->state != SLOT_LAST) {
         return;
     }
     if (s->published) {
         s->yield = 1;
         apr_atomic_set32(&fcgp_table_slot(pm->table, s->id)->closing, 1);
+        pm_sync_slot(pm, s);        /* (a hand-back seen retires it) */
     }
-    else {
-        retire_now(pm, s, s->lead ? s->lead->pool_why : s->pool_why);
+    if (s->state == SLOT_IDLE) {
+        if (pm_take(pm, s)) {
+            retire_now(pm, s, why);
+        }
+    }
+    else if (!s->published
+             && (s->state == SLOT_BUSY || s->state == SLOT_LAST)) {
+        retire_now(pm, s, why);     /* handed back to us: ours now */
     }
 }
 
 /* Pool `lead` retires whole: each of its slots as its request ends, the
- * parent once none is left. */
+ * parent once none is left.  No worker starts until all its slots are
+ * seen to (retire_now): a slot freed meanwhile is not given to one. */
 static void retire_pool(pm_t *pm, pm_slot_t *lead, const char *reason)
 {
     pm_class_t *c = lead->cls;
@@ -696,22 +772,23 @@ static void retire_pool(pm_t *pm, pm_slot_t *lead, const char *reason)
     if (!lead->pool_why) {
         lead->pool_why = reason;
     }
-    /* (stopping one may start another worker of the class, pm_grow, and
-     * change the class's array: go by a copy) */
-    members = apr_palloc(pm->tmp, c->slots->nelts * sizeof(*members));
+    members = apr_palloc(pm->tmp, (c->slots->nelts + 1) * sizeof(*members));
     for (i = 0; i < c->slots->nelts; i++) {
         pm_slot_t *o = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
         if (o->lead == lead) {
             members[n++] = o;
         }
     }
+    members[n++] = lead;
+    pm->retiring_pool++;
     for (i = 0; i < n; i++) {
-        if (members[i]->lead == lead) {
-            pool_member_stop(pm, members[i]);
+        /* (a hand-back seen on the way may have retired one already) */
+        if (members[i] == lead || members[i]->lead == lead) {
+            pool_member_stop(pm, members[i], lead->pool_why);
         }
     }
-    if (lead->cls == c && !lead->lead) {
-        pool_member_stop(pm, lead);
+    if (--pm->retiring_pool == 0) {
+        pm_grow(pm, c, 0);
     }
 }
 

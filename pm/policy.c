@@ -127,6 +127,21 @@ int fcgp_policy_parent_mode(int envc, const char *const *env)
     return n;
 }
 
+apr_uint32_t fcgp_policy_php_children(const char *argv0, int binary,
+                                      int envc, const char *const *env,
+                                      int suexec)
+{
+    const char *base = argv0 ? strrchr(argv0, '/') : NULL;
+    int n = fcgp_policy_parent_mode(envc, env);
+
+    base = base ? base + 1 : argv0;
+    if (n < 1 || !binary || suexec || !base || strncmp(base, "php", 3) != 0
+        || !strstr(base, "cgi")) {
+        return 0;
+    }
+    return (apr_uint32_t)n;
+}
+
 fcgp_room_e fcgp_policy_room(const fcgp_room_facts_t *f)
 {
     if (f->draining || f->backing_off) {

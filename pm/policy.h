@@ -102,6 +102,20 @@ int fcgp_policy_restart_child(const fcgp_worker_facts_t *f);
  * cache (pm/pm_worker.c, pm_add_worker). */
 int fcgp_policy_parent_mode(int envc, const char *const *env);
 
+/* How many children php-cgi forks for a worker of this class, when that
+ * is certain from how we start it: the program is php-cgi itself (its
+ * base name starts with "php" and has "cgi" in it, as conf says, and it
+ * is a binary, `binary`, not a starter script, which may change the
+ * variable or not exec php-cgi), not run through suexec (which passes no
+ * PHP_FCGI_* variable on), and PHP_FCGI_CHILDREN is 1 or more.  0: not
+ * certain (the PM then looks at the process, pm_worker_is_parent).  Above
+ * 1, each worker is a pool of that many slots (pm_add_worker); another
+ * program would take the pool's connections one by one from its socket's
+ * backlog, past the request limit the pool's slots do not have. */
+apr_uint32_t fcgp_policy_php_children(const char *argv0, int binary,
+                                      int envc, const char *const *env,
+                                      int suexec);
+
 /* Room for another worker of a class. */
 typedef enum {
     FCGP_ROOM = 0,

@@ -16,7 +16,7 @@
 /* Bump when what a field of the table means changes without its size
  * (a test builds the module with another one to play an upgrade). */
 #ifndef FCGP_TBL_LAYOUT_VERSION
-#define FCGP_TBL_LAYOUT_VERSION 3
+#define FCGP_TBL_LAYOUT_VERSION 4
 #endif
 
 struct fcgp_table_t {
@@ -863,6 +863,37 @@ void fcgp_table_request_end(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
     q->busy = 0;
     q->took = now > q->since ? now - q->since : 1;
     apr_atomic_inc32(&q->seq);
+}
+
+void fcgp_table_set_peer(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
+                         apr_uint32_t peer)
+{
+    fcgp_tbl_slot_t *s = held(t, c);
+    if (s) {
+        /* (ordered before the hand-back's compare-and-swap) */
+        apr_atomic_set32(&s->peer, peer);
+    }
+}
+
+apr_uint32_t fcgp_table_peer(fcgp_table_t *t, apr_uint32_t i)
+{
+    fcgp_tbl_slot_t *s = fcgp_table_slot(t, i);
+    return s ? apr_atomic_read32(&s->peer) : 0;
+}
+
+void fcgp_table_set_conn(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
+                         apr_uint32_t conn)
+{
+    fcgp_tbl_slot_t *s = held(t, c);
+    if (s) {
+        apr_atomic_set32(&s->conn, conn);
+    }
+}
+
+apr_uint32_t fcgp_table_conn(fcgp_table_t *t, apr_uint32_t i)
+{
+    fcgp_tbl_slot_t *s = fcgp_table_slot(t, i);
+    return s ? apr_atomic_read32(&s->conn) : 0;
 }
 
 int fcgp_table_request(fcgp_table_t *t, apr_uint32_t i, fcgp_tbl_req_t *out)

@@ -114,6 +114,15 @@ typedef struct {
                              * never claim it, hand it back to the PM,
                              * not to the line */
     char path[FCGP_TBL_PATH_MAX];
+    apr_uint32_t peer;      /* a request that failed: the inode of the
+                             * application's end of its connection (its
+                             * holder's, before the hand-back; the PM
+                             * finds the php-cgi child that holds it in a
+                             * pool); 0: not known */
+    apr_uint32_t conn;      /* the inode of its holder's end of the
+                             * connection (the holder's, after connecting;
+                             * the status page finds which child of a pool
+                             * serves from it); 0: none */
     fcgp_tbl_req_t req;     /* what it serves (its holder's) */
 } fcgp_tbl_slot_t;
 
@@ -347,6 +356,19 @@ void fcgp_table_request_begin(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
                               const char *args, apr_time_t now);
 void fcgp_table_request_end(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
                             apr_time_t now);
+/* Handler, holding the worker c, before handing it back after a request
+ * that failed: the inode of the application's end of its connection
+ * (fcgp_tbl_slot_t.peer).  PM: read it once the slot is handed back, and
+ * clear it (peer 0) when it publishes the slot. */
+void fcgp_table_set_peer(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
+                         apr_uint32_t peer);
+apr_uint32_t fcgp_table_peer(fcgp_table_t *t, apr_uint32_t i);
+/* Handler, holding the worker c, connected: its end of the connection
+ * (fcgp_tbl_slot_t.conn).  PM: read it (status page). */
+void fcgp_table_set_conn(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
+                         apr_uint32_t conn);
+apr_uint32_t fcgp_table_conn(fcgp_table_t *t, apr_uint32_t i);
+
 /* PM: a consistent copy of slot i's request fields (strings terminated);
  * 0 when none could be had (a writer kept it busy). */
 int fcgp_table_request(fcgp_table_t *t, apr_uint32_t i, fcgp_tbl_req_t *out);

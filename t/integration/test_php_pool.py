@@ -124,13 +124,13 @@ def test_a_pools_children_leave_at_the_limit_and_the_pool_stays(make_httpd):
     assert php_metrics(h)["spawns"] == 1
 
 
-def test_a_timeout_retires_the_pool_after_its_other_requests(make_httpd):
-    # Which child held the request that missed FcgiProcIOTimeout is not
-    # known: the pool retires.  Its other requests finish first (SIGTERM
-    # to the parent would end them: it passes it on to its children), and
-    # the busy child does not outlive FcgiProcKillTimeout after that.
+def timeout_beside_a_slow_request(make_httpd, extra=""):
+    """A pool of 2 (FcgiProcIOTimeout 4, FcgiProcKillTimeout 1): a request
+    that spins past the timeout, and beside it one that ends 1.5 s after
+    the 504 (past FcgiProcKillTimeout, within its own timeout).  Returns
+    (h, parent, spinner, slow answer)."""
     h = pool_server(make_httpd, 2, "FcgiProcIOTimeout 4\n"
-                                   "FcgiProcKillTimeout 1\n")
+                                   "FcgiProcKillTimeout 1\n" + extra)
     d = h.make_dir("pids")
     h.write_php("spin.php", "<?php file_put_contents('%s/pid', getmypid());"
                 " while (true) { usleep(100000); }" % d)
@@ -139,14 +139,43 @@ def test_a_timeout_retires_the_pool_after_its_other_requests(make_httpd):
     with concurrent.futures.ThreadPoolExecutor(2) as ex:
         spin = ex.submit(lambda: h.get("/spin.php", timeout=30))
         time.sleep(2)
-        # (ends 1.5 s after the 504, past FcgiProcKillTimeout, and within
-        # FcgiProcIOTimeout of its own)
         slow = ex.submit(lambda: h.get("/who.php?ms=3500", timeout=30))
         assert spin.result().status == 504
         r = slow.result()
-    assert r.status == 200 and int(r.body.split()[1]) == parent
     with open(os.path.join(d, "pid")) as f:
         spinner = int(f.read())
+    return h, parent, spinner, r
+
+
+def test_a_timeout_kills_the_child_that_ran_it_and_the_pool_stays(
+        make_httpd):
+    # The handler notes which socket of the application its connection
+    # was to (sock_diag); the PM kills the child that holds it, the parent
+    # forks a warm one, and the pool's other request goes on.
+    h, parent, spinner, r = timeout_beside_a_slow_request(make_httpd)
+    assert r.status == 200 and int(r.body.split()[1]) == parent
+    assert wait_gone([spinner], 2) == []
+    assert ppid(parent) is not None
+    h.wait_for_log("FCGP03015", timeout=5)
+    line = fcgp.tagged(h.error_log(), "FCGP03015")
+    assert len(line) == 1 and "killed its child pid %d" % spinner \
+        in line[0], line
+    rs = at_once(h, ["/who.php?ms=300"] * 2)
+    assert [int(x.body.split()[1]) for x in rs] == [parent] * 2
+    assert fcgp.tagged(h.error_log(), "FCGP03010") == []    # no worker exit
+    m = php_metrics(h)
+    assert m["spawns"] == 1 and m["worker_kills"] == 1, m
+    assert m["worker_exits"].get("timeout") == 1, m["worker_exits"]
+
+
+def test_a_pool_that_retires_lets_its_other_requests_end(make_httpd):
+    # The pool retires (here its lifetime is up when the timeout comes);
+    # its other request ends first (SIGTERM to the parent is passed on to
+    # its children, which would cut it short), and nothing of the pool
+    # outlives FcgiProcKillTimeout after that.
+    h, parent, spinner, r = timeout_beside_a_slow_request(
+        make_httpd, "FcgiProcProcessLifeTime 1\n")
+    assert r.status == 200 and int(r.body.split()[1]) == parent
     assert wait_gone([spinner, parent], 6) == [], h.error_log_tail(10)
     r = h.get("/who.php")
     assert r.status == 200 and int(r.body.split()[1]) != parent
@@ -199,3 +228,21 @@ def test_a_pool_with_a_request_running_is_not_idle(make_httpd):
     r = h.get("/who.php")
     assert r.status == 200 and int(r.body.split()[1]) == parent
     assert fcgp.tagged(h.error_log(), "FCGP03010") == []    # no worker exit
+
+
+def test_the_status_page_shows_the_child_that_serves(make_httpd):
+    # A busy slot of a pool shows the child that holds its connection
+    # (what getmypid() says to the script), and the parent beside it.
+    h = pool_server(make_httpd, 4)
+    h.start()
+    parent = int(h.get("/who.php").body.split()[1])
+    with concurrent.futures.ThreadPoolExecutor(2) as ex:
+        futs = [ex.submit(lambda: h.get("/who.php?ms=1500", timeout=30))
+                for _ in range(2)]
+        time.sleep(0.7)
+        busy = [w for w in php_workers(h) if w["state"] == "busy"]
+        rs = [f.result() for f in futs]
+    kids = {int(r.body.split()[0]) for r in rs}
+    assert len(busy) == 2, busy
+    assert {w["pid"] for w in busy} == kids, (busy, kids)
+    assert all(w["parent_pid"] == parent for w in busy), busy

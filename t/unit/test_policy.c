@@ -482,6 +482,41 @@ static const struct {
     { { "PHP_FCGI_CHILDREN=0", "PHP_FCGI_CHILDREN=1" }, 0 },
 };
 
+static const struct {
+    const char *argv0;
+    int binary;
+    const char *env;
+    int suexec;
+    apr_uint32_t want;
+} php_children_cases[] = {
+    { "/usr/bin/php-cgi", 1, "PHP_FCGI_CHILDREN=16", 0, 16 },
+    { "/usr/bin/php-cgi8.2", 1, "PHP_FCGI_CHILDREN=2", 0, 2 },
+    { "/usr/bin/php-cgi", 1, "PHP_FCGI_CHILDREN=1", 0, 1 },
+    { "/usr/bin/php-cgi", 1, "PHP_FCGI_CHILDREN=0", 0, 0 },
+    { "/usr/bin/php-cgi", 1, "PATH=/bin", 0, 0 },
+    { "php-cgi", 1, "PHP_FCGI_CHILDREN=3", 0, 3 },
+    /* a starter script may export another value, or not exec php-cgi */
+    { "/var/www/php-fcgi-starter", 0, "PHP_FCGI_CHILDREN=4", 0, 0 },
+    /* suexec passes no PHP_FCGI_* variable on */
+    { "/usr/bin/php-cgi", 1, "PHP_FCGI_CHILDREN=16", 1, 0 },
+    /* not php-cgi: the variable does not make it a parent */
+    { "/srv/app.fcgi", 1, "PHP_FCGI_CHILDREN=16", 0, 0 },
+    { "/usr/bin/perl", 1, "PHP_FCGI_CHILDREN=16", 0, 0 },
+    { NULL, 1, "PHP_FCGI_CHILDREN=3", 0, 0 },
+};
+
+START_TEST(test_php_children)
+{
+    const char *env[1];
+    env[0] = php_children_cases[_i].env;
+    ck_assert_uint_eq(fcgp_policy_php_children(php_children_cases[_i].argv0,
+                                               php_children_cases[_i].binary,
+                                               1, env,
+                                               php_children_cases[_i].suexec),
+                      php_children_cases[_i].want);
+}
+END_TEST
+
 START_TEST(test_parent_mode)
 {
     int n = 0;
@@ -1172,6 +1207,8 @@ int main(void)
     tcase_add_loop_test(tc, test_renew, 0, N_OF(renew_cases));
     tcase_add_loop_test(tc, test_restart_child, 0, N_OF(restart_cases));
     tcase_add_loop_test(tc, test_parent_mode, 0, N_OF(parent_mode_cases));
+    tcase_add_loop_test(tc, test_php_children, 0,
+                        N_OF(php_children_cases));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("failures");
