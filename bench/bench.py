@@ -26,6 +26,10 @@ Environment:
                    (MediaWiki on SQLite, installed per run: workloads mw and
                    mw_churn50, mod_fcgiproc and php-fpm only): processes
                    (16), requests per run with ab at c=16 (4000), rounds (2)
+    BENCH_MW_POOL=0  mod_fcgiproc's MediaWiki as BENCH_MW_PROCS php-cgi
+                   parents with a child each (one opcode cache each), not one
+                   php-cgi pool of that many children (the default, as
+                   php-fpm's static pool); writes bench/quick/
     BENCH_MW_PROXY=php-cgi  proxy_fcgi's MediaWiki served by one php-cgi
                    parent with BENCH_MW_PROCS children on one socket (php-fpm's
                    structure with php-cgi's binary and php.ini: what a shared
@@ -77,8 +81,12 @@ FCGIPROC_CONF = "".join(l.strip() + "\n" for l in
 MW_PROXY = os.environ.get("BENCH_MW_PROXY") or "php-fpm"
 if MW_PROXY not in ("php-fpm", "php-cgi"):
     sys.exit("bench: BENCH_MW_PROXY is php-fpm or php-cgi")
+# mod_fcgiproc's MediaWiki: one php-cgi pool of BENCH_MW_PROCS children (1,
+# the default: php-fpm's static pool, same number of processes), or that
+# many php-cgi parents with a child each (0)
+MW_POOL = os.environ.get("BENCH_MW_POOL", "1") != "0"
 QUICK = (os.environ.get("BENCH_QUICK") == "1" or bool(ONLY) or bool(FCGIPROC_CONF)
-         or MW_PROXY != "php-fpm")
+         or MW_PROXY != "php-fpm" or not MW_POOL)
 SECONDS = float(os.environ.get("BENCH_SECONDS") or (2 if QUICK and not ONLY else 5))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS") or (1 if QUICK and not ONLY else 3))
 N = int(os.environ.get("BENCH_PROCS") or 8)
@@ -806,10 +814,13 @@ class System:
                             "    FcgiProcInitialEnv FCGP_START_DELAY_MS %d\n"
                             % (SPAWN_IDLE, SPAWN_DELAY_MS))
                 if wl["kind"] == "mw":
-                    # as many processes as php-fpm's pool; the limit told
-                    # to us the way a mod_fcgid admin tells it
+                    # as many processes as php-fpm's pool (one php-cgi
+                    # pool, as php-fpm's static one); the limit told to us
+                    # the way a mod_fcgid admin tells it
                     return ("    FcgiProcMaxProcessesPerClass %d\n"
                             "    FcgiProcInitialEnv BENCH_WL mw%s\n" % (MW_PROCS, wl["churn"] or "")
+                            + ("    FcgiProcInitialEnv PHP_FCGI_CHILDREN %d\n" % MW_PROCS
+                               if MW_POOL else "")
                             + ("    FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS %d\n" % wl["churn"]
                                if wl["churn"] else ""))
                 var = "PHP_FCGI_MAX_REQUESTS" if wl["kind"] == "php" else "FCGP_EXIT_AFTER"
@@ -1443,6 +1454,7 @@ def main_run(check_only=False):
             text=True).stdout, "requests": MW_REQUESTS, "conc": MW_CONC,
             "procs": MW_PROCS, "rounds": MW_ROUNDS, "warm": MW_WARM}
     meta["mw_proxy"] = MW_PROXY
+    meta["mw_pool"] = MW_POOL
     meta["module_sha256"] = sha256(module)
     meta["module_mtime"] = datetime.datetime.fromtimestamp(
         os.path.getmtime(module_src)).isoformat(timespec="seconds")

@@ -349,15 +349,21 @@ def mw_section(add, results, meta):
         "in a private directory; `ab -l -n %s -c %s` of `/index.php?title=Main_Page` per run, "
         "the systems alternating, %s rounds after %s warm-up requests each.  Both systems "
         "have %s PHP processes: mod_fcgiproc `FcgiProcWrapper /usr/bin/php-cgi .php` with "
-        "`FcgiProcMaxProcessesPerClass %s` (recycling: `FcgiProcInitialEnv "
+        "`FcgiProcMaxProcessesPerClass %s`%s (recycling: `FcgiProcInitialEnv "
         "PHP_FCGI_MAX_REQUESTS 50`), php-fpm a static pool of %s children behind "
         "mod_proxy_fcgi (recycling: `pm.max_requests = 50`).  PSS: the total proportional "
         "set size (`/proc/<pid>/smaps_rollup`) of the application's processes, the median "
-        "of one sample a second during the run (php-fpm: the pool's children and the "
-        "master)."
+        "of one sample a second during the run (mod_fcgiproc: the php-cgi parent and its "
+        "children; php-fpm: the pool's children and the master)."
         % (mw.get("version", "?"), mw.get("requests", "?"), mw.get("conc", "?"),
            mw.get("rounds", "?"), mw.get("warm", "?"), mw.get("procs", "?"),
-           mw.get("procs", "?"), mw.get("procs", "?")))
+           mw.get("procs", "?"),
+           (" and `FcgiProcInitialEnv PHP_FCGI_CHILDREN %s`: one php-cgi pool, a parent "
+            "whose %s children share its socket and its opcode cache (README, \"php-cgi "
+            "pools\")" % (mw.get("procs", "?"), mw.get("procs", "?"))
+            if meta.get("mw_pool", False) else
+            ": that many php-cgi parents with a child each (`BENCH_MW_POOL=0`)"),
+           mw.get("procs", "?")))
     add("")
     add("| setup | req/s per round | p99 ms per round | PSS MiB per round (processes) | "
         "errors | load average (1 min) at the start of each run |")
@@ -378,32 +384,25 @@ def mw_section(add, results, meta):
                 sum(r["errors"] for r in rs),
                 ", ".join("%.1f" % r.get("load1", 0) for r in rs)))
     add("")
-    add("Why the targets are missed, as measured.  **Memory:** each mod_fcgiproc worker is "
-        "a php-cgi parent (`PHP_FCGI_CHILDREN=1`) with an opcode cache of its own, which its "
-        "child shares; php-fpm's 16 children share their master's one cache.  So the compiled "
-        "application is in memory 16 times here and once there: the PSS ratio follows the "
-        "number of workers, not the recycling (the same with `PHP_FCGI_CHILDREN 0`: 598 MiB in "
-        "a run of 2026-12-02).  **Rate:** the 2 CPUs are saturated in both systems; per "
-        "request mod_fcgiproc's side uses more CPU (the CPU column below), which 16 caches' "
-        "worth of memory traffic explains at least in part.  **What parent mode gained:** in the "
-        "same conditions, recycling every 50 with parent mode off "
-        "(`BENCH_MW_ROUNDS=1 BENCH_ONLY=mw_churn50:16 BENCH_FCGIPROC_CONF='FcgiProcInitialEnv "
-        "PHP_FCGI_CHILDREN 0' make bench`, 2026-12-02) made 44 req/s with a p99 of 3,514 ms "
-        "against php-fpm's 69 and 342 ms: each new php-cgi compiled MediaWiki again.  "
-        "**Next step:** one opcode cache per application needs one php-cgi parent serving "
-        "several requests at once on one socket (php-fpm's structure; race-free as the parent "
-        "owns the socket), which the process manager does not run yet: several table slots "
-        "sharing one process, and a timed-out request's child found by its connection.  "
-        "**That structure, measured with php-cgi:** with proxy_fcgi's MediaWiki served by "
-        "one php-cgi parent with 16 children on one socket (the same php-cgi binary and "
-        "php.ini as ours; `BENCH_MW_PROXY=php-cgi BENCH_ONLY=mw:16,mw_churn50:16 "
-        "BENCH_MW_ROUNDS=1 make bench`, 2026-12-03, autogroup left on, which favours the "
-        "pool's own session in rate, not in memory), in the same run: "
-        "83 req/s, p99 280 ms, PSS 113 MiB (18 processes) without recycling and 79 req/s, "
-        "306 ms, 110 MiB recycling every 50, against mod_fcgiproc's 68 req/s, 307 ms, "
-        "605 MiB and 66 req/s, 366 ms, 575 MiB.  So one shared cache takes php-cgi to within "
-        "1.3x of php-fpm's memory and most of the way to its rate: the misses are the "
-        "structure, not the request path.")
+    add("What the structure does, as measured.  **One opcode cache or one per worker:** "
+        "php-fpm's children share their master's opcode cache, and so do a php-cgi pool's "
+        "children their parent's.  Before pools, each mod_fcgiproc worker was a php-cgi "
+        "parent with a child (`PHP_FCGI_CHILDREN=1`, still the default, and "
+        "`BENCH_MW_POOL=0` here) and a cache of its own: in the full run of 2026-12-02 "
+        "that took 572 MiB of PSS in 32 processes against php-fpm's 89 MiB (6.4x), and "
+        "the compiled application's 16 copies cost CPU too: 64-65 req/s against 92-93 "
+        "(0.69x-0.70x).  **What parent mode gained:** in the same conditions, recycling "
+        "every 50 with parent mode off (`BENCH_MW_ROUNDS=1 BENCH_ONLY=mw_churn50:16 "
+        "BENCH_MW_POOL=0 BENCH_FCGIPROC_CONF='FcgiProcInitialEnv PHP_FCGI_CHILDREN 0' make "
+        "bench`, 2026-12-02) made 44 req/s with a p99 of 3,514 ms against php-fpm's 69 and "
+        "342 ms: each new php-cgi compiled MediaWiki again.  **The pool** holds the request "
+        "limit's guarantee as php-fpm does: each child leaves at `PHP_FCGI_MAX_REQUESTS` "
+        "while the parent, which owns the socket, forks the next, so a request that comes "
+        "meanwhile waits in the socket's queue (t/integration/test_exit_race.py: 20,000 "
+        "requests, 0 failed, through a pool of 8 whose children leave every 20).  Rates "
+        "swing between runs on this machine (php-fpm made 42 to 93 req/s recycling every "
+        "50 in runs of the same two days): compare the systems within one run, round by "
+        "round.")
     add("")
 
 

@@ -7,9 +7,11 @@ whole, its parent signalled only once no request of its runs."""
 import concurrent.futures
 import json
 import os
+import signal
 import time
 
 import fcgp
+import httpd as H
 
 STATUS = """\
 <Location /fcgiproc-status>
@@ -246,3 +248,40 @@ def test_the_status_page_shows_the_child_that_serves(make_httpd):
     assert len(busy) == 2, busy
     assert {w["pid"] for w in busy} == kids, (busy, kids)
     assert all(w["parent_pid"] == parent for w in busy), busy
+
+
+def test_a_child_that_crashes_leaves_the_pool_serving(make_httpd):
+    # A child that dies in the middle of a request (a crashing extension):
+    # 502 for that request; nothing to kill (it is gone), the parent forks
+    # the next child, and the pool serves on.
+    h = pool_server(make_httpd, 2)
+    h.write_php("die.php", "<?php posix_kill(getmypid(), 9);")
+    h.start()
+    parent = int(h.get("/who.php").body.split()[1])
+    r = h.post("/die.php", body=b"x")            # a POST: not retried
+    assert r.status == 502, r.status
+    rs = at_once(h, ["/who.php?ms=300"] * 2)
+    assert [int(x.body.split()[1]) for x in rs] == [parent] * 2
+    assert fcgp.tagged(h.error_log(), "FCGP03010") == []    # no worker exit
+    m = php_metrics(h)
+    assert m["spawns"] == 1 and m["worker_exits"].get("broken") == 1, m
+
+
+def test_a_pool_whose_parent_is_killed_under_load_loses_nothing(make_httpd):
+    # The parent gets SIGKILL while its children serve: they finish what
+    # they accepted (then SIGTERM, as the rest of its group), and a new
+    # parent takes the same socket, and the pool's slots, at once.
+    h = pool_server(make_httpd, 4)
+    h.start()
+    parent = int(h.get("/who.php").body.split()[1])
+    with concurrent.futures.ThreadPoolExecutor(1) as ex:
+        res = ex.submit(H.load, h.url("/who.php?ms=20"), 600, 4, 120)
+        time.sleep(1)
+        os.kill(parent, signal.SIGKILL)
+        res = res.result()
+    assert res.complete == 600 and res.errors == 0, res
+    assert fcgp.tagged(h.error_log(), "FCGP02001") == []
+    r = h.get("/who.php")
+    assert r.status == 200 and int(r.body.split()[1]) != parent
+    ws = php_workers(h)
+    assert len({w["pid"] for w in ws}) == 1 and len(ws) == 4, ws
