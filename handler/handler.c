@@ -873,7 +873,8 @@ static int attempts(fcgp_req_t *rq, const fcgp_app_spec_t *spec)
         report(rq, retry);
         if (a->sock) {
             apr_os_sock_t fd;
-            if (a->lease && a->outcome != FCGP_OUT_OK
+            if (a->lease && (a->outcome == FCGP_OUT_TIMEOUT
+                             || a->outcome == FCGP_OUT_BROKEN)
                 && apr_os_sock_get(&fd, a->sock) == APR_SUCCESS) {
                 fcgp_pm_lease_failed(a->lease, fd);
             }

@@ -260,7 +260,15 @@ apr_uint32_t pm_worker_child(pm_slot_t *s);
 int pm_kill_child(pm_t *pm, pm_slot_t *s, const char *what);
 int pm_kill_pool_child(pm_t *pm, pm_slot_t *s, apr_uint32_t peer,
                        const char *what);
-apr_uint32_t pm_pool_child(pm_slot_t *s, apr_uint32_t peer);
+/* A socket a php-cgi pool's child holds (pm_children_sockets). */
+typedef struct {
+    apr_uint32_t ino;
+    apr_uint32_t pid;
+} pm_child_sock_t;
+#define PM_CHILD_SOCKS 4096
+int pm_children_sockets(pid_t parent, pm_child_sock_t *out, int max);
+apr_uint32_t pm_socket_holder(const pm_child_sock_t *socks, int n,
+                              apr_uint32_t peer);
 int pm_linger_add(pm_t *pm, pid_t pgid, apr_time_t kill_at);
 int pm_connection_queued(int fd);
 

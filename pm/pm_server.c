@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <apr_portable.h>
 #include <apr_strings.h>
 #include <apr_user.h>
@@ -101,15 +102,18 @@ static const char *const *copy_strv(apr_pool_t *p, int n,
     return out;
 }
 
-/* Is the file at path a program binary (ELF), not a script? */
+/* Is the file at path a program binary (ELF), not a script?  Never
+ * waits: a FIFO or a device is none. */
 static int binary_program(const char *path)
 {
     char magic[4];
-    int fd = open(path, O_RDONLY | O_CLOEXEC), ok;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), ok;
     if (fd < 0) {
         return 0;
     }
-    ok = read(fd, magic, 4) == 4 && memcmp(magic, "\177ELF", 4) == 0;
+    ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
+         && read(fd, magic, 4) == 4 && memcmp(magic, "\177ELF", 4) == 0;
     close(fd);
     return ok;
 }
@@ -145,10 +149,14 @@ static pm_class_t *class_for(pm_t *pm, const fcgp_app_spec_t *spec,
         c->name = join_name(cp, &c->spec);
         c->parent_mode = fcgp_policy_parent_mode(c->spec.envc,
                                                  c->spec.env) > 0;
+        /* (the file is looked at only for php-cgi by name, with the
+         * variable, not under suexec) */
         c->php_children = fcgp_policy_php_children(
-            c->spec.argc ? c->spec.argv[0] : NULL,
-            c->spec.argc && binary_program(c->spec.argv[0]),
+            c->spec.argc ? c->spec.argv[0] : NULL, 1,
             c->spec.envc, c->spec.env, (int)c->spec.ident.suexec);
+        if (c->php_children && !binary_program(c->spec.argv[0])) {
+            c->php_children = 0;
+        }
         /* php-cgi itself with PHP_FCGI_CHILDREN: a parent from the start
          * (no look at /proc needed, none to race with its first child) */
         c->parents_seen = c->php_children > 0;

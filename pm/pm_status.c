@@ -206,6 +206,36 @@ static void request_of(pm_t *pm, const pm_slot_t *s, fcgp_status_worker_t *w,
     w->last_took = mine && q.took > 0 ? q.took : 0;
 }
 
+/* The sockets of one pool's children, read once per snapshot. */
+typedef struct {
+    pm_child_sock_t *socks;
+    int n;
+} pool_socks_t;
+
+/* The child of busy pool slot s that holds its connection (its holder's
+ * end, `conn`, and the application's, from sock_diag), or 0; pools: the
+ * sockets of each pool's children, by its parent's pid, read at the
+ * first of its slots. */
+static apr_uint32_t pool_child(pm_t *pm, const pm_slot_t *s, apr_pool_t *p,
+                               apr_hash_t **pools)
+{
+    apr_uint32_t lead = PM_SLOT_PID(s);
+    pool_socks_t *ps;
+
+    if (!*pools) {
+        *pools = apr_hash_make(p);
+    }
+    if (!(ps = apr_hash_get(*pools, &lead, sizeof(lead)))) {
+        apr_uint32_t *key = apr_pmemdup(p, &lead, sizeof(lead));
+        ps = apr_pcalloc(p, sizeof(*ps));
+        ps->socks = apr_palloc(p, PM_CHILD_SOCKS * sizeof(*ps->socks));
+        ps->n = pm_children_sockets((pid_t)lead, ps->socks, PM_CHILD_SOCKS);
+        apr_hash_set(*pools, key, sizeof(*key), ps);
+    }
+    return pm_socket_holder(ps->socks, ps->n, fcgp_unix_peer(
+        fcgp_table_conn(pm->table, s->id)));
+}
+
 /* Class cls's slow requests: its counter record's FCGP_CNT_SLOW (kept
  * across graceful restarts with the table). */
 static apr_uint64_t slow_of(fcgp_table_t *t, apr_uint32_t cls)
@@ -224,6 +254,7 @@ const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p,
     fcgp_status_t *st = apr_pcalloc(p, sizeof(*st));
     apr_time_t now = apr_time_now();
     apr_hash_index_t *hi;
+    apr_hash_t *pools = NULL;
     apr_uint32_t n, i;
 
     st->pm_pid = (apr_uint32_t)getpid();
@@ -264,8 +295,7 @@ const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p,
          * pool's children take its requests in turn: a busy slot shows
          * the child that holds its connection, an idle one the parent. */
         if (s->cls->php_children && w->pid && s->state == SLOT_BUSY) {
-            apr_uint32_t kid = pm_pool_child(s, fcgp_unix_peer(
-                fcgp_table_conn(pm->table, s->id)));
+            apr_uint32_t kid = pool_child(pm, s, p, &pools);
             if (kid) {
                 w->parent_pid = w->pid;
                 w->pid = kid;

@@ -221,6 +221,7 @@ void pm_publish(pm_t *pm, pm_slot_t *s)
     ts->pid = PM_SLOT_PID(s);
     ts->holder = 0;
     apr_atomic_set32(&ts->peer, 0);
+    apr_atomic_set32(&ts->conn, 0);
     apr_atomic_set32(&ts->closing, 0);
     apr_cpystrn(ts->path, s->path, sizeof(ts->path));
     fcgp_table_publish(pm->table, s->id);

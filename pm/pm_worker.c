@@ -321,18 +321,16 @@ int pm_kill_child(pm_t *pm, pm_slot_t *s, const char *what)
     return 1;
 }
 
-/* The child of php-cgi parent `parent` that holds the socket with inode
- * `sock` (its end of a connection), or 0.  Read from /proc/<child>/fd,
- * which the PM may read for processes of its own user only (under suexec
- * there are no pools). */
-static pid_t child_with_socket(pid_t parent, apr_uint32_t sock)
+/* The sockets the children of php-cgi parent `parent` hold: up to max
+ * (inode, pid) pairs; how many.  Read from /proc/<child>/fd, which the PM
+ * may read for processes of its own user only (under suexec there are no
+ * pools). */
+int pm_children_sockets(pid_t parent, pm_child_sock_t *out, int max)
 {
     pid_t kids[512];
-    int n = children_of(parent, kids, 512), i;
-    char want[32];
+    int n = children_of(parent, kids, 512), i, got = 0;
 
-    apr_snprintf(want, sizeof(want), "socket:[%u]", sock);
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n && got < max; i++) {
         char dir[48], link[48];
         struct dirent *e;
         DIR *d;
@@ -341,29 +339,51 @@ static pid_t child_with_socket(pid_t parent, apr_uint32_t sock)
         if (!(d = opendir(dir))) {
             continue;
         }
-        while ((e = readdir(d)) != NULL) {
+        while (got < max && (e = readdir(d)) != NULL) {
             ssize_t len = readlinkat(dirfd(d), e->d_name, link,
                                      sizeof(link) - 1);
+            unsigned long ino;
             if (len > 0) {
                 link[len] = '\0';
-                if (strcmp(link, want) == 0) {
-                    closedir(d);
-                    return kids[i];
+                if (sscanf(link, "socket:[%lu]", &ino) == 1 && ino) {
+                    out[got].ino = (apr_uint32_t)ino;
+                    out[got].pid = (apr_uint32_t)kids[i];
+                    got++;
                 }
             }
         }
         closedir(d);
+    }
+    return got;
+}
+
+/* Which of n (inode, pid) pairs holds socket peer: its pid, or 0. */
+apr_uint32_t pm_socket_holder(const pm_child_sock_t *socks, int n,
+                              apr_uint32_t peer)
+{
+    int i;
+    for (i = 0; peer && i < n; i++) {
+        if (socks[i].ino == peer) {
+            return socks[i].pid;
+        }
     }
     return 0;
 }
 
 /* The child of slot s's pool that holds the application's end of the
  * connection `peer`, or 0. */
-apr_uint32_t pm_pool_child(pm_slot_t *s, apr_uint32_t peer)
+static apr_uint32_t pool_child(pm_t *pm, pm_slot_t *s, apr_uint32_t peer)
 {
     pm_slot_t *lead = s->lead ? s->lead : s;
-    return peer && lead->proc.pid > 0
-           ? (apr_uint32_t)child_with_socket(lead->proc.pid, peer) : 0;
+    pm_child_sock_t *socks;
+    int n;
+
+    if (!peer || lead->proc.pid <= 0) {
+        return 0;
+    }
+    socks = apr_palloc(pm->tmp, PM_CHILD_SOCKS * sizeof(*socks));
+    n = pm_children_sockets(lead->proc.pid, socks, PM_CHILD_SOCKS);
+    return pm_socket_holder(socks, n, peer);
 }
 
 /* A request that failed (what) in slot s of a php-cgi pool, whose
@@ -375,7 +395,7 @@ int pm_kill_pool_child(pm_t *pm, pm_slot_t *s, apr_uint32_t peer,
                        const char *what)
 {
     pm_slot_t *lead = s->lead ? s->lead : s;
-    apr_uint32_t child = pm_pool_child(s, peer);
+    apr_uint32_t child = pool_child(pm, s, peer);
 
     if (!child || pm_signal(pm, child, SIGKILL) != 0) {
         return 0;

@@ -285,3 +285,17 @@ def test_a_pool_whose_parent_is_killed_under_load_loses_nothing(make_httpd):
     assert r.status == 200 and int(r.body.split()[1]) != parent
     ws = php_workers(h)
     assert len({w["pid"] for w in ws}) == 1 and len(ws) == 4, ws
+
+
+def test_a_fifo_named_like_php_cgi_does_not_stop_the_process_manager(
+        make_httpd):
+    # The PM reads the first bytes of a program named like php-cgi (is it
+    # php-cgi itself, or a script?): a FIFO there must not block it.
+    h = pool_server(make_httpd, 4)
+    h.start()
+    os.mkfifo(os.path.join(h.htdocs, "php-cgi-x.fcgi"))
+    r = h.get("/php-cgi-x.fcgi", timeout=30)
+    assert r.status >= 400, r.status
+    t0 = time.monotonic()
+    assert h.get("/who.php", timeout=30).status == 200
+    assert time.monotonic() - t0 < 5
