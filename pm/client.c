@@ -629,6 +629,7 @@ apr_status_t fcgp_pm_status(apr_pool_t *p, const char *pm_path,
     char *msg, *body;
     apr_size_t len;
     apr_status_t rv;
+    int tries;
 
     rv = fcgp_ipc_encode_status(p, (apr_uint32_t)getppid(), metrics_classes,
                                 &msg, &len);
@@ -636,22 +637,35 @@ apr_status_t fcgp_pm_status(apr_pool_t *p, const char *pm_path,
         *errmsg = "cannot encode the status request";
         return rv;
     }
-    rv = pm_connect(p, pm_path, &s);
-    if (rv != APR_SUCCESS) {
-        *errmsg = apr_psprintf(p, "cannot connect to the process manager "
-                               "at %s", pm_path);
-        return rv;
+    /* A process manager that begins to drain (a graceful restart) closes
+     * the connections it has: asked again, the next one answers (the
+     * socket is the same, kept by the httpd parent). */
+    for (tries = 0;; tries++) {
+        apr_size_t got;
+        int answered = 0;
+
+        rv = pm_connect(p, pm_path, &s);
+        if (rv != APR_SUCCESS) {
+            *errmsg = apr_psprintf(p, "cannot connect to the process "
+                                   "manager at %s", pm_path);
+            return rv;
+        }
+        *st = apr_pcalloc(p, sizeof(**st));
+        if ((rv = send_all(s, msg, len)) == APR_SUCCESS
+            && (rv = read_msg(s, p, FCGP_MSG_STATUS_REPLY, &body, &got,
+                              errmsg)) == APR_SUCCESS) {
+            answered = 1;
+            if (fcgp_ipc_decode_status_reply(p, body, got, *st)
+                != APR_SUCCESS) {
+                *errmsg = "the process manager sent a malformed status";
+                rv = APR_EGENERAL;
+            }
+        }
+        apr_socket_close(s);
+        if (rv == APR_SUCCESS || answered || tries > 0) {
+            return rv;
+        }
     }
-    *st = apr_pcalloc(p, sizeof(**st));
-    if ((rv = send_all(s, msg, len)) == APR_SUCCESS
-        && (rv = read_msg(s, p, FCGP_MSG_STATUS_REPLY, &body, &len, errmsg))
-           == APR_SUCCESS
-        && fcgp_ipc_decode_status_reply(p, body, len, *st) != APR_SUCCESS) {
-        *errmsg = "the process manager sent a malformed status";
-        rv = APR_EGENERAL;
-    }
-    apr_socket_close(s);
-    return rv;
 }
 
 void fcgp_pm_paused(apr_uint32_t *classes, apr_uint32_t *paused)
