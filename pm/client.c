@@ -599,14 +599,15 @@ static apr_uint32_t socket_ino(int fd)
 void fcgp_pm_lease_connected(fcgp_lease_t *lease, int fd)
 {
     if (lease && !lease->released) {
-        fcgp_table_set_conn(table, &lease->claim, socket_ino(fd));
+        fcgp_table_set_note(table, &lease->claim, FCGP_TBL_CONN,
+                            socket_ino(fd));
     }
 }
 
 void fcgp_pm_lease_failed(fcgp_lease_t *lease, int fd)
 {
     if (lease && !lease->released) {
-        fcgp_table_set_peer(table, &lease->claim,
+        fcgp_table_set_note(table, &lease->claim, FCGP_TBL_PEER,
                             fcgp_unix_peer(socket_ino(fd)));
     }
 }

@@ -233,7 +233,7 @@ static apr_uint32_t pool_child(pm_t *pm, const pm_slot_t *s, apr_pool_t *p,
         apr_hash_set(*pools, key, sizeof(*key), ps);
     }
     return pm_socket_holder(ps->socks, ps->n, fcgp_unix_peer(
-        fcgp_table_conn(pm->table, s->id)));
+        fcgp_table_note(pm->table, s->id, FCGP_TBL_CONN)));
 }
 
 /* Class cls's slow requests: its counter record's FCGP_CNT_SLOW (kept

@@ -582,7 +582,7 @@ static int pool_child_restarted(pm_t *pm, pm_slot_t *s,
     if (!fcgp_policy_restart_child(&f)) {
         return 0;
     }
-    if (pm_kill_pool_child(pm, s, fcgp_table_peer(pm->table, s->id),
+    if (pm_kill_pool_child(pm, s, fcgp_table_note(pm->table, s->id, FCGP_TBL_PEER),
                            timeout ? "a request missed a deadline"
                                    : "a request broke")) {
         fcgp_cnt_inc(PM_COUNTERS(pm, s->cls), FCGP_CNT_KILLS);

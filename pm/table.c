@@ -865,35 +865,27 @@ void fcgp_table_request_end(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
     apr_atomic_inc32(&q->seq);
 }
 
-void fcgp_table_set_peer(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
-                         apr_uint32_t peer)
+/* The holder's notes on its connection (fcgp_tbl_slot_t.peer, .conn). */
+static apr_uint32_t *note_of(fcgp_tbl_slot_t *s, fcgp_tbl_note_e which)
+{
+    return which == FCGP_TBL_PEER ? &s->peer : &s->conn;
+}
+
+void fcgp_table_set_note(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
+                         fcgp_tbl_note_e which, apr_uint32_t ino)
 {
     fcgp_tbl_slot_t *s = held(t, c);
     if (s) {
         /* (ordered before the hand-back's compare-and-swap) */
-        apr_atomic_set32(&s->peer, peer);
+        apr_atomic_set32(note_of(s, which), ino);
     }
 }
 
-apr_uint32_t fcgp_table_peer(fcgp_table_t *t, apr_uint32_t i)
+apr_uint32_t fcgp_table_note(fcgp_table_t *t, apr_uint32_t i,
+                             fcgp_tbl_note_e which)
 {
     fcgp_tbl_slot_t *s = fcgp_table_slot(t, i);
-    return s ? apr_atomic_read32(&s->peer) : 0;
-}
-
-void fcgp_table_set_conn(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
-                         apr_uint32_t conn)
-{
-    fcgp_tbl_slot_t *s = held(t, c);
-    if (s) {
-        apr_atomic_set32(&s->conn, conn);
-    }
-}
-
-apr_uint32_t fcgp_table_conn(fcgp_table_t *t, apr_uint32_t i)
-{
-    fcgp_tbl_slot_t *s = fcgp_table_slot(t, i);
-    return s ? apr_atomic_read32(&s->conn) : 0;
+    return s ? apr_atomic_read32(note_of(s, which)) : 0;
 }
 
 int fcgp_table_request(fcgp_table_t *t, apr_uint32_t i, fcgp_tbl_req_t *out)

@@ -356,18 +356,20 @@ void fcgp_table_request_begin(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
                               const char *args, apr_time_t now);
 void fcgp_table_request_end(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
                             apr_time_t now);
-/* Handler, holding the worker c, before handing it back after a request
- * that failed: the inode of the application's end of its connection
- * (fcgp_tbl_slot_t.peer).  PM: read it once the slot is handed back, and
- * clear it (peer 0) when it publishes the slot. */
-void fcgp_table_set_peer(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
-                         apr_uint32_t peer);
-apr_uint32_t fcgp_table_peer(fcgp_table_t *t, apr_uint32_t i);
-/* Handler, holding the worker c, connected: its end of the connection
- * (fcgp_tbl_slot_t.conn).  PM: read it (status page). */
-void fcgp_table_set_conn(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
-                         apr_uint32_t conn);
-apr_uint32_t fcgp_table_conn(fcgp_table_t *t, apr_uint32_t i);
+/* The holder's notes on its connection, by inode (fcgp_tbl_slot_t):
+ * FCGP_TBL_CONN, its own end, once connected (the status page finds which
+ * child of a php-cgi pool serves from it); FCGP_TBL_PEER, the
+ * application's end, after a request that failed, before the hand-back
+ * (the PM finds the child that held it).  The PM reads them, and clears
+ * both when it publishes the slot. */
+typedef enum {
+    FCGP_TBL_PEER,
+    FCGP_TBL_CONN
+} fcgp_tbl_note_e;
+void fcgp_table_set_note(fcgp_table_t *t, const fcgp_tbl_claim_t *c,
+                         fcgp_tbl_note_e which, apr_uint32_t ino);
+apr_uint32_t fcgp_table_note(fcgp_table_t *t, apr_uint32_t i,
+                             fcgp_tbl_note_e which);
 
 /* PM: a consistent copy of slot i's request fields (strings terminated);
  * 0 when none could be had (a writer kept it busy). */

@@ -5,50 +5,16 @@ one opcode cache (php-fpm's structure).  The children leave at
 PHP_FCGI_MAX_REQUESTS while the parent holds the socket; the pool retires
 whole, its parent signalled only once no request of its runs."""
 import concurrent.futures
-import json
 import os
 import signal
 import time
 
 import fcgp
 import httpd as H
-
-STATUS = """\
-<Location /fcgiproc-status>
-    SetHandler fcgiproc-status
-</Location>
-"""
-
-
-def status(h):
-    return json.loads(h.get("/fcgiproc-status?json").body)
-
-
-def php_workers(h):
-    return [w for w in status(h)["workers"] if "php-cgi" in w["class"]]
-
-
-def php_metrics(h):
-    return [m for m in status(h)["metrics"] if "php-cgi" in m["command"]][0]
-
-
-def ppid(pid):
-    """A live process's parent; None when it is gone (or a zombie)."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            rest = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return None if rest[0] in ("Z", "X") else int(rest[1])
-
-
-def wait_gone(pids, timeout):
-    deadline = time.monotonic() + timeout
-    while any(ppid(p) is not None for p in pids):
-        if time.monotonic() > deadline:
-            return [p for p in pids if ppid(p) is not None]
-        time.sleep(0.05)
-    return []
+# the status page's rows and counters of the php-cgi class, and waiting
+# for processes to go, as the parent-mode tests read them
+from test_php_parent import (STATUS, alive, php_metrics, php_workers, status,
+                             wait_gone)
 
 
 def pool_server(make_httpd, children=4, extra=""):
@@ -157,7 +123,7 @@ def test_a_timeout_kills_the_child_that_ran_it_and_the_pool_stays(
     h, parent, spinner, r = timeout_beside_a_slow_request(make_httpd)
     assert r.status == 200 and int(r.body.split()[1]) == parent
     assert wait_gone([spinner], 2) == []
-    assert ppid(parent) is not None
+    assert alive(parent)
     h.wait_for_log("FCGP03015", timeout=5)
     line = fcgp.tagged(h.error_log(), "FCGP03015")
     assert len(line) == 1 and "killed its child pid %d" % spinner \
