@@ -269,6 +269,7 @@ typedef struct {
 int pm_children_sockets(pid_t parent, pm_child_sock_t *out, int max);
 apr_uint32_t pm_socket_holder(const pm_child_sock_t *socks, int n,
                               apr_uint32_t peer);
+apr_uint32_t pm_parent_child(pm_t *pm, pm_slot_t *s, apr_uint32_t peer);
 int pm_linger_add(pm_t *pm, pid_t pgid, apr_time_t kill_at);
 int pm_connection_queued(int fd);
 

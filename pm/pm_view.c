@@ -546,9 +546,16 @@ static int child_restarted(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
     if (!fcgp_policy_restart_child(&f) || !pm_worker_is_parent(pm, s)) {
         return 0;
     }
-    if (!(killed = pm_kill_child(pm, s, timeout
-                                 ? "its request missed a deadline"
-                                 : "its request broke"))) {
+    if (!timeout && !pm_parent_child(pm, s, fcgp_table_note(
+                         pm->table, s->id, FCGP_TBL_PEER))) {
+        /* broken by a child that is gone (it crashed, the parent forks
+         * the next): nothing to kill, and its successor, which a request
+         * may reach already, is left alone */
+        killed = -1;
+    }
+    else if (!(killed = pm_kill_child(pm, s, timeout
+                                      ? "its request missed a deadline"
+                                      : "its request broke"))) {
         return 0;
     }
     if (killed > 0) {

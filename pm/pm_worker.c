@@ -370,9 +370,10 @@ apr_uint32_t pm_socket_holder(const pm_child_sock_t *socks, int n,
     return 0;
 }
 
-/* The child of slot s's pool that holds the application's end of the
- * connection `peer`, or 0. */
-static apr_uint32_t pool_child(pm_t *pm, pm_slot_t *s, apr_uint32_t peer)
+/* The child of slot s's php-cgi parent (a pool's, or one with a single
+ * child) that holds the application's end of the connection `peer`, or
+ * 0. */
+apr_uint32_t pm_parent_child(pm_t *pm, pm_slot_t *s, apr_uint32_t peer)
 {
     pm_slot_t *lead = s->lead ? s->lead : s;
     pm_child_sock_t *socks;
@@ -395,7 +396,7 @@ int pm_kill_pool_child(pm_t *pm, pm_slot_t *s, apr_uint32_t peer,
                        const char *what)
 {
     pm_slot_t *lead = s->lead ? s->lead : s;
-    apr_uint32_t child = pool_child(pm, s, peer);
+    apr_uint32_t child = pm_parent_child(pm, s, peer);
 
     if (!child || pm_signal(pm, child, SIGKILL) != 0) {
         return 0;
