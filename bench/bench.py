@@ -26,10 +26,13 @@ Environment:
                    (MediaWiki on SQLite, installed per run: workloads mw and
                    mw_churn50, mod_fcgiproc and php-fpm only): processes
                    (16), requests per run with ab at c=16 (4000), rounds (2)
-    BENCH_MW_POOL=0  mod_fcgiproc's MediaWiki as BENCH_MW_PROCS php-cgi
-                   parents with a child each (one opcode cache each), not one
-                   php-cgi pool of that many children (the default, as
-                   php-fpm's static pool); writes bench/quick/
+    BENCH_MW_POOL  mod_fcgiproc's MediaWiki: "auto" (the default) nothing
+                   but FcgiProcMaxProcessesPerClass BENCH_MW_PROCS, as an
+                   admin writes it: php-cgi's pool grows to the requests that
+                   come at once; "fixed" one pool of BENCH_MW_PROCS children
+                   (FcgiProcInitialEnv PHP_FCGI_CHILDREN); "0" BENCH_MW_PROCS
+                   php-cgi parents with a child each (PHP_FCGI_CHILDREN 1:
+                   one opcode cache each); other than auto writes bench/quick/
     BENCH_MW_PROXY=php-cgi  proxy_fcgi's MediaWiki served by one php-cgi
                    parent with BENCH_MW_PROCS children on one socket (php-fpm's
                    structure with php-cgi's binary and php.ini: what a shared
@@ -81,12 +84,15 @@ FCGIPROC_CONF = "".join(l.strip() + "\n" for l in
 MW_PROXY = os.environ.get("BENCH_MW_PROXY") or "php-fpm"
 if MW_PROXY not in ("php-fpm", "php-cgi"):
     sys.exit("bench: BENCH_MW_PROXY is php-fpm or php-cgi")
-# mod_fcgiproc's MediaWiki: one php-cgi pool of BENCH_MW_PROCS children (1,
-# the default: php-fpm's static pool, same number of processes), or that
-# many php-cgi parents with a child each (0)
-MW_POOL = os.environ.get("BENCH_MW_POOL", "1") != "0"
+# mod_fcgiproc's MediaWiki: php-cgi as the PM runs it by default (auto: a
+# pool grown to the requests at once, up to BENCH_MW_PROCS), one pool of
+# BENCH_MW_PROCS children set by the admin (fixed: php-fpm's static pool),
+# or that many php-cgi parents with a child each (0)
+MW_POOL = os.environ.get("BENCH_MW_POOL") or "auto"
+if MW_POOL not in ("auto", "fixed", "0"):
+    sys.exit("bench: BENCH_MW_POOL is auto, fixed or 0")
 QUICK = (os.environ.get("BENCH_QUICK") == "1" or bool(ONLY) or bool(FCGIPROC_CONF)
-         or MW_PROXY != "php-fpm" or not MW_POOL)
+         or MW_PROXY != "php-fpm" or MW_POOL != "auto")
 SECONDS = float(os.environ.get("BENCH_SECONDS") or (2 if QUICK and not ONLY else 5))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS") or (1 if QUICK and not ONLY else 3))
 N = int(os.environ.get("BENCH_PROCS") or 8)
@@ -819,8 +825,9 @@ class System:
                     # the way a mod_fcgid admin tells it
                     return ("    FcgiProcMaxProcessesPerClass %d\n"
                             "    FcgiProcInitialEnv BENCH_WL mw%s\n" % (MW_PROCS, wl["churn"] or "")
-                            + ("    FcgiProcInitialEnv PHP_FCGI_CHILDREN %d\n" % MW_PROCS
-                               if MW_POOL else "")
+                            + ({"auto": "",
+                                "fixed": "    FcgiProcInitialEnv PHP_FCGI_CHILDREN %d\n" % MW_PROCS,
+                                "0": "    FcgiProcInitialEnv PHP_FCGI_CHILDREN 1\n"}[MW_POOL])
                             + ("    FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS %d\n" % wl["churn"]
                                if wl["churn"] else ""))
                 var = "PHP_FCGI_MAX_REQUESTS" if wl["kind"] == "php" else "FCGP_EXIT_AFTER"

@@ -334,6 +334,21 @@ def spawn_section(add, results):
     add("")
 
 
+def mw_structure(pool, procs):
+    """How mod_fcgiproc's MediaWiki was run (BENCH_MW_POOL; True and False
+    are runs from before it had three values)."""
+    if pool in ("auto", None):
+        return (" and nothing else, as an admin writes it: php-cgi's parent mode, which the "
+                "process manager grows into one php-cgi pool of the requests that come at "
+                "once, a parent whose children share its socket and its opcode cache "
+                "(README, \"php-cgi pools\")")
+    if pool in ("fixed", True):
+        return (" and `FcgiProcInitialEnv PHP_FCGI_CHILDREN %s` (`BENCH_MW_POOL=fixed`): one "
+                "php-cgi pool of that many children, set by the admin" % procs)
+    return (" and `FcgiProcInitialEnv PHP_FCGI_CHILDREN 1` (`BENCH_MW_POOL=0`): that many "
+            "php-cgi parents with a child each")
+
+
 def mw_section(add, results, meta):
     """The real application: every round side by side (the issue's table)."""
     rows = {}
@@ -358,11 +373,7 @@ def mw_section(add, results, meta):
         % (mw.get("version", "?"), mw.get("requests", "?"), mw.get("conc", "?"),
            mw.get("rounds", "?"), mw.get("warm", "?"), mw.get("procs", "?"),
            mw.get("procs", "?"),
-           (" and `FcgiProcInitialEnv PHP_FCGI_CHILDREN %s`: one php-cgi pool, a parent "
-            "whose %s children share its socket and its opcode cache (README, \"php-cgi "
-            "pools\")" % (mw.get("procs", "?"), mw.get("procs", "?"))
-            if meta.get("mw_pool", False) else
-            ": that many php-cgi parents with a child each (`BENCH_MW_POOL=0`)"),
+           mw_structure(meta.get("mw_pool"), mw.get("procs", "?")),
            mw.get("procs", "?")))
     add("")
     add("| setup | req/s per round | p99 ms per round | PSS MiB per round (processes) | "
@@ -387,8 +398,8 @@ def mw_section(add, results, meta):
     add("What the structure does, as measured.  **One opcode cache or one per worker:** "
         "php-fpm's children share their master's opcode cache, and so do a php-cgi pool's "
         "children their parent's.  Before pools, each mod_fcgiproc worker was a php-cgi "
-        "parent with a child (`PHP_FCGI_CHILDREN=1`, still the default, and "
-        "`BENCH_MW_POOL=0` here) and a cache of its own: in the full run of 2026-12-02 "
+        "parent with a child (`PHP_FCGI_CHILDREN=1`, now the default only while one "
+        "request comes at a time, and `BENCH_MW_POOL=0` here) and a cache of its own: in the full run of 2026-12-02 "
         "that took 572 MiB of PSS in 32 processes against php-fpm's 89 MiB (6.4x), and "
         "the compiled application's 16 copies cost CPU too: 64-65 req/s against 92-93 "
         "(0.69x-0.70x).  **What parent mode gained:** in the same conditions, recycling "

@@ -108,11 +108,15 @@ void fcgp_conf_resolve_app(apr_pool_t *p, const fcgp_srv_conf_t *sc,
         APR_ARRAY_PUSH(env, const char *) =
             apr_psprintf(p, "PHP_FCGI_MAX_REQUESTS=%u", l->max_requests);
     }
-    /* and runs in its parent mode, with one child, unless the admin said:
-     * the parent keeps the listening socket and the opcode cache, and
-     * forks a warm child each time the last one reached that limit (the
-     * process manager renews the worker instead of starting a cold one,
-     * pm/pm_view.c). */
+    /* and runs in its parent mode, unless the admin said: the parent
+     * keeps the listening socket and the opcode cache, and forks a warm
+     * child each time the last one reached that limit (the process
+     * manager renews the worker instead of starting a cold one,
+     * pm/pm_view.c).  One child while one request comes at a time; when
+     * more come at once, the process manager starts a pool of as many
+     * children on one socket, one opcode cache (php_pools,
+     * pm_add_worker). */
+    l->php_pools = php_cgi && !php_children;
     if (php_cgi && !php_children) {
         APR_ARRAY_PUSH(env, const char *) = "PHP_FCGI_CHILDREN=1";
     }

@@ -88,6 +88,7 @@ static const char *const exit_labels[FCGP_EXIT_N] = {
     [FCGP_EXIT_BROKEN] = "broken",
     [FCGP_EXIT_ORPHAN] = "orphan",
     [FCGP_EXIT_SUPERSEDED] = "superseded",
+    [FCGP_EXIT_GROWN] = "grown",
     [FCGP_EXIT_OTHER] = "other"
 };
 
@@ -110,7 +111,8 @@ static const struct {
     {"httpd is gone", FCGP_EXIT_GRACEFUL},
     {"missed a deadline", FCGP_EXIT_TIMEOUT},
     {"broken request", FCGP_EXIT_BROKEN},
-    {"superseded: its program was replaced", FCGP_EXIT_SUPERSEDED}
+    {"superseded: its program was replaced", FCGP_EXIT_SUPERSEDED},
+    {"a larger pool took its place", FCGP_EXIT_GROWN}
 };
 
 fcgp_exit_reason_e fcgp_cnt_exit_reason(const char *retire_reason)

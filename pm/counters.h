@@ -47,6 +47,8 @@ typedef enum {
     FCGP_EXIT_ORPHAN,       /* a worker of a PM that died, stopped by the
                              * next one */
     FCGP_EXIT_SUPERSEDED,   /* its program was replaced on disk */
+    FCGP_EXIT_GROWN,        /* a larger php-cgi pool of its class took
+                             * its place (pm_add_worker) */
     FCGP_EXIT_OTHER,
     FCGP_EXIT_N
 } fcgp_exit_reason_e;

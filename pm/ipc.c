@@ -230,6 +230,7 @@ apr_status_t fcgp_ipc_encode_want(apr_pool_t *p, apr_uint32_t parent_pid,
     w_u64(&w, (apr_uint64_t)l->lifetime);
     w_u64(&w, (apr_uint64_t)l->queue_timeout);
     w_u64(&w, (apr_uint64_t)l->kill_timeout);
+    w_u32(&w, l->php_pools);
     w_str(&w, m->spec.vhost);
     w_strv(&w, m->spec.argc, m->spec.argv);
     w_strv(&w, m->spec.envc, m->spec.env);
@@ -251,13 +252,14 @@ apr_status_t fcgp_ipc_decode_want(apr_pool_t *p, const char *body,
     l->lifetime = (apr_interval_time_t)r_u64(&r);
     l->queue_timeout = (apr_interval_time_t)r_u64(&r);
     l->kill_timeout = (apr_interval_time_t)r_u64(&r);
+    l->php_pools = r_u32(&r);
     m->spec.vhost = r_str(&r, p);
     m->spec.argv = r_strv(&r, p, &m->spec.argc);
     m->spec.env = r_strv(&r, p, &m->spec.envc);
     r_ident(&r, &m->spec.ident);
     if (r_finish(&r) != APR_SUCCESS || m->spec.argc < 1
         || l->max_procs < 1 || l->min_procs > l->max_procs
-        || l->limit_source > FCGP_LIMIT_LEARNED
+        || l->limit_source > FCGP_LIMIT_LEARNED || l->php_pools > 1
         || l->idle_timeout < 0 || l->lifetime < 0
         || l->queue_timeout < 0 || l->kill_timeout < 0) {
         return APR_EINVAL;

@@ -25,7 +25,7 @@
 #include "pm/status_data.h"
 
 #define FCGP_IPC_MAGIC      0x46435050u    /* "FCPP" */
-#define FCGP_IPC_VERSION    6
+#define FCGP_IPC_VERSION    7
 #define FCGP_IPC_HDR_LEN    16
 #define FCGP_IPC_MAX_BODY   (1024 * 1024)
 

@@ -104,12 +104,17 @@ struct pm_slot {
      * when no share is left (it passes it on to its children, which would
      * end a request in progress). */
     pm_slot_t *lead;            /* a share: its lead; NULL: none */
+    apr_uint32_t pool_size;     /* a lead: its parent's children
+                                 * (PHP_FCGI_CHILDREN); 0: no pool */
     apr_uint32_t shares;        /* a lead: its shares not freed yet */
     const char *pool_why;       /* a lead: its pool retires, and why */
     int term_pending;           /* a lead retired: SIGTERM when its last
                                  * share is freed */
     apr_pool_t *pool;
 };
+
+/* Slot s belongs to a php-cgi pool (a lead or a share). */
+#define PM_IN_POOL(s) ((s)->lead != NULL || (s)->pool_size > 0)
 
 /* The process serving slot s (a share's is its lead's); 0: none. */
 #define PM_SLOT_PID(s) \
@@ -155,6 +160,12 @@ struct pm_class {
     apr_uint32_t php_children;  /* PHP_FCGI_CHILDREN above 1: its workers
                                  * are pools of that many slots (see
                                  * pm_slot_t.lead); 0: one slot each */
+    int php_itself;             /* it runs php-cgi itself (a binary, not
+                                 * a starter script; not under suexec)
+                                 * with PHP_FCGI_CHILDREN set: with
+                                 * limits.php_pools, its pools grow with
+                                 * the requests that come at once
+                                 * (pm_add_worker) */
     apr_pool_t *pool;
 };
 
@@ -225,6 +236,8 @@ typedef struct {
 void pm_class_to_table(pm_t *pm, pm_class_t *c);
 void pm_slot_set(pm_t *pm, pm_slot_t *s, slot_state_e st);
 apr_uint32_t pm_class_limit(const pm_class_t *c, apr_uint32_t *source);
+/* Worker s's request limit: its class's, none in a pool. */
+apr_uint32_t pm_slot_limit(const pm_slot_t *s, apr_uint32_t *source);
 int pm_class_backing_off(const pm_class_t *c, apr_time_t now);
 fcgp_room_e pm_room(pm_t *pm, pm_class_t *c, apr_uint32_t leaving);
 void pm_update_full(pm_t *pm, pm_class_t *c);
@@ -249,7 +262,7 @@ void pm_user_add(pm_t *pm, apr_uint32_t user, int delta);
 /* pm_worker.c */
 apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s);
 pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c);
-pm_slot_t *pm_add_worker(pm_t *pm, pm_class_t *c);
+pm_slot_t *pm_add_worker(pm_t *pm, pm_class_t *c, apr_uint32_t want);
 void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason);
 void pm_drop(pm_t *pm, pm_slot_t *s);
 void pm_free_slot(pm_t *pm, pm_slot_t *s);

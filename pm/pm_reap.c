@@ -37,7 +37,7 @@ static void log_exit(pm_t *pm, pm_slot_t *s, apr_uint32_t served, int code,
                      apr_exit_why_e why, const char *reason, int level,
                      fcgp_exit_reason_e counted_as)
 {
-    apr_uint32_t src, limit = pm_class_limit(s->cls, &src);
+    apr_uint32_t src, limit = pm_slot_limit(s, &src);
     pm_exit_t *e = &pm->exits[pm->nexits++ % PM_EXITS_KEPT];
     const char *how = exit_text(pm->tmp, code, why);
 
@@ -209,7 +209,7 @@ static void worker_exited(pm_t *pm, pm_slot_t *s, int code,
              clean ? FCGP_EXIT_SELF : FCGP_EXIT_CRASH);
     /* A busy worker's exit may race its last hand-back, so n is either
      * the app's limit or one less; never lower a learned limit for that. */
-    if (clean && !(busy && c->learned_limit
+    if (clean && !PM_IN_POOL(s) && !(busy && c->learned_limit
                    && done + 1 == c->learned_limit)) {
         learn_limit(pm, s, done);
     }

@@ -160,6 +160,7 @@ static pm_class_t *class_for(pm_t *pm, const fcgp_app_spec_t *spec,
         /* php-cgi itself with PHP_FCGI_CHILDREN: a parent from the start
          * (no look at /proc needed, none to race with its first child) */
         c->parents_seen = c->php_children > 0;
+        c->php_itself = c->php_children > 0;
         if (c->php_children < 2) {
             c->php_children = 0;
         }

@@ -294,14 +294,14 @@ const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p,
          * request sees (getmypid()), and the parent's is beside it.  A
          * pool's children take its requests in turn: a busy slot shows
          * the child that holds its connection, an idle one the parent. */
-        if (s->cls->php_children && w->pid && s->state == SLOT_BUSY) {
+        if (PM_IN_POOL(s) && w->pid && s->state == SLOT_BUSY) {
             apr_uint32_t kid = pool_child(pm, s, p, &pools);
             if (kid) {
                 w->parent_pid = w->pid;
                 w->pid = kid;
             }
         }
-        else if (s->state != SLOT_STOPPING && !s->cls->php_children
+        else if (s->state != SLOT_STOPPING && !PM_IN_POOL(s)
                  && pm_worker_is_parent(pm, s)) {
             apr_uint32_t kid = pm_worker_child(s);
             if (kid) {
@@ -314,7 +314,7 @@ const fcgp_status_t *fcgp_pm_status_snapshot(pm_t *pm, apr_pool_t *p,
         w->state = worker_state(s->state);
         w->last_request = s->state != SLOT_LAST ? 0 : s->superseded ? 2 : 1;
         w->requests = s->served;
-        w->limit = pm_class_limit(s->cls, &w->limit_source);
+        w->limit = pm_slot_limit(s, &w->limit_source);
         w->age = since(now, s->started);
         w->idle = s->state == SLOT_IDLE
                   ? since(now, s->last_used ? s->last_used : s->started) : 0;

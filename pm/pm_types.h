@@ -28,6 +28,12 @@ typedef struct {
     apr_interval_time_t lifetime;       /* FcgiProcProcessLifeTime, 0 = never */
     apr_interval_time_t queue_timeout;  /* FcgiProcQueueTimeout */
     apr_interval_time_t kill_timeout;   /* FcgiProcKillTimeout */
+    apr_uint32_t php_pools;        /* 1: php-cgi, whose PHP_FCGI_CHILDREN
+                                    * the admin left to us: the PM runs
+                                    * its workers as pools of as many
+                                    * children as requests come at once
+                                    * (pm_add_worker); 0: as its
+                                    * environment says */
 } fcgp_app_limits_t;
 
 /* Who a class's processes run as: the httpd User (suexec 0), or, through

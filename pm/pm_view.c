@@ -75,6 +75,15 @@ apr_uint32_t pm_class_limit(const pm_class_t *c, apr_uint32_t *source)
                                        c->learned_limit, source);
 }
 
+apr_uint32_t pm_slot_limit(const pm_slot_t *s, apr_uint32_t *source)
+{
+    if (PM_IN_POOL(s)) {
+        *source = FCGP_LIMIT_NONE;      /* (see pm_class_limit) */
+        return 0;
+    }
+    return pm_class_limit(s->cls, source);
+}
+
 int pm_class_backing_off(const pm_class_t *c, apr_time_t now)
 {
     return c->failures.until && now < c->failures.until;
@@ -155,9 +164,9 @@ void pm_update_full(pm_t *pm, pm_class_t *c)
     }
 }
 
-static void table_limits(pm_class_t *c, fcgp_tbl_slot_t *ts)
+static void table_limits(const pm_slot_t *s, fcgp_tbl_slot_t *ts)
 {
-    apr_uint32_t src, limit = pm_class_limit(c, &src);
+    apr_uint32_t src, limit = pm_slot_limit(s, &src);
     ts->limit = limit;
     ts->limit_source = src;
     ts->ahead = limit ? limit - fcgp_policy_spawn_ahead(limit) : 0;
@@ -169,7 +178,7 @@ void pm_set_table_limits(pm_t *pm, pm_class_t *c)
     for (i = 0; i < c->slots->nelts; i++) {
         pm_slot_t *s = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
         if (s->published) {
-            table_limits(c, fcgp_table_slot(pm->table, s->id));
+            table_limits(s, fcgp_table_slot(pm->table, s->id));
         }
     }
 }
@@ -211,13 +220,13 @@ void pm_publish(pm_t *pm, pm_slot_t *s)
     if (class_serving(s->cls) >= s->cls->limits.max_procs) {
         return;
     }
-    limit = pm_class_limit(s->cls, &src);
+    limit = pm_slot_limit(s, &src);
     if (limit && s->served >= limit) {
         return;
     }
     ts->cls = s->cls->tidx;
     apr_atomic_set32(&ts->served, s->served);
-    table_limits(s->cls, ts);
+    table_limits(s, ts);
     ts->pid = PM_SLOT_PID(s);
     ts->holder = 0;
     apr_atomic_set32(&ts->peer, 0);
@@ -278,7 +287,8 @@ static void class_successors(pm_t *pm, const pm_class_t *c,
             *fresh += !(o->published && waiting);
             (*fresh_all)++;
         }
-        else if (limit && !o->parent && served + ahead >= limit
+        else if (limit && !o->parent && !PM_IN_POOL(o)
+                 && served + ahead >= limit
                  && (o->state == SLOT_BUSY || o->state == SLOT_IDLE
                      || o->state == SLOT_LAST)) {
             (*leaving)++;
@@ -293,7 +303,7 @@ static void class_successors(pm_t *pm, const pm_class_t *c,
 void pm_counted(pm_t *pm, pm_slot_t *s)
 {
     pm_class_t *c = s->cls;
-    apr_uint32_t src, limit = pm_class_limit(c, &src);
+    apr_uint32_t src, limit = pm_slot_limit(s, &src);
     apr_uint32_t fresh, fresh_all, leaving, leaving_live;
 
     if (!s->looked) {
@@ -449,7 +459,7 @@ static void worker_facts(pm_t *pm, pm_slot_t *s, int returned,
     f->last = s->state == SLOT_LAST;
     f->superseded = s->superseded;
     f->served = s->served;
-    f->limit = pm_class_limit(c, &src);
+    f->limit = pm_slot_limit(s, &src);
     f->now = now;
     f->started = s->started;
     f->last_used = s->last_used;
@@ -474,6 +484,12 @@ static void worker_facts(pm_t *pm, pm_slot_t *s, int returned,
     f->class_live = f->class_live > s->shares ? f->class_live - s->shares
                                               : 0;
     f->min_procs = c->limits.min_procs;
+    if (s->pool_size > c->limits.min_procs && !c->php_children) {
+        /* a pool the PM grew (pm_add_worker) may go when idle although
+         * the class is at its minimum: a worker of that size takes its
+         * place (pm_grow), not one as large as the load once was */
+        f->min_procs = 0;
+    }
     f->lifetime = c->limits.lifetime;
     f->idle_timeout = c->limits.idle_timeout;
     f->parent = s->parent;
@@ -535,9 +551,8 @@ static int child_restarted(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
     fcgp_worker_facts_t f;
     int timeout = outcome == FCGP_OUT_TIMEOUT, killed;
 
-    if (s->cls->php_children) {
-        /* a pool: which of its children ran the request is not known */
-        return 0;
+    if (PM_IN_POOL(s)) {
+        return 0;       /* a pool's: pool_child_restarted */
     }
     /* Whether it is a parent is read from /proc only for a failed
      * request, not at every hand-back. */
@@ -581,7 +596,7 @@ static int pool_child_restarted(pm_t *pm, pm_slot_t *s,
     fcgp_worker_facts_t f;
     int timeout = outcome == FCGP_OUT_TIMEOUT;
 
-    if (!s->cls->php_children) {
+    if (!PM_IN_POOL(s)) {
         return 0;
     }
     worker_facts(pm, s, 1, outcome, apr_time_now(), &f);
@@ -683,7 +698,7 @@ int pm_grow(pm_t *pm, pm_class_t *c, int asked)
         n = top;
     }
     while (n > 0 && (room = pm_room(pm, c, 0)) == FCGP_ROOM) {
-        pm_slot_t *fresh = pm_add_worker(pm, c);
+        pm_slot_t *fresh = pm_add_worker(pm, c, n);
         if (!fresh) {
             started = -1;
             break;
@@ -787,7 +802,8 @@ void pm_serve_table(pm_t *pm)
             make_room(pm, c);   /* the fairest waiter gets the next */
             break;
         }
-        if (room != FCGP_ROOM || !(fresh = pm_add_worker(pm, c))) {
+        if (room != FCGP_ROOM
+            || !(fresh = pm_add_worker(pm, c, want[pick]))) {
             note_at_max(pm, c, room, want[pick]);
             want[pick] = 0;     /* this class cannot have one */
             continue;

@@ -125,6 +125,18 @@ apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s)
     argv = command(pm, c, pm->tmp, &prog);
     env = apr_pcalloc(pm->tmp, sizeof(*env) * (c->spec.envc + 1));
     memcpy(env, c->spec.env, sizeof(*env) * c->spec.envc);
+    if (s->pool_size) {
+        /* a pool's parent: as many children as it was sized for (the
+         * first of the name is the one getenv() finds) */
+        int i;
+        for (i = 0; i < c->spec.envc; i++) {
+            if (strncmp(env[i], "PHP_FCGI_CHILDREN=", 18) == 0) {
+                env[i] = apr_psprintf(pm->tmp, "PHP_FCGI_CHILDREN=%u",
+                                      s->pool_size);
+                break;
+            }
+        }
+    }
     dir = apr_pstrdup(pm->tmp, c->spec.argv[0]);
     if (strrchr(dir, '/') && strrchr(dir, '/') != dir) {
         *strrchr(dir, '/') = '\0';
@@ -568,6 +580,7 @@ void pm_free_slot(pm_t *pm, pm_slot_t *s)
     s->suspect = 0;
     s->yield = 0;
     s->lead = NULL;
+    s->pool_size = 0;
     s->shares = 0;
     s->pool_why = NULL;
     s->term_pending = 0;
@@ -621,6 +634,7 @@ static pm_slot_t *new_slot(pm_t *pm, pm_class_t *c)
     s->prog_ident = 0;
     s->yield = 0;
     s->lead = NULL;
+    s->pool_size = 0;
     s->shares = 0;
     s->pool_why = NULL;
     s->term_pending = 0;
@@ -632,15 +646,17 @@ static pm_slot_t *new_slot(pm_t *pm, pm_class_t *c)
     return s;
 }
 
-/* A new worker of class c, in a slot of the table, idle (not published
+/* A new worker of class c, the parent of a php-cgi pool of pool_size
+ * children (0: no pool), in a slot of the table, idle (not published
  * yet).  NULL when the table has no free slot or the start failed. */
-pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c)
+static pm_slot_t *spawn(pm_t *pm, pm_class_t *c, apr_uint32_t pool_size)
 {
     pm_slot_t *s = new_slot(pm, c);
 
     if (!s) {
         return NULL;
     }
+    s->pool_size = pool_size;
     if (make_listener(pm, s) != APR_SUCCESS) {
         fcgp_cnt_inc(PM_COUNTERS(pm, c), FCGP_CNT_SPAWN_FAILURES);
         pm_free_slot(pm, s);
@@ -655,34 +671,135 @@ pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c)
     return s;
 }
 
+pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c)
+{
+    return spawn(pm, c, c->php_children);
+}
+
 /* A pool of class c that may take one more request at once: a lead that
  * serves, not retiring, with fewer shares than its parent has children
  * beside the lead's own. */
 static pm_slot_t *pool_with_room(pm_class_t *c)
 {
     int i;
-    for (i = 0; c->php_children && i < c->slots->nelts; i++) {
+    for (i = 0; i < c->slots->nelts; i++) {
         pm_slot_t *o = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
-        if (!o->lead && o->proc.pid > 0 && !o->pool_why && !o->superseded
-            && !o->yield && (o->state == SLOT_IDLE || o->state == SLOT_BUSY)
-            && o->shares + 1 < c->php_children) {
+        if (o->pool_size && o->proc.pid > 0 && !o->pool_why
+            && !o->superseded && !o->yield
+            && (o->state == SLOT_IDLE || o->state == SLOT_BUSY)
+            && o->shares + 1 < o->pool_size) {
             return o;
         }
     }
     return NULL;
 }
 
-/* One more worker of class c (the caller saw room, pm_room): in a class
- * of php-cgi pools, a share of a pool that has a child to spare (no new
- * process: one more request at once on its socket), else a new process
- * (pm_spawn), the lead of a new pool.  Idle, not published yet; NULL when
- * none could be had. */
-pm_slot_t *pm_add_worker(pm_t *pm, pm_class_t *c)
+/* The most children a pool the PM sizes may have (pm_children_sockets
+ * reads that many). */
+#define PM_POOL_MAX 512
+
+/* The children of a new php-cgi worker of class c, which its other live
+ * workers (all taken: one more is wanted) and `want` more requests at
+ * once should fit in: a class whose PHP_FCGI_CHILDREN the admin left to
+ * us (limits.php_pools) starts with one child (parent mode) and, when more
+ * requests come at once, grows to a pool of them all, rounded up to a
+ * power of two and at least twice its largest so far (a new pool compiles
+ * the application once more), up to FcgiProcMaxProcessesPerClass.  0: no
+ * pool. */
+static apr_uint32_t new_pool_size(const pm_class_t *c, apr_uint32_t want)
+{
+    apr_uint32_t size = c->n[SLOT_IDLE] + c->n[SLOT_BUSY] + c->n[SLOT_LAST]
+                        + (want ? want : 1);
+    apr_uint32_t largest = 1;
+    int i;
+
+    if (c->php_children || !c->php_itself || !c->limits.php_pools) {
+        return c->php_children;
+    }
+    for (i = 0; i < c->slots->nelts; i++) {
+        const pm_slot_t *o = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
+        if (o->pool_size > largest && !o->pool_why
+            && o->state != SLOT_STOPPING) {
+            largest = o->pool_size;
+        }
+    }
+    if (size < 2) {
+        return 0;
+    }
+    if (size < 2 * largest) {
+        size = 2 * largest;
+    }
+    else {
+        /* a power of two: a load that rises step by step gets few
+         * pools, each at most twice what it needs */
+        apr_uint32_t p2 = 2;
+        while (p2 < size && p2 < PM_POOL_MAX) {
+            p2 *= 2;
+        }
+        size = p2;
+    }
+    if (size > c->limits.max_procs) {
+        size = c->limits.max_procs;
+    }
+    if (size > PM_POOL_MAX) {
+        size = PM_POOL_MAX;
+    }
+    return size < 2 ? 0 : size;
+}
+
+static void retire_pool(pm_t *pm, pm_slot_t *lead, const char *reason);
+
+/* A larger pool, lead, takes the place of its class's other workers: each
+ * retires as its request ends (what it serves now is not cut short). */
+static void replace_smaller(pm_t *pm, pm_slot_t *lead)
+{
+    pm_class_t *c = lead->cls;
+    pm_slot_t **old = apr_palloc(pm->tmp, (c->slots->nelts + 1)
+                                          * sizeof(*old));
+    int i, n = 0;
+
+    for (i = 0; i < c->slots->nelts; i++) {
+        pm_slot_t *o = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
+        if (o != lead && !o->lead && !o->pool_why
+            && (o->state == SLOT_IDLE || o->state == SLOT_BUSY
+                || o->state == SLOT_LAST)) {
+            old[n++] = o;
+        }
+    }
+    if (!n) {
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, pm->s, FCGP_LOGNO(03016)
+                 "%s: more requests at once than its workers take; worker "
+                 "pid %d, a php-cgi pool of %u children on one socket "
+                 "(FcgiProcMaxProcessesPerClass %u), takes the place of %d "
+                 "smaller worker(s), which retire as their requests end",
+                 c->name, (int)lead->proc.pid, lead->pool_size,
+                 c->limits.max_procs, n);
+    /* (no worker starts while they are seen to: the caller adds them) */
+    pm->retiring_pool++;
+    for (i = 0; i < n; i++) {
+        retire_pool(pm, old[i], "a larger pool took its place");
+    }
+    pm->retiring_pool--;
+}
+
+/* One more worker of class c (the caller saw room, pm_room), of `want`
+ * more it wants now: in a class of php-cgi pools, a share of a pool that
+ * has a child to spare (no new process: one more request at once on its
+ * socket), else a new process (pm_spawn), which may be the parent of a
+ * new pool (new_pool_size).  Idle, not published yet; NULL when none
+ * could be had. */
+pm_slot_t *pm_add_worker(pm_t *pm, pm_class_t *c, apr_uint32_t want)
 {
     pm_slot_t *lead = pool_with_room(c), *s;
 
     if (!lead) {
-        return pm_spawn(pm, c);
+        apr_uint32_t size = new_pool_size(c, want);
+        if ((s = spawn(pm, c, size)) && size && !c->php_children) {
+            replace_smaller(pm, s);
+        }
+        return s;
     }
     if (!(s = new_slot(pm, c))) {
         return NULL;

@@ -282,7 +282,8 @@ static int same_limits(const fcgp_app_limits_t *a, const fcgp_app_limits_t *b)
            && a->idle_timeout == b->idle_timeout
            && a->lifetime == b->lifetime
            && a->queue_timeout == b->queue_timeout
-           && a->kill_timeout == b->kill_timeout;
+           && a->kill_timeout == b->kill_timeout
+           && a->php_pools == b->php_pools;
 }
 
 static int same_env(int na, const char *const *a, int nb,

@@ -148,7 +148,7 @@ static void ref_begin(ref_t *r, const char *body, apr_size_t len)
 static int ref_want(const char *body, apr_size_t len, apr_size_t *lost)
 {
     ref_t r;
-    apr_uint32_t maxp, minp, src, argc;
+    apr_uint32_t maxp, minp, src, argc, pools;
     apr_int64_t t[4];
     int k, ok = 1;
     ref_begin(&r, body, len);
@@ -160,6 +160,7 @@ static int ref_want(const char *body, apr_size_t len, apr_size_t *lost)
         t[k] = ref_i64(&r);
         ok = ok && t[k] >= 0;
     }
+    pools = ref_u32(&r);                /* php_pools: 0 or 1 */
     ref_str(&r);                        /* vhost */
     argc = ref_strv(&r);
     ref_strv(&r);                       /* env */
@@ -172,7 +173,7 @@ static int ref_want(const char *body, apr_size_t len, apr_size_t *lost)
     }
     *lost = r.lost;
     return r.ok && r.pos == len && ok && argc >= 1 && maxp >= 1
-           && minp <= maxp && src <= FCGP_LIMIT_LEARNED;
+           && minp <= maxp && src <= FCGP_LIMIT_LEARNED && pools <= 1;
 }
 
 /* Would a correct decoder accept this ANSWER body?  status (at most
@@ -356,6 +357,7 @@ static void fuzz_want(apr_pool_t *p, const char *body, apr_size_t len)
     INVARIANT(m2.limits.lifetime == m.limits.lifetime);
     INVARIANT(m2.limits.queue_timeout == m.limits.queue_timeout);
     INVARIANT(m2.limits.kill_timeout == m.limits.kill_timeout);
+    INVARIANT(m2.limits.php_pools == m.limits.php_pools);
     INVARIANT(strcmp(m2.spec.vhost, m.spec.vhost) == 0);
     INVARIANT(m2.spec.argc == m.spec.argc);
     INVARIANT(m2.spec.envc == m.spec.envc);

@@ -35,11 +35,12 @@ def assert_no_loss(h, res, counts):
     assert fcgp.tagged(h.error_log(), "FCGP02001") == []
 
 
-@pytest.mark.parametrize("children", ["default", "0", "8"])
+@pytest.mark.parametrize("children", ["default", "0", "1", "8"])
 def test_php_cgi_own_limit(make_httpd, children):
     # By default php-cgi runs as a parent with one child (PHP_FCGI_CHILDREN=1):
     # the child exits after PHP_FCGI_MAX_REQUESTS and the parent, which keeps
-    # the socket, forks the next; we renew the worker.  With
+    # the socket, forks the next; we renew the worker; with more requests at
+    # once than its workers take, the class grows into a pool (below).  With
     # PHP_FCGI_CHILDREN 0, php-cgi serves and exits itself, and we retire it.
     # With 8, one parent's 8 children serve the class's 8 requests at once
     # (a pool), each leaving at PHP's limit while the parent holds the
@@ -70,6 +71,15 @@ def test_php_cgi_own_limit(make_httpd, children):
         assert len(exits) >= N // 20 - 8 - 1, len(exits)
         assert all("after 20 requests" in l for l in exits), exits[:3]
         assert all("PHP_FCGI_MAX_REQUESTS" in l for l in exits)
+    elif children == "default":
+        # Grown into one pool of 8 (more requests came at once than one
+        # child takes): the workers it replaced are the only ones retired.
+        assert all("a larger pool took its place" in l for l in exits), \
+            exits[:3]
+        assert 1 <= len(exits) <= 3, exits
+        st = json.loads(h.get("/fcgiproc-status?json").body)
+        ws = [w for w in st["workers"] if "php-cgi" in w["class"]]
+        assert len(ws) == 8 and len({w["pid"] for w in ws}) == 1, ws
     elif children == "8":
         # No worker was retired: one parent, and its slots all on it.
         assert exits == [], exits[:3]

@@ -136,6 +136,8 @@ START_TEST(test_exit_reasons_of_policy)
     }
     ck_assert_int_eq(fcgp_cnt_exit_reason("httpd is gone"),
                      FCGP_EXIT_GRACEFUL);
+    ck_assert_int_eq(fcgp_cnt_exit_reason("a larger pool took its place"),
+                     FCGP_EXIT_GROWN);
     ck_assert_int_eq(fcgp_cnt_exit_reason("something new"), FCGP_EXIT_OTHER);
     ck_assert_int_eq(fcgp_cnt_exit_reason(NULL), FCGP_EXIT_OTHER);
 }

@@ -70,7 +70,7 @@ END_TEST
 START_TEST(test_hdr_exact_bytes)
 {
     static const unsigned char want[FCGP_IPC_HDR_LEN] = {
-        'F', 'C', 'P', 'P', 0, 6, 0, 2, 0, 0, 0x01, 0x02, 0, 0, 0x30, 0x39
+        'F', 'C', 'P', 'P', 0, 7, 0, 2, 0, 0, 0x01, 0x02, 0, 0, 0x30, 0x39
     };
     unsigned char b[FCGP_IPC_HDR_LEN];
     fcgp_ipc_hdr_pack(b, FCGP_MSG_ANSWER, 0x102, 12345);
@@ -95,7 +95,8 @@ static const struct {
     { 4, 0x00030001u },             /* version 3 */
     { 4, 0x00040001u },             /* version 4 */
     { 4, 0x00050001u },             /* version 5 (no parent-mode fields) */
-    { 4, 0x00070001u },             /* version 7 */
+    { 4, 0x00060001u },             /* version 6 (no php_pools in WANT) */
+    { 4, 0x00080001u },             /* version 8 */
     { 4, 0xFFFF0001u },
     { 4, 0x01000001u },             /* version 256 */
     { 8, FCGP_IPC_MAX_BODY + 1 },
@@ -351,6 +352,7 @@ START_TEST(test_want_wire_layout)
         0, 0, 0, 4,   0, 0, 0, 2,   0, 0, 0, 9,   0, 0, 0, 1,
         0, 0, 0, 0, 0, 0, 0, 5,     0, 0, 0, 0, 0, 0, 0, 6,
         0, 0, 0, 0, 0, 0, 0, 7,     0, 0, 0, 0, 0, 0, 0, 8,
+        0, 0, 0, 1,
         0, 0, 0, 1, 'v',
         0, 0, 0, 2,  0, 0, 0, 2, '/', 'a',  0, 0, 0, 0,
         0, 0, 0, 1,  0, 0, 0, 3, 'A', '=', '1',
@@ -370,6 +372,7 @@ START_TEST(test_want_wire_layout)
     m.limits.lifetime = 6;
     m.limits.queue_timeout = 7;
     m.limits.kill_timeout = 8;
+    m.limits.php_pools = 1;
     m.spec.vhost = "v";
     m.spec.argc = 2;
     m.spec.argv = argv;
@@ -498,7 +501,7 @@ START_TEST(test_want_lying_counts)
         { "arg length past the end", 1, 1, 3 },
         { "arg length ~0", 1, 1, 0xFFFFFFFFu },
     };
-    unsigned char body[48 + 4 + 1 + 4 + 4 + 2 + 4 + 12];
+    unsigned char body[52 + 4 + 1 + 4 + 4 + 2 + 4 + 12];
     unsigned char *o = body;
     fcgp_msg_want_t out;
     int k;
@@ -508,7 +511,7 @@ START_TEST(test_want_lying_counts)
         o = body;
         put32(o, 10);   /* max_procs */
         put32(o + 4, 1);
-        o += 48;
+        o += 52;
         put32(o, lies[k].vhost_len); o += 4;
         *o++ = 'v';
         put32(o, lies[k].argc); o += 4;
@@ -523,9 +526,9 @@ START_TEST(test_want_lying_counts)
                       == APR_EINVAL, "%s: accepted", lies[k].what);
     }
     /* and the honest version of the same body decodes */
-    put32(body + 48, 1);
-    put32(body + 53, 1);
-    put32(body + 57, 2);
+    put32(body + 52, 1);
+    put32(body + 57, 1);
+    put32(body + 61, 2);
     ck_assert_int_eq(fcgp_ipc_decode_want(pool, (const char *)body,
                                              sizeof(body), &out),
                      APR_SUCCESS);
@@ -540,9 +543,9 @@ END_TEST
  * not encode. */
 START_TEST(test_want_body_cap)
 {
-    /* 48 bytes of limits, vhost "" (4), argv {"/a"} (4 + 4 + 2),
+    /* 52 bytes of limits, vhost "" (4), argv {"/a"} (4 + 4 + 2),
      * env {s} (4 + 4 + strlen(s)), identity (12) */
-    const apr_size_t fixed = 48 + 4 + 10 + 8 + 12;
+    const apr_size_t fixed = 52 + 4 + 10 + 8 + 12;
     const char *argv[] = { "/a", NULL };
     const char *env[] = { NULL, NULL };
     fcgp_msg_want_t m, out;
@@ -796,10 +799,10 @@ END_TEST
  * Version 3: a status reply's class rows carry the program file;
  * version 4: WANT carries the suexec identity, STATUS the metrics cap;
  * version 5: a status reply's class rows carry the slow count, its worker
- * rows the current request. */
+ * rows the current request; version 7: WANT's limits carry php_pools. */
 START_TEST(test_type_numbers)
 {
-    ck_assert_int_eq(FCGP_IPC_VERSION, 6);
+    ck_assert_int_eq(FCGP_IPC_VERSION, 7);
     ck_assert_int_eq(FCGP_MSG_WANT, 1);
     ck_assert_int_eq(FCGP_MSG_ANSWER, 2);
     ck_assert_int_eq(FCGP_MSG_STATUS, 4);

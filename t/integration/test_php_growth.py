@@ -1,0 +1,130 @@
+"""php-cgi whose PHP_FCGI_CHILDREN the admin left to us (FcgiProcWrapper
+/usr/bin/php-cgi and nothing else): one child (parent mode) while requests
+come one at a time; when more come at once, the process manager starts a
+pool of as many children on one socket, with one opcode cache, in place of
+the smaller workers, which retire as their requests end."""
+import concurrent.futures
+import time
+
+import fcgp
+from test_php_parent import (STATUS, alive, php_metrics, php_workers,
+                             wait_gone)
+
+
+def server(make_httpd, extra=""):
+    h = fcgp.server(make_httpd, STATUS + extra)
+    # each request says which process served it, and that one's parent
+    h.write_php("who.php", "<?php $end = microtime(true)"
+                " + (int)($_GET['ms'] ?? 0) / 1000;"
+                " while (microtime(true) < $end) { usleep(10000); }"
+                " echo getmypid(), ' ', posix_getppid();")
+    return h
+
+
+def at_once(h, paths, timeout=30):
+    with concurrent.futures.ThreadPoolExecutor(len(paths)) as ex:
+        return list(ex.map(lambda p: h.get(p, timeout=timeout), paths))
+
+
+def served_by(rs):
+    """[(pid, parent pid)] of 200 answers."""
+    assert [r.status for r in rs] == [200] * len(rs), [r.status for r in rs]
+    return [tuple(map(int, r.body.split())) for r in rs]
+
+
+def children_of(pid):
+    with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+        return [int(x) for x in f.read().split()]
+
+
+def test_php_cgi_grows_into_one_pool_of_the_requests_at_once(make_httpd):
+    h = server(make_httpd, "FcgiProcMaxProcessesPerClass 8\n")
+    h.start()
+    # one at a time: one parent with one child, as before
+    (first, parent), = served_by([h.get("/who.php")])
+    assert children_of(parent) == [first]
+    # 8 at once: side by side, whatever it took to get there
+    t0 = time.monotonic()
+    served_by(at_once(h, ["/who.php?ms=1000"] * 8))
+    assert time.monotonic() - t0 < 4.0
+    # and then one pool of 8: one parent, 8 children, the old parent gone
+    pids = served_by(at_once(h, ["/who.php?ms=1000"] * 8))
+    parents = {pp for _, pp in pids}
+    assert len(parents) == 1, pids
+    pool, = parents
+    assert len({p for p, _ in pids}) == 8, pids
+    assert len(children_of(pool)) == 8
+    assert wait_gone([parent], 5) == []
+    ws = php_workers(h)
+    assert len(ws) == 8 and {w["pid"] for w in ws} == {pool}, ws
+    m = php_metrics(h)
+    assert m["worker_exits"].get("grown", 0) >= 1, m["worker_exits"]
+    assert fcgp.tagged(h.error_log(), "FCGP03016"), h.error_log()[-2000:]
+    # it stays that size: the same load starts nothing more
+    spawns = m["spawns"]
+    for _ in range(3):
+        pids = served_by(at_once(h, ["/who.php?ms=300"] * 8))
+        assert {pp for _, pp in pids} == {pool}, pids
+    assert php_metrics(h)["spawns"] == spawns
+
+
+def test_a_pool_grows_no_larger_than_the_class_maximum(make_httpd):
+    h = server(make_httpd, "FcgiProcMaxProcessesPerClass 4\n")
+    h.start()
+    for _ in range(3):
+        pids = served_by(at_once(h, ["/who.php?ms=500"] * 8))
+    pool, = {pp for _, pp in pids}
+    assert len(children_of(pool)) == 4
+    assert len(php_workers(h)) == 4
+
+
+def test_the_smaller_workers_finish_their_requests(make_httpd):
+    # A request in progress on the one-child worker when the pool takes
+    # its place ends normally; then its parent goes.
+    h = server(make_httpd, "FcgiProcMaxProcessesPerClass 4\n")
+    h.start()
+    (_, parent), = served_by([h.get("/who.php")])
+    with concurrent.futures.ThreadPoolExecutor(1) as ex:
+        long = ex.submit(lambda: h.get("/who.php?ms=3000", timeout=30))
+        time.sleep(0.5)
+        pids = served_by(at_once(h, ["/who.php?ms=500"] * 3))
+        assert alive(parent)            # still serving the long one
+        assert {pp for _, pp in pids} != {parent}
+        (_, pp), = served_by([long.result()])
+    assert pp == parent
+    assert wait_gone([parent], 5) == []
+    assert fcgp.tagged(h.error_log(), "FCGP02001") == []
+
+
+def test_php_fcgi_children_1_keeps_one_child_per_worker(make_httpd):
+    # The admin's PHP_FCGI_CHILDREN is theirs: no pool is made of it.
+    h = server(make_httpd, "FcgiProcMaxProcessesPerClass 4\n"
+                           "FcgiProcInitialEnv PHP_FCGI_CHILDREN 1\n")
+    h.start()
+    for _ in range(2):
+        pids = served_by(at_once(h, ["/who.php?ms=500"] * 4))
+    assert len({pp for _, pp in pids}) == 4, pids
+    assert fcgp.tagged(h.error_log(), "FCGP03016") == []
+
+
+def test_an_idle_pool_makes_way_for_one_child(make_httpd):
+    # A site whose load came and went: after FcgiProcIdleTimeout its pool
+    # goes whole, and the class's minimum (1) is kept by one parent with
+    # one child, not by a pool the size of the past load.
+    h = server(make_httpd, "FcgiProcMaxProcessesPerClass 4\n"
+                           "FcgiProcIdleTimeout 1\n")
+    h.start()
+    for _ in range(2):
+        pids = served_by(at_once(h, ["/who.php?ms=300"] * 4))
+    pool, = {pp for _, pp in pids}
+    kids = children_of(pool)
+    assert len(kids) == 4
+    assert wait_gone([pool] + kids, 10) == [], h.error_log_tail(10)
+    deadline = time.monotonic() + 5
+    while len(php_workers(h)) != 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    w, = php_workers(h)
+    assert w["pid"] != pool and len(children_of(w["parent_pid"] or w["pid"])) \
+        <= 1, w
+    (_, parent), = served_by([h.get("/who.php")])
+    assert children_of(parent) and len(children_of(parent)) == 1
