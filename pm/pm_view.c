@@ -484,11 +484,18 @@ static void worker_facts(pm_t *pm, pm_slot_t *s, int returned,
     f->class_live = f->class_live > s->shares ? f->class_live - s->shares
                                               : 0;
     f->min_procs = c->limits.min_procs;
-    if (s->pool_size > c->limits.min_procs && !c->php_children) {
+    if (s->pool_size && !c->php_children) {
         /* a pool the PM grew (pm_add_worker) may go when idle although
-         * the class is at its minimum: a worker of that size takes its
+         * the class is at its minimum, when larger than what the minimum
+         * starts (a power of two of it, or one child): that takes its
          * place (pm_grow), not one as large as the load once was */
-        f->min_procs = 0;
+        apr_uint32_t p2 = 1;
+        while (p2 < c->limits.min_procs) {
+            p2 *= 2;
+        }
+        if (s->pool_size > p2) {
+            f->min_procs = 0;
+        }
     }
     f->lifetime = c->limits.lifetime;
     f->idle_timeout = c->limits.idle_timeout;

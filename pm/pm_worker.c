@@ -694,9 +694,9 @@ static pm_slot_t *pool_with_room(pm_class_t *c)
     return NULL;
 }
 
-/* The most children a pool the PM sizes may have (pm_children_sockets
- * reads that many). */
-#define PM_POOL_MAX 512
+/* The most children a pool the PM sizes may have (children_of reads the
+ * pids of that many from one /proc line). */
+#define PM_POOL_MAX 256
 
 /* The children of a new php-cgi worker of class c, which its other live
  * workers (all taken: one more is wanted) and `want` more requests at
@@ -706,13 +706,15 @@ static pm_slot_t *pool_with_room(pm_class_t *c)
  * power of two and at least twice its largest so far (a new pool compiles
  * the application once more), up to FcgiProcMaxProcessesPerClass.  0: no
  * pool. */
-static apr_uint32_t new_pool_size(const pm_class_t *c, apr_uint32_t want)
+static apr_uint32_t new_pool_size(const pm_t *pm, const pm_class_t *c,
+                                  apr_uint32_t want, apr_uint32_t *largest_out)
 {
-    apr_uint32_t size = c->n[SLOT_IDLE] + c->n[SLOT_BUSY] + c->n[SLOT_LAST]
-                        + (want ? want : 1);
-    apr_uint32_t largest = 1;
+    apr_uint32_t live = c->n[SLOT_IDLE] + c->n[SLOT_BUSY] + c->n[SLOT_LAST];
+    apr_uint32_t size = live + (want ? want : 1);
+    apr_uint32_t largest = 1, others;
     int i;
 
+    *largest_out = 0;
     if (c->php_children || !c->php_itself || !c->limits.php_pools) {
         return c->php_children;
     }
@@ -723,6 +725,7 @@ static apr_uint32_t new_pool_size(const pm_class_t *c, apr_uint32_t want)
             largest = o->pool_size;
         }
     }
+    *largest_out = largest;
     if (size < 2) {
         return 0;
     }
@@ -743,6 +746,13 @@ static apr_uint32_t new_pool_size(const pm_class_t *c, apr_uint32_t want)
     }
     if (size > PM_POOL_MAX) {
         size = PM_POOL_MAX;
+    }
+    /* all its children run at once: within FcgiProcMaxProcesses, beside
+     * the other classes' processes */
+    others = pm->nprocs > live ? pm->nprocs - live : 0;
+    if (size + others > pm->settings.max_procs) {
+        size = pm->settings.max_procs > others
+               ? pm->settings.max_procs - others : 0;
     }
     return size < 2 ? 0 : size;
 }
@@ -795,8 +805,9 @@ pm_slot_t *pm_add_worker(pm_t *pm, pm_class_t *c, apr_uint32_t want)
     pm_slot_t *lead = pool_with_room(c), *s;
 
     if (!lead) {
-        apr_uint32_t size = new_pool_size(c, want);
-        if ((s = spawn(pm, c, size)) && size && !c->php_children) {
+        apr_uint32_t largest, size = new_pool_size(pm, c, want, &largest);
+        if ((s = spawn(pm, c, size)) && size > largest && !c->php_children) {
+            /* (one no larger, where a limit stopped it, is one more) */
             replace_smaller(pm, s);
         }
         return s;

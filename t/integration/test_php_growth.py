@@ -128,3 +128,18 @@ def test_an_idle_pool_makes_way_for_one_child(make_httpd):
         <= 1, w
     (_, parent), = served_by([h.get("/who.php")])
     assert children_of(parent) and len(children_of(parent)) == 1
+
+
+def test_a_pool_kept_for_the_class_minimum_stays_warm(make_httpd):
+    # FcgiProcMinProcessesPerClass 3 (mod_fcgid's default) is kept by a
+    # pool of 4, which the idle timeout leaves alone: not retired and
+    # started cold again each FcgiProcIdleTimeout.
+    h = server(make_httpd, "FcgiProcMinProcessesPerClass 3\n"
+                           "FcgiProcIdleTimeout 1\n")
+    h.start()
+    (_, pool), = served_by([h.get("/who.php")])
+    time.sleep(4)
+    (_, again), = served_by([h.get("/who.php")])
+    assert again == pool
+    assert len(children_of(pool)) == 4
+    assert php_metrics(h)["spawns"] == 1
