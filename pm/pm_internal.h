@@ -263,6 +263,9 @@ void pm_user_add(pm_t *pm, apr_uint32_t user, int delta);
 apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s);
 pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c);
 pm_slot_t *pm_add_worker(pm_t *pm, pm_class_t *c, apr_uint32_t want);
+/* The size of a pool pm_add_worker starts for n requests at once: n
+ * rounded up to a power of two (1 for 1). */
+apr_uint32_t pm_pool_round(apr_uint32_t n);
 void pm_retire(pm_t *pm, pm_slot_t *s, const char *reason);
 void pm_drop(pm_t *pm, pm_slot_t *s);
 void pm_free_slot(pm_t *pm, pm_slot_t *s);

@@ -487,13 +487,10 @@ static void worker_facts(pm_t *pm, pm_slot_t *s, int returned,
     if (s->pool_size && !c->php_children) {
         /* a pool the PM grew (pm_add_worker) may go when idle although
          * the class is at its minimum, when larger than what the minimum
-         * starts (a power of two of it, or one child): that takes its
-         * place (pm_grow), not one as large as the load once was */
-        apr_uint32_t p2 = 1;
-        while (p2 < c->limits.min_procs) {
-            p2 *= 2;
-        }
-        if (s->pool_size > p2) {
+         * starts (one child, or a pool of the minimum rounded as
+         * pm_add_worker rounds): that takes its place (pm_grow), not one
+         * as large as the load once was */
+        if (s->pool_size > pm_pool_round(c->limits.min_procs)) {
             f->min_procs = 0;
         }
     }

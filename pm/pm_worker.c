@@ -698,6 +698,15 @@ static pm_slot_t *pool_with_room(pm_class_t *c)
  * pids of that many from one /proc line). */
 #define PM_POOL_MAX 256
 
+apr_uint32_t pm_pool_round(apr_uint32_t n)
+{
+    apr_uint32_t p2 = 1;
+    while (p2 < n && p2 < PM_POOL_MAX) {
+        p2 *= 2;
+    }
+    return p2;
+}
+
 /* The children of a new php-cgi worker of class c, which its other live
  * workers (all taken: one more is wanted) and `want` more requests at
  * once should fit in: a class whose PHP_FCGI_CHILDREN the admin left to
@@ -733,13 +742,9 @@ static apr_uint32_t new_pool_size(const pm_t *pm, const pm_class_t *c,
         size = 2 * largest;
     }
     else {
-        /* a power of two: a load that rises step by step gets few
-         * pools, each at most twice what it needs */
-        apr_uint32_t p2 = 2;
-        while (p2 < size && p2 < PM_POOL_MAX) {
-            p2 *= 2;
-        }
-        size = p2;
+        /* a load that rises step by step gets few pools, each at most
+         * twice what it needs */
+        size = pm_pool_round(size);
     }
     if (size > c->limits.max_procs) {
         size = c->limits.max_procs;

@@ -7,23 +7,9 @@ import concurrent.futures
 import time
 
 import fcgp
-from test_php_parent import (STATUS, alive, php_metrics, php_workers,
-                             wait_gone)
-
-
-def server(make_httpd, extra=""):
-    h = fcgp.server(make_httpd, STATUS + extra)
-    # each request says which process served it, and that one's parent
-    h.write_php("who.php", "<?php $end = microtime(true)"
-                " + (int)($_GET['ms'] ?? 0) / 1000;"
-                " while (microtime(true) < $end) { usleep(10000); }"
-                " echo getmypid(), ' ', posix_getppid();")
-    return h
-
-
-def at_once(h, paths, timeout=30):
-    with concurrent.futures.ThreadPoolExecutor(len(paths)) as ex:
-        return list(ex.map(lambda p: h.get(p, timeout=timeout), paths))
+from test_php_parent import alive, php_metrics, php_workers, wait_gone
+# /who.php says which process served, and its parent; requests side by side
+from test_php_pool import at_once, who_server as server
 
 
 def served_by(rs):
@@ -76,6 +62,17 @@ def test_a_pool_grows_no_larger_than_the_class_maximum(make_httpd):
     pool, = {pp for _, pp in pids}
     assert len(children_of(pool)) == 4
     assert len(php_workers(h)) == 4
+
+
+def test_a_pool_grows_no_larger_than_fcgiprocmaxprocesses(make_httpd):
+    # All of a pool's children run from its start, though only those it
+    # has requests for are counted: the server-wide limit bounds them all.
+    h = server(make_httpd, "FcgiProcMaxProcesses 6\n")
+    h.start()
+    for _ in range(3):
+        pids = served_by(at_once(h, ["/who.php?ms=500"] * 8))
+    pool, = {pp for _, pp in pids}
+    assert len(children_of(pool)) == 6
 
 
 def test_the_smaller_workers_finish_their_requests(make_httpd):

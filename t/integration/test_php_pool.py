@@ -17,17 +17,23 @@ from test_php_parent import (STATUS, alive, php_metrics, php_workers, status,
                              wait_gone)
 
 
-def pool_server(make_httpd, children=4, extra=""):
-    h = fcgp.server(make_httpd, STATUS
-                    + "FcgiProcInitialEnv PHP_FCGI_CHILDREN %d\n" % children
-                    + "FcgiProcMaxProcessesPerClass %d\n" % children + extra)
-    # each request says which process served it, and that one's parent
-    # (a signal does not cut its wait short)
+def who_server(make_httpd, conf):
+    """A server with the status page and conf, whose /who.php?ms=N waits
+    N ms and says which process served it, and that one's parent (a signal
+    does not cut its wait short)."""
+    h = fcgp.server(make_httpd, STATUS + conf)
     h.write_php("who.php", "<?php $end = microtime(true)"
                 " + (int)($_GET['ms'] ?? 0) / 1000;"
                 " while (microtime(true) < $end) { usleep(10000); }"
                 " echo getmypid(), ' ', posix_getppid();")
     return h
+
+
+def pool_server(make_httpd, children=4, extra=""):
+    return who_server(make_httpd,
+                      "FcgiProcInitialEnv PHP_FCGI_CHILDREN %d\n" % children
+                      + "FcgiProcMaxProcessesPerClass %d\n" % children
+                      + extra)
 
 
 def at_once(h, paths, timeout=30):
