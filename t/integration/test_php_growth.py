@@ -6,6 +6,8 @@ the smaller workers, which retire as their requests end."""
 import concurrent.futures
 import time
 
+import pytest
+
 import fcgp
 from test_php_parent import alive, php_metrics, php_workers, wait_gone
 # /who.php says which process served, and its parent; requests side by side
@@ -54,25 +56,19 @@ def test_php_cgi_grows_into_one_pool_of_the_requests_at_once(make_httpd):
     assert php_metrics(h)["spawns"] == spawns
 
 
-def test_a_pool_grows_no_larger_than_the_class_maximum(make_httpd):
-    h = server(make_httpd, "FcgiProcMaxProcessesPerClass 4\n")
+# (All of a pool's children run from its start, though only those it has
+# requests for are counted: the server-wide limit bounds them all.)
+@pytest.mark.parametrize("limit", ["FcgiProcMaxProcessesPerClass 4",
+                                   "FcgiProcMaxProcesses 6"])
+def test_a_pool_grows_no_larger_than_the_process_limits(make_httpd, limit):
+    h = server(make_httpd, limit + "\n")
     h.start()
     for _ in range(3):
         pids = served_by(at_once(h, ["/who.php?ms=500"] * 8))
     pool, = {pp for _, pp in pids}
-    assert len(children_of(pool)) == 4
-    assert len(php_workers(h)) == 4
-
-
-def test_a_pool_grows_no_larger_than_fcgiprocmaxprocesses(make_httpd):
-    # All of a pool's children run from its start, though only those it
-    # has requests for are counted: the server-wide limit bounds them all.
-    h = server(make_httpd, "FcgiProcMaxProcesses 6\n")
-    h.start()
-    for _ in range(3):
-        pids = served_by(at_once(h, ["/who.php?ms=500"] * 8))
-    pool, = {pp for _, pp in pids}
-    assert len(children_of(pool)) == 6
+    n = int(limit.split()[1])
+    assert len(children_of(pool)) == n
+    assert len(php_workers(h)) == n
 
 
 def test_the_smaller_workers_finish_their_requests(make_httpd):
