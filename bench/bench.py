@@ -457,16 +457,23 @@ def classify_app(pid, start):
     return None
 
 
+PSS_KEYS = ("Pss", "Pss_Anon", "Pss_File", "Pss_Shmem")
+
+
 def pss_kib(pid):
-    """Proportional set size (shared pages split between their users)."""
+    """Proportional set size (shared pages split between their users),
+    whole and split by kind: {"Pss", "Pss_Anon", "Pss_File", "Pss_Shmem"}
+    in KiB (missing keys 0)."""
+    out = dict.fromkeys(PSS_KEYS, 0)
     try:
         with open("/proc/%d/smaps_rollup" % pid) as f:
             for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
+                key, _, rest = line.partition(":")
+                if key in out:
+                    out[key] = int(rest.split()[0])
     except (OSError, ValueError, IndexError):
         pass
-    return 0
+    return out
 
 
 class Sampler(threading.Thread):
@@ -483,6 +490,8 @@ class Sampler(threading.Thread):
         # per sample: only for the real-application workload
         self.pss = []
         self.pss_n = 0
+        # per sample: PSS by kind (anon/file/shmem) and the largest process
+        self.pss_parts = []
 
     def sample(self):
         table = proc_table()
@@ -497,7 +506,8 @@ class Sampler(threading.Thread):
                 hm = max(hm, r)
         as_, am, an = 0, 0, 0
         want = (self.wl["kind"], self.wl["churn"])
-        pss, pn = 0, 0
+        pss, pn = dict.fromkeys(PSS_KEYS, 0), 0
+        pmax = 0
         for root in self.system.app_roots():
             for pid in tree(table, root):
                 if table[pid]["state"] in ("Z", "X"):
@@ -508,17 +518,31 @@ class Sampler(threading.Thread):
                     as_ += r
                     am = max(am, r)
                     an += 1
-                if self.wl["kind"] == "mw" and (kind == want or kind == ("fpm-master", None)):
-                    pss += pss_kib(pid)
+                if self.wl["kind"] == "mw" and (
+                        kind == want or (kind == ("fpm-master", None)
+                                         and self._master_of(table, pid, want))):
+                    one = pss_kib(pid)
+                    for k in PSS_KEYS:
+                        pss[k] += one[k]
+                    pmax = max(pmax, one["Pss"])
                     pn += 1
         if self.wl["kind"] == "mw" and pn:
-            self.pss.append(pss)
+            self.pss.append(pss["Pss"])
+            self.pss_parts.append((pss["Pss"], pss["Pss_Anon"], pss["Pss_File"],
+                                   pss["Pss_Shmem"], pmax, pn))
             self.pss_n = max(self.pss_n, pn)
         self.httpd_sum = max(self.httpd_sum, hs)
         self.httpd_max = max(self.httpd_max, hm)
         self.app_sum = max(self.app_sum, as_)
         self.app_max = max(self.app_max, am)
         self.app_n = max(self.app_n, an)
+
+    @staticmethod
+    def _master_of(table, master, want):
+        """php-fpm's master pid runs a pool of the workload (kind, churn)."""
+        return any(p["ppid"] == master and p["state"] not in ("Z", "X")
+                   and classify_app(pid, p["start"]) == want
+                   for pid, p in table.items())
 
     def run(self):
         while True:
@@ -543,7 +567,16 @@ class Sampler(threading.Thread):
                 "app_procs": self.app_n,
                 "app_pss_mib": statistics.median(self.pss) / 1024.0 if self.pss else None,
                 "app_pss_max_mib": max(self.pss) / 1024.0 if self.pss else None,
-                "app_pss_procs": self.pss_n}
+                "app_pss_procs": self.pss_n,
+                # the sample whose total is the median: where the memory is
+                "app_pss_parts": self._median_parts()}
+
+    def _median_parts(self):
+        if not self.pss_parts:
+            return None
+        parts = sorted(self.pss_parts)[(len(self.pss_parts) - 1) // 2]
+        return dict(zip(("pss", "anon", "file", "shmem", "largest", "procs"),
+                        [x / 1024.0 for x in parts[:5]] + [parts[5]]))
 
 
 # ------------------------------------------------------------------ app side
@@ -786,6 +819,13 @@ class System:
         self.root = os.path.join(base, key)
         self.ports = {k: unique_port() for k in VHOST_KEYS}
         self.fpm = None
+        # MediaWiki's php-fpm pools, each under a master of its own (pool
+        # name -> PhpFpm): one site per master, as the comparison is per
+        # site.  Pools of one master share its opcode cache, so with both
+        # MediaWiki pools in one master each would carry half of the
+        # compiled application's memory (measured: 14 MiB of shared memory
+        # per pool against 27 for one site).
+        self.mw_fpm = {}
         self.spawned = []
         self.h = None
 
@@ -880,7 +920,7 @@ FcgidMaxRequestLen 2097152
                     return None     # spawn-fcgi starts a fixed number
                 if wl["kind"] == "mw":
                     sock = (self.spawn_sock(mw_pool(wl)) if MW_PROXY == "php-cgi"
-                            else self.fpm.sock(mw_pool(wl)))
+                            else self.mw_fpm[mw_pool(wl)].sock(mw_pool(wl)))
                     # php-cgi takes SCRIPT_FILENAME as a path (php-fpm
                     # also understands proxy_fcgi's "proxy:fcgi://" form)
                     return ('    <FilesMatch "\\.php$">\n        SetHandler %s\n    </FilesMatch>\n'
@@ -923,9 +963,13 @@ FcgidMaxRequestLen 2097152
                         self.spawned.append(PhpCgiPool(sdir, mw_pool(WL[key]), MW_PROCS,
                                                        WL[key]["churn"], mw_pool(WL[key])))
                     else:
-                        pools[mw_pool(WL[key])] = (WL[key]["churn"] or 0, MW_PROCS)
+                        name = mw_pool(WL[key])
+                        self.mw_fpm[name] = PhpFpm(os.path.join(self.base, "fpm-" + name),
+                                                   {name: (WL[key]["churn"] or 0, MW_PROCS)})
             self.fpm = PhpFpm(os.path.join(self.base, "fpm"), pools)
             self.fpm.start()
+            for f in self.mw_fpm.values():
+                f.start()
             self.spawned.append(SpawnedApp(sdir, "c", self.app))
             for key in CHURN_KEYS:
                 if WL[key]["kind"] == "c":
@@ -958,6 +1002,7 @@ FcgidMaxRequestLen 2097152
         roots = [self.httpd_root()]
         if self.fpm:
             roots.append(self.fpm.root_pid())
+        roots += [f.root_pid() for f in self.mw_fpm.values()]
         roots += [s.root_pid() for s in self.spawned]
         return [r for r in roots if r]
 
@@ -976,9 +1021,9 @@ FcgidMaxRequestLen 2097152
                 s.stop()
             except Exception as e:
                 errs.append("%s: spawn-fcgi stop: %r" % (self.key, e))
-        if self.fpm is not None:
+        for f in ([self.fpm] if self.fpm is not None else []) + list(self.mw_fpm.values()):
             try:
-                self.fpm.stop()
+                f.stop()
             except Exception as e:
                 errs.append("%s: php-fpm stop: %r" % (self.key, e))
         return errs
@@ -1493,6 +1538,9 @@ def main_run(check_only=False):
         px = systems[2]
         meta["commands"]["php-fpm"] = " ".join(px.fpm.command()).replace(base, "$TMP")
         meta["commands"]["php-fpm.conf"] = px.fpm.conf_text().replace(base, "$TMP")
+        for name, f in sorted(px.mw_fpm.items()):
+            meta["commands"]["php-fpm (%s)" % name] = " ".join(f.command()).replace(base, "$TMP")
+            meta["commands"]["php-fpm.conf (%s)" % name] = f.conf_text().replace(base, "$TMP")
         meta["commands"]["spawn-fcgi"] = [
             "".join("%s=%s " % kv for kv in sorted(sp.app_env().items()))
             + " ".join(sp.command()).replace(base, "$TMP") for sp in px.spawned]
@@ -1502,6 +1550,8 @@ def main_run(check_only=False):
         for s in systems:
             shutil.copy(s.h.conf_file, os.path.join(cdir, "%s-httpd.conf" % s.key))
         shutil.copy(px.fpm.conf, os.path.join(cdir, "php-fpm.conf"))
+        for name, f in px.mw_fpm.items():
+            shutil.copy(f.conf, os.path.join(cdir, "php-fpm-%s.conf" % name))
 
         log("sanity checks")
         sanity_fail = []
@@ -1600,6 +1650,10 @@ def main_run(check_only=False):
                 shutil.copy(s.fpm.log, os.path.join(ldir, "php-fpm.log")) \
                     if os.path.exists(s.fpm.log) else None
                 logs["php-fpm"] = scan_error_log(_tail(s.fpm.log, 100000))
+            for name, f in sorted(s.mw_fpm.items()):
+                if os.path.exists(f.log):
+                    shutil.copy(f.log, os.path.join(ldir, "php-fpm-%s.log" % name))
+                    logs["php-fpm (%s)" % name] = scan_error_log(_tail(f.log, 100000))
         meta["error_logs"] = logs
         for s in systems:
             log("stopping %s" % SYS_TITLE[s.key])

@@ -20,6 +20,27 @@ ROUTINE = {"AH00489", "AH00094", "AH00491", "AH00492", "AH00493", "AH00494", "AH
 APP_SYS = ["fcgiproc", "fcgid", "proxy"]
 
 
+def pss_parts(rs):
+    """Median over rounds of each part of the PSS (anon, file, shmem, the
+    largest process), from the sample whose total was each run's median."""
+    ps = [r.get("app_pss_parts") for r in rs if r.get("app_pss_parts")]
+    if not ps:
+        return None
+    return {k: med([p[k] for p in ps]) for k in ("anon", "file", "shmem", "largest")}
+
+
+def pss_split(fp, px):
+    """"; of which anon a vs b, ..." for the PSS target's text."""
+    a, b = fp.get("pss_parts"), px.get("pss_parts")
+    if not (a and b):
+        return ""
+    return ("; of which private and shared anonymous memory (the processes' heaps) %s vs "
+            "%s MiB, mapped files %s vs %s MiB, shared memory (the opcode cache) %s vs %s MiB; "
+            "the largest process %s vs %s MiB"
+            % (f0(a["anon"]), f0(b["anon"]), f0(a["file"]), f0(b["file"]),
+               f0(a["shmem"]), f0(b["shmem"]), f0(a["largest"]), f0(b["largest"])))
+
+
 def med(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -47,6 +68,7 @@ def aggregate(results):
             "app_procs": max(r["app_procs"] for r in rs),
             "pss": med([r.get("app_pss_mib") for r in rs]),
             "pss_procs": max(r.get("app_pss_procs") or 0 for r in rs),
+            "pss_parts": pss_parts(rs),
             "errors": sum(r["errors"] for r in rs),
             "requests": sum(r["requests"] for r in rs),
             "err_detail": {f: sum(r[f] for r in rs)
@@ -210,8 +232,9 @@ def targets(A):
         out.append(("MediaWiki, %s: PSS of the app's processes ≤ 1.2× php-fpm's" % name,
                     rm is not None and rm <= 1.2,
                     "%s MiB in %d processes vs %s MiB in %d (php-fpm's master included) = %s "
-                    "(need ≤1.20×)" % (f0(fp.get("pss")), fp.get("pss_procs") or 0,
-                                       f0(px.get("pss")), px.get("pss_procs") or 0, fx(rm))))
+                    "(need ≤1.20×)%s" % (f0(fp.get("pss")), fp.get("pss_procs") or 0,
+                                         f0(px.get("pss")), px.get("pss_procs") or 0, fx(rm),
+                                         pss_split(fp, px))))
 
     # the slow-starting application's processes
     sp = [r for r in A.get(("slow_start", 16, "fcgiproc"), {}).get("runs", [])]
@@ -366,7 +389,10 @@ def mw_section(add, results, meta):
         "have %s PHP processes: mod_fcgiproc `FcgiProcWrapper /usr/bin/php-cgi .php` with "
         "`FcgiProcMaxProcessesPerClass %s`%s (recycling: `FcgiProcInitialEnv "
         "PHP_FCGI_MAX_REQUESTS 50`), php-fpm a static pool of %s children behind "
-        "mod_proxy_fcgi (recycling: `pm.max_requests = 50`).  PSS: the total proportional "
+        "mod_proxy_fcgi (recycling: `pm.max_requests = 50`), each MediaWiki pool under a "
+        "php-fpm master of its own, as one site (the pools of one master share its opcode "
+        "cache: in one master, each would carry only part of the compiled application's "
+        "memory).  PSS: the total proportional "
         "set size (`/proc/<pid>/smaps_rollup`) of the application's processes, the median "
         "of one sample a second during the run (mod_fcgiproc: the php-cgi parent and its "
         "children; php-fpm: the pool's children and the master)."
@@ -709,6 +735,20 @@ def write(data, report_path, png, out_dir):
         add(cmds.get("php-fpm.conf", "").rstrip())
         add("```")
         add("")
+        mw = sorted(k for k in cmds if k.startswith("php-fpm.conf ("))
+        if mw:
+            add("MediaWiki's pools, each under a php-fpm master of its own (one site per master: "
+                "the pools of one master share its opcode cache, and each would carry only part "
+                "of the compiled application's memory):")
+            add("")
+            for k in mw:
+                add("    PHP_INI_SCAN_DIR=/etc/php/8.2/cgi/conf.d %s"
+                    % cmds.get("php-fpm " + k[len("php-fpm.conf "):], "?"))
+                add("")
+                add("```ini")
+                add(cmds[k].rstrip())
+                add("```")
+                add("")
         add("spawn-fcgi for the C app (`-n` execs a sh that keeps N copies of the app accepting "
             "on the socket and restarts each one that exits):")
         add("")

@@ -110,6 +110,12 @@ struct pm_slot {
     const char *pool_why;       /* a lead: its pool retires, and why */
     int term_pending;           /* a lead retired: SIGTERM when its last
                                  * share is freed */
+    int warming;                /* a lead of a pool grown from smaller
+                                 * workers, serving its first request (it
+                                 * compiles the application into the
+                                 * pool's new opcode cache): no shares,
+                                 * and the smaller workers serve on, until
+                                 * that request ends (pm_pool_warm) */
     apr_pool_t *pool;
 };
 
@@ -263,6 +269,8 @@ void pm_user_add(pm_t *pm, apr_uint32_t user, int delta);
 apr_status_t pm_start_process(pm_t *pm, pm_slot_t *s);
 pm_slot_t *pm_spawn(pm_t *pm, pm_class_t *c);
 pm_slot_t *pm_add_worker(pm_t *pm, pm_class_t *c, apr_uint32_t want);
+int pm_class_warming(const pm_class_t *c);
+void pm_pool_warm(pm_t *pm, pm_slot_t *lead);
 /* The size of a pool pm_add_worker starts for n requests at once: n
  * rounded up to a power of two (1 for 1). */
 apr_uint32_t pm_pool_round(apr_uint32_t n);

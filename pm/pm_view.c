@@ -170,6 +170,9 @@ static void table_limits(const pm_slot_t *s, fcgp_tbl_slot_t *ts)
     ts->limit = limit;
     ts->limit_source = src;
     ts->ahead = limit ? limit - fcgp_policy_spawn_ahead(limit) : 0;
+    if (s->warming) {
+        ts->ahead = 2;  /* its second claim: the first request ended */
+    }
 }
 
 void pm_set_table_limits(pm_t *pm, pm_class_t *c)
@@ -306,6 +309,9 @@ void pm_counted(pm_t *pm, pm_slot_t *s)
     apr_uint32_t src, limit = pm_slot_limit(s, &src);
     apr_uint32_t fresh, fresh_all, leaving, leaving_live;
 
+    if (s->warming && s->served >= 2) {
+        pm_pool_warm(pm, s);    /* a grown pool's first request ended */
+    }
     if (!s->looked) {
         /* Look at the first count we see, while php-cgi's child most
          * likely runs (near the limit it may be between two children). */
@@ -385,6 +391,9 @@ void pm_sync_slot(pm_t *pm, pm_slot_t *s)
             s->last_used = apr_time_now();
         }
         follow_served(pm, s);
+        if (s->warming && s->served) {
+            pm_pool_warm(pm, s);    /* its first request ended */
+        }
         break;
     case FCGP_TBL_BUSY:
         if (s->state == SLOT_IDLE) {
@@ -411,12 +420,22 @@ void pm_sync_slot(pm_t *pm, pm_slot_t *s)
     }
 }
 
+/* How long a grown pool's first request may keep the pool's other
+ * children from their requests (a slow first request: what it compiles
+ * is most likely compiled by then). */
+#define PM_WARM_MAX apr_time_from_sec(2)
+
 void pm_sync(pm_t *pm)
 {
     apr_uint32_t i;
+    apr_time_t now = apr_time_now();
     for (i = 0; i < pm->nslots; i++) {
         if (pm->slots[i] && pm->slots[i]->state != SLOT_FREE) {
             pm_sync_slot(pm, pm->slots[i]);
+            if (pm->slots[i]->warming && pm->slots[i]->cls
+                && now - pm->slots[i]->started >= PM_WARM_MAX) {
+                pm_pool_warm(pm, pm->slots[i]);
+            }
         }
     }
 }
@@ -701,6 +720,9 @@ int pm_grow(pm_t *pm, pm_class_t *c, int asked)
     if (top > n) {
         n = top;
     }
+    if (pm_class_warming(c)) {
+        n = 0;      /* its waiters wait for the grown pool */
+    }
     while (n > 0 && (room = pm_room(pm, c, 0)) == FCGP_ROOM) {
         pm_slot_t *fresh = pm_add_worker(pm, c, n);
         if (!fresh) {
@@ -710,6 +732,9 @@ int pm_grow(pm_t *pm, pm_class_t *c, int asked)
         pm_publish(pm, fresh);
         started++;
         n--;
+        if (fresh->warming) {
+            break;  /* the rest wait for its first request */
+        }
     }
     note_at_max(pm, c, room, n);
     pm_update_full(pm, c);
@@ -793,7 +818,7 @@ void pm_serve_table(pm_t *pm)
                                               + c->n[SLOT_BUSY],
                                               c->limits.min_procs);
         cls[i] = c;
-        want[i] = w > top ? w : top;
+        want[i] = pm_class_warming(c) ? 0 : w > top ? w : top;
         procs[i] = pm_user_procs(pm, c->user);
         i++;
     }
@@ -813,7 +838,7 @@ void pm_serve_table(pm_t *pm)
             continue;
         }
         pm_publish(pm, fresh);
-        want[pick]--;
+        want[pick] = fresh->warming ? 0 : want[pick] - 1;
         for (i = 0; i < n; i++) {
             if (cls[i]->user == c->user) {
                 procs[i]++;

@@ -584,6 +584,7 @@ void pm_free_slot(pm_t *pm, pm_slot_t *s)
     s->shares = 0;
     s->pool_why = NULL;
     s->term_pending = 0;
+    s->warming = 0;
     fcgp_table_free_slot(pm->table, s->id);
     apr_pool_clear(s->pool);
     if (lead && c) {
@@ -638,6 +639,7 @@ static pm_slot_t *new_slot(pm_t *pm, pm_class_t *c)
     s->shares = 0;
     s->pool_why = NULL;
     s->term_pending = 0;
+    s->warming = 0;
     s->parent = 0;
     s->looked = 0;
     s->renewals = 0;
@@ -685,7 +687,7 @@ static pm_slot_t *pool_with_room(pm_class_t *c)
     for (i = 0; i < c->slots->nelts; i++) {
         pm_slot_t *o = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
         if (o->pool_size && o->proc.pid > 0 && !o->pool_why
-            && !o->superseded && !o->yield
+            && !o->superseded && !o->yield && !o->warming
             && (o->state == SLOT_IDLE || o->state == SLOT_BUSY)
             && o->shares + 1 < o->pool_size) {
             return o;
@@ -799,6 +801,37 @@ static void replace_smaller(pm_t *pm, pm_slot_t *lead)
     pm->retiring_pool--;
 }
 
+/* Class c has a grown pool serving its first request: nothing is added
+ * to it (pm_grow, pm_serve_table), its waiters wait for that pool. */
+int pm_class_warming(const pm_class_t *c)
+{
+    int i;
+    for (i = 0; i < c->slots->nelts; i++) {
+        const pm_slot_t *o = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
+        if (o->warming && !o->pool_why
+            && (o->state == SLOT_IDLE || o->state == SLOT_BUSY)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A grown pool's first request ended (or it ran for long enough): the
+ * opcode cache has the application, and the pool takes the place of the
+ * class's smaller workers; its shares come with the class's next look at
+ * its line (pm_serve_table). */
+void pm_pool_warm(pm_t *pm, pm_slot_t *lead)
+{
+    lead->warming = 0;
+    if (lead->published) {
+        fcgp_table_slot(pm->table, lead->id)->ahead = 0;
+    }
+    if (!lead->pool_why && lead->state != SLOT_STOPPING
+        && lead->state != SLOT_FREE) {
+        replace_smaller(pm, lead);
+    }
+}
+
 /* One more worker of class c (the caller saw room, pm_room), of `want`
  * more it wants now: in a class of php-cgi pools, a share of a pool that
  * has a child to spare (no new process: one more request at once on its
@@ -812,8 +845,13 @@ pm_slot_t *pm_add_worker(pm_t *pm, pm_class_t *c, apr_uint32_t want)
     if (!lead) {
         apr_uint32_t largest, size = new_pool_size(pm, c, want, &largest);
         if ((s = spawn(pm, c, size)) && size > largest && !c->php_children) {
-            /* (one no larger, where a limit stopped it, is one more) */
-            replace_smaller(pm, s);
+            /* A grown pool starts with an empty opcode cache: its first
+             * request compiles the application alone, while the smaller
+             * workers serve on (16 children compiling at once would each
+             * keep the heap that took, and take 16 times the CPU); then
+             * it takes their place (pm_pool_warm).  One no larger, where
+             * a limit stopped it, is one more. */
+            s->warming = 1;
         }
         return s;
     }

@@ -4,6 +4,7 @@ come one at a time; when more come at once, the process manager starts a
 pool of as many children on one socket, with one opcode cache, in place of
 the smaller workers, which retire as their requests end."""
 import concurrent.futures
+import os
 import time
 
 import pytest
@@ -54,6 +55,38 @@ def test_php_cgi_grows_into_one_pool_of_the_requests_at_once(make_httpd):
         pids = served_by(at_once(h, ["/who.php?ms=300"] * 8))
         assert {pp for _, pp in pids} == {pool}, pids
     assert php_metrics(h)["spawns"] == spawns
+
+
+def test_a_grown_pool_compiles_the_application_once(make_httpd):
+    # A new pool has a new, empty opcode cache.  Its first request
+    # compiles the application alone, while the smaller worker serves on;
+    # then its other children take requests, the code already in the
+    # cache (were they all to start at once, each would compile it too,
+    # and keep the memory that took).
+    h = server(make_httpd, "FcgiProcMaxProcessesPerClass 8\n")
+    lib = h.write_php("lib.php", "<?php function f() { return 1; }")
+    # (whether lib is in the cache, looked at before anyone of these
+    # requests compiles it)
+    h.write_php("check.php",
+                "<?php $c = (int)opcache_is_script_cached('%s');"
+                " usleep(300000); require '%s';"
+                " echo getmypid(), ' ', posix_getppid(), ' ', $c;" % (lib, lib))
+    # (opcache leaves alone a file changed in the last 2 seconds)
+    os.utime(lib, (time.time() - 60, time.time() - 60))
+    h.start()
+    (_, parent), = served_by([h.get("/who.php")])
+    rs = at_once(h, ["/check.php"] * 8)
+    assert [r.status for r in rs] == [200] * 8, [r.status for r in rs]
+    got = [tuple(map(int, r.body.split())) for r in rs]
+    # (a load that comes step by step may grow more than one pool)
+    pools = {}
+    for pid, pp, cached in got:
+        if pp != parent:
+            pools.setdefault(pp, []).append(cached)
+    assert pools and max(len(c) for c in pools.values()) > 1, got
+    for cached in pools.values():
+        assert cached.count(0) <= 1, got                # compiled once
+    assert fcgp.tagged(h.error_log(), "FCGP03016"), h.error_log()[-2000:]
 
 
 # (All of a pool's children run from its start, though only those it has
