@@ -329,6 +329,15 @@ void pm_counted(pm_t *pm, pm_slot_t *s)
         pm_slot_set(pm, s, SLOT_LAST);
         pm_update_full(pm, c);
     }
+    if (c->parent_mode && !s->parent && !PM_IN_POOL(s)) {
+        /* Its class asks php-cgi for parent mode, and it was not seen to
+         * be a parent yet: it may be one whose first child was not forked
+         * yet, or whose child just left and the next is not forked yet (a
+         * busy machine, a starter script that execs php-cgi).  No
+         * replacement ahead of it: its hand-back decides (renewed), and
+         * a worker that leaves is replaced for the line then. */
+        return;
+    }
     /* A replacement may take the class over its maximum for a while: the
      * worker it replaces is on its way out (and the replacement takes
      * requests only once it is gone, pm_publish). */
