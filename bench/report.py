@@ -385,7 +385,10 @@ def mw_section(add, results, meta):
     add("")
     add("Debian's MediaWiki %s on SQLite, installed for the run (`maintenance/install.php`) "
         "in a private directory; `ab -l -n %s -c %s` of `/index.php?title=Main_Page` per run, "
-        "the systems alternating, %s rounds after %s warm-up requests each.  Both systems "
+        "the systems alternating, %s rounds after %s warm-up requests each, and each run right "
+        "after %s more (between two runs of the same system, minutes of other workloads pass, "
+        "and mod_fcgiproc's pool, idle for `FcgiProcIdleTimeout` (300 s), retires whole and "
+        "would grow again within the measured run).  Both systems "
         "have %s PHP processes: mod_fcgiproc `FcgiProcWrapper /usr/bin/php-cgi .php` with "
         "`FcgiProcMaxProcessesPerClass %s`%s (recycling: `FcgiProcInitialEnv "
         "PHP_FCGI_MAX_REQUESTS 50`), php-fpm a static pool of %s children behind "
@@ -397,7 +400,8 @@ def mw_section(add, results, meta):
         "of one sample a second during the run (mod_fcgiproc: the php-cgi parent and its "
         "children; php-fpm: the pool's children and the master)."
         % (mw.get("version", "?"), mw.get("requests", "?"), mw.get("conc", "?"),
-           mw.get("rounds", "?"), mw.get("warm", "?"), mw.get("procs", "?"),
+           mw.get("rounds", "?"), mw.get("warm", "?"), mw.get("warm_run", "?"),
+           mw.get("procs", "?"),
            mw.get("procs", "?"),
            mw_structure(meta.get("mw_pool"), mw.get("procs", "?")),
            mw.get("procs", "?")))

@@ -309,9 +309,6 @@ void pm_counted(pm_t *pm, pm_slot_t *s)
     apr_uint32_t src, limit = pm_slot_limit(s, &src);
     apr_uint32_t fresh, fresh_all, leaving, leaving_live;
 
-    if (s->warming && s->served >= 2) {
-        pm_pool_warm(pm, s);    /* a grown pool's first request ended */
-    }
     if (!s->looked) {
         /* Look at the first count we see, while php-cgi's child most
          * likely runs (near the limit it may be between two children). */
@@ -400,9 +397,6 @@ void pm_sync_slot(pm_t *pm, pm_slot_t *s)
             s->last_used = apr_time_now();
         }
         follow_served(pm, s);
-        if (s->warming && s->served) {
-            pm_pool_warm(pm, s);    /* its first request ended */
-        }
         break;
     case FCGP_TBL_BUSY:
         if (s->state == SLOT_IDLE) {
@@ -434,16 +428,22 @@ void pm_sync_slot(pm_t *pm, pm_slot_t *s)
  * is most likely compiled by then). */
 #define PM_WARM_MAX apr_time_from_sec(2)
 
+/* Here, not in pm_sync_slot: a slot taken back (pm_take: to retire it,
+ * make room, or reap it) is synced too, and its end is no warm pool's. */
 void pm_sync(pm_t *pm)
 {
     apr_uint32_t i;
     apr_time_t now = apr_time_now();
     for (i = 0; i < pm->nslots; i++) {
-        if (pm->slots[i] && pm->slots[i]->state != SLOT_FREE) {
-            pm_sync_slot(pm, pm->slots[i]);
-            if (pm->slots[i]->warming && pm->slots[i]->cls
-                && now - pm->slots[i]->started >= PM_WARM_MAX) {
-                pm_pool_warm(pm, pm->slots[i]);
+        pm_slot_t *s = pm->slots[i];
+        if (s && s->state != SLOT_FREE) {
+            pm_sync_slot(pm, s);
+            /* a grown pool whose first request ended (its second claim,
+             * or handed back idle), or that ran long enough */
+            if (s->warming && s->cls
+                && (s->served >= 2 || (s->served && s->state == SLOT_IDLE)
+                    || now - s->started >= PM_WARM_MAX)) {
+                pm_pool_warm(pm, s);
             }
         }
     }
@@ -783,7 +783,7 @@ static void make_room(pm_t *pm, pm_class_t *c)
     }
     for (k = 0; k < victim->slots->nelts; k++) {
         pm_slot_t *s = APR_ARRAY_IDX(victim->slots, k, pm_slot_t *);
-        if (s->state == SLOT_IDLE && pm_take(pm, s)) {
+        if (s->state == SLOT_IDLE && !s->warming && pm_take(pm, s)) {
             pm_retire(pm, s, "room for another user (FcgiProcMaxProcesses "
                              "reached)");
             return;
@@ -791,7 +791,7 @@ static void make_room(pm_t *pm, pm_class_t *c)
     }
     for (k = 0; k < victim->slots->nelts; k++) {
         pm_slot_t *s = APR_ARRAY_IDX(victim->slots, k, pm_slot_t *);
-        if (s->state == SLOT_BUSY && s->published) {
+        if (s->state == SLOT_BUSY && s->published && !s->warming) {
             s->yield = 1;
             apr_atomic_set32(&fcgp_table_slot(pm->table, s->id)->closing, 1);
             return;

@@ -808,7 +808,7 @@ int pm_class_warming(const pm_class_t *c)
     int i;
     for (i = 0; i < c->slots->nelts; i++) {
         const pm_slot_t *o = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
-        if (o->warming && !o->pool_why
+        if (o->warming && !o->pool_why && !o->yield && !o->superseded
             && (o->state == SLOT_IDLE || o->state == SLOT_BUSY)) {
             return 1;
         }
@@ -826,8 +826,9 @@ void pm_pool_warm(pm_t *pm, pm_slot_t *lead)
     if (lead->published) {
         fcgp_table_slot(pm->table, lead->id)->ahead = 0;
     }
-    if (!lead->pool_why && lead->state != SLOT_STOPPING
-        && lead->state != SLOT_FREE) {
+    /* (one on its way out, or replaced on disk, takes nobody's place) */
+    if (!lead->pool_why && !lead->yield && !lead->superseded
+        && (lead->state == SLOT_IDLE || lead->state == SLOT_BUSY)) {
         replace_smaller(pm, lead);
     }
 }
