@@ -326,13 +326,14 @@ void pm_counted(pm_t *pm, pm_slot_t *s)
         pm_slot_set(pm, s, SLOT_LAST);
         pm_update_full(pm, c);
     }
-    if (c->parent_mode && !s->parent && !PM_IN_POOL(s)) {
-        /* Its class asks php-cgi for parent mode, and it was not seen to
-         * be a parent yet: it may be one whose first child was not forked
-         * yet, or whose child just left and the next is not forked yet (a
-         * busy machine, a starter script that execs php-cgi).  No
-         * replacement ahead of it: its hand-back decides (renewed), and
-         * a worker that leaves is replaced for the line then. */
+    if (c->parent_mode) {
+        /* Its class asks php-cgi for parent mode: no replacement ahead.
+         * A parent renews (above); one not seen to be a parent yet may
+         * still be one, looked at before its first child was forked or
+         * between two (a busy machine, a starter script that execs
+         * php-cgi): its hand-back decides (renewed), and a worker that
+         * leaves is replaced for the line then.  (A pool's slots have no
+         * limit: nothing to replace.) */
         return;
     }
     /* A replacement may take the class over its maximum for a while: the
@@ -729,10 +730,9 @@ int pm_grow(pm_t *pm, pm_class_t *c, int asked)
     if (top > n) {
         n = top;
     }
-    if (pm_class_warming(c)) {
-        n = 0;      /* its waiters wait for the grown pool */
-    }
-    while (n > 0 && (room = pm_room(pm, c, 0)) == FCGP_ROOM) {
+    /* (while a grown pool warms, its class's waiters wait for it) */
+    while (n > 0 && !pm_class_warming(c)
+           && (room = pm_room(pm, c, 0)) == FCGP_ROOM) {
         pm_slot_t *fresh = pm_add_worker(pm, c, n);
         if (!fresh) {
             started = -1;
@@ -741,9 +741,6 @@ int pm_grow(pm_t *pm, pm_class_t *c, int asked)
         pm_publish(pm, fresh);
         started++;
         n--;
-        if (fresh->warming) {
-            break;  /* the rest wait for its first request */
-        }
     }
     note_at_max(pm, c, room, n);
     pm_update_full(pm, c);

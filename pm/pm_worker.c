@@ -801,6 +801,15 @@ static void replace_smaller(pm_t *pm, pm_slot_t *lead)
     pm->retiring_pool--;
 }
 
+/* A grown pool's lead that will take the smaller workers' place: not on
+ * its way out (retired, giving up room to another user, replaced on
+ * disk). */
+static int pool_takes_over(const pm_slot_t *lead)
+{
+    return !lead->pool_why && !lead->yield && !lead->superseded
+           && (lead->state == SLOT_IDLE || lead->state == SLOT_BUSY);
+}
+
 /* Class c has a grown pool serving its first request: nothing is added
  * to it (pm_grow, pm_serve_table), its waiters wait for that pool. */
 int pm_class_warming(const pm_class_t *c)
@@ -808,8 +817,7 @@ int pm_class_warming(const pm_class_t *c)
     int i;
     for (i = 0; i < c->slots->nelts; i++) {
         const pm_slot_t *o = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
-        if (o->warming && !o->pool_why && !o->yield && !o->superseded
-            && (o->state == SLOT_IDLE || o->state == SLOT_BUSY)) {
+        if (o->warming && pool_takes_over(o)) {
             return 1;
         }
     }
@@ -826,9 +834,7 @@ void pm_pool_warm(pm_t *pm, pm_slot_t *lead)
     if (lead->published) {
         fcgp_table_slot(pm->table, lead->id)->ahead = 0;
     }
-    /* (one on its way out, or replaced on disk, takes nobody's place) */
-    if (!lead->pool_why && !lead->yield && !lead->superseded
-        && (lead->state == SLOT_IDLE || lead->state == SLOT_BUSY)) {
+    if (pool_takes_over(lead)) {
         replace_smaller(pm, lead);
     }
 }

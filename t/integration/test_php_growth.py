@@ -100,6 +100,25 @@ def test_a_grown_pool_compiles_the_application_once(make_httpd):
     assert fcgp.tagged(h.error_log(), "FCGP03016"), h.error_log()[-2000:]
 
 
+def test_a_slow_first_request_holds_a_grown_pool_2_s_at_most(make_httpd):
+    # The pool's first request compiles the application alone; one that
+    # runs long (6 s here) keeps the pool's other children from requests
+    # for 2 s at most, then they take them.
+    h = server(make_httpd, "FcgiProcMaxProcessesPerClass 8\n")
+    h.start()
+    served_by([h.get("/who.php")])
+    with concurrent.futures.ThreadPoolExecutor(2) as ex:
+        slow = [ex.submit(lambda: h.get("/who.php?ms=6000", timeout=30))]
+        time.sleep(0.5)     # on the one-child worker
+        slow.append(ex.submit(lambda: h.get("/who.php?ms=6000", timeout=30)))
+        time.sleep(0.7)     # the first request of the pool grown for it
+        t0 = time.monotonic()
+        served_by(at_once(h, ["/who.php?ms=300"] * 3))
+        took = time.monotonic() - t0
+        served_by([f.result() for f in slow])
+    assert took < 4.5, took     # (not after the 6 s ones: ~5 s)
+
+
 # (All of a pool's children run from its start, though only those it has
 # requests for are counted: the server-wide limit bounds them all.)
 @pytest.mark.parametrize("limit", ["FcgiProcMaxProcessesPerClass 4",
