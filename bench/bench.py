@@ -200,9 +200,14 @@ VHOST_KEYS = CHURN_KEYS + SPAWN_KEYS + (MW_KEYS if MW_ON else [])
 # more threads than the highest concurrency: event closes the keep-alive
 # connections of a child whose threads are all busy, and with 32 or 64
 # threads per child wrk counted read errors even for a static file at c=256.
+# ServerLimit above the 2 children MaxRequestWorkers allows: in a graceful
+# restart the old generation's children finish their requests while the new
+# one's start (at ServerLimit 2 httpd logged "AH03490: scoreboard is full,
+# not at MaxRequestWorkers" in the slow-start workload and kept the new
+# generation from serving for seconds, both systems).
 MPM_CONF = """\
 StartServers 2
-ServerLimit 2
+ServerLimit 6
 ThreadLimit 320
 ThreadsPerChild 320
 MaxRequestWorkers 640
@@ -389,6 +394,21 @@ def tree(table, root):
         out.append(pid)
         todo.extend(kids.get(pid, []))
     return out
+
+
+def app_ticks(table):
+    """CPU ticks of the application's processes alone: the trees of the
+    app processes whose parent is none (a php-cgi parent and its children,
+    php-fpm's master and its children).  A process that exits within the
+    run and is reaped by a parent that is no app process (the process
+    manager) is counted on the httpd side."""
+    app = {pid for pid, p in table.items()
+           if classify_app(pid, p["start"]) is not None}
+    total = 0
+    for pid in app:
+        if table[pid]["ppid"] not in app:
+            total += sum(table[q]["ticks"] for q in tree(table, pid))
+    return total
 
 
 def tree_ticks(table, roots):
@@ -1283,7 +1303,8 @@ def measure(sys_, wl, conc, seconds, rnd, count=None):
     else:
         cmd = wrk_cmd(url, conc, seconds, wl.get("post"))
     roots = sys_.app_roots()
-    before = tree_ticks(proc_table(), roots)
+    table = proc_table()
+    before, app_before = tree_ticks(table, roots), app_ticks(table)
     sampler = Sampler(sys_, wl)
     sampler.start()
     load1 = float(open("/proc/loadavg").read().split()[0])
@@ -1291,13 +1312,15 @@ def measure(sys_, wl, conc, seconds, rnd, count=None):
     out, hung, rc = run_wrk(cmd, seconds)
     wall = time.monotonic() - t
     mem = sampler.finish()
-    after = tree_ticks(proc_table(), roots)
+    table = proc_table()
+    after, app_after = tree_ticks(table, roots), app_ticks(table)
     r = parse_ab(out) if count else parse_wrk(out)
     if count and r["requests"] < count:
         r["timeout"] += count - r["requests"]     # never answered
         r["errors"] += count - r["requests"]
     r.update(mem)
     cpu = (after - before) / float(CLK_TCK)
+    app_cpu = (app_after - app_before) / float(CLK_TCK)
     # no answer at all within the run: wrk reports zero latencies, which
     # are not latencies
     r["stalled"] = r["requests"] == 0
@@ -1306,6 +1329,7 @@ def measure(sys_, wl, conc, seconds, rnd, count=None):
     r.update({"system": sys_.key, "workload": wl["key"], "conc": conc, "round": rnd,
               "cpu_s": cpu,
               "cpu_per_1k": (cpu / (r["requests"] / 1000.0)) if r["requests"] else None,
+              "app_cpu_per_1k": (app_cpu / (r["requests"] / 1000.0)) if r["requests"] else None,
               "wall_s": wall, "hung": hung, "rc": rc, "load1": load1,
               "cmd": " ".join(cmd)})
     if hung or rc != 0 or not r["requests"]:

@@ -41,6 +41,16 @@ def pss_split(fp, px):
                f0(a["shmem"]), f0(b["shmem"]), f0(a["largest"]), f0(b["largest"])))
 
 
+def cpu_split(fp, px):
+    """"; CPU per request: the app a vs b ms, httpd c vs d ms" for the
+    real application's rate target: which side a difference comes from."""
+    if fp.get("app_cpu") is None or px.get("app_cpu") is None:
+        return ""
+    return ("; CPU per request: the application's processes %.1f vs %.1f ms, httpd %.2f vs "
+            "%.2f ms" % (fp["app_cpu"], px["app_cpu"], fp["cpu"] - fp["app_cpu"],
+                         px["cpu"] - px["app_cpu"]))
+
+
 def med(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -61,6 +71,7 @@ def aggregate(results):
             "p50": med([r["p50_ms"] for r in rs]),
             "p99": med([r["p99_ms"] for r in rs]),
             "cpu": med([r["cpu_per_1k"] for r in rs]),
+            "app_cpu": med([r.get("app_cpu_per_1k") for r in rs]),
             "httpd_max": max(r["httpd_rss_max_mib"] for r in rs),
             "httpd_sum": max(r["httpd_rss_sum_mib"] for r in rs),
             "app_max": max(r["app_rss_max_mib"] for r in rs),
@@ -221,6 +232,7 @@ def targets(A):
         ok = r is not None and r >= 1.0 and fp["errors"] == 0
         txt = "%s req/s vs php-fpm's %s = %s (need ≥1.00×); errors %d / %d" % (
             f0(fp["rps"]), f0(px["rps"]), fx(r), fp["errors"], px["errors"])
+        txt += cpu_split(fp, px)
         title = "MediaWiki, %s: req/s ≥ php-fpm's" % name
         if wl == "mw_churn50":
             rp = ratio(fp["p99"], px["p99"])
@@ -696,7 +708,10 @@ def write(data, report_path, png, out_dir):
     add("- CPU: before and after each run, the sum of utime+stime+cutime+cstime "
         "(`/proc/<pid>/stat`) over the httpd parent and all its descendants, plus for proxy_fcgi "
         "the php-fpm master and the spawn-fcgi trees and their descendants.  Processes that "
-        "exited meanwhile are counted through their parent's cutime/cstime.  wrk is not counted.")
+        "exited meanwhile are counted through their parent's cutime/cstime.  wrk is not counted.  "
+        "The application's share (MediaWiki's rate targets): the same sum over the trees of the "
+        "application processes whose parent is none (a php-cgi parent and its children; php-fpm's "
+        "master and its children); httpd's share is the rest.")
     add("- RSS: VmRSS sampled every second during each run; app workers are the processes of the "
         "workload's class (PHP: php-cgi / the php-fpm pool; C: the test app) with the workload's "
         "request limit (told apart by their environment or pool name).")
