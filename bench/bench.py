@@ -396,19 +396,28 @@ def tree(table, root):
     return out
 
 
-def app_ticks(table):
-    """CPU ticks of the application's processes alone: the trees of the
-    app processes whose parent is none (a php-cgi parent and its children,
-    php-fpm's master and its children).  A process that exits within the
-    run and is reaped by a parent that is no app process (the process
-    manager) is counted on the httpd side."""
-    app = {pid for pid, p in table.items()
-           if classify_app(pid, p["start"]) is not None}
-    total = 0
-    for pid in app:
-        if table[pid]["ppid"] not in app:
-            total += sum(table[q]["ticks"] for q in tree(table, pid))
-    return total
+def app_ticks(table, roots, wl):
+    """CPU ticks of the workload's application processes in the system's
+    trees (roots), or None (only the real application's workloads): the
+    trees of its processes whose parent is none of them (a php-cgi parent
+    and its children; the pool's php-fpm master and its children).  Other
+    workloads' processes are left out: one that exits within the run
+    (retired idle) takes its whole lifetime's CPU with it, to its parent's
+    cutime.  A process of the workload that exits within the run and is
+    reaped by a parent that is not one of them (the process manager) is
+    counted on the httpd side."""
+    if wl["kind"] != "mw":
+        return None
+    want = ("mw", wl.get("churn") or None)
+    mine = set()
+    for r in roots:
+        mine.update(tree(table, r))
+    kind = {pid: classify_app(pid, table[pid]["start"]) for pid in mine}
+    ours = {pid for pid, k in kind.items() if k == want}
+    ours |= {pid for pid, k in kind.items() if k == ("fpm-master", None)
+             and any(q in ours for q in tree(table, pid))}
+    return sum(sum(table[q]["ticks"] for q in tree(table, pid))
+               for pid in ours if table[pid]["ppid"] not in ours)
 
 
 def tree_ticks(table, roots):
@@ -1304,7 +1313,7 @@ def measure(sys_, wl, conc, seconds, rnd, count=None):
         cmd = wrk_cmd(url, conc, seconds, wl.get("post"))
     roots = sys_.app_roots()
     table = proc_table()
-    before, app_before = tree_ticks(table, roots), app_ticks(table)
+    before, app_before = tree_ticks(table, roots), app_ticks(table, roots, wl)
     sampler = Sampler(sys_, wl)
     sampler.start()
     load1 = float(open("/proc/loadavg").read().split()[0])
@@ -1313,14 +1322,15 @@ def measure(sys_, wl, conc, seconds, rnd, count=None):
     wall = time.monotonic() - t
     mem = sampler.finish()
     table = proc_table()
-    after, app_after = tree_ticks(table, roots), app_ticks(table)
+    after, app_after = tree_ticks(table, roots), app_ticks(table, roots, wl)
     r = parse_ab(out) if count else parse_wrk(out)
     if count and r["requests"] < count:
         r["timeout"] += count - r["requests"]     # never answered
         r["errors"] += count - r["requests"]
     r.update(mem)
     cpu = (after - before) / float(CLK_TCK)
-    app_cpu = (app_after - app_before) / float(CLK_TCK)
+    app_cpu = (None if app_before is None or app_after is None
+               else (app_after - app_before) / float(CLK_TCK))
     # no answer at all within the run: wrk reports zero latencies, which
     # are not latencies
     r["stalled"] = r["requests"] == 0
@@ -1329,7 +1339,8 @@ def measure(sys_, wl, conc, seconds, rnd, count=None):
     r.update({"system": sys_.key, "workload": wl["key"], "conc": conc, "round": rnd,
               "cpu_s": cpu,
               "cpu_per_1k": (cpu / (r["requests"] / 1000.0)) if r["requests"] else None,
-              "app_cpu_per_1k": (app_cpu / (r["requests"] / 1000.0)) if r["requests"] else None,
+              "app_cpu_per_1k": ((app_cpu / (r["requests"] / 1000.0))
+                                 if r["requests"] and app_cpu is not None else None),
               "wall_s": wall, "hung": hung, "rc": rc, "load1": load1,
               "cmd": " ".join(cmd)})
     if hung or rc != 0 or not r["requests"]:

@@ -709,9 +709,11 @@ def write(data, report_path, png, out_dir):
         "(`/proc/<pid>/stat`) over the httpd parent and all its descendants, plus for proxy_fcgi "
         "the php-fpm master and the spawn-fcgi trees and their descendants.  Processes that "
         "exited meanwhile are counted through their parent's cutime/cstime.  wrk is not counted.  "
-        "The application's share (MediaWiki's rate targets): the same sum over the trees of the "
-        "application processes whose parent is none (a php-cgi parent and its children; php-fpm's "
-        "master and its children); httpd's share is the rest.")
+        "The application's share (MediaWiki's rate targets): the same sum over the system's "
+        "processes of the measured workload whose parent is none of them (the php-cgi pool's "
+        "parent and its children; the pool's php-fpm master and its children); httpd's share is "
+        "the rest, with the CPU of any of the workload's processes the process manager reaped "
+        "within the run.")
     add("- RSS: VmRSS sampled every second during each run; app workers are the processes of the "
         "workload's class (PHP: php-cgi / the php-fpm pool; C: the test app) with the workload's "
         "request limit (told apart by their environment or pool name).")
