@@ -396,26 +396,39 @@ def tree(table, root):
     return out
 
 
+def workload_procs(table, roots, want):
+    """The live processes of workload want = (kind, churn) in the system's
+    trees (roots), with the php-fpm master that runs its pool."""
+    out = set()
+    for r in roots:
+        for pid in tree(table, r):
+            if table[pid]["state"] in ("Z", "X"):
+                continue
+            kind = classify_app(pid, table[pid]["start"])
+            if kind == want or (kind == ("fpm-master", None)
+                                and master_of(table, pid, want)):
+                out.add(pid)
+    return out
+
+
+def master_of(table, master, want):
+    """php-fpm's master pid runs a pool of the workload (kind, churn)."""
+    return any(p["ppid"] == master and p["state"] not in ("Z", "X")
+               and classify_app(pid, p["start"]) == want
+               for pid, p in table.items())
+
+
 def app_ticks(table, roots, wl):
-    """CPU ticks of the workload's application processes in the system's
-    trees (roots), or None (only the real application's workloads): the
-    trees of its processes whose parent is none of them (a php-cgi parent
-    and its children; the pool's php-fpm master and its children).  Other
-    workloads' processes are left out: one that exits within the run
-    (retired idle) takes its whole lifetime's CPU with it, to its parent's
-    cutime.  A process of the workload that exits within the run and is
-    reaped by a parent that is not one of them (the process manager) is
+    """CPU ticks of the real application's processes (workload_procs) or
+    None for other workloads: the trees of those whose parent is none of
+    them.  Other workloads' processes are left out: one that exits within
+    the run (retired idle) takes its whole lifetime's CPU with it, to its
+    parent's cutime.  One of the workload's that exits within the run and
+    is reaped by a parent that is not one of them (the process manager) is
     counted on the httpd side."""
     if wl["kind"] != "mw":
         return None
-    want = ("mw", wl.get("churn") or None)
-    mine = set()
-    for r in roots:
-        mine.update(tree(table, r))
-    kind = {pid: classify_app(pid, table[pid]["start"]) for pid in mine}
-    ours = {pid for pid, k in kind.items() if k == want}
-    ours |= {pid for pid, k in kind.items() if k == ("fpm-master", None)
-             and any(q in ours for q in tree(table, pid))}
+    ours = workload_procs(table, roots, (wl["kind"], wl["churn"]))
     return sum(sum(table[q]["ticks"] for q in tree(table, pid))
                for pid in ours if table[pid]["ppid"] not in ours)
 
@@ -538,24 +551,22 @@ class Sampler(threading.Thread):
         want = (self.wl["kind"], self.wl["churn"])
         pss, pn = dict.fromkeys(PSS_KEYS, 0), 0
         pmax = 0
-        for root in self.system.app_roots():
+        roots = self.system.app_roots()
+        for root in roots:
             for pid in tree(table, root):
-                if table[pid]["state"] in ("Z", "X"):
-                    continue
-                kind = classify_app(pid, table[pid]["start"])
-                if kind == want:
+                if (table[pid]["state"] not in ("Z", "X")
+                        and classify_app(pid, table[pid]["start"]) == want):
                     r = rss_kib(pid)
                     as_ += r
                     am = max(am, r)
                     an += 1
-                if self.wl["kind"] == "mw" and (
-                        kind == want or (kind == ("fpm-master", None)
-                                         and self._master_of(table, pid, want))):
-                    one = pss_kib(pid)
-                    for k in PSS_KEYS:
-                        pss[k] += one[k]
-                    pmax = max(pmax, one["Pss"])
-                    pn += 1
+        if self.wl["kind"] == "mw":
+            for pid in workload_procs(table, roots, want):
+                one = pss_kib(pid)
+                for k in PSS_KEYS:
+                    pss[k] += one[k]
+                pmax = max(pmax, one["Pss"])
+                pn += 1
         if self.wl["kind"] == "mw" and pn:
             self.pss.append(pss["Pss"])
             self.pss_parts.append((pss["Pss"], pss["Pss_Anon"], pss["Pss_File"],
@@ -566,13 +577,6 @@ class Sampler(threading.Thread):
         self.app_sum = max(self.app_sum, as_)
         self.app_max = max(self.app_max, am)
         self.app_n = max(self.app_n, an)
-
-    @staticmethod
-    def _master_of(table, master, want):
-        """php-fpm's master pid runs a pool of the workload (kind, churn)."""
-        return any(p["ppid"] == master and p["state"] not in ("Z", "X")
-                   and classify_app(pid, p["start"]) == want
-                   for pid, p in table.items())
 
     def run(self):
         while True:
