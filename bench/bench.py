@@ -25,7 +25,8 @@ Environment:
     BENCH_MW_PROCS, BENCH_MW_REQUESTS, BENCH_MW_ROUNDS  the real application
                    (MediaWiki on SQLite, installed per run: workloads mw and
                    mw_churn50, mod_fcgiproc and php-fpm only): processes
-                   (16), requests per run with ab at c=16 (4000), rounds (2)
+                   (16), requests per run with ab at c=16 (2000), rounds (4;
+                   the systems' order turns each round)
     BENCH_MW_POOL  mod_fcgiproc's MediaWiki: "auto" (the default) nothing
                    but FcgiProcMaxProcessesPerClass BENCH_MW_PROCS, as an
                    admin writes it: php-cgi's pool grows to the requests that
@@ -106,9 +107,9 @@ POST_SIZE = 1 << 20
 # The real-application workload (MediaWiki on SQLite): processes per
 # system, requests per run (ab -n), and its concurrency.
 MW_PROCS = int(os.environ.get("BENCH_MW_PROCS") or 16)
-MW_REQUESTS = int(os.environ.get("BENCH_MW_REQUESTS") or 4000)
+MW_REQUESTS = int(os.environ.get("BENCH_MW_REQUESTS") or 2000)
 MW_CONC = 16
-MW_ROUNDS = int(os.environ.get("BENCH_MW_ROUNDS") or 2)
+MW_ROUNDS = int(os.environ.get("BENCH_MW_ROUNDS") or 4)
 MW_WARM = 25 * MW_PROCS     # warm-up requests: every process serves some
 MW_WARM_RUN = 10 * MW_PROCS  # and again before each measured run
 # The slow-starting application: the C test app sleeping this long before
@@ -226,6 +227,35 @@ Mutex default default
 """
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def machine_ticks():
+    """The machine's CPU time so far (/proc/stat's "cpu" line): (busy,
+    idle, steal) ticks, and its context switches and forks so far.  Over a
+    run, idle says whether the load kept both cores busy (a system that
+    leaves them idle under load waits for something other than the CPU),
+    steal how much the hypervisor took."""
+    ctxt = forks = 0
+    with open("/proc/stat") as f:
+        cpu = [int(x) for x in f.readline().split()[1:9]]
+        for line in f:
+            if line.startswith("ctxt "):
+                ctxt = int(line.split()[1])
+            elif line.startswith("processes "):
+                forks = int(line.split()[1])
+    user, nice, system, idle, iowait, irq, softirq, steal = cpu
+    return (user + nice + system + irq + softirq, idle + iowait, steal, ctxt, forks)
+
+
+def machine_shares(before, after, requests):
+    """Percent of the machine's time busy, idle and stolen between two
+    machine_ticks(), and context switches and forks per request."""
+    d = [a - b for a, b in zip(after, before)]
+    total = float(sum(d[:3])) or 1.0
+    return dict(busy_pct=100.0 * d[0] / total, idle_pct=100.0 * d[1] / total,
+                steal_pct=100.0 * d[2] / total,
+                ctxt_per_req=(d[3] / float(requests)) if requests else None,
+                forks_per_1k=(1000.0 * d[4] / requests) if requests else None)
 
 T0 = time.monotonic()
 
@@ -1321,9 +1351,11 @@ def measure(sys_, wl, conc, seconds, rnd, count=None):
     sampler = Sampler(sys_, wl)
     sampler.start()
     load1 = float(open("/proc/loadavg").read().split()[0])
+    machine_before = machine_ticks()
     t = time.monotonic()
     out, hung, rc = run_wrk(cmd, seconds)
     wall = time.monotonic() - t
+    machine_after = machine_ticks()
     mem = sampler.finish()
     table = proc_table()
     after, app_after = tree_ticks(table, roots), app_ticks(table, roots, wl)
@@ -1346,7 +1378,8 @@ def measure(sys_, wl, conc, seconds, rnd, count=None):
               "app_cpu_per_1k": ((app_cpu / (r["requests"] / 1000.0))
                                  if r["requests"] and app_cpu is not None else None),
               "wall_s": wall, "hung": hung, "rc": rc, "load1": load1,
-              "cmd": " ".join(cmd)})
+              "mono_start": t, "cmd": " ".join(cmd)})
+    r.update(machine_shares(machine_before, machine_after, r["requests"]))
     if hung or rc != 0 or not r["requests"]:
         r["wrk_output"] = out[-2000:]
     return r
@@ -1436,6 +1469,24 @@ def machine_info():
     except Exception:
         pass
     return info
+
+
+def exec_cost(path, n=300):
+    """CPU milliseconds of one start and exit of the program at path, the
+    mean of n (posix_spawn, its stdin /dev/null, wait4's rusage): what
+    each retirement of a worker costs on this machine before it serves
+    anything (the test app finds no socket on stdin and exits)."""
+    total = 0.0
+    fd = os.open(os.devnull, os.O_RDONLY)
+    try:
+        for _ in range(n):
+            pid = os.posix_spawn(path, [path], {},
+                                 file_actions=[(os.POSIX_SPAWN_DUP2, fd, 0)])
+            ru = os.wait4(pid, 0)[2]
+            total += ru.ru_utime + ru.ru_stime
+    finally:
+        os.close(fd)
+    return 1000.0 * total / n
 
 
 AUTOGROUP = "/proc/sys/kernel/sched_autogroup_enabled"
@@ -1537,6 +1588,8 @@ def main_run(check_only=False):
     shutil.copy2(module_src, module)
     shutil.copy2(app_src, app)
     os.chmod(app, 0o755)
+    meta["machine"]["exec_ms"] = {"fcgp-test-app": exec_cost(app),
+                                  "/bin/true": exec_cost("/bin/true")}
     if MW_ON:
         global MW_CONFIG
         log("installing a private MediaWiki (SQLite) in %s/mw" % base)
@@ -1609,12 +1662,16 @@ def main_run(check_only=False):
             return 1 if sanity_fail else 0
 
         pairs = plan(ACTIVE)
-        nruns = sum(1 if wl.get("last_round") else min(ROUNDS, wl.get("rounds") or ROUNDS)
+        # MediaWiki has rounds of its own (BENCH_MW_ROUNDS), more than the
+        # others' when it asks: the last round is then its alone, and the
+        # slow start's (last_round) graceful restart comes after it.
+        nrounds = max([ROUNDS] + [wl.get("rounds") or ROUNDS for wl, c in pairs])
+        nruns = sum(1 if wl.get("last_round") else (wl.get("rounds") or ROUNDS)
                     for wl, c in pairs for s in systems if s.runs(wl))
         nwarm = sum(1 for wl in ACTIVE for s in systems if s.runs(wl))
         est = nruns * (SECONDS + 0.9) + nwarm * (WARM_SECONDS + 0.7)
         log("plan: %d runs of %gs in %d rounds + %d warm-up runs; about %d min"
-            % (nruns, SECONDS, ROUNDS, nwarm, est / 60 + 0.5))
+            % (nruns, SECONDS, nrounds, nwarm, est / 60 + 0.5))
 
         log("warm-up (%gs each, c=32; MediaWiki: %d requests at c=%d)"
             % (WARM_SECONDS, MW_WARM, MW_CONC))
@@ -1634,16 +1691,20 @@ def main_run(check_only=False):
                     time.sleep(GAP)
 
         done = 0
-        for rnd in range(1, ROUNDS + 1):
-            log("round %d/%d" % (rnd, ROUNDS))
+        for rnd in range(1, nrounds + 1):
+            log("round %d/%d" % (rnd, nrounds))
             for wl, c in pairs:
-                if wl.get("rounds") and rnd > wl["rounds"]:
+                if rnd > (wl.get("rounds") or ROUNDS) and not wl.get("last_round"):
                     continue
                 # (its graceful restart would leave the next round cold)
-                if wl.get("last_round") and rnd != ROUNDS:
+                if wl.get("last_round") and rnd != nrounds:
                     continue
                 line = []
-                for s in systems:
+                # The order turns every other round (ABBA across two
+                # rounds): whatever a run leaves behind (the machine's
+                # state, MediaWiki's shared database and caches) falls on
+                # each system alike.
+                for s in (systems if rnd % 2 else systems[::-1]):
                     if not s.runs(wl):
                         continue
                     if not s.ensure_running(anomalies):

@@ -51,6 +51,33 @@ def cpu_split(fp, px):
                          px["cpu"] - px["app_cpu"]))
 
 
+def round_ratios(fp, px):
+    """"; per round (the order turns each round): 1.12×, 0.87×, ..." for
+    the real application's rate: each round's two runs are minutes apart
+    at most, where the medians of a system's rounds are not."""
+    mine = dict((r["round"], r["rps"]) for r in fp.get("runs", []))
+    theirs = dict((r["round"], r["rps"]) for r in px.get("runs", []))
+    rs = [ratio(mine[k], theirs[k]) for k in sorted(mine) if k in theirs]
+    rs = [r for r in rs if r is not None]
+    if len(rs) < 2:
+        return ""
+    return ("; per round (the order of the two turns each round): %s, median %s"
+            % (", ".join(fx(r) for r in rs), fx(statistics.median(rs))))
+
+
+def exec_floor(nc, meta):
+    """What one start and exit of the test app costs against the requests
+    it serves: the churn(100) rate's ceiling if nothing else cost more."""
+    ms = (meta.get("machine") or {}).get("exec_ms", {}).get("fcgp-test-app")
+    if not ms or not nc.get("cpu"):
+        return ""
+    per100 = 100 * nc["cpu"]
+    return ("; one start and exit of the test app costs %.2f ms of CPU on this machine "
+            "(measured at the start of the run), against %.1f ms for the 100 requests a "
+            "worker serves (CPU per request without churn): a retirement every 100 requests "
+            "alone caps churn(100) at %.0f%%" % (ms, per100, 100.0 * per100 / (per100 + ms)))
+
+
 def med(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -158,8 +185,9 @@ def pairs(active_keys):
 
 # ------------------------------------------------------------------ targets
 
-def targets(A):
+def targets(A, meta=None):
     """List of (title, met: bool or None, text)."""
+    meta = meta or {}
     out = []
 
     def g(wl, c, s):
@@ -201,6 +229,12 @@ def targets(A):
         if c20:
             txt += "; for information, churn(20): %s req/s = %.0f%%, errors %d" % (
                 f0(c20["rps"]), 100 * (ratio(c20["rps"], nc["rps"]) or 0), c20["errors"])
+        pch, pnc = g(wl, 32, "proxy"), g(base, 32, "proxy")
+        if name == "C" and pch and pnc:
+            txt += ("; proxy_fcgi's spawn-fcgi loop, which starts the same app again as it "
+                    "exits: %.0f%%" % (100 * (ratio(pch["rps"], pnc["rps"]) or 0)))
+        if name == "C":
+            txt += exec_floor(nc, meta)
         out.append(("%s churn(100) ≥ 90%% of no-churn (c=32)" % name, ok, txt))
 
     # 3. c=256: no errors, p99 within 3x of c=32
@@ -232,7 +266,7 @@ def targets(A):
         ok = r is not None and r >= 1.0 and fp["errors"] == 0
         txt = "%s req/s vs php-fpm's %s = %s (need ≥1.00×); errors %d / %d" % (
             f0(fp["rps"]), f0(px["rps"]), fx(r), fp["errors"], px["errors"])
-        txt += cpu_split(fp, px)
+        txt += round_ratios(fp, px) + cpu_split(fp, px)
         title = "MediaWiki, %s: req/s ≥ php-fpm's" % name
         if wl == "mw_churn50":
             rp = ratio(fp["p99"], px["p99"])
@@ -544,7 +578,7 @@ def write(data, report_path, png, out_dir):
     # -- targets
     add("## Targets")
     add("")
-    T = targets(A)
+    T = targets(A, meta)
     nmet = sum(1 for t in T if t[1])
     add("%d of %d met." % (nmet, len(T)))
     add("")
@@ -703,8 +737,17 @@ def write(data, report_path, png, out_dir):
         % (meta["wrk_timeout"], meta["wrk_timeout"]))
     add("- Order: a warm-up run of 1 s at c=32 for every workload and system, then %d rounds; in "
         "each round every (workload, concurrency) runs on mod_fcgiproc, mod_fcgid, proxy_fcgi, "
-        "static in turn (A B C D A B C D …), %.1f s apart.  Medians over the rounds are reported."
+        "static in turn, in that order in odd rounds and the other way round in even ones "
+        "(A B C D, D C B A, …: what a run leaves behind falls on each system alike), %.1f s "
+        "apart.  Medians over the rounds are reported.  MediaWiki has rounds of its own "
+        "(`BENCH_MW_ROUNDS`); where they are more, the last round is its alone, and the slow "
+        "start (its graceful restart) comes last."
         % (meta["rounds"], 0.3))
+    add("- Machine: over each run, the share of the machine's CPU time busy, idle and stolen by "
+        "the hypervisor (`/proc/stat`), and its context switches and new processes per request "
+        "(results.json: `idle_pct`, `steal_pct`, `ctxt_per_req`, `forks_per_1k`); before the "
+        "load, the CPU of one start and exit of the test app and of `/bin/true` (the mean of 300, "
+        "`wait4`'s rusage; results.json: `machine.exec_ms`).")
     add("- CPU: before and after each run, the sum of utime+stime+cutime+cstime "
         "(`/proc/<pid>/stat`) over the httpd parent and all its descendants, plus for proxy_fcgi "
         "the php-fpm master and the spawn-fcgi trees and their descendants.  Processes that "
