@@ -10,13 +10,9 @@
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include <apr_strings.h>
-#include <apr_reslist.h>
 #include <apr_atomic.h>
 #include "pm/pm.h"
-
-/* How long a connect or a small write to the PM may take.  The PM answers
- * in microseconds; seconds here only matter when it is being restarted. */
-#define PM_IO_TIMEOUT apr_time_from_sec(5)
+#include "pm/conns.h"
 
 static apr_status_t send_all(apr_socket_t *s, const char *buf, apr_size_t len)
 {
@@ -46,19 +42,9 @@ static apr_status_t recv_all(apr_socket_t *s, char *buf, apr_size_t len)
     return APR_SUCCESS;
 }
 
-/* One connection to the PM, used by one thread for one message or idle
- * in this process's list.  Its own pool, so reconnecting does not grow the
- * child's. */
-typedef struct {
-    apr_socket_t *sock;
-    apr_pool_t *pool;
-} fcgp_pm_conn_t;
-
-/* Per httpd child: idle connections to the PM, shared by its threads
- * (apr_reslist locks).  Set once in child_init; NULL means connect for
- * each request. */
-static apr_reslist_t *pm_conns;
-static const char *pm_conns_path;
+/* Per httpd child: its kept connections to the PM (pm/conns.h).  Set
+ * once in child_init; NULL means connect for each message. */
+static fcgp_pm_conns_t *pm_conns;
 
 /* This generation's worker table (inherited from the parent). */
 static fcgp_table_t *table;
@@ -69,101 +55,27 @@ void fcgp_pm_use_table(fcgp_table_t *t)
     table = t;
 }
 
-static apr_status_t pm_connect(apr_pool_t *p, const char *path,
-                               apr_socket_t **out);
-
-static apr_status_t conn_make(void **res, void *params, apr_pool_t *pool)
-{
-    fcgp_pm_conn_t *c;
-    apr_pool_t *cp;
-    apr_status_t rv;
-
-    apr_pool_create(&cp, pool);
-    c = apr_pcalloc(cp, sizeof(*c));
-    c->pool = cp;
-    rv = pm_connect(cp, pm_conns_path, &c->sock);
-    if (rv != APR_SUCCESS) {
-        apr_pool_destroy(cp);
-        return rv;
-    }
-    *res = c;
-    return APR_SUCCESS;
-}
-
-static apr_status_t conn_free(void *res, void *params, apr_pool_t *pool)
-{
-    fcgp_pm_conn_t *c = res;
-    apr_pool_destroy(c->pool);      /* closes the socket */
-    return APR_SUCCESS;
-}
-
 apr_status_t fcgp_pm_child_init(apr_pool_t *pchild, const char *pm_path,
                                 int threads)
 {
     apr_status_t rv;
     my_pid = (apr_uint32_t)getpid();
-    pm_conns_path = apr_pstrdup(pchild, pm_path);
-    rv = apr_reslist_create(&pm_conns, 0, threads, threads, 0, conn_make,
-                            conn_free, NULL, pchild);
+    rv = fcgp_pm_conns_create(pchild, pm_path, threads, &pm_conns);
     if (rv != APR_SUCCESS) {
         pm_conns = NULL;
-        return rv;
     }
-    apr_reslist_timeout_set(pm_conns, PM_IO_TIMEOUT);
-    return APR_SUCCESS;
+    return rv;
 }
 
-/* Get a connection: an idle one of this process, or a new one. */
 static apr_status_t conn_get(apr_pool_t *p, const char *pm_path,
                              int fresh, fcgp_pm_conn_t **out)
 {
-    if (pm_conns && !fresh) {
-        return apr_reslist_acquire(pm_conns, (void **)out);
-    }
-    *out = apr_pcalloc(p, sizeof(**out));
-    (*out)->pool = NULL;
-    return pm_connect(p, pm_path, &(*out)->sock);
+    return fcgp_pm_conn_get(pm_conns, p, pm_path, fresh, out);
 }
 
-/* Done with a connection: keep it (good) or drop it (state unknown). */
 static void conn_put(fcgp_pm_conn_t *c, int good)
 {
-    if (pm_conns && c->pool) {
-        if (good) {
-            apr_reslist_release(pm_conns, c);
-        }
-        else {
-            apr_reslist_invalidate(pm_conns, c);
-        }
-    }
-    else {
-        apr_socket_close(c->sock);
-    }
-}
-
-static apr_status_t pm_connect(apr_pool_t *p, const char *path,
-                               apr_socket_t **out)
-{
-    apr_sockaddr_t *sa;
-    apr_socket_t *s;
-    apr_status_t rv;
-
-    rv = apr_sockaddr_info_get(&sa, path, APR_UNIX, 0, 0, p);
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    rv = apr_socket_create(&s, APR_UNIX, SOCK_STREAM, 0, p);
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    apr_socket_timeout_set(s, PM_IO_TIMEOUT);
-    rv = apr_socket_connect(s, sa);
-    if (rv != APR_SUCCESS) {
-        apr_socket_close(s);
-        return rv;
-    }
-    *out = s;
-    return APR_SUCCESS;
+    fcgp_pm_conn_put(pm_conns, c, good);
 }
 
 /* One whole message of the expected type; the body is allocated from p. */
@@ -206,7 +118,7 @@ static void kick(apr_pool_t *p, const char *pm_path)
         != APR_SUCCESS || conn_get(p, pm_path, 0, &c) != APR_SUCCESS) {
         return;
     }
-    apr_socket_timeout_set(c->sock, PM_IO_TIMEOUT);
+    apr_socket_timeout_set(c->sock, FCGP_PM_IO_TIMEOUT);
     conn_put(c, send_all(c->sock, msg, len) == APR_SUCCESS);
 }
 
@@ -253,7 +165,7 @@ static apr_status_t want(apr_pool_t *p, const char *pm_path,
                                    "manager at %s", pm_path);
             return rv;
         }
-        apr_socket_timeout_set(c->sock, PM_IO_TIMEOUT);
+        apr_socket_timeout_set(c->sock, FCGP_PM_IO_TIMEOUT);
         rv = send_all(c->sock, msg, len);
         if (rv != APR_SUCCESS) {
             *errmsg = "cannot send to the process manager";
@@ -645,7 +557,7 @@ apr_status_t fcgp_pm_status(apr_pool_t *p, const char *pm_path,
         apr_size_t got;
         int answered = 0;
 
-        rv = pm_connect(p, pm_path, &s);
+        rv = fcgp_pm_connect(p, pm_path, &s);
         if (rv != APR_SUCCESS) {
             *errmsg = apr_psprintf(p, "cannot connect to the process "
                                    "manager at %s", pm_path);

@@ -25,11 +25,13 @@ UNIT_ENV      = CK_TIMEOUT_MULTIPLIER=3
 endif
 
 UNIT_CFLAGS   = -std=gnu99 -Wall -Wextra -Werror -g \
-                $(shell apr-1-config --includes --cppflags) -I. \
+                $(shell apr-1-config --includes --cppflags) \
+                $(shell apu-1-config --includes) -I. \
                 $(shell pkg-config --cflags check) $(UNIT_SAN)
 UNIT_LDFLAGS  = $(UNIT_SAN)
 UNIT_LIBS     = $(shell pkg-config --libs check) \
-                $(shell apr-1-config --link-ld --libs)
+                $(shell apr-1-config --link-ld --libs) \
+                $(shell apu-1-config --link-ld)
 
 UNIT_TESTS += t/unit/test_fcgi_decode
 t/unit/test_fcgi_decode_OBJS = fcgi_proto/fcgi_decode.o
@@ -98,3 +100,6 @@ t/unit/test_status_page_OBJS = handler/status_page.o handler/status_format.o \
 
 UNIT_TESTS += t/unit/test_directives
 t/unit/test_directives_OBJS =
+
+UNIT_TESTS += t/unit/test_conns
+t/unit/test_conns_OBJS = pm/conns.o
