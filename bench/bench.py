@@ -39,6 +39,9 @@ Environment:
                    structure with php-cgi's binary and php.ini: what a shared
                    opcode cache gives php-cgi) instead of php-fpm; writes
                    bench/quick/
+    BENCH_CHURN_PAIRS  pairs of back-to-back runs (no churn, churn(100); 3 s
+                   each, the order turning each pair) per system for the
+                   churn targets, after the rounds (default 6; 0: none)
     BENCH_AUTOGROUP=off  switch the kernel's autogroup scheduler off for the
                    run and back after (needs root: see autogroup_off());
                    unset (or "keep"), no kernel setting is changed
@@ -102,6 +105,13 @@ WARM_SECONDS = 1.0
 CONCS = [1, 32, 256]
 WRK_TIMEOUT = "10s"          # wrk --timeout: a slower answer counts as an error
 GAP = 0.3                    # pause between two runs
+# The churn targets compare a rate with churn to one without.  Runs of the
+# rounds are minutes apart, and this machine's speed drifts by more than
+# the difference in that time, so they are also measured in pairs of
+# back-to-back runs (churn_pairs).
+CHURN_PAIRS = int(os.environ.get("BENCH_CHURN_PAIRS") or 6)
+PAIR_SECONDS = 3.0
+PAIR_SYSTEMS = ("fcgiproc", "proxy")
 SAMPLE_EVERY = 1.0           # RSS sampling period during a run
 POST_SIZE = 1 << 20
 # The real-application workload (MediaWiki on SQLite): processes per
@@ -1385,6 +1395,47 @@ def measure(sys_, wl, conc, seconds, rnd, count=None):
     return r
 
 
+def churn_pairs(systems, results, anomalies, autogroup):
+    """For each kind with both its hello and its churn(100) workload
+    active: CHURN_PAIRS pairs of runs at c=32, the no-churn run and the
+    churn run back to back (their order turning each pair), for mod_fcgiproc
+    and proxy_fcgi (its spawn-fcgi loop / php-fpm) in turn.  Each result is
+    kept with round 0 (not in the rounds' medians), its pair number and
+    the kernel's autogroup setting it ran at.
+    A warm-up run of each first: the slow start's graceful restart may have
+    come just before."""
+    keys = {w["key"] for w in ACTIVE}
+    for kind in ("c", "php"):
+        base, churn = "%s_hello" % kind, "%s_churn100" % kind
+        if base not in keys or churn not in keys:
+            continue
+        log("churn pairs, %s: %d pairs of %gs runs (no churn, churn(100) back to back), "
+            "autogroup %s" % (kind, CHURN_PAIRS, PAIR_SECONDS, autogroup))
+        for s in systems:
+            if s.key in PAIR_SYSTEMS and s.ensure_running(anomalies):
+                for key in (base, churn):
+                    measure(s, WL[key], 32, WARM_SECONDS, 0)
+                    time.sleep(GAP)
+        for i in range(1, CHURN_PAIRS + 1):
+            line = []
+            order = [s for s in systems if s.key in PAIR_SYSTEMS]
+            for s in (order if i % 2 else order[::-1]):
+                if not s.ensure_running(anomalies):
+                    continue
+                got = {}
+                for key in ((base, churn) if i % 2 else (churn, base)):
+                    r = measure(s, WL[key], 32, PAIR_SECONDS, 0)
+                    r["pair"] = i
+                    r["autogroup"] = autogroup
+                    results.append(r)
+                    got[key] = r
+                    time.sleep(GAP)
+                if got[base]["rps"]:
+                    line.append("%s %.0f%%" % (s.key, 100.0 * got[churn]["rps"]
+                                               / got[base]["rps"]))
+            log("  pair %d: %s" % (i, " | ".join(line)))
+
+
 # ------------------------------------------------------------------ run
 
 def plan(active):
@@ -1670,6 +1721,9 @@ def main_run(check_only=False):
                     for wl, c in pairs for s in systems if s.runs(wl))
         nwarm = sum(1 for wl in ACTIVE for s in systems if s.runs(wl))
         est = nruns * (SECONDS + 0.9) + nwarm * (WARM_SECONDS + 0.7)
+        keys = {w["key"] for w in ACTIVE}
+        est += (2 if ag_before is not None else 1) * sum(len(PAIR_SYSTEMS) * 2 * (CHURN_PAIRS * (PAIR_SECONDS + 0.9) + WARM_SECONDS + 0.7)
+                   for k in ("c", "php") if {k + "_hello", k + "_churn100"} <= keys)
         log("plan: %d runs of %gs in %d rounds + %d warm-up runs; about %d min"
             % (nruns, SECONDS, nrounds, nwarm, est / 60 + 0.5))
 
@@ -1739,6 +1793,18 @@ def main_run(check_only=False):
             # keep intermediate results in case of an interruption later
             with open(os.path.join(OUT_DIR, "results.json"), "w") as f:
                 json.dump({"meta": meta, "results": results, "anomalies": anomalies}, f, indent=1)
+        meta["churn_pairs"] = {"pairs": CHURN_PAIRS, "seconds": PAIR_SECONDS}
+        if CHURN_PAIRS:
+            churn_pairs(systems, results, anomalies, ag_during)
+            if ag_before is not None:
+                # Again at the machine's own setting (Debian's default is
+                # on): the churn ratio is a system's own, so the reason to
+                # switch it off (wrk's share against each system) does not
+                # hold, and it is what an admin's machine runs.
+                autogroup_restore(ag_before)
+                log("kernel.sched_autogroup_enabled: back to %s for the churn pairs"
+                    % ag_before)
+                churn_pairs(systems, results, anomalies, ag_before)
     except KeyboardInterrupt as e:
         interrupted = "interrupted (%s)" % (e or "Ctrl-C")
         log(interrupted)
