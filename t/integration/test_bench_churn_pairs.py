@@ -1,0 +1,85 @@
+"""make bench's churn targets: the verdict comes from the pairs of
+back-to-back runs (each autogroup setting's median), not from the rounds'
+runs minutes apart, and the pairs stay out of the rounds' medians.
+
+Runs bench/report.py on made-up results; no server, no load.
+"""
+import os
+import sys
+
+BENCH_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         "..", "..", "bench")
+sys.path.insert(0, BENCH_DIR)
+
+import report  # noqa: E402
+
+TITLE = "C churn(100) ≥ 90% of no-churn (c=32)"
+
+
+def run(system, workload, rps, rnd=1, pair=None, autogroup=None, errors=0):
+    r = {"system": system, "workload": workload, "conc": 32, "round": rnd,
+         "rps": rps, "p50_ms": 1.0, "p99_ms": 2.0, "cpu_per_1k": 0.1,
+         "httpd_rss_max_mib": 1, "httpd_rss_sum_mib": 1, "app_rss_max_mib": 1,
+         "app_rss_sum_mib": 1, "app_procs": 8, "errors": errors,
+         "requests": int(rps * 3), "non2xx": errors, "connect": 0, "read": 0,
+         "write": 0, "timeout": 0}
+    if pair:
+        r.update(round=0, pair=pair, autogroup=autogroup)
+    return r
+
+
+def pairs(churn_rates, autogroup, system="fcgiproc"):
+    out = []
+    for i, c in enumerate(churn_rates, 1):
+        out += [run(system, "c_hello", 1000.0, pair=i, autogroup=autogroup),
+                run(system, "c_churn100", c, pair=i, autogroup=autogroup)]
+    return out
+
+
+# the rounds: churn at half the no-churn rate (runs minutes apart)
+ROUNDS = [run("fcgiproc", "c_hello", 1000.0), run("fcgiproc", "c_churn100", 500.0)]
+
+
+def verdict(results):
+    A = report.aggregate(results)
+    row = [t for t in report.targets(A, {}, results) if t[0] == TITLE]
+    assert len(row) == 1
+    return row[0][1], row[0][2]
+
+
+def test_pairs_decide_not_rounds():
+    ok, text = verdict(ROUNDS + pairs([950, 880, 920], "0")
+                       + pairs([700, 900, 900], "0", "proxy"))
+    assert ok is True
+    assert "median of 3 pairs of back-to-back runs 92%" in text
+    assert "pairs 95%, 88%, 92%" in text
+    assert "paired alike: median 90%" in text          # the spawn-fcgi loop's
+    assert "rounds' medians 500 req/s vs 1000 req/s" in text
+
+
+def test_each_setting_must_pass():
+    ok, text = verdict(ROUNDS + pairs([950, 920, 930], "0") + pairs([850, 880, 950], "1"))
+    assert ok is False
+    assert "autogroup off (the run's setting): median of 3 pairs" in text
+    assert "autogroup on (Debian's default): median of 3 pairs of back-to-back runs 88%" in text
+    ok, text = verdict(ROUNDS + pairs([850, 880, 950], "0") + pairs([950, 920, 930], "1"))
+    assert ok is False
+
+
+def test_pair_errors_are_reported():
+    res = ROUNDS + pairs([950, 920, 930], "0")
+    res[-1]["errors"] = 7
+    ok, text = verdict(res)
+    assert "errors 7" in text
+
+
+def test_pairs_stay_out_of_round_medians():
+    A = report.aggregate(ROUNDS + pairs([950, 920, 930], "0"))
+    assert A[("c_churn100", 32, "fcgiproc")]["rps"] == 500.0
+    assert A[("c_churn100", 32, "fcgiproc")]["rounds"] == 1
+
+
+def test_without_pairs_the_rounds_decide():
+    ok, text = verdict(ROUNDS)
+    assert ok is False
+    assert "500 req/s vs 1000 req/s without churn = 50% (need ≥90%)" in text
