@@ -1722,8 +1722,9 @@ def main_run(check_only=False):
         nwarm = sum(1 for wl in ACTIVE for s in systems if s.runs(wl))
         est = nruns * (SECONDS + 0.9) + nwarm * (WARM_SECONDS + 0.7)
         keys = {w["key"] for w in ACTIVE}
-        est += (2 if ag_before is not None else 1) * sum(len(PAIR_SYSTEMS) * 2 * (CHURN_PAIRS * (PAIR_SECONDS + 0.9) + WARM_SECONDS + 0.7)
-                   for k in ("c", "php") if {k + "_hello", k + "_churn100"} <= keys)
+        pair_kinds = sum(1 for k in ("c", "php") if {k + "_hello", k + "_churn100"} <= keys)
+        est += ((2 if ag_before is not None else 1) * pair_kinds * len(PAIR_SYSTEMS) * 2
+                * (CHURN_PAIRS * (PAIR_SECONDS + 0.9) + WARM_SECONDS + 0.7))
         log("plan: %d runs of %gs in %d rounds + %d warm-up runs; about %d min"
             % (nruns, SECONDS, nrounds, nwarm, est / 60 + 0.5))
 

@@ -805,6 +805,16 @@ def write(data, report_path, png, out_dir):
         "(`BENCH_MW_ROUNDS`); where they are more, the last round is its alone, and the slow "
         "start (its graceful restart) comes last."
         % (meta["rounds"], 0.3))
+    cp = meta.get("churn_pairs") or {}
+    if cp.get("pairs"):
+        add("- Churn pairs (the churn targets' verdict): after the rounds, for each kind (C, PHP), "
+            "%d pairs of %g s runs at c=32 per system (mod_fcgiproc, proxy_fcgi), the no-churn "
+            "run and the churn(100) run back to back, their order turning each pair and the "
+            "systems' order too; a warm-up run of each first.  When the run switched the "
+            "kernel's autogroup off, the pairs run again after it is switched back.  The "
+            "median of the pairs' ratios is the verdict, at every setting measured "
+            "(`BENCH_CHURN_PAIRS`; results.json: the runs with `pair`, round 0, not in the "
+            "rounds' medians)." % (cp["pairs"], cp.get("seconds", 3)))
     add("- Machine: over each run, the share of the machine's CPU time busy, idle and stolen by "
         "the hypervisor (`/proc/stat`), and its context switches and new processes per request "
         "(results.json: `idle_pct`, `steal_pct`, `ctxt_per_req`, `forks_per_1k`); before the "
