@@ -109,7 +109,7 @@ GAP = 0.3                    # pause between two runs
 # rounds are minutes apart, and this machine's speed drifts by more than
 # the difference in that time, so they are also measured in pairs of
 # back-to-back runs (churn_pairs).
-CHURN_PAIRS = int(os.environ.get("BENCH_CHURN_PAIRS") or 6)
+CHURN_PAIRS = max(0, int(os.environ.get("BENCH_CHURN_PAIRS") or 6))
 PAIR_SECONDS = 3.0
 PAIR_SYSTEMS = ("fcgiproc", "proxy")
 SAMPLE_EVERY = 1.0           # RSS sampling period during a run
@@ -1428,6 +1428,11 @@ def churn_pairs(systems, results, anomalies, autogroup):
                     r["pair"] = i
                     r["autogroup"] = autogroup
                     results.append(r)
+                    if r["hung"] or r["stalled"] or r["errors"]:
+                        anomalies.append("churn pair %d (autogroup %s) %s %s c=32: %d errors%s%s"
+                                         % (i, autogroup, s.key, key, r["errors"],
+                                            " (wrk hung)" if r["hung"] else "",
+                                            " (no answer)" if r["stalled"] else ""))
                     got[key] = r
                     time.sleep(GAP)
                 if got[base]["rps"]:
@@ -1803,6 +1808,7 @@ def main_run(check_only=False):
                 # switch it off (wrk's share against each system) does not
                 # hold, and it is what an admin's machine runs.
                 autogroup_restore(ag_before)
+                meta["machine"]["autogroup"]["pairs_after"] = ag_before
                 log("kernel.sched_autogroup_enabled: back to %s for the churn pairs"
                     % ag_before)
                 churn_pairs(systems, results, anomalies, ag_before)
@@ -1810,8 +1816,13 @@ def main_run(check_only=False):
         interrupted = "interrupted (%s)" % (e or "Ctrl-C")
         log(interrupted)
     finally:
+        # the kernel setting first, before anything that may be cut short
+        try:
+            autogroup_restore(ag_before)
+        except OSError as e:
+            log("could not restore kernel.sched_autogroup_enabled to %s: %s"
+                % (ag_before, e.strerror))
         signal.signal(signal.SIGTERM, old_term)
-        autogroup_restore(ag_before)
         # error logs and status before stopping
         logs = {}
         ldir = os.path.join(OUT_DIR, "logs")

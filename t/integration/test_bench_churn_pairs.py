@@ -83,3 +83,21 @@ def test_without_pairs_the_rounds_decide():
     ok, text = verdict(ROUNDS)
     assert ok is False
     assert "500 req/s vs 1000 req/s without churn = 50% (need ≥90%)" in text
+
+
+def test_a_setting_without_usable_pairs_fails():
+    stalled = pairs([950, 920, 930], "1")
+    for r in stalled:
+        if r["workload"] == "c_hello":
+            r["rps"] = 0.0
+    ok, text = verdict(ROUNDS + pairs([950, 920, 930], "0") + stalled)
+    assert ok is False
+    assert "autogroup on (Debian's default): no usable pair of 3" in text
+
+
+def test_unusable_pairs_are_counted():
+    res = pairs([950, 920, 930], "0")
+    res[0]["rps"] = 0.0            # pair 1's no-churn run: no answer
+    ok, text = verdict(ROUNDS + res)
+    assert "median of 2 pairs" in text
+    assert "1 of 3 pairs unusable" in text
