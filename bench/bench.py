@@ -1395,6 +1395,13 @@ def measure(sys_, wl, conc, seconds, rnd, count=None):
     return r
 
 
+def pair_kinds(active):
+    """The kinds (c, php) whose hello and churn(100) workloads are both
+    active: the ones churn_pairs measures."""
+    keys = {w["key"] for w in active}
+    return [k for k in ("c", "php") if {k + "_hello", k + "_churn100"} <= keys]
+
+
 def churn_pairs(systems, results, anomalies, autogroup):
     """For each kind with both its hello and its churn(100) workload
     active: CHURN_PAIRS pairs of runs at c=32, the no-churn run and the
@@ -1404,11 +1411,8 @@ def churn_pairs(systems, results, anomalies, autogroup):
     the kernel's autogroup setting it ran at.
     A warm-up run of each first: the slow start's graceful restart may have
     come just before."""
-    keys = {w["key"] for w in ACTIVE}
-    for kind in ("c", "php"):
+    for kind in pair_kinds(ACTIVE):
         base, churn = "%s_hello" % kind, "%s_churn100" % kind
-        if base not in keys or churn not in keys:
-            continue
         log("churn pairs, %s: %d pairs of %gs runs (no churn, churn(100) back to back), "
             "autogroup %s" % (kind, CHURN_PAIRS, PAIR_SECONDS, autogroup))
         for s in systems:
@@ -1726,9 +1730,7 @@ def main_run(check_only=False):
                     for wl, c in pairs for s in systems if s.runs(wl))
         nwarm = sum(1 for wl in ACTIVE for s in systems if s.runs(wl))
         est = nruns * (SECONDS + 0.9) + nwarm * (WARM_SECONDS + 0.7)
-        keys = {w["key"] for w in ACTIVE}
-        pair_kinds = sum(1 for k in ("c", "php") if {k + "_hello", k + "_churn100"} <= keys)
-        est += ((2 if ag_before is not None else 1) * pair_kinds * len(PAIR_SYSTEMS) * 2
+        est += ((2 if ag_before is not None else 1) * len(pair_kinds(ACTIVE)) * len(PAIR_SYSTEMS) * 2
                 * (CHURN_PAIRS * (PAIR_SECONDS + 0.9) + WARM_SECONDS + 0.7))
         log("plan: %d runs of %gs in %d rounds + %d warm-up runs; about %d min"
             % (nruns, SECONDS, nrounds, nwarm, est / 60 + 0.5))

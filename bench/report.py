@@ -90,7 +90,8 @@ def pair_settings(results):
 def churn_paired(results, system, base, churn, autogroup=None):
     """The churn run's rate over the no-churn run's, per pair of back-to-back
     runs of the system (bench.py's churn_pairs) at that autogroup setting,
-    in pair order; and the pairs' runs (errors, CPU per request)."""
+    in pair order; the pairs' runs (errors, CPU per request); and how many
+    pairs ran (a pair without both runs or a no-churn rate has no ratio)."""
     by = {}
     for r in results:
         if (r.get("pair") and r["system"] == system and r["workload"] in (base, churn)
@@ -104,7 +105,7 @@ def churn_paired(results, system, base, churn, autogroup=None):
             x = ratio(p[churn]["rps"], p[base]["rps"])
             if x is not None:
                 rs.append(x)
-    return rs, runs
+    return rs, runs, len(by)
 
 
 def med(xs):
@@ -261,12 +262,10 @@ def targets(A, meta=None, results=()):
             out.append((title, None, "not measured"))
             continue
         parts, ok = [], None
-        for ag, rs, runs in paired:
+        for ag, rs, runs, ran in paired:
             where = {"0": "kernel autogroup off (the run's setting)",
                      "1": "autogroup on (Debian's default)"}.get(ag, "autogroup %s" % ag)
             where = where + ": " if ag is not None else ""
-            ran = len({r["pair"] for r in results if r.get("pair") and r["system"] == "fcgiproc"
-                       and r["workload"] in (base, wl) and r.get("autogroup") == ag})
             if not rs:
                 ok = False
                 parts.append("%sno usable pair of %d (no answer without churn)" % (where, ran))
@@ -280,7 +279,7 @@ def targets(A, meta=None, results=()):
                                   "; %d of %d pairs unusable (no answer without churn)"
                                   % (ran - len(rs), ran),
                                   sum(p[k]["errors"] for p in runs for k in (base, wl))))
-            theirs, _ = churn_paired(results, "proxy", base, wl, ag)
+            theirs = churn_paired(results, "proxy", base, wl, ag)[0]
             if theirs:
                 txt += "; %s, paired alike: median %.0f%% (pairs %s)" % (
                     "proxy_fcgi's spawn-fcgi loop, which starts the same app again as it exits"

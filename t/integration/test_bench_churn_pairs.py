@@ -101,3 +101,10 @@ def test_unusable_pairs_are_counted():
     ok, text = verdict(ROUNDS + res)
     assert "median of 2 pairs" in text
     assert "1 of 3 pairs unusable" in text
+
+
+def test_pairs_run_only_for_kinds_with_both_workloads():
+    import bench
+    WL = bench.WL
+    assert bench.pair_kinds([WL["c_hello"], WL["c_churn100"], WL["php_hello"]]) == ["c"]
+    assert bench.pair_kinds([WL["c_churn100"], WL["php_churn100"]]) == []
