@@ -717,11 +717,41 @@ static void note_at_max(pm_t *pm, pm_class_t *c, fcgp_room_e room,
     }
 }
 
+/* How many workers class c needs started for its line, as the table is
+ * now: the requests in line, against its workers idle now.  Not against
+ * the PM's own count (n[SLOT_IDLE]): that follows the table only when
+ * the PM syncs, and between two syncs (a WANT's, then the processes it
+ * starts, each a fork) handlers hand workers back and their clients'
+ * next requests join the line: against the count of the last sync, each
+ * of those would get a process of its own.  The idle workers are read
+ * first: a waiter that takes one of them before the line is read has
+ * left the line (fcgp_table_next), so it is counted once either way. */
+static apr_uint32_t line_wants(pm_t *pm, const pm_class_t *c, int asked)
+{
+    apr_uint32_t idle = 0;
+    int i;
+
+    for (i = 0; i < c->slots->nelts; i++) {
+        const pm_slot_t *s = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
+        if (s->state != SLOT_IDLE && s->state != SLOT_BUSY) {
+            continue;
+        }
+        if (!s->published) {
+            idle += s->state == SLOT_IDLE;
+        }
+        else {
+            apr_uint32_t w = apr_atomic_read32(
+                &fcgp_table_slot(pm->table, s->id)->word);
+            idle += FCGP_TBL_STATE(w) == FCGP_TBL_IDLE;
+        }
+    }
+    return fcgp_policy_grow(fcgp_table_sleepers(pm->table, c->tidx), idle,
+                            asked);
+}
+
 int pm_grow(pm_t *pm, pm_class_t *c, int asked)
 {
-    apr_uint32_t n = fcgp_policy_grow(fcgp_table_sleepers(pm->table,
-                                                          c->tidx),
-                                      c->n[SLOT_IDLE], asked);
+    apr_uint32_t n = line_wants(pm, c, asked);
     apr_uint32_t top = fcgp_policy_top_up(c->n[SLOT_IDLE] + c->n[SLOT_BUSY],
                                           c->limits.min_procs);
     fcgp_room_e room = FCGP_ROOM;
@@ -817,9 +847,7 @@ void pm_serve_table(pm_t *pm)
     procs = apr_palloc(pm->tmp, n * sizeof(*procs));
     for (hi = apr_hash_first(NULL, pm->classes); hi; hi = apr_hash_next(hi)) {
         pm_class_t *c = apr_hash_this_val(hi);
-        apr_uint32_t w = fcgp_policy_grow(fcgp_table_sleepers(pm->table,
-                                                              c->tidx),
-                                          c->n[SLOT_IDLE], 0);
+        apr_uint32_t w = line_wants(pm, c, 0);
         apr_uint32_t top = fcgp_policy_top_up(c->n[SLOT_IDLE]
                                               + c->n[SLOT_BUSY],
                                               c->limits.min_procs);

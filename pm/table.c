@@ -520,6 +520,7 @@ void fcgp_table_enqueue(fcgp_table_t *t, apr_uint32_t cls,
     w->rec = FCGP_TBL_NO_SLOT;
     w->asked = 0;
     w->ahead = 0;
+    w->counted = 0;
     if (!k) {
         return;
     }
@@ -529,6 +530,7 @@ void fcgp_table_enqueue(fcgp_table_t *t, apr_uint32_t cls,
      * this look may be ours: next() does not sleep through it. */
     w->seq = apr_atomic_read32(&k->seq);
     before = apr_atomic_inc32(&k->sleepers);
+    w->counted = 1;
     w->ahead = before != 0;
     fcgp_cnt_max(fcgp_table_counters(t, cls), FCGP_CNT_MAX_WAITING,
                  (apr_uint64_t)before + 1);
@@ -541,6 +543,21 @@ void fcgp_table_enqueue(fcgp_table_t *t, apr_uint32_t cls,
             w->rec = (start + i) % n;
             break;
         }
+    }
+}
+
+/* Out of the line: no longer counted, no record of us (the record first,
+ * so the PM never takes out one that is not counted). */
+static void out_of_line(fcgp_table_t *t, fcgp_tbl_class_t *k,
+                        fcgp_tbl_place_t *w)
+{
+    if (w->rec != FCGP_TBL_NO_SLOT) {
+        apr_atomic_set64(&waiters(t)[w->rec].word, 0);
+        w->rec = FCGP_TBL_NO_SLOT;
+    }
+    if (w->counted) {
+        leave_line(k);
+        w->counted = 0;
     }
 }
 
@@ -559,6 +576,11 @@ fcgp_tbl_wait_e fcgp_table_next(fcgp_table_t *t, fcgp_tbl_place_t *w,
         apr_interval_time_t slice;
         apr_time_t now;
         if (!w->ahead && claim_idle(t, w->cls, holder, c)) {
+            /* Out of the line at once, not at fcgp_table_dequeue(): the
+             * PM counts the line against the idle workers (pm_grow), and
+             * meanwhile we would be counted twice, in line and holding
+             * the worker we took: one process too many. */
+            out_of_line(t, k, w);
             return FCGP_TBL_CLAIMED;
         }
         skipped |= w->ahead;
@@ -600,11 +622,7 @@ void fcgp_table_dequeue(fcgp_table_t *t, fcgp_tbl_place_t *w, int claimed)
     if (!k) {
         return;
     }
-    if (w->rec != FCGP_TBL_NO_SLOT) {
-        apr_atomic_set64(&waiters(t)[w->rec].word, 0);
-        w->rec = FCGP_TBL_NO_SLOT;
-    }
-    leave_line(k);
+    out_of_line(t, k, w);
     /* Leaving without the worker we may have been woken for: pass the
      * wake-up on.  Leaving with one after a wake-up we did not use (a
      * worker came free while we were awake) while a worker is idle: one

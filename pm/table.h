@@ -183,6 +183,7 @@ typedef struct {
     apr_uint32_t rec;       /* its waiter record, or FCGP_TBL_NO_SLOT */
     int ahead;              /* others were in line when it came */
     int asked;              /* asked the PM since the last wake-up */
+    int counted;            /* counted in the line (its class's sleepers) */
     apr_uint32_t seq;       /* the class's seq when last looked: a wake-up
                              * since then is not missed */
 } fcgp_tbl_place_t;
