@@ -717,36 +717,57 @@ static void note_at_max(pm_t *pm, pm_class_t *c, fcgp_room_e room,
     }
 }
 
-/* How many workers class c needs started for its line, as the table is
- * now: the requests in line, against its workers idle now.  Not against
- * the PM's own count (n[SLOT_IDLE]): that follows the table only when
- * the PM syncs, and between two syncs (a WANT's, then the processes it
- * starts, each a fork) handlers hand workers back and their clients'
- * next requests join the line: against the count of the last sync, each
- * of those would get a process of its own.  The idle workers are read
- * first: a waiter that takes one of them before the line is read has
- * left the line (fcgp_table_next), so it is counted once either way. */
-static apr_uint32_t line_wants(pm_t *pm, const pm_class_t *c, int asked)
+/* Class c's workers a request could take now: published ones idle in
+ * the table and not closing (claims skip those), and the PM's own
+ * unpublished idle ones (a held replacement, a pool's). */
+static apr_uint32_t idle_now(pm_t *pm, const pm_class_t *c)
 {
     apr_uint32_t idle = 0;
     int i;
 
     for (i = 0; i < c->slots->nelts; i++) {
         const pm_slot_t *s = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
+        fcgp_tbl_slot_t *t;
         if (s->state != SLOT_IDLE && s->state != SLOT_BUSY) {
             continue;
         }
         if (!s->published) {
             idle += s->state == SLOT_IDLE;
+            continue;
         }
-        else {
-            apr_uint32_t w = apr_atomic_read32(
-                &fcgp_table_slot(pm->table, s->id)->word);
-            idle += FCGP_TBL_STATE(w) == FCGP_TBL_IDLE;
-        }
+        t = fcgp_table_slot(pm->table, s->id);
+        idle += FCGP_TBL_STATE(apr_atomic_read32(&t->word)) == FCGP_TBL_IDLE
+                && !apr_atomic_read32(&t->closing);
     }
-    return fcgp_policy_grow(fcgp_table_sleepers(pm->table, c->tidx), idle,
-                            asked);
+    return idle;
+}
+
+/* How many workers class c needs started for its line, as the table is
+ * now: the requests in line, against its workers idle now.  Not against
+ * the PM's own count (n[SLOT_IDLE]): that follows the table only when
+ * the PM syncs, and between two syncs (a WANT's, then the processes it
+ * starts, each a fork) handlers hand workers back and their clients'
+ * next requests join the line: against the count of the last sync, each
+ * of those would get a process of its own.  Handlers do not stop while
+ * the PM reads, so the idle workers are read before and after the line,
+ * until both agree: a waiter that takes a worker in between has left the
+ * line (fcgp_table_next) and must not leave its worker counted idle (one
+ * waiter would get no process), nor, read the other way round, be counted
+ * in line beside its busy worker (one process too many).  Should they
+ * never agree, the larger: a waiter left without a process gets one at
+ * the next hand-back or within a second (the PM's tick), where one too
+ * many would stay until FcgiProcIdleTimeout. */
+static apr_uint32_t line_wants(pm_t *pm, const pm_class_t *c, int asked)
+{
+    apr_uint32_t before, waiting, after = idle_now(pm, c);
+    int tries = 0;
+
+    do {
+        before = after;
+        waiting = fcgp_table_sleepers(pm->table, c->tidx);
+        after = idle_now(pm, c);
+    } while (after != before && ++tries < 8);
+    return fcgp_policy_grow(waiting, after > before ? after : before, asked);
 }
 
 int pm_grow(pm_t *pm, pm_class_t *c, int asked)

@@ -575,13 +575,29 @@ fcgp_tbl_wait_e fcgp_table_next(fcgp_table_t *t, fcgp_tbl_place_t *w,
         apr_uint32_t until, seq;
         apr_interval_time_t slice;
         apr_time_t now;
-        if (!w->ahead && claim_idle(t, w->cls, holder, c)) {
-            /* Out of the line at once, not at fcgp_table_dequeue(): the
-             * PM counts the line against the idle workers (pm_grow), and
-             * meanwhile we would be counted twice, in line and holding
-             * the worker we took: one process too many. */
-            out_of_line(t, k, w);
-            return FCGP_TBL_CLAIMED;
+        if (!w->ahead) {
+            /* Out of the line's count while we claim, not at
+             * fcgp_table_dequeue(): the PM counts the line against the
+             * idle workers (line_wants), and a waiter counted in line
+             * while holding the worker it took would get a process of
+             * its own.  Back in the count if none was idle: a hand-back
+             * meanwhile may have woken nobody (wake() wakes only a line
+             * with someone in it), so the next sleep is short while a
+             * worker is idle. */
+            int counted = w->counted;
+            if (counted) {
+                leave_line(k);
+                w->counted = 0;
+            }
+            if (claim_idle(t, w->cls, holder, c)) {
+                out_of_line(t, k, w);
+                return FCGP_TBL_CLAIMED;
+            }
+            if (counted) {
+                apr_atomic_inc32(&k->sleepers);
+                w->counted = 1;
+                skipped = 1;
+            }
         }
         skipped |= w->ahead;
         w->ahead = 0;
@@ -603,7 +619,8 @@ fcgp_tbl_wait_e fcgp_table_next(fcgp_table_t *t, fcgp_tbl_place_t *w,
          * is long: it only bounds a wake-up that went astray.  But when we
          * let an idle worker pass for those ahead of us, a short one: if
          * they do not take it (they died, and the PM has not taken them
-         * out of the line yet), we do. */
+         * out of the line yet), we do; likewise one that came idle while
+         * we were out of the count (above). */
         slice = skipped && has_idle(t, w->cls) ? FCGP_TBL_AHEAD_GRACE
                                                : apr_time_from_sec(1);
         skipped = 0;

@@ -2990,6 +2990,42 @@ START_TEST(test_bug_newcomer_sleeps_beside_idle_worker)
 }
 END_TEST
 
+/* A waiter that took its worker while another was idle, with one behind
+ * it that let that idle worker pass (being behind someone): its dequeue
+ * passes the wake-up on, so the one behind does not sleep beside the
+ * idle worker. */
+START_TEST(test_claimed_dequeue_passes_wake_on)
+{
+    apr_uint32_t cls, seq;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    fcgp_tbl_claim_t x, y, c, n;
+    fcgp_tbl_place_t w0, wn;
+
+    put(t, 0, cls, 1, 0, 0);
+    put(t, 1, cls, 1, 0, 0);
+    ck_assert_int_eq(fcgp_table_claim(t, cls, 1, &x), 1);
+    ck_assert_int_eq(fcgp_table_claim(t, cls, 2, &y), 1);
+    fcgp_table_set_full(t, cls, FCGP_TBL_FULL_CLASS);
+    fcgp_table_enqueue(t, cls, 3, &w0);
+    fcgp_table_release(t, &x, 1, 0);
+    fcgp_table_release(t, &y, 1, 0);
+    fcgp_table_enqueue(t, cls, 4, &wn);
+    ck_assert_int_ne(wn.ahead, 0);
+    ck_assert_int_eq(fcgp_table_next(t, &w0, 3, &c, apr_time_now()
+                                     + apr_time_from_sec(5)),
+                     FCGP_TBL_CLAIMED);
+    seq = apr_atomic_read32(&k->seq);
+    fcgp_table_dequeue(t, &w0, 1);
+    ck_assert_uint_ne(apr_atomic_read32(&k->seq), seq);     /* woken */
+    ck_assert_int_eq(fcgp_table_next(t, &wn, 4, &n, apr_time_now()
+                                     + apr_time_from_sec(5)),
+                     FCGP_TBL_CLAIMED);
+    fcgp_table_dequeue(t, &wn, 1);
+    ck_assert_uint_eq(fcgp_table_sleepers(t, cls), 0);
+}
+END_TEST
+
 /* Regression: a waiter record's class was written before the record was
  * taken, so a thread that lost the race overwrote the winner's class (and
  * a dead winner was taken out of the wrong line). */
@@ -3426,6 +3462,7 @@ int main(void)
     tcase_add_test(tc, test_bug_quarter_not_kept_free);
     tcase_add_test(tc, test_bug_two_classes_hold_none);
     tcase_add_test(tc, test_bug_newcomer_sleeps_beside_idle_worker);
+    tcase_add_test(tc, test_claimed_dequeue_passes_wake_on);
     tcase_add_test(tc, test_bug_waiter_record_class_overwritten);
     tcase_add_test(tc, test_bug_dead_waiter_stalls_newcomers);
     suite_add_tcase(s, tc);
