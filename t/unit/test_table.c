@@ -3026,6 +3026,35 @@ START_TEST(test_claimed_dequeue_passes_wake_on)
 }
 END_TEST
 
+/* An idle worker its PM retires (closing) is no idle worker to the line:
+ * a claim skips it, so nobody is woken for it (and a waiter would wake
+ * every FCGP_TBL_AHEAD_GRACE beside it). */
+START_TEST(test_closing_worker_wakes_nobody)
+{
+    apr_uint32_t cls, seq;
+    fcgp_table_t *t = mk_table_cls(4, &cls);
+    fcgp_tbl_class_t *k = fcgp_table_class(t, cls);
+    fcgp_tbl_claim_t x, c;
+    fcgp_tbl_place_t w0, wn;
+
+    put(t, 0, cls, 1, 0, 0);
+    ck_assert_int_eq(fcgp_table_claim(t, cls, 1, &x), 1);
+    fcgp_table_set_full(t, cls, FCGP_TBL_FULL_CLASS);
+    fcgp_table_enqueue(t, cls, 3, &w0);
+    fcgp_table_enqueue(t, cls, 4, &wn);
+    fcgp_table_release(t, &x, 1, 0);
+    ck_assert_int_eq(fcgp_table_next(t, &w0, 3, &c, apr_time_now()
+                                     + apr_time_from_sec(5)),
+                     FCGP_TBL_CLAIMED);
+    put(t, 1, cls, 1, 0, 0);
+    apr_atomic_set32(&fcgp_table_slot(t, 1)->closing, 1);
+    seq = apr_atomic_read32(&k->seq);
+    fcgp_table_dequeue(t, &w0, 1);
+    ck_assert_uint_eq(apr_atomic_read32(&k->seq), seq);     /* nobody */
+    fcgp_table_dequeue(t, &wn, 0);
+}
+END_TEST
+
 /* Regression: a waiter record's class was written before the record was
  * taken, so a thread that lost the race overwrote the winner's class (and
  * a dead winner was taken out of the wrong line). */
@@ -3463,6 +3492,7 @@ int main(void)
     tcase_add_test(tc, test_bug_two_classes_hold_none);
     tcase_add_test(tc, test_bug_newcomer_sleeps_beside_idle_worker);
     tcase_add_test(tc, test_claimed_dequeue_passes_wake_on);
+    tcase_add_test(tc, test_closing_worker_wakes_nobody);
     tcase_add_test(tc, test_bug_waiter_record_class_overwritten);
     tcase_add_test(tc, test_bug_dead_waiter_stalls_newcomers);
     suite_add_tcase(s, tc);
