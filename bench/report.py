@@ -108,6 +108,42 @@ def churn_paired(results, system, base, churn, autogroup=None):
     return rs, runs, len(by)
 
 
+def churn_cost(runs, base, churn):
+    """Where a system's churn goes, from its pairs' runs (churn_paired's
+    second value): the CPU one retirement costs in ms (CPU per request of
+    the churn run minus the no-churn run's, over the retirements per
+    request), and, in the churn runs, the context switches per request and
+    the share of the machine's time it was idle (%): medians over the
+    pairs, None where a run did not measure it."""
+    per, ctxt, idle = [], [], []
+    for p in runs:
+        b, c = p[base], p[churn]
+        forks = (c.get("forks_per_1k") or 0) - (b.get("forks_per_1k") or 0)
+        if c.get("cpu_per_1k") is not None and b.get("cpu_per_1k") is not None and forks > 0:
+            per.append(1000.0 * (c["cpu_per_1k"] - b["cpu_per_1k"]) / forks)
+        ctxt.append(c.get("ctxt_per_req"))
+        idle.append(c.get("idle_pct"))
+    return med(per), med(ctxt), med(idle)
+
+
+def churn_cost_text(mine, theirs, other):
+    """"; where it goes (...)" for the churn target's line: our pairs'
+    churn_cost against the other system's (the spawn-fcgi loop)."""
+    parts = []
+    for i, (what, fmt) in enumerate((("a retirement costs %s of CPU", "%.1f ms"),
+                                     ("%s context switches per request", "%.1f"),
+                                     ("the machine idle %s of the time", "%.1f%%"))):
+        if mine[i] is None:
+            continue
+        txt = what % (fmt % mine[i])
+        if theirs and theirs[i] is not None:
+            txt += " (%s %s)" % (other, fmt % theirs[i])
+        parts.append(txt)
+    if not parts:
+        return ""
+    return "; where it goes (medians of the pairs, churn runs): " + ", ".join(parts)
+
+
 def med(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -279,13 +315,17 @@ def targets(A, meta=None, results=()):
                                   "; %d of %d pairs unusable (no answer without churn)"
                                   % (ran - len(rs), ran),
                                   sum(p[k]["errors"] for p in runs for k in (base, wl))))
-            theirs = churn_paired(results, "proxy", base, wl, ag)[0]
+            theirs, their_runs = churn_paired(results, "proxy", base, wl, ag)[:2]
             if theirs:
                 txt += "; %s, paired alike: median %.0f%% (pairs %s)" % (
                     "proxy_fcgi's spawn-fcgi loop, which starts the same app again as it exits"
                     if name == "C" else "php-fpm (pm.max_requests 100)",
                     100 * statistics.median(theirs),
                     ", ".join("%.0f%%" % (100 * x) for x in theirs))
+            if name == "C":
+                txt += churn_cost_text(churn_cost(runs, base, wl),
+                                       churn_cost(their_runs, base, wl) if their_runs else None,
+                                       "the loop")
             parts.append(txt)
         if ch and nc:
             r = ratio(ch["rps"], nc["rps"])

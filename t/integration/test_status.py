@@ -28,6 +28,11 @@ def test_status_json_shows_workers_limits_and_exits(make_httpd):
         app_pid, _ = fcgp.app_pid(r.body)
         app_pids.add(app_pid)
     assert len(app_pids) == 2      # retired after 3 (the limit applies to all)
+    # The retired worker's exit is the PM's to record when it reaps it,
+    # which may come after our next request: its log line is written after
+    # the record, by the same single-threaded PM that answers the status.
+    h.wait_for_log(r"FCGP03010: worker pid \d+ of \S*app\.fcgi\b.* after 3 "
+                   r"requests .*retired \(request limit\)", timeout=5)
 
     r = h.get("/fcgiproc-status?json")
     assert r.status == 200
