@@ -727,17 +727,11 @@ static apr_uint32_t idle_now(pm_t *pm, const pm_class_t *c)
 
     for (i = 0; i < c->slots->nelts; i++) {
         const pm_slot_t *s = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);
-        fcgp_tbl_slot_t *t;
         if (s->state != SLOT_IDLE && s->state != SLOT_BUSY) {
             continue;
         }
-        if (!s->published) {
-            idle += s->state == SLOT_IDLE;
-            continue;
-        }
-        t = fcgp_table_slot(pm->table, s->id);
-        idle += FCGP_TBL_STATE(apr_atomic_read32(&t->word)) == FCGP_TBL_IDLE
-                && !apr_atomic_read32(&t->closing);
+        idle += s->published ? fcgp_table_claimable(pm->table, s->id)
+                             : s->state == SLOT_IDLE;
     }
     return idle;
 }

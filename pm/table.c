@@ -495,16 +495,20 @@ static void leave_line(fcgp_tbl_class_t *k)
 #define WAITER_PID(v)     ((apr_uint32_t)((v) >> 32))
 #define WAITER_CLS(v)     ((apr_uint32_t)(v))
 
-/* Is a worker of class cls idle right now, one a claim would take (not
- * closing: an idle one its PM retires may stay so a while, and waiters
- * would wake every FCGP_TBL_AHEAD_GRACE for it)? */
+int fcgp_table_claimable(fcgp_table_t *t, apr_uint32_t i)
+{
+    fcgp_tbl_slot_t *s = fcgp_table_slot(t, i);
+    return s && FCGP_TBL_STATE(apr_atomic_read32(&s->word)) == FCGP_TBL_IDLE
+           && !apr_atomic_read32(&s->closing);
+}
+
+/* Is a worker of class cls claimable right now (waiters beside a closing
+ * one would wake every FCGP_TBL_AHEAD_GRACE for it)? */
 static int has_idle(fcgp_table_t *t, apr_uint32_t cls)
 {
     apr_uint32_t i, hwm = apr_atomic_read32(&t->hwm);
     for (i = 0; i < hwm && i < t->nslots; i++) {
-        fcgp_tbl_slot_t *s = &slots(t)[i];
-        if (FCGP_TBL_STATE(apr_atomic_read32(&s->word)) == FCGP_TBL_IDLE
-            && s->cls == cls && !apr_atomic_read32(&s->closing)) {
+        if (slots(t)[i].cls == cls && fcgp_table_claimable(t, i)) {
             return 1;
         }
     }

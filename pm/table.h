@@ -310,6 +310,11 @@ void fcgp_table_dequeue(fcgp_table_t *t, fcgp_tbl_place_t *w, int claimed);
 /* Requests in class cls's line. */
 apr_uint32_t fcgp_table_sleepers(fcgp_table_t *t, apr_uint32_t cls);
 
+/* Is slot i idle, one a claim would take (not closing: an idle one its
+ * PM retires may stay so a while)?  The line (has_idle) and the PM
+ * (line_wants) count idle workers by this. */
+int fcgp_table_claimable(fcgp_table_t *t, apr_uint32_t i);
+
 /* Waiter record i: its pid (0: free) and class. */
 void fcgp_table_waiter(fcgp_table_t *t, apr_uint32_t i, apr_uint32_t *pid,
                        apr_uint32_t *cls);
