@@ -163,6 +163,10 @@ struct pm_class {
     int parents_seen;           /* one of its workers was seen to be a
                                  * parent: the same program and environment
                                  * make every one of them one */
+    int parents_absent;         /* one of its workers left at its limit
+                                 * with no child: none of them is a
+                                 * parent (pm_worker_is_parent_at_limit
+                                 * waits no more) */
     apr_uint32_t php_children;  /* PHP_FCGI_CHILDREN above 1: its workers
                                  * are pools of that many slots (see
                                  * pm_slot_t.lead); 0: one slot each */
@@ -280,6 +284,7 @@ void pm_free_slot(pm_t *pm, pm_slot_t *s);
 void pm_kill_late(pm_t *pm, apr_time_t now, apr_time_t *next);
 int pm_signal_worker(pm_t *pm, apr_uint32_t pid, int sig);
 int pm_worker_is_parent(pm_t *pm, pm_slot_t *s);
+int pm_worker_is_parent_at_limit(pm_t *pm, pm_slot_t *s);
 apr_uint32_t pm_worker_child(pm_slot_t *s);
 int pm_kill_child(pm_t *pm, pm_slot_t *s, const char *what);
 int pm_kill_pool_child(pm_t *pm, pm_slot_t *s, apr_uint32_t peer,

@@ -152,7 +152,7 @@ static void worker_exited(pm_t *pm, pm_slot_t *s, int code,
     pm_class_t *c = s->cls;
     int clean = APR_PROC_CHECK_EXIT(why) && code == 0;
     int busy;
-    apr_uint32_t done;
+    apr_uint32_t done, limit, src;
 
     /* What the handlers did with it since we last looked; an idle worker
      * is taken back first (if a handler claimed it meanwhile, it is busy
@@ -177,9 +177,15 @@ static void worker_exited(pm_t *pm, pm_slot_t *s, int code,
     pm_linger_add(pm, s->proc.pid, s->state == SLOT_STOPPING
                                    ? s->kill_at
                                    : apr_time_now() + c->limits.kill_timeout);
-    if (s->state == SLOT_LAST && !pm_connection_queued(s->listen_fd)) {
+    limit = pm_slot_limit(s, &src);
+    if ((s->state == SLOT_LAST
+         || (s->state == SLOT_BUSY && c->parent_mode && limit
+             && s->served >= limit))
+        && !pm_connection_queued(s->listen_fd)) {
         /* It served its last request and exited, as the app's own limit
-         * says; the handler's hand-back is still on its way. */
+         * says; the handler's hand-back is still on its way.  (In a class
+         * that asks for parent mode a worker at its limit stays busy
+         * until its hand-back: pm_counted.) */
         log_exit(pm, s, s->served, code, why, s->superseded
                  ? "retired (superseded: its program was replaced)"
                  : "retired (request limit)", APLOG_INFO,

@@ -322,19 +322,22 @@ void pm_counted(pm_t *pm, pm_slot_t *s)
          * renews it). */
         return;
     }
-    if (limit && s->served >= limit && s->state == SLOT_BUSY) {
-        pm_slot_set(pm, s, SLOT_LAST);
-        pm_update_full(pm, c);
-    }
     if (c->parent_mode) {
         /* Its class asks php-cgi for parent mode: no replacement ahead.
          * A parent renews (above); one not seen to be a parent yet may
          * still be one, looked at before its first child was forked or
          * between two (a busy machine, a starter script that execs
          * php-cgi): its hand-back decides (renewed), and a worker that
-         * leaves is replaced for the line then.  (A pool's slots have no
+         * leaves is replaced for the line then.  Until then it stays a
+         * worker that serves, not one leaving (SLOT_LAST), which the
+         * class would start another for (its minimum, its line): a
+         * parent renewed would leave two.  (A pool's slots have no
          * limit: nothing to replace.) */
         return;
+    }
+    if (limit && s->served >= limit && s->state == SLOT_BUSY) {
+        pm_slot_set(pm, s, SLOT_LAST);
+        pm_update_full(pm, c);
     }
     /* A replacement may take the class over its maximum for a while: the
      * worker it replaces is on its way out (and the replacement takes
@@ -563,7 +566,7 @@ static int renewed(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
 
     worker_facts(pm, s, 1, outcome, apr_time_now(), &f);
     f.parent = s->parent || (f.limit && s->served >= f.limit
-                             && pm_worker_is_parent(pm, s));
+                             && pm_worker_is_parent_at_limit(pm, s));
     if (!fcgp_policy_renew(&f)) {
         return 0;
     }

@@ -282,6 +282,56 @@ int pm_worker_is_parent(pm_t *pm, pm_slot_t *s)
     return 0;
 }
 
+/* Has pid exited (a zombie the PM has not reaped yet), or is it gone? */
+static int exited(pid_t pid)
+{
+    char buf[512];
+    const char *paren;
+    char st;
+
+    if (!pm_read_proc(pid, "stat", buf, sizeof(buf))) {
+        return 1;
+    }
+    /* "pid (comm) state ...": comm may hold anything. */
+    return (paren = strrchr(buf, ')')) && sscanf(paren + 1, " %c", &st) == 1
+           && (st == 'Z' || st == 'X');
+}
+
+/* How long a worker handed back at its limit is looked at for a child
+ * before it is taken for no parent. */
+#define PARENT_LOOK_FOR apr_time_from_msec(50)
+
+/* Is worker s, handed back after its last request, a php-cgi parent?  One
+ * not seen to be one yet may be a parent between two children: it has
+ * reaped the child that left at the limit and not forked the next (a busy
+ * machine can stop it there for a while), and it has no child to see.  So
+ * it is looked at again, a little while, until either shows: a child of
+ * its program (a parent, to renew), or its own exit (no parent: it left at
+ * its limit, and so will every worker of its class).  Neither within
+ * PARENT_LOOK_FOR: taken for no parent (retired, started afresh). */
+int pm_worker_is_parent_at_limit(pm_t *pm, pm_slot_t *s)
+{
+    apr_time_t until = apr_time_now() + PARENT_LOOK_FOR;
+
+    for (;;) {
+        if (pm_worker_is_parent(pm, s)) {
+            return 1;
+        }
+        if (!s->cls->parent_mode || s->cls->parents_absent
+            || s->proc.pid <= 0) {
+            return 0;
+        }
+        if (exited(s->proc.pid)) {
+            s->cls->parents_absent = 1;
+            return 0;
+        }
+        if (apr_time_now() >= until) {
+            return 0;
+        }
+        apr_sleep(apr_time_from_msec(1));
+    }
+}
+
 /* The pid that serves for worker s: a parent's newest child, else its
  * own (for the status page). */
 apr_uint32_t pm_worker_child(pm_slot_t *s)

@@ -270,3 +270,57 @@ def test_starter_script_that_execs_php_cgi(make_httpd):
     assert len(ws) == 1 and ws[0]["renewals"] == 2, ws
     assert ws[0]["pid"] == pids[-1] and ws[0]["parent_pid"], ws
     assert fcgp.tagged(h.error_log(), "FCGP03010") == []
+
+
+def test_parent_between_two_children_is_renewed(make_httpd):
+    # A busy machine can stop php-cgi's parent between reaping the child
+    # that left at the limit and forking the next: looked at then, it has
+    # no child (CI saw a worker retired so, and one started beside it).
+    # This starter makes that moment last: a shell that runs php-cgi
+    # (PHP_FCGI_CHILDREN 0), then again and again in a subshell of its
+    # own program, 10 ms apart.  Its first php-cgi runs outside a
+    # subshell, so the PM learns it is a parent only at the limit, in a
+    # gap.  The worker is renewed, not retired, and no second one starts.
+    h = fcgp.server(make_httpd, STATUS
+                    + "FcgiProcInitialEnv PHP_FCGI_CHILDREN 1\n"
+                    + "FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS 3\n"
+                    + "FcgiProcWrapper @ROOT@/php-starter .php\n")
+    h.write_file("php-starter", "#!/bin/sh\nPHPRC=/etc/php/8.2/cgi\n"
+                 "PHP_FCGI_CHILDREN=0\nexport PHPRC PHP_FCGI_CHILDREN\n"
+                 "/usr/bin/php-cgi\nwhile :; do\n    sleep 0.01\n"
+                 "    (/usr/bin/php-cgi; :)\ndone\n", mode=0o755)
+    h.start()
+    pids = [int(h.get("/hello.php").body.split()[-1]) for _ in range(7)]
+    assert [pids.count(p) for p in dict.fromkeys(pids)] == [3, 3, 1], pids
+    ws = [w for w in status(h)["workers"] if "php-starter" in w["class"]]
+    assert len(ws) == 1 and ws[0]["renewals"] == 2, ws
+    assert fcgp.tagged(h.error_log(), "FCGP03010") == []
+
+
+def test_starter_that_turns_parent_mode_off_is_retired_at_its_limit(make_httpd):
+    # The class asks for parent mode, the starter script turns it off:
+    # each php-cgi leaves at its limit by itself.  The PM, which waits a
+    # moment for a child that never comes, sees it exit: retired as any
+    # worker at its limit (INFO), no request lost, none taken for a crash.
+    h = fcgp.server(make_httpd, STATUS
+                    + "FcgiProcInitialEnv PHP_FCGI_CHILDREN 1\n"
+                    + "FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS 3\n"
+                    + "FcgiProcWrapper @ROOT@/php-starter .php\n")
+    h.write_file("php-starter", "#!/bin/sh\nPHPRC=/etc/php/8.2/cgi\n"
+                 "PHP_FCGI_CHILDREN=0\nexport PHPRC PHP_FCGI_CHILDREN\n"
+                 "exec /usr/bin/php-cgi\n", mode=0o755)
+    h.start()
+    rs = [h.get("/hello.php") for _ in range(10)]
+    assert [r.status for r in rs] == [200] * 10
+    pids = [int(r.body.split()[-1]) for r in rs]
+    assert [pids.count(p) for p in dict.fromkeys(pids)] == [3, 3, 3, 1], pids
+    deadline = time.monotonic() + 10
+    while (len(fcgp.tagged(h.error_log(), "FCGP03010")) < 3
+           and time.monotonic() < deadline):
+        time.sleep(0.05)
+    exits = fcgp.tagged(h.error_log(), "FCGP03010")
+    assert len(exits) == 3 and all(
+        "[fcgiproc:info]" in l and "after 3 requests" in l
+        and "retired (request limit)" in l for l in exits), exits
+    ws = [w for w in status(h)["workers"] if "php-starter" in w["class"]]
+    assert len(ws) == 1 and ws[0]["renewals"] == 0, ws
