@@ -162,7 +162,11 @@ void pm_program_check(pm_t *pm, pm_class_t *c)
         return;
     }
     /* A new version.  Workers started from it already (between the
-     * replacement and this look) stay. */
+     * replacement and this look) stay.  Whether its workers are php-cgi
+     * parents is looked at again (a starter script may now say
+     * otherwise); php-cgi itself is one whatever its version. */
+    c->parents_absent = 0;
+    c->parents_seen = c->php_itself;
     old = apr_array_make(pm->tmp, c->slots->nelts, sizeof(pm_slot_t *));
     for (i = 0; i < c->slots->nelts; i++) {
         pm_slot_t *s = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);

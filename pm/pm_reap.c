@@ -179,13 +179,14 @@ static void worker_exited(pm_t *pm, pm_slot_t *s, int code,
                                    : apr_time_now() + c->limits.kill_timeout);
     limit = pm_slot_limit(s, &src);
     if ((s->state == SLOT_LAST
-         || (s->state == SLOT_BUSY && c->parent_mode && limit
-             && s->served >= limit))
+         || (s->state == SLOT_BUSY && c->parent_mode && !s->parent
+             && clean && limit && s->served >= limit))
         && !pm_connection_queued(s->listen_fd)) {
         /* It served its last request and exited, as the app's own limit
          * says; the handler's hand-back is still on its way.  (In a class
-         * that asks for parent mode a worker at its limit stays busy
-         * until its hand-back: pm_counted.) */
+         * that asks for parent mode a worker at its limit not seen to be
+         * a parent stays busy until its hand-back, pm_counted; one seen
+         * to be a parent does not exit there: its exit is unplanned.) */
         log_exit(pm, s, s->served, code, why, s->superseded
                  ? "retired (superseded: its program was replaced)"
                  : "retired (request limit)", APLOG_INFO,

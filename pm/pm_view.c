@@ -564,10 +564,15 @@ static int renewed(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
 {
     fcgp_worker_facts_t f;
 
+    if (s->proc.pid <= 0) {
+        return 0;       /* it exited before its hand-back: nothing renews */
+    }
+    /* Renewed if a parent: looked at (pm_worker_is_parent_at_limit may
+     * wait) only when a parent would be. */
     worker_facts(pm, s, 1, outcome, apr_time_now(), &f);
-    f.parent = s->parent || (f.limit && s->served >= f.limit
-                             && pm_worker_is_parent_at_limit(pm, s));
-    if (!fcgp_policy_renew(&f)) {
+    f.parent = 1;
+    if (!fcgp_policy_renew(&f)
+        || !(s->parent || pm_worker_is_parent_at_limit(pm, s))) {
         return 0;
     }
     /* Its child left at the limit (php-cgi forks the next one): counted
@@ -594,7 +599,8 @@ static int child_restarted(pm_t *pm, pm_slot_t *s, fcgp_outcome_e outcome)
      * request, not at every hand-back. */
     worker_facts(pm, s, 1, outcome, apr_time_now(), &f);
     f.parent = 1;
-    if (!fcgp_policy_restart_child(&f) || !pm_worker_is_parent(pm, s)) {
+    if (s->proc.pid <= 0 || !fcgp_policy_restart_child(&f)
+        || !pm_worker_is_parent(pm, s)) {
         return 0;
     }
     if (!timeout && !pm_parent_child(pm, s, fcgp_table_note(

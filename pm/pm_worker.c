@@ -282,50 +282,38 @@ int pm_worker_is_parent(pm_t *pm, pm_slot_t *s)
     return 0;
 }
 
-/* Has pid exited (a zombie the PM has not reaped yet), or is it gone? */
-static int exited(pid_t pid)
-{
-    char buf[512];
-    const char *paren;
-    char st;
-
-    if (!pm_read_proc(pid, "stat", buf, sizeof(buf))) {
-        return 1;
-    }
-    /* "pid (comm) state ...": comm may hold anything. */
-    return (paren = strrchr(buf, ')')) && sscanf(paren + 1, " %c", &st) == 1
-           && (st == 'Z' || st == 'X');
-}
-
 /* How long a worker handed back at its limit is looked at for a child
  * before it is taken for no parent. */
-#define PARENT_LOOK_FOR apr_time_from_msec(50)
+#define PARENT_LOOK_FOR apr_time_from_msec(100)
 
 /* Is worker s, handed back after its last request, a php-cgi parent?  One
  * not seen to be one yet may be a parent between two children: it has
  * reaped the child that left at the limit and not forked the next (a busy
  * machine can stop it there for a while), and it has no child to see.  So
- * it is looked at again, a little while, until either shows: a child of
- * its program (a parent, to renew), or its own exit (no parent: it left at
- * its limit, and so will every worker of its class).  Neither within
- * PARENT_LOOK_FOR: taken for no parent (retired, started afresh). */
+ * it is looked at again, every millisecond, until either shows: a child
+ * of its program (a parent, to renew), or its own exit (a zombie, ours to
+ * reap: no parent, it left at its limit).  Neither within PARENT_LOOK_FOR,
+ * or its state not ours to read: taken for no parent (retired, started
+ * afresh).  Exit or timeout, its class is not waited for again (the same
+ * program and environment: pm_worker_is_parent), so the PM's loop stops
+ * here once per class at most. */
 int pm_worker_is_parent_at_limit(pm_t *pm, pm_slot_t *s)
 {
     apr_time_t until = apr_time_now() + PARENT_LOOK_FOR;
+    pm_class_t *c = s->cls;
+    char state;
+    apr_uint32_t ppid;
 
     for (;;) {
         if (pm_worker_is_parent(pm, s)) {
             return 1;
         }
-        if (!s->cls->parent_mode || s->cls->parents_absent
-            || s->proc.pid <= 0) {
+        if (!c->parent_mode || c->parents_absent || s->proc.pid <= 0
+            || !pm_proc_stat((apr_uint32_t)s->proc.pid, &state, &ppid)) {
             return 0;
         }
-        if (exited(s->proc.pid)) {
-            s->cls->parents_absent = 1;
-            return 0;
-        }
-        if (apr_time_now() >= until) {
+        if (state == 'Z' || state == 'X' || apr_time_now() >= until) {
+            c->parents_absent = 1;
             return 0;
         }
         apr_sleep(apr_time_from_msec(1));
