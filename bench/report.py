@@ -144,6 +144,24 @@ def churn_cost_text(mine, theirs, other):
     return "; where it goes (medians of the pairs, churn runs): " + ", ".join(parts)
 
 
+def restart_cap_text(runs, base, churn):
+    """"; the app restarted with no process manager ... caps churn(100) at
+    N%" for the C churn target's line: the spawn-fcgi loop's pairs (runs)
+    say what a retirement costs when nothing but the app's own start, first
+    requests and exit is paid (churn_cost), against the CPU of the 100
+    requests a worker serves without churn: the rate's ceiling for any
+    process manager."""
+    cost = churn_cost(runs, base, churn)[0]
+    per100 = med([100 * p[base]["cpu_per_1k"] for p in runs
+                  if p[base].get("cpu_per_1k") is not None])
+    if cost is None or not per100 or cost <= 0:
+        return ""
+    return ("; the app restarted with no process manager (the loop) costs %.1f ms of CPU "
+            "per retirement, against %.1f ms for the 100 requests a worker serves without "
+            "churn: that alone caps churn(100) at %.0f%%, whoever restarts it"
+            % (cost, per100, 100.0 * per100 / (per100 + cost)))
+
+
 def med(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -326,6 +344,8 @@ def targets(A, meta=None, results=()):
                 txt += churn_cost_text(churn_cost(runs, base, wl),
                                        churn_cost(their_runs, base, wl) if their_runs else None,
                                        "the loop")
+                if their_runs:
+                    txt += restart_cap_text(their_runs, base, wl)
             parts.append(txt)
         if ch and nc:
             r = ratio(ch["rps"], nc["rps"])
