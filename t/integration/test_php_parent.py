@@ -252,21 +252,50 @@ def test_graceful_restart_leaves_no_old_php_cgi(make_httpd):
     assert wait_gone(old, 10) == [], old
 
 
+def starter(make_httpd, script, extra=""):
+    """A started server whose .php files run through the starter script
+    `script` (its body after "#!/bin/sh"), in a class that asks for parent
+    mode with a limit of 3."""
+    h = fcgp.server(make_httpd, STATUS
+                    + "FcgiProcInitialEnv PHP_FCGI_CHILDREN 1\n"
+                    + "FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS 3\n"
+                    + "FcgiProcWrapper @ROOT@/php-starter .php\n" + extra)
+    h.write_file("php-starter", "#!/bin/sh\nPHPRC=/etc/php/8.2/cgi\n"
+                 "export PHPRC\n" + script, mode=0o755)
+    h.start()
+    return h
+
+
+def served_by(h, n):
+    """n requests, each 200: how many each app pid served, in order."""
+    rs = [h.get("/hello.php") for _ in range(n)]
+    assert [r.status for r in rs] == [200] * n
+    pids = [int(r.body.split()[-1]) for r in rs]
+    return pids, [pids.count(p) for p in dict.fromkeys(pids)]
+
+
+def starter_workers(h):
+    return [w for w in status(h)["workers"] if "php-starter" in w["class"]]
+
+
+def limit_exits(h, n):
+    """The FCGP03010 lines once n workers exited (10 s at most)."""
+    deadline = time.monotonic() + 10
+    while (len(fcgp.tagged(h.error_log(), "FCGP03010")) < n
+           and time.monotonic() < deadline):
+        time.sleep(0.05)
+    return fcgp.tagged(h.error_log(), "FCGP03010")
+
+
 def test_starter_script_that_execs_php_cgi(make_httpd):
     # A hosting panel's starter script: sets php.ini options and execs
     # php-cgi.  It is not php-cgi by name, so it is told nothing; with
     # PHP_FCGI_CHILDREN 1 in FcgiProcInitialEnv its php-cgi runs as a
     # parent and its workers are renewed too.
-    h = fcgp.server(make_httpd, STATUS
-                    + "FcgiProcInitialEnv PHP_FCGI_CHILDREN 1\n"
-                    + "FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS 3\n"
-                    + "FcgiProcWrapper @ROOT@/php-starter .php\n")
-    h.write_file("php-starter", "#!/bin/sh\nPHPRC=/etc/php/8.2/cgi\n"
-                 "export PHPRC\nexec /usr/bin/php-cgi\n", mode=0o755)
-    h.start()
-    pids = [int(h.get("/hello.php").body.split()[-1]) for _ in range(7)]
-    assert [pids.count(p) for p in dict.fromkeys(pids)] == [3, 3, 1], pids
-    ws = [w for w in status(h)["workers"] if "php-starter" in w["class"]]
+    h = starter(make_httpd, "exec /usr/bin/php-cgi\n")
+    pids, counts = served_by(h, 7)
+    assert counts == [3, 3, 1], pids
+    ws = starter_workers(h)
     assert len(ws) == 1 and ws[0]["renewals"] == 2, ws
     assert ws[0]["pid"] == pids[-1] and ws[0]["parent_pid"], ws
     assert fcgp.tagged(h.error_log(), "FCGP03010") == []
@@ -281,18 +310,12 @@ def test_parent_between_two_children_is_renewed(make_httpd):
     # own program, 10 ms apart.  Its first php-cgi runs outside a
     # subshell, so the PM learns it is a parent only at the limit, in a
     # gap.  The worker is renewed, not retired, and no second one starts.
-    h = fcgp.server(make_httpd, STATUS
-                    + "FcgiProcInitialEnv PHP_FCGI_CHILDREN 1\n"
-                    + "FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS 3\n"
-                    + "FcgiProcWrapper @ROOT@/php-starter .php\n")
-    h.write_file("php-starter", "#!/bin/sh\nPHPRC=/etc/php/8.2/cgi\n"
-                 "PHP_FCGI_CHILDREN=0\nexport PHPRC PHP_FCGI_CHILDREN\n"
-                 "/usr/bin/php-cgi\nwhile :; do\n    sleep 0.01\n"
-                 "    (/usr/bin/php-cgi; :)\ndone\n", mode=0o755)
-    h.start()
-    pids = [int(h.get("/hello.php").body.split()[-1]) for _ in range(7)]
-    assert [pids.count(p) for p in dict.fromkeys(pids)] == [3, 3, 1], pids
-    ws = [w for w in status(h)["workers"] if "php-starter" in w["class"]]
+    h = starter(make_httpd, "PHP_FCGI_CHILDREN=0\nexport PHP_FCGI_CHILDREN\n"
+                "/usr/bin/php-cgi\nwhile :; do\n    sleep 0.01\n"
+                "    (/usr/bin/php-cgi; :)\ndone\n")
+    pids, counts = served_by(h, 7)
+    assert counts == [3, 3, 1], pids
+    ws = starter_workers(h)
     assert len(ws) == 1 and ws[0]["renewals"] == 2, ws
     assert fcgp.tagged(h.error_log(), "FCGP03010") == []
 
@@ -302,25 +325,32 @@ def test_starter_that_turns_parent_mode_off_is_retired_at_its_limit(make_httpd):
     # each php-cgi leaves at its limit by itself.  The PM, which waits a
     # moment for a child that never comes, sees it exit: retired as any
     # worker at its limit (INFO), no request lost, none taken for a crash.
-    h = fcgp.server(make_httpd, STATUS
-                    + "FcgiProcInitialEnv PHP_FCGI_CHILDREN 1\n"
-                    + "FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS 3\n"
-                    + "FcgiProcWrapper @ROOT@/php-starter .php\n")
-    h.write_file("php-starter", "#!/bin/sh\nPHPRC=/etc/php/8.2/cgi\n"
-                 "PHP_FCGI_CHILDREN=0\nexport PHPRC PHP_FCGI_CHILDREN\n"
-                 "exec /usr/bin/php-cgi\n", mode=0o755)
-    h.start()
-    rs = [h.get("/hello.php") for _ in range(10)]
-    assert [r.status for r in rs] == [200] * 10
-    pids = [int(r.body.split()[-1]) for r in rs]
-    assert [pids.count(p) for p in dict.fromkeys(pids)] == [3, 3, 3, 1], pids
-    deadline = time.monotonic() + 10
-    while (len(fcgp.tagged(h.error_log(), "FCGP03010")) < 3
-           and time.monotonic() < deadline):
-        time.sleep(0.05)
-    exits = fcgp.tagged(h.error_log(), "FCGP03010")
+    h = starter(make_httpd, "PHP_FCGI_CHILDREN=0\nexport PHP_FCGI_CHILDREN\n"
+                "exec /usr/bin/php-cgi\n")
+    pids, counts = served_by(h, 10)
+    assert counts == [3, 3, 3, 1], pids
+    exits = limit_exits(h, 3)
     assert len(exits) == 3 and all(
         "[fcgiproc:info]" in l and "after 3 requests" in l
         and "retired (request limit)" in l for l in exits), exits
-    ws = [w for w in status(h)["workers"] if "php-starter" in w["class"]]
+    ws = starter_workers(h)
+    assert len(ws) == 1 and ws[0]["renewals"] == 0, ws
+
+
+def test_worker_neither_parent_nor_leaving_is_retired_after_the_look(make_httpd):
+    # Parent mode off in the script and our limit (3) below the app's own
+    # (php-cgi's default 500): at the limit the worker shows no child and
+    # does not exit either.  The PM's look ends after its 100 ms, and the
+    # worker is retired and replaced as any other at our limit (taken for
+    # a parent, it would be renewed and serve on past the limit).
+    h = starter(make_httpd, "PHP_FCGI_CHILDREN=0\nunset PHP_FCGI_MAX_REQUESTS\n"
+                "export PHP_FCGI_CHILDREN\nexec /usr/bin/php-cgi\n",
+                extra="FcgiProcMaxRequestsPerProcess 3\n")
+    pids, counts = served_by(h, 7)
+    assert counts == [3, 3, 1], pids
+    exits = limit_exits(h, 2)
+    assert len(exits) == 2 and all(
+        "after 3 requests" in l and "retired (request limit)" in l
+        for l in exits), exits
+    ws = starter_workers(h)
     assert len(ws) == 1 and ws[0]["renewals"] == 0, ws
