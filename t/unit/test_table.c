@@ -2789,6 +2789,7 @@ START_TEST(test_concurrent_line)
     fcgp_table_t *t = mk_table_cls(4, &cls);
     apr_uint32_t owner[LINE_SLOTS] = { 0 }, overlaps = 0, bad = 0;
     line_t args[LINE_THREADS];
+    fcgp_tbl_claim_t held[LINE_SLOTS];
     apr_thread_t *th[LINE_THREADS];
     apr_status_t trv;
 
@@ -2796,6 +2797,12 @@ START_TEST(test_concurrent_line)
         put(t, i, cls, 1, 0, 0);
     }
     fcgp_table_set_full(t, cls, FCGP_TBL_FULL_CLASS);
+    /* Both workers are held until two threads stand in line, so the line
+     * is used however the threads are scheduled (one CPU runs them one
+     * after another and none would ever find the class busy). */
+    for (i = 0; i < LINE_SLOTS; i++) {
+        ck_assert(fcgp_table_claim(t, cls, 100 + i, &held[i]));
+    }
     for (i = 0; i < LINE_THREADS; i++) {
         memset(&args[i], 0, sizeof(args[i]));
         args[i].t = t;
@@ -2807,6 +2814,14 @@ START_TEST(test_concurrent_line)
         ck_assert_int_eq(apr_thread_create(&th[i], NULL, line_worker,
                                            &args[i], pool), APR_SUCCESS);
     }
+    for (i = 0; i < 10000 && fcgp_table_sleepers(t, cls) < 2; i++) {
+        apr_sleep(apr_time_from_msec(1));
+    }
+    ck_assert_uint_ge(fcgp_table_sleepers(t, cls), 2);
+    for (i = 0; i < LINE_SLOTS; i++) {
+        ck_assert_int_eq(fcgp_table_release(t, &held[i], 1, 0), 0);
+    }
+    total = LINE_SLOTS;                 /* the two held above */
     for (i = 0; i < LINE_THREADS; i++) {
         ck_assert_int_eq(apr_thread_join(&trv, th[i]), APR_SUCCESS);
         total += args[i].claims;
@@ -2814,8 +2829,8 @@ START_TEST(test_concurrent_line)
     }
     ck_assert_uint_eq(overlaps, 0);
     ck_assert_uint_eq(bad, 0);
-    ck_assert_uint_eq(total, LINE_THREADS * LINE_LOOPS);
-    ck_assert_uint_gt(waits, 0);        /* the line was used */
+    ck_assert_uint_eq(total, LINE_THREADS * LINE_LOOPS + LINE_SLOTS);
+    ck_assert_uint_ge(waits, 2);        /* the line was used */
     for (i = 0; i < LINE_SLOTS; i++) {
         ck_assert_uint_eq(state_of(t, i), FCGP_TBL_IDLE);
         served += served_of(t, i) - 1;
