@@ -52,6 +52,16 @@ def app_pid(body):
     return int(m.group(1)), int(m.group(2))
 
 
+def read_to_close(s):
+    """Everything a socket receives until the server closes it."""
+    data = b""
+    while True:
+        c = s.recv(65536)
+        if not c:
+            return data
+        data += c
+
+
 def ipc_files(h):
     d = os.path.join(h.run_dir, "fcgiproc")
     return sorted(os.listdir(d)) if os.path.isdir(d) else []

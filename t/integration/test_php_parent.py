@@ -6,6 +6,7 @@ process group of its own in httpd's session; retiring it signals the whole
 group, and nothing of it outlives FcgiProcKillTimeout."""
 import json
 import os
+import socket
 import time
 
 import fcgp
@@ -354,3 +355,70 @@ def test_worker_neither_parent_nor_leaving_is_retired_after_the_look(make_httpd)
         for l in exits), exits
     ws = starter_workers(h)
     assert len(ws) == 1 and ws[0]["renewals"] == 0, ws
+
+
+
+# An answer larger than what httpd holds for a client that does not read
+# (SendBufferSize, FlushMaxThreshold and the client's receive buffer, 4 KB
+# each: 40 KB went through whole) and smaller than what the app's socket
+# holds (180 KB went in whole, 192 KB did not).
+BIG = 128 * 1024
+
+
+def dechunk(body):
+    out = b""
+    while True:
+        size, _, body = body.partition(b"\r\n")
+        n = int(size, 16)
+        if n == 0:
+            return out
+        out, body = out + body[:n], body[n + 2:]
+
+
+def test_worker_that_leaves_before_its_hand_back_is_retired_at_its_limit(
+        make_httpd, test_app):
+    # A worker of a class that asks for parent mode, which turns out not
+    # to be a parent, can exit at its limit before its hand-back: the PM
+    # reaps it while it is still busy.  That is its planned end (INFO,
+    # "retired (request limit)"), not a crash (NOTICE, "unexpected"), and
+    # the client still gets the whole answer.  php-cgi waits for httpd to
+    # close the connection before it exits, and httpd closes it just
+    # before the hand-back, so here the starter runs our test app, which
+    # waits for that close 2 s at most (libfcgi's linger) and leaves at
+    # its limit of 3: its third answer stalls on a client that does not
+    # read, and the app exits in the meantime.
+    h = starter(make_httpd, "FCGP_EXIT_AFTER=3\nexport FCGP_EXIT_AFTER\n"
+                "exec %s\n" % test_app, extra="SendBufferSize 4096\nFlushMaxThreshold 4096\n")
+    h.write_php("a.php", "<?php // the test app answers, not PHP\n")
+    pids = [fcgp.app_pid(h.get("/a.php").body)[0] for _ in range(2)]
+    assert len(set(pids)) == 1, pids
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(30)
+    try:
+        s.connect(("127.0.0.1", h.port))
+        t0 = time.monotonic()
+        s.sendall(b"GET /a.php?size=%d HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  b"Connection: close\r\n\r\n" % BIG)
+        # nothing read: the app leaves while its answer is on its way
+        assert wait_gone(pids[:1], 10) == [], pids
+        gone = time.monotonic() - t0
+        exits = limit_exits(h, 1)
+        data = fcgp.read_to_close(s)
+    finally:
+        s.close()
+    # it waited out the linger: httpd had not closed, nor handed it back
+    assert gone > 1.5, gone
+    assert len(exits) == 1 and "[fcgiproc:info]" in exits[0] and (
+        "after 3 requests" in exits[0]
+        and "retired (request limit)" in exits[0]), exits
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), head
+    assert len(dechunk(body)) == BIG, head
+    more = [fcgp.app_pid(h.get("/a.php").body)[0] for _ in range(3)]
+    assert len(set(more)) == 1 and pids[0] not in more, more
+    assert len(starter_workers(h)) == 1, starter_workers(h)
+    log = h.error_log()
+    assert fcgp.tagged(log, "FCGP03011") == [], log
+    assert all("[fcgiproc:info]" in l and "unexpected" not in l
+               for l in fcgp.tagged(log, "FCGP03010")), log

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+import fcgp
 import httpd as H
 
 READY = """\
@@ -98,12 +99,7 @@ def half_request(h, path="/ready"):
 
 def finish(s):
     s.sendall(b"Connection: close\r\n\r\n")
-    data = b""
-    while True:
-        c = s.recv(65536)
-        if not c:
-            break
-        data += c
+    data = fcgp.read_to_close(s)
     s.close()
     head, _, body = data.partition(b"\r\n\r\n")
     return int(head.split()[1]), body
