@@ -137,6 +137,15 @@ typedef struct {
                                  * (its identity; 1: gone), logged once */
 } pm_program_t;
 
+/* What a class's workers showed of php-cgi's parent mode. */
+typedef enum {
+    PM_PARENTS_UNKNOWN = 0,     /* none looked at yet, or none had a child */
+    PM_PARENTS_SEEN,            /* one had a child of its own program (or
+                                 * it is php-cgi itself, told so) */
+    PM_PARENTS_ABSENT           /* one left at its limit with no child, or
+                                 * showed none within PARENT_LOOK_FOR */
+} pm_parents_e;
+
 struct pm_class {
     const char *key;
     apr_size_t klen;
@@ -160,13 +169,12 @@ struct pm_class {
                                  * (file:line)"; NULL: started on demand */
     int parent_mode;            /* its environment asks php-cgi for parent
                                  * mode (PHP_FCGI_CHILDREN=1) */
-    int parents_seen;           /* one of its workers was seen to be a
-                                 * parent: the same program and environment
-                                 * make every one of them one */
-    int parents_absent;         /* one of its workers left at its limit
-                                 * with no child: none of them is a
-                                 * parent (pm_worker_is_parent_at_limit
-                                 * waits no more) */
+    pm_parents_e parents;       /* are its workers php-cgi parents?  The
+                                 * same program and environment make all
+                                 * or none of them one: what one of them
+                                 * showed (pm_worker_is_parent,
+                                 * pm_worker_is_parent_at_limit), until
+                                 * its program is replaced */
     apr_uint32_t php_children;  /* PHP_FCGI_CHILDREN above 1: its workers
                                  * are pools of that many slots (see
                                  * pm_slot_t.lead); 0: one slot each */

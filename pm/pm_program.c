@@ -165,8 +165,7 @@ void pm_program_check(pm_t *pm, pm_class_t *c)
      * replacement and this look) stay.  Whether its workers are php-cgi
      * parents is looked at again (a starter script may now say
      * otherwise); php-cgi itself is one whatever its version. */
-    c->parents_absent = 0;
-    c->parents_seen = c->php_itself;
+    c->parents = c->php_itself ? PM_PARENTS_SEEN : PM_PARENTS_UNKNOWN;
     old = apr_array_make(pm->tmp, c->slots->nelts, sizeof(pm_slot_t *));
     for (i = 0; i < c->slots->nelts; i++) {
         pm_slot_t *s = APR_ARRAY_IDX(c->slots, i, pm_slot_t *);

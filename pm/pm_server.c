@@ -159,8 +159,8 @@ static pm_class_t *class_for(pm_t *pm, const fcgp_app_spec_t *spec,
         }
         /* php-cgi itself with PHP_FCGI_CHILDREN: a parent from the start
          * (no look at /proc needed, none to race with its first child) */
-        c->parents_seen = c->php_children > 0;
         c->php_itself = c->php_children > 0;
+        c->parents = c->php_itself ? PM_PARENTS_SEEN : PM_PARENTS_UNKNOWN;
         if (c->php_children < 2) {
             c->php_children = 0;
         }

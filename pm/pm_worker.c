@@ -267,7 +267,7 @@ int pm_worker_is_parent(pm_t *pm, pm_slot_t *s)
         return 0;
     }
     s->looked = 1;
-    if (s->cls->parents_seen) {
+    if (s->cls->parents == PM_PARENTS_SEEN) {
         s->parent = 1;
         return 1;
     }
@@ -275,7 +275,7 @@ int pm_worker_is_parent(pm_t *pm, pm_slot_t *s)
     for (i = 0; i < n; i++) {
         if (same_program(s->proc.pid, kids[i])) {
             s->parent = 1;
-            s->cls->parents_seen = 1;
+            s->cls->parents = PM_PARENTS_SEEN;
             return 1;
         }
     }
@@ -308,12 +308,13 @@ int pm_worker_is_parent_at_limit(pm_t *pm, pm_slot_t *s)
         if (pm_worker_is_parent(pm, s)) {
             return 1;
         }
-        if (!c->parent_mode || c->parents_absent || s->proc.pid <= 0
+        if (!c->parent_mode || c->parents == PM_PARENTS_ABSENT
+            || s->proc.pid <= 0
             || !pm_proc_stat((apr_uint32_t)s->proc.pid, &state, &ppid)) {
             return 0;
         }
         if (state == 'Z' || state == 'X' || apr_time_now() >= until) {
-            c->parents_absent = 1;
+            c->parents = PM_PARENTS_ABSENT;
             return 0;
         }
         apr_sleep(apr_time_from_msec(1));

@@ -261,10 +261,17 @@ def starter(make_httpd, script, extra=""):
                     + "FcgiProcInitialEnv PHP_FCGI_CHILDREN 1\n"
                     + "FcgiProcInitialEnv PHP_FCGI_MAX_REQUESTS 3\n"
                     + "FcgiProcWrapper @ROOT@/php-starter .php\n" + extra)
-    h.write_file("php-starter", "#!/bin/sh\nPHPRC=/etc/php/8.2/cgi\n"
-                 "export PHPRC\n" + script, mode=0o755)
+    write_starter(h, script)
     h.start()
     return h
+
+
+def write_starter(h, script):
+    """(Re)place the starter script, as a deploy does: a new file moved
+    into place."""
+    new = h.write_file("php-starter.new", "#!/bin/sh\nPHPRC=/etc/php/8.2/cgi\n"
+                       "export PHPRC\n" + script, mode=0o755)
+    os.rename(new, os.path.join(h.root, "php-starter"))
 
 
 def served_by(h, n):
@@ -336,6 +343,30 @@ def test_starter_that_turns_parent_mode_off_is_retired_at_its_limit(make_httpd):
         and "retired (request limit)" in l for l in exits), exits
     ws = starter_workers(h)
     assert len(ws) == 1 and ws[0]["renewals"] == 0, ws
+
+
+def test_replaced_starter_is_looked_at_again(make_httpd):
+    # Its workers were parents; the starter script replaced by one that
+    # turns parent mode off: what the class knew of its workers goes with
+    # the old program.  The new php-cgi are retired at their limit (taken
+    # for parents still, they would be renewed and then leave by
+    # themselves: exits the PM did not plan).
+    h = starter(make_httpd, "exec /usr/bin/php-cgi\n")
+    pids, counts = served_by(h, 4)
+    assert counts == [3, 1] and starter_workers(h)[0]["renewals"] == 1, pids
+    write_starter(h, "PHP_FCGI_CHILDREN=0\nexport PHP_FCGI_CHILDREN\n"
+                  "exec /usr/bin/php-cgi\n")
+    time.sleep(1.1)         # a handler looks at the program once a second
+    more, counts = served_by(h, 7)
+    assert len(fcgp.tagged(h.error_log(), "FCGP03035")) == 1
+    assert counts == [3, 3, 1] and not set(more) & set(pids), more
+    assert len(starter_workers(h)) == 1, starter_workers(h)
+    assert starter_workers(h)[0]["renewals"] == 0, starter_workers(h)
+    exits = [l for l in limit_exits(h, 3) if "superseded" not in l]
+    assert len(exits) == 2 and all(
+        "[fcgiproc:info]" in l and "after 3 requests" in l
+        and "retired (request limit)" in l for l in exits), exits
+    assert fcgp.tagged(h.error_log(), "FCGP03011") == [], h.error_log_tail()
 
 
 def test_worker_neither_parent_nor_leaving_is_retired_after_the_look(make_httpd):
